@@ -1,0 +1,3 @@
+"""connlog: a keyboard-driven terminal browser for connector logs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from connlog_tui.cli import main
+
+raise SystemExit(main())
