@@ -1,0 +1,184 @@
+"""Filter state as data, and the pure functions that turn it into Polars expressions,
+the matching rows and the facet counts. No UI here: the app, the CLI and the tests all
+ask these functions the same questions.
+
+A view is a list of row indices into the loaded frame, not a copy of the rows: payload
+columns are only touched for the rows on screen, for text search and for export.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from connlog_tui.schema import ROW_ID, TEXT_COLUMNS, USER_KEY
+
+# Columns with a pick-list filter pane, in pane order.
+FACETS: tuple[str, ...] = ("action", "app", "request_type", "source")
+FACET_TITLES = {
+    "action": "Action",
+    "app": "Application To/From",
+    "request_type": "Request Type",
+    "source": "Source",
+    "outcome": "Outcome",
+    "format": "Format",
+}
+
+QUICK_RANGES: dict[str, timedelta] = {
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+}
+
+
+@dataclass(frozen=True)
+class FilterState:
+    """Everything that decides which rows are shown. Empty means "no condition"."""
+
+    picked: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    user: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    search: str = ""
+
+    def with_picked(self, column: str, values: Iterable[str]) -> FilterState:
+        picked = dict(self.picked)
+        picked[column] = frozenset(values)
+        return replace(self, picked={k: v for k, v in picked.items() if v})
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.picked or self.user or self.since or self.until or self.search)
+
+    def describe(self) -> list[str]:
+        """One short phrase per active condition, for the status bar and export headers."""
+        parts = [
+            f"{FACET_TITLES.get(col, col)}={'|'.join(sorted(vals))}"
+            for col, vals in self.picked.items()
+        ]
+        if self.user:
+            parts.append(f"user~{self.user}")
+        if self.since:
+            parts.append(f"since {self.since:%Y-%m-%d %H:%M:%S}Z")
+        if self.until:
+            parts.append(f"until {self.until:%Y-%m-%d %H:%M:%S}Z")
+        if self.search:
+            parts.append(f"search {self.search!r}")
+        return parts
+
+
+def resolve_values(frame: pl.DataFrame, column: str, wanted: Iterable[str]) -> frozenset[str]:
+    """The values of a column that match `wanted` exactly but for case (CLI filters)."""
+    lowered = {w.strip().lower() for w in wanted}
+    present = frame[column].cast(pl.String).unique().drop_nulls()
+    return frozenset(v for v in present if v.lower() in lowered) or frozenset(lowered)
+
+
+def pick_expr(column: str, values: frozenset[str]) -> pl.Expr:
+    return pl.col(column).cast(pl.String).is_in(sorted(values))
+
+
+def time_expr(state: FilterState) -> pl.Expr | None:
+    conds = []
+    if state.since:
+        conds.append(pl.col("time") >= state.since)
+    if state.until:
+        conds.append(pl.col("time") <= state.until)
+    return pl.all_horizontal(conds) if conds else None
+
+
+def user_expr(text: str) -> pl.Expr | None:
+    # Matches the pre-normalised user column, so case and stray spaces don't matter.
+    needle = text.strip().lower()
+    return pl.col(USER_KEY).str.contains(needle, literal=True) if needle else None
+
+
+def search_expr(text: str, columns: Iterable[str] = TEXT_COLUMNS) -> pl.Expr | None:
+    """Case-insensitive literal substring in any text column, payloads included."""
+    if not text:
+        return None
+    if text.isascii():
+        # Aho-Corasick with ASCII case folding: no per-row lowercase copy of payloads.
+        def match(col: pl.Expr) -> pl.Expr:
+            return col.str.contains_any([text], ascii_case_insensitive=True)
+    else:
+        pattern = "(?i)" + re.escape(text)
+
+        def match(col: pl.Expr) -> pl.Expr:
+            return col.str.contains(pattern)
+
+    return pl.any_horizontal(match(pl.col(c).cast(pl.String)).fill_null(False) for c in columns)
+
+
+def cheap_expr(state: FilterState, skip: str | None = None) -> pl.Expr | None:
+    """All conditions but the text search, optionally leaving one facet out."""
+    conds = [pick_expr(col, vals) for col, vals in state.picked.items() if col != skip]
+    conds += [e for e in (time_expr(state), user_expr(state.user)) if e is not None]
+    return pl.all_horizontal(conds) if conds else None
+
+
+def filter_expr(state: FilterState) -> pl.Expr:
+    """The whole filter state as one expression (cheap conditions first)."""
+    conds = [e for e in (cheap_expr(state), search_expr(state.search)) if e is not None]
+    return pl.all_horizontal(conds) if conds else pl.lit(True)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The rows a filter state selects (indices into the frame) and the facet counts."""
+
+    indices: pl.Series
+    facets: dict[str, dict[str, int]]
+    total: int
+
+    @property
+    def count(self) -> int:
+        return self.indices.len()
+
+
+def run(frame: pl.DataFrame, state: FilterState, facets: Iterable[str] = FACETS) -> QueryResult:
+    """Evaluate a filter state: matching row indices, and for each facet column the counts
+    of its values under all the *other* conditions (so a pane shows what picking a value
+    would give). One pass: the masks are computed once, then combined per facet."""
+    facets = [f for f in facets if f in frame.columns]
+    base = [e for e in (time_expr(state), user_expr(state.user)) if e is not None]
+    lazy = frame.lazy().with_row_index("_i")
+    if base:
+        lazy = lazy.filter(pl.all_horizontal(base))
+    if state.search:
+        lazy = lazy.filter(search_expr(state.search))
+    masks = {col: pick_expr(col, vals) for col, vals in state.picked.items() if col in facets}
+    small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items())).collect()
+
+    def others(skip: str | None) -> pl.Expr:
+        conds = [pl.col(f"_m_{c}") for c in masks if c != skip]
+        return pl.all_horizontal(conds) if conds else pl.lit(True)
+
+    counts = {}
+    for col in facets:
+        grouped = small.filter(others(col)).group_by(col).len()
+        counts[col] = {str(v): int(n) for v, n in grouped.iter_rows() if v is not None}
+    indices = small.filter(others(None))["_i"].alias("index")
+    return QueryResult(indices=indices, facets=counts, total=frame.height)
+
+
+def quick_range(frame: pl.DataFrame, name: str) -> tuple[datetime, datetime]:
+    """A quick date range (`1h`, `24h`, `7d`) counted back from the newest event."""
+    newest = frame["time"].max() if frame.height else None
+    if newest is None:
+        raise ValueError("no events")
+    return newest - QUICK_RANGES[name], newest
+
+
+def rows(frame: pl.DataFrame, indices: pl.Series, start: int, length: int) -> pl.DataFrame:
+    """A page of the view: only these rows' cells are materialised."""
+    return frame[indices.slice(start, length)]
+
+
+def view_frame(frame: pl.DataFrame, indices: pl.Series) -> pl.DataFrame:
+    """The whole view as a frame (for export), without the derived columns."""
+    return frame[indices].drop(ROW_ID, USER_KEY, strict=False)

@@ -1,0 +1,133 @@
+"""The canonical frame every reader produces, and the quarantine frame beside it.
+
+Every log format maps into these columns, so filters, views and exports work the same on
+all of them. `header` is the column's name in exports (the MangoApps Connector Log's own
+names for the columns it has), which is also what the readers recognise on the way back in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+# Bump when the canonical columns change: the Parquet cache is keyed on it.
+SCHEMA_VERSION = 1
+
+OUTCOMES = ("failure", "success", "pending", "info")
+Outcome = pl.Enum(OUTCOMES)
+Timestamp = pl.Datetime("us", "UTC")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str
+    dtype: pl.DataType
+    doc: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("time", "Date", Timestamp, "when the event happened, in UTC"),
+    Column("app", "Application To/From", pl.Categorical(), "the application on the other end"),
+    Column(
+        "action", "Action", pl.Categorical(), "SSO Initiated, SSO Failed, ... or the event type"
+    ),
+    Column("request_type", "Request Type", pl.Categorical(), "Authentication-Applications, ..."),
+    Column("user", "Email ID/Login ID", pl.String(), "the user as the log spelled it"),
+    Column("request", "Request", pl.String(), "request payload, verbatim"),
+    Column("response", "Response", pl.String(), "response payload, verbatim"),
+    Column("outcome", "Outcome", Outcome, "failure / success / pending / info"),
+    Column("reason", "Reason", pl.String(), "failure reason given by the source, if any"),
+    Column("ip", "IP", pl.String(), "client IP address, if the source records one"),
+    Column("source", "Source", pl.Categorical(), "the file the row came from"),
+    Column("format", "Format", pl.Categorical(), "the reader that understood the file"),
+)
+SCHEMA: dict[str, pl.DataType] = {c.name: c.dtype for c in COLUMNS}
+HEADERS: dict[str, str] = {c.name: c.header for c in COLUMNS}
+BY_HEADER: dict[str, str] = {c.header.lower(): c.name for c in COLUMNS}
+TEXT_COLUMNS = tuple(c.name for c in COLUMNS if c.name != "time")
+
+# Derived, never exported: a row's position after loading (stable identity for selection
+# and follow mode) and the user normalised for matching (case, surrounding spaces).
+ROW_ID = "row_id"
+USER_KEY = "user_key"
+
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "line": pl.Int64(),
+    "reason": pl.String(),
+    "text": pl.String(),
+}
+
+
+def empty_frame() -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHEMA)
+
+
+def empty_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(schema=QUARANTINE_SCHEMA)
+
+
+_FAILURE = r"(?i)\b(fail|failed|failure|error|denied|deny|invalid|rejected)\b"
+_SUCCESS = r"(?i)\b(success|successful|succeeded|ok)\b"
+_PENDING = r"(?i)\b(initiated|queued|running|pending|started)\b"
+
+
+def outcome_from_action(action: pl.Expr) -> pl.Expr:
+    """Outcome guessed from an action's words: 'SSO Failed' is a failure, and so on."""
+    text = action.cast(pl.String)
+    return (
+        pl.when(text.str.contains(_FAILURE))
+        .then(pl.lit("failure"))
+        .when(text.str.contains(_SUCCESS))
+        .then(pl.lit("success"))
+        .when(text.str.contains(_PENDING))
+        .then(pl.lit("pending"))
+        .otherwise(pl.lit("info"))
+        .cast(Outcome)
+    )
+
+
+def conform(frame: pl.DataFrame, *, source: str, format: str) -> pl.DataFrame:
+    """Bring a reader's frame to the canonical columns, types and order.
+
+    Readers return whichever canonical columns they have (time already parsed); missing
+    ones are filled: `source` and `format` from the arguments unless the file carried its
+    own (a connlog export read back), `outcome` from the action.
+    """
+    action = pl.col("action") if "action" in frame.columns else pl.lit(None, pl.String)
+    exprs = []
+    for col in COLUMNS:
+        if col.name in frame.columns:
+            expr = pl.col(col.name)
+            if col.name == "outcome":
+                given = pl.col("outcome").cast(pl.String).str.to_lowercase()
+                expr = (
+                    pl.when(given.is_in(OUTCOMES))
+                    .then(given)
+                    .otherwise(None)
+                    .cast(Outcome)
+                    .fill_null(outcome_from_action(action))
+                )
+            elif col.name in ("source", "format"):
+                default = source if col.name == "source" else format
+                expr = pl.col(col.name).cast(pl.String).fill_null(default)
+        elif col.name == "outcome":
+            expr = outcome_from_action(action)
+        elif col.name == "source":
+            expr = pl.lit(source)
+        elif col.name == "format":
+            expr = pl.lit(format)
+        else:
+            expr = pl.lit(None)
+        exprs.append(expr.cast(col.dtype).alias(col.name))
+    return frame.select(exprs)
+
+
+def finish(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add the derived columns the query layer relies on, once per loaded frame."""
+    return frame.with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW_ID),
+        pl.col("user").str.strip_chars().str.to_lowercase().alias(USER_KEY),
+    )

@@ -1,0 +1,68 @@
+"""Readers, one per log format, each producing the canonical frame; and `load`, which
+expands paths, picks a reader per file (or the one forced) and merges the results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from connlog_tui.errors import ConnlogError
+from connlog_tui.schema import finish
+from connlog_tui.sources.base import Reader, ReadResult, Source, merge, open_source
+from connlog_tui.sources.mangoapps import MangoAppsReader
+
+# Order matters only for ties in sniffing: more specific formats first.
+READERS: list[Reader] = [MangoAppsReader()]
+
+LOG_SUFFIXES = {".csv", ".json", ".jsonl", ".ndjson", ".log", ".txt", ".parquet", ".gz"}
+
+
+def reader_named(name: str) -> Reader:
+    for reader in READERS:
+        if reader.name == name:
+            return reader
+    known = ", ".join(r.name for r in READERS)
+    raise ConnlogError(f"unknown format {name!r} (known: {known})")
+
+
+def expand(paths: list[str]) -> list[tuple[Path, str]]:
+    """Paths as given, with each directory replaced by the log files inside it."""
+    found: list[tuple[Path, str]] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            inside = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in LOG_SUFFIXES
+            )
+            if not inside:
+                raise ConnlogError("directory holds no log files", given)
+            found.extend((p, str(p)) for p in inside)
+        else:
+            found.append((path, given))
+    return found
+
+
+def detect(source: Source) -> Reader:
+    scored = sorted(((r.sniff(source), i, r) for i, r in enumerate(READERS)), reverse=True)
+    best_score, _, best = scored[0]
+    if best_score >= 0.5:
+        return best
+    raise ConnlogError(
+        "format not recognised (try --format; `connlog formats` lists them)", source.name
+    )
+
+
+def read_file(path: Path, name: str, format: str | None = None) -> ReadResult:
+    source = open_source(path, name)
+    reader = reader_named(format) if format else detect(source)
+    return reader.read(source)
+
+
+def load(paths: list[str], format: str | None = None) -> ReadResult:
+    """Read every path into one canonical frame, merged in time order."""
+    results = [read_file(path, name, format) for path, name in expand(paths)]
+    merged = merge(results)
+    merged.frame = finish(merged.frame)
+    return merged
+
+
+__all__ = ["READERS", "ReadResult", "Reader", "Source", "detect", "expand", "load", "read_file"]

@@ -1,0 +1,216 @@
+"""What every reader shares: opening an input safely, and turning raw rows into the
+canonical frame with unparseable rows quarantined (counted and kept, never dropped)."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import zlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+
+from connlog_tui.errors import ConnlogError
+from connlog_tui.schema import QUARANTINE_SCHEMA, conform, empty_frame, empty_quarantine
+from connlog_tui.timeparse import parse_times
+
+HEAD_BYTES = 64 * 1024
+PARQUET_MAGIC = b"PAR1"
+
+
+@dataclass
+class Source:
+    """One input file, opened read-only. Decompresses gzip and re-encodes UTF-16 to UTF-8,
+    so readers only ever see UTF-8 bytes (or a Parquet file)."""
+
+    path: Path
+    name: str
+
+    @cached_property
+    def raw_head(self) -> bytes:
+        with self.path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES)
+        if head[:2] == b"\x1f\x8b":
+            return self._gunzip(head_only=True)
+        return head
+
+    @property
+    def is_gzip(self) -> bool:
+        with self.path.open("rb") as fh:
+            return fh.read(2) == b"\x1f\x8b"
+
+    @property
+    def is_parquet(self) -> bool:
+        return self.raw_head[:4] == PARQUET_MAGIC
+
+    @cached_property
+    def encoding(self) -> str:
+        head = self.raw_head
+        if head.startswith(codecs.BOM_UTF16_LE):
+            return "utf-16-le"
+        if head.startswith(codecs.BOM_UTF16_BE):
+            return "utf-16-be"
+        return "utf-8"
+
+    @cached_property
+    def head(self) -> str:
+        """The start of the file as text (for sniffing formats)."""
+        return _decode(self.raw_head, self.encoding, partial=True)
+
+    def data(self) -> bytes:
+        """The whole file as UTF-8 bytes, BOM removed."""
+        raw = self._gunzip() if self.is_gzip else self.path.read_bytes()
+        if self.encoding == "utf-8":
+            return raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+        return _decode(raw, self.encoding).encode("utf-8")
+
+    def text(self) -> str:
+        return _decode(self.data(), "utf-8")
+
+    def polars_input(self) -> str | io.BytesIO:
+        """What to hand to a Polars reader: the path itself when Polars can read the
+        bytes as they are (no copy), otherwise the re-encoded bytes."""
+        if not self.is_gzip and self.encoding == "utf-8":
+            return str(self.path)
+        return io.BytesIO(self.data())
+
+    def _gunzip(self, head_only: bool = False) -> bytes:
+        try:
+            with gzip.open(self.path, "rb") as fh:
+                return fh.read(HEAD_BYTES if head_only else -1)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise ConnlogError(f"damaged gzip file ({exc})", self.name) from None
+
+
+def _decode(raw: bytes, encoding: str, partial: bool = False) -> str:
+    if encoding == "utf-8":
+        text = raw.decode("utf-8", errors="replace")
+        return text.removeprefix("\ufeff")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    return decoder.decode(raw, final=not partial).removeprefix("\ufeff")
+
+
+def open_source(path: Path, name: str | None = None) -> Source:
+    """Check that a path is a readable, non-empty, non-binary file; one-line error if not."""
+    name = name or str(path)
+    if not path.exists():
+        raise ConnlogError("no such file", name)
+    if path.is_dir():
+        raise ConnlogError("is a directory", name)
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+    except PermissionError:
+        raise ConnlogError("permission denied", name) from None
+    except OSError as exc:
+        raise ConnlogError(f"cannot read ({exc.strerror or exc})", name) from None
+    source = Source(path, name)
+    head = source.raw_head
+    if not head.strip():
+        raise ConnlogError("empty file" if not head else "file holds only blank lines", name)
+    if not source.is_parquet and _looks_binary(source.head):
+        raise ConnlogError("looks like a binary file, not a log", name)
+    return source
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n" or ch == "\ufffd")
+    return controls > max(8, len(sample) // 10)
+
+
+@dataclass
+class ReadResult:
+    """A reader's output: canonical rows, plus the rows it could not parse."""
+
+    frame: pl.DataFrame = field(default_factory=empty_frame)
+    quarantine: pl.DataFrame = field(default_factory=empty_quarantine)
+
+    @property
+    def rows_read(self) -> int:
+        return self.frame.height + self.quarantine.height
+
+
+class Reader(Protocol):
+    """One log format. `sniff` scores how sure it is that a file is its format (0 = not
+    at all, 1 = certain) from the file's first 64 KB; `read` loads the whole file."""
+
+    name: str
+    description: str
+
+    def sniff(self, source: Source) -> float: ...
+
+    def read(self, source: Source) -> ReadResult: ...
+
+
+def build(
+    raw: pl.DataFrame,
+    *,
+    source: str,
+    format: str,
+    lines: pl.Series | None = None,
+    text: pl.Series | None = None,
+) -> ReadResult:
+    """Turn raw rows into a ReadResult.
+
+    `raw` holds canonical column names; `time` may still be text (it is parsed here).
+    A row whose time is missing or unreadable is quarantined with its line number (from
+    `lines`, else its record number) and the offending text (from `text`, else the time).
+    """
+    if raw.height == 0:
+        return ReadResult()
+    if "time" not in raw.columns:
+        raw = raw.with_columns(time=pl.lit(None, pl.String))
+    time_text = raw["time"]
+    if raw.schema["time"] == pl.String:
+        raw = raw.with_columns(parse_times(raw["time"]).alias("time"))
+    bad = raw["time"].is_null()
+    if not bad.any():
+        return ReadResult(conform(raw, source=source, format=format))
+    if lines is None:
+        lines = pl.int_range(1, raw.height + 1, eager=True)
+    shown = text if text is not None else time_text.cast(pl.String)
+    reason = (
+        pl.when(pl.col("t").is_null() | (pl.col("t").str.strip_chars() == ""))
+        .then(pl.lit("missing date"))
+        .otherwise(pl.lit("unreadable date: ") + pl.col("t").str.slice(0, 60))
+    )
+    quarantine = (
+        pl.DataFrame({"t": time_text.cast(pl.String), "line": lines, "text": shown})
+        .filter(bad)
+        .select(
+            pl.lit(source).alias("source"),
+            pl.col("line").cast(pl.Int64),
+            reason.alias("reason"),
+            pl.col("text").cast(pl.String),
+        )
+    )
+    good = conform(raw.filter(~bad), source=source, format=format)
+    return ReadResult(good, quarantine)
+
+
+def quarantine_rows(source: str, rows: list[tuple[int, str, str]]) -> pl.DataFrame:
+    """A quarantine frame from (line, reason, text) tuples found while reading."""
+    if not rows:
+        return empty_quarantine()
+    lines, reasons, texts = zip(*rows, strict=True)
+    return pl.DataFrame(
+        {"source": [source] * len(rows), "line": lines, "reason": reasons, "text": texts},
+        schema=QUARANTINE_SCHEMA,
+    )
+
+
+def merge(results: list[ReadResult]) -> ReadResult:
+    """Concatenate results and order the rows by time (stable, so a file's own order
+    breaks ties)."""
+    frames = [r.frame for r in results if r.frame.height]
+    quarantines = [r.quarantine for r in results if r.quarantine.height]
+    frame = pl.concat(frames, how="vertical") if frames else empty_frame()
+    if not frame["time"].is_sorted():
+        frame = frame.sort("time", maintain_order=True)
+    quarantine = pl.concat(quarantines) if quarantines else empty_quarantine()
+    return ReadResult(frame, quarantine)
