@@ -1,0 +1,297 @@
+"""decode_payload: find and decode every known layer of a logged payload."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import unquote
+from xml.dom.minidom import Document
+
+from .binary import b64decode_loose, inflate, looks_base64
+from .forms import (
+    form_body,
+    form_section,
+    is_oauth_error,
+    oauth_error_section,
+    parse_form,
+    short,
+)
+from .htmlpage import looks_html, parse_html
+from .jwt import JWT_RE, MAX_TOKENS, find_jwts, jwt_section
+from .model import MAX_PAYLOAD_CHARS, Decoded, Refused, Section
+from .saml import find_message, saml_section
+from .xmlsafe import XmlError, iter_elements, parse_xml, pretty_xml, text_of
+
+SAML_KEYS = ("SAMLRequest", "SAMLResponse")
+MAX_DEPTH = 4  # layers: e.g. HTML form -> SAMLResponse -> XML
+MAX_JSON_NODES = 20000
+_HTML_START = re.compile(r"\s*<!doctype\s+html|\s*<html[\s>]", re.IGNORECASE)
+_SAML_PARAM = re.compile(r"\b(SAMLRequest|SAMLResponse)=([A-Za-z0-9+/=%_\-]{16,})")
+_URL = re.compile(r"https?://[^\s\"'<>]+\?[^\s\"'<>]+", re.IGNORECASE)
+
+
+def decode_payload(text: str | None) -> Decoded:
+    """Decode `text` into sections, outermost first. Never raises."""
+    if text is None:
+        text = ""
+    elif isinstance(text, bytes | bytearray):
+        text = bytes(text).decode("utf-8", "replace")
+    elif not isinstance(text, str):
+        text = str(text)
+    if len(text) > MAX_PAYLOAD_CHARS:
+        note = (
+            f"payload is {len(text) / 2**20:.1f} MB, over the "
+            f"{MAX_PAYLOAD_CHARS // 2**20} MB limit: shown as text, not decoded"
+        )
+        return Decoded(text, (Section("text", "Text (too large to decode)", text, (), (note,)),))
+    try:
+        sections = _decode(text, 0)
+    except Refused as exc:
+        sections = [_refused(str(exc))]
+    except Exception as exc:  # noqa: BLE001 - the contract is "never raises"
+        note = f"could not decode: {type(exc).__name__}"
+        sections = [Section("text", "Text", text, (), (note,))]
+    return Decoded(text, tuple(sections))
+
+
+def pretty(text: str) -> str:
+    """JSON indented, XML indented (safe parser), anything else unchanged. Never raises."""
+    try:
+        if not isinstance(text, str) or len(text) > MAX_PAYLOAD_CHARS:
+            return text
+        t = text.strip()
+        if t[:1] in ("{", "["):
+            return json.dumps(json.loads(t), indent=2, ensure_ascii=False)
+        if t[:1] == "<":
+            return pretty_xml(parse_xml(t))
+    except Exception:  # noqa: BLE001, S110 - fall back to the text as given
+        pass
+    return text
+
+
+def _refused(message: str) -> Section:
+    return Section("refused", "Refused", message, (), (message,))
+
+
+def _text(text: str, title: str = "Text", note: str | None = None) -> Section:
+    return Section("text", title, text, (), (note,) if note else ())
+
+
+def _decode(text: str, depth: int) -> list[Section]:
+    t = text.strip().lstrip("\ufeff").strip()
+    if not t:
+        return [_text("", "Empty payload", "empty payload")]
+    if depth > MAX_DEPTH:
+        return [_text(t, note="nested too deeply: not decoded further")]
+    for step in (_json, _markup, _bare_jwt, _base64, _form):
+        found = step(t, depth)
+        if found:
+            return found
+    return _embedded(t, depth) or [_text(t)]
+
+
+def _json(t: str, depth: int) -> list[Section] | None:
+    if t[0] not in "{[":
+        return None
+    try:
+        value = json.loads(t)
+    except (ValueError, RecursionError):
+        return None
+    body = json.dumps(value, indent=2, ensure_ascii=False)
+    if isinstance(value, dict) and is_oauth_error(value):
+        main = oauth_error_section(value, body, "JSON")
+    else:
+        facts = ()
+        if isinstance(value, dict):
+            facts = tuple(
+                (k, short(v if isinstance(v, str) else json.dumps(v)))
+                for k, v in list(value.items())[:40]
+                if not isinstance(v, dict | list)
+            )
+        main = Section("json", "JSON", body, facts)
+    return [main, *_inside_json(value, depth)]
+
+
+def _inside_json(value: object, depth: int) -> list[Section]:
+    """SAML messages and JWTs held in string values anywhere in a JSON document."""
+    found: list[Section] = []
+    stack: list[tuple[str | None, object]] = [(None, value)]
+    seen = 0
+    while stack and seen < MAX_JSON_NODES and len(found) < MAX_TOKENS:
+        key, node = stack.pop()
+        seen += 1
+        if isinstance(node, dict):
+            stack.extend(reversed([(str(k), v) for k, v in node.items()]))
+        elif isinstance(node, list):
+            stack.extend(reversed([(key, v) for v in node]))
+        elif isinstance(node, str):
+            found += _inside_value(key, node, depth)
+    return found
+
+
+def _inside_value(key: str | None, value: str, depth: int) -> list[Section]:
+    if key in SAML_KEYS:
+        return _saml_param(key, value, depth, "HTTP-POST: base64")
+    sections = []
+    for token, label in find_jwts(value):
+        section = jwt_section(token, key or label)
+        if section:
+            sections.append(section)
+    return sections
+
+
+def _markup(t: str, depth: int) -> list[Section] | None:
+    if t[0] != "<":
+        return None
+    if _HTML_START.match(t):
+        return _html(t, depth)
+    try:
+        doc = parse_xml(t)
+    except Refused as exc:
+        return [_refused(str(exc))]
+    except XmlError as exc:
+        if looks_html(t):
+            return _html(t, depth)
+        return [_text(t, "Text (malformed XML)", str(exc))]
+    if doc.documentElement.localName == "html":
+        return _html(t, depth)
+    return _xml_sections(doc, "XML", t)
+
+
+def _html(t: str, depth: int) -> list[Section]:
+    section, inputs = parse_html(t)
+    sections = [section]
+    for key, value in inputs:
+        if key in SAML_KEYS:
+            sections += _saml_param(key, value, depth, "HTTP-POST: base64")
+        elif JWT_RE.fullmatch(value.strip()):
+            jwt = jwt_section(value.strip(), key)
+            sections += [jwt] if jwt else []
+    return sections
+
+
+def _xml_sections(doc: Document, encoding: str, source: str) -> list[Section]:
+    try:
+        body = pretty_xml(doc)
+    except RecursionError:
+        body = source
+    msg = find_message(doc)
+    if msg is not None:
+        return [saml_section(doc, msg, encoding, body)]
+    root = doc.documentElement
+    facts = [("root", root.tagName)]
+    fault = next((e for e in iter_elements(root) if e.localName == "Fault"), None)
+    if fault is not None:
+        leaves = [e for e in iter_elements(fault) if not any(c.nodeType == 1 for c in e.childNodes)]
+        facts += [(e.localName, short(text_of(e) or "")) for e in leaves[:10]]
+    return [Section("xml", f"XML <{root.tagName}>", body, tuple(facts))]
+
+
+def _xml_from_bytes(data: bytes, encoding: str, depth: int) -> list[Section] | None:
+    """Decoded base64 bytes: XML as is, or after inflating (redirect binding)."""
+    if not _starts_xml(data):
+        inflated = inflate(data)  # raises Refused on a bomb
+        if inflated is None or not _starts_xml(inflated):
+            return None
+        data, encoding = inflated, "HTTP-Redirect: base64+DEFLATE"
+    try:
+        doc = parse_xml(data)
+    except Refused as exc:
+        return [_refused(str(exc))]
+    except XmlError as exc:
+        text = data.decode("utf-8", "replace")
+        return [_text(text, f"Text (decoded {encoding}, malformed XML)", f"{exc} (truncated?)")]
+    return _xml_sections(doc, encoding, data.decode("utf-8", "replace"))
+
+
+def _starts_xml(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
+
+
+def _saml_param(key: str, value: str, depth: int, encoding: str) -> list[Section]:
+    value = value.strip()
+    if value.startswith("<"):  # some connectors log the XML itself
+        return _decode(value, depth + 1)
+    data = b64decode_loose(value.replace(" ", "+"))
+    if data is None:
+        return [_text(value, f"{key} (not decoded)", f"{key} is not valid base64 (truncated?)")]
+    try:
+        found = _xml_from_bytes(data, encoding, depth + 1)
+    except Refused as exc:
+        return [_refused(str(exc))]
+    note = f"{key} decoded from base64 but is neither XML nor DEFLATE-compressed XML"
+    return found or [_text(value, f"{key} (not decoded)", note)]
+
+
+def _bare_jwt(t: str, depth: int) -> list[Section] | None:
+    if JWT_RE.fullmatch(t):
+        section = jwt_section(t)
+        return [section] if section else None
+    return None
+
+
+def _base64(t: str, depth: int) -> list[Section] | None:
+    if not looks_base64(t) or "=" in t.rstrip("="):
+        return None
+    data = b64decode_loose(t)
+    if data is None:
+        return None
+    found = _xml_from_bytes(data, "base64", depth + 1)
+    if found:
+        return found
+    try:
+        inner = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
+    if inner[:1] in ("{", "["):
+        nested = _json(inner, depth + 1)
+        if nested:
+            return [_text(t, "base64", "decoded from base64"), *nested]
+    return None
+
+
+def _form(t: str, depth: int) -> list[Section] | None:
+    parsed = parse_form(t)
+    if parsed is None:
+        return None
+    url, pairs = parsed
+    fields = dict(pairs)
+    if is_oauth_error(fields):
+        main = oauth_error_section(fields, form_body(url, pairs), "query" if url else "form")
+    else:
+        main = form_section(url, pairs)
+    sections = [main]
+    for key, value in pairs:
+        if key in SAML_KEYS:
+            binding = "base64" if url else "HTTP-POST: base64"
+            sections += _saml_param(key, value, depth, binding)
+        else:
+            sections += _inside_value(key, value, depth)
+    return sections
+
+
+def _embedded(t: str, depth: int) -> list[Section]:
+    """Known payloads inside free text: log lines, HTTP headers, redirect URLs."""
+    sections: list[Section] = []
+    for token, label in find_jwts(t):
+        section = jwt_section(token, label)
+        sections += [section] if section else []
+    for match in list(_SAML_PARAM.finditer(t))[:4]:
+        sections += _saml_param(match.group(1), unquote(match.group(2)), depth, "base64")
+    for match in list(_URL.finditer(t))[:8]:
+        parsed = parse_form(match.group(0))
+        if parsed and is_oauth_error(dict(parsed[1])):
+            url, pairs = parsed
+            sections.append(oauth_error_section(dict(pairs), form_body(url, pairs), "URL"))
+    brace = t.find("{")
+    if brace > 0 and not sections:
+        try:
+            value, _ = json.JSONDecoder().raw_decode(t, brace)
+        except (ValueError, RecursionError):
+            value = None
+        if isinstance(value, dict):
+            body = json.dumps(value, indent=2, ensure_ascii=False)
+            if is_oauth_error(value):
+                sections.append(oauth_error_section(value, body, "JSON"))
+            sections += _inside_json(value, depth)
+    return [_text(t), *sections] if sections else []

@@ -1,0 +1,51 @@
+"""Time parsing and the one display format for times: ISO 8601 UTC with a Z."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def iso_utc(dt: datetime) -> str:
+    """'2026-03-01T12:00:00Z'; milliseconds only when the source had them."""
+    dt = dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
+    text = dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if dt.microsecond:
+        text += f".{dt.microsecond // 1000:03d}"
+    return text + "Z"
+
+
+def parse_iso(value: str | None) -> datetime | None:
+    """Parse an xs:dateTime / ISO 8601 string to an aware UTC datetime, or None."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    # fromisoformat accepts at most 6 fraction digits; some IdPs send 7 (.NET ticks).
+    if "." in text:
+        head, _, rest = text.partition(".")
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = head + "." + rest[:digits][:6].ljust(6, "0") + rest[digits:]
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def display_time(value: str | None) -> str | None:
+    """Normalise an XML time for display; keep the original text if it does not parse."""
+    dt = parse_iso(value)
+    if dt is not None:
+        return iso_utc(dt)
+    return value.strip() if value else None
+
+
+def epoch_to_iso(value: object) -> str | None:
+    """JWT NumericDate (seconds since the epoch) to display form, None if not a date."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return iso_utc(datetime.fromtimestamp(value, UTC))
+    except (OverflowError, OSError, ValueError):
+        return None
