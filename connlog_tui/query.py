@@ -182,3 +182,22 @@ def rows(frame: pl.DataFrame, indices: pl.Series, start: int, length: int) -> pl
 def view_frame(frame: pl.DataFrame, indices: pl.Series) -> pl.DataFrame:
     """The whole view as a frame (for export), without the derived columns."""
     return frame[indices].drop(ROW_ID, USER_KEY, strict=False)
+
+
+def build_state(
+    frame: pl.DataFrame,
+    picked: Mapping[str, Iterable[str]] | None = None,
+    *,
+    user: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    search: str = "",
+) -> FilterState:
+    """A filter state from command-line style options: picked values match the frame's
+    values exactly but for case."""
+    state = FilterState(user=user or "", since=since, until=until, search=search or "")
+    for column, wanted in (picked or {}).items():
+        wanted = list(wanted or ())
+        if wanted:
+            state = state.with_picked(column, resolve_values(frame, column, wanted))
+    return state

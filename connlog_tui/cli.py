@@ -1,0 +1,235 @@
+"""The `connlog` command: browse (the default), export, decode and formats."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+
+from connlog_tui import __version__
+from connlog_tui.errors import ConnlogError
+
+EXAMPLES = """\
+examples:
+  connlog --demo                                   open the built-in demo log
+  connlog logs/connector.csv --action "SSO Failed"  open a log, showing failures only
+  connlog logs/ --since 2026-03-01 --user jane      every log in a folder, merged in time
+  connlog export log.csv --action "SSO Failed" -o failures.csv
+  connlog export log.csv --since 24h -o - | head   CSV to stdout
+  connlog decode 'SAMLResponse=PHNhbWxwOl...'      decode one payload
+  connlog formats                                  list the log formats connlog reads
+
+keys in the browser: / search, x clear filters, e export, enter payloads, ? help, q quit
+"""
+
+
+def demo_paths() -> list[str]:
+    data = resources.files("connlog_tui") / "data"
+    names = ["demo_connector_log.csv", "demo_okta_system_log.jsonl"]
+    return [str(data / n) for n in names if (data / n).is_file()]
+
+
+def _add_input_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="log files or directories")
+    parser.add_argument("--format", help="read every file as this format (see `connlog formats`)")
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="map a canonical column to a source field (nested: a.b.c); repeatable",
+    )
+    filters = parser.add_argument_group("filters")
+    filters.add_argument("--app", action="append", default=[], help="Application To/From")
+    filters.add_argument("--action", action="append", default=[], help="Action, e.g. 'SSO Failed'")
+    filters.add_argument("--request-type", action="append", default=[], help="Request Type")
+    filters.add_argument("--user", default="", help="substring of Email ID/Login ID")
+    filters.add_argument("--since", metavar="WHEN", help="from this time (inclusive, UTC)")
+    filters.add_argument("--until", metavar="WHEN", help="to this time (inclusive, UTC)")
+    filters.add_argument("--search", default="", help="text anywhere in a row, payloads too")
+
+
+def browse_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="connlog",
+        description="Browse, filter and export connector logs (SSO, API calls, imports).\n"
+        "Subcommands: connlog export ..., connlog decode ..., connlog formats",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_input_options(parser)
+    parser.add_argument("--demo", action="store_true", help="open the built-in demo log")
+    parser.add_argument("--version", action="version", version=f"connlog {__version__}")
+    return parser
+
+
+def export_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="connlog export",
+        description="Write the rows matching the filters to OUT, without opening the browser. "
+        "OUT's extension picks the format: .csv, .jsonl, .json or .parquet; - is CSV on stdout.",
+    )
+    _add_input_options(parser)
+    parser.add_argument("-o", "--output", required=True, metavar="OUT")
+    parser.add_argument("--demo", action="store_true", help="export from the built-in demo log")
+    parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    parser.add_argument(
+        "--no-formula-guard",
+        dest="guard",
+        action="store_false",
+        help="do not prefix CSV cells starting with = + - @ tab CR with a quote",
+    )
+    return parser
+
+
+@dataclass
+class Options:
+    paths: list[str]
+    format: str | None
+    mappings: dict[str, str]
+    picked: dict[str, list[str]]
+    user: str
+    since: datetime | None
+    until: datetime | None
+    search: str
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    from connlog_tui.timeparse import parse_when
+
+    paths = list(args.paths)
+    if args.demo:
+        paths = demo_paths() + paths
+    if not paths:
+        raise ConnlogError("no log given (try `connlog --demo` or `connlog --help`)")
+    mappings = {}
+    for item in args.map:
+        column, sep, field = item.partition("=")
+        if not sep or not column or not field:
+            raise ConnlogError(f"--map wants COLUMN=FIELD, got {item!r}")
+        mappings[column.strip()] = field.strip()
+    return Options(
+        paths=paths,
+        format=args.format,
+        mappings=mappings,
+        picked={"app": args.app, "action": args.action, "request_type": args.request_type},
+        user=args.user,
+        since=parse_when(args.since) if args.since else None,
+        until=parse_when(args.until, end=True) if args.until else None,
+        search=args.search,
+    )
+
+
+def load_options(options: Options):
+    from connlog_tui import sources
+
+    if options.mappings:
+        return sources.load(options.paths, options.format, mappings=options.mappings)
+    return sources.load(options.paths, options.format)
+
+
+def check_inputs(options: Options) -> None:
+    """Fail fast, before the UI starts, on inputs that cannot be read at all."""
+    from connlog_tui import sources
+    from connlog_tui.sources.base import open_source
+
+    for path, name in sources.expand(options.paths):
+        source = open_source(path, name)
+        if not options.format and not options.mappings:
+            sources.detect(source)
+
+
+def run_export(argv: list[str]) -> int:
+    from connlog_tui import query, sources
+    from connlog_tui.export import export
+
+    args = export_parser().parse_args(argv)
+    options = options_from(args)
+    loaded = load_options(options)
+    frame = loaded.frame
+    state = query.build_state(
+        frame,
+        options.picked,
+        user=options.user,
+        since=options.since,
+        until=options.until,
+        search=options.search,
+    )
+    result = query.run(frame, state, facets=())
+    inputs = [path for path, _ in sources.expand(options.paths)]
+    written = export(
+        query.view_frame(frame, result.indices),
+        args.output,
+        guard=args.guard,
+        force=args.force,
+        inputs=inputs,
+    )
+    where = "stdout" if args.output == "-" else args.output
+    print(f"connlog: wrote {written} of {frame.height} rows to {where}", file=sys.stderr)
+    if loaded.quarantine.height:
+        print(
+            f"connlog: {loaded.quarantine.height} unparseable rows were quarantined "
+            "(not exported; open the log in connlog to list them)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_formats() -> int:
+    from connlog_tui.sources import READERS
+
+    for reader in READERS:
+        print(f"{reader.name:<18} {reader.description}")
+    return 0
+
+
+def run_decode(argv: list[str]) -> int:
+    from connlog_tui.decode import decode_cli
+
+    return decode_cli(argv, sys.stdin, sys.stdout, sys.stderr)
+
+
+def run_browse(argv: list[str]) -> int:
+    args = browse_parser().parse_args(argv)
+    options = options_from(args)
+    check_inputs(options)
+    from connlog_tui.ui.app import ConnlogApp
+
+    app = ConnlogApp(options)
+    app.run()
+    if app.fatal_error:
+        print(f"connlog: {app.fatal_error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    command = argv[0] if argv else ""
+    try:
+        if command == "export":
+            return run_export(argv[1:])
+        if command == "decode":
+            return run_decode(argv[1:])
+        if command == "formats":
+            return run_formats()
+        return run_browse(argv)
+    except ConnlogError as exc:
+        print(f"connlog: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except SystemExit as exc:  # argparse: usage errors exit 2 after printing usage
+        return exc.code if isinstance(exc.code, int) else 2
+
+
+def _one_line(text: str) -> str:
+    from connlog_tui.textsafe import escape_controls
+
+    return escape_controls(" ".join(text.split()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,314 @@
+"""The connlog Textual app: filter panes, the results table and the detail panel.
+
+The app only holds UI state (the current FilterState, the view it produced) and asks the
+query layer for data; loading and filtering run in thread workers so the UI never blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+import polars as pl
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
+
+from connlog_tui import query
+from connlog_tui.errors import ConnlogError
+from connlog_tui.export import export
+from connlog_tui.query import FACETS, FilterState, QueryResult
+from connlog_tui.schema import empty_quarantine
+from connlog_tui.textsafe import escape_controls
+from connlog_tui.timeparse import parse_when
+from connlog_tui.ui.detail import DetailPanel
+from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
+from connlog_tui.ui.screens import ExportScreen, HelpScreen, QuarantineScreen, default_export_name
+from connlog_tui.ui.table import LogTable
+
+WIDE = 100  # at least this many columns: filter panes shown beside the table
+TALL = 30  # at least this many lines: detail panel shown under the table
+
+
+class ConnlogApp(App[None]):
+    TITLE = "connlog"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("slash", "search", "Search"),
+        Binding("f", "toggle_filters", "Filters"),
+        Binding("x", "clear", "Clear"),
+        Binding("e", "export", "Export"),
+        Binding("b", "quarantine", "Bad rows", show=False),
+        Binding("escape", "close_payloads", "Close", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, options) -> None:
+        super().__init__()
+        self.options = options
+        self.frame: pl.DataFrame | None = None
+        self.quarantine = empty_quarantine()
+        self.state = FilterState()
+        self.result: QueryResult | None = None
+        self.fatal_error: str | None = None
+        self._debounce = None
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield FilterSidebar(id="sidebar")
+            with Vertical(id="main"):
+                yield Input(
+                    placeholder="/ search every field, payloads included",
+                    id="search",
+                    compact=True,
+                )
+                yield LogTable(id="table")
+                yield DetailPanel(id="detail")
+        yield Static("Loading…", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fit_to_size()
+        self.query_one(LogTable).focus()
+        self.load()
+
+    def on_resize(self) -> None:
+        self._fit_to_size()
+
+    def _fit_to_size(self) -> None:
+        self.query_one(FilterSidebar).display = self.size.width >= WIDE
+        detail = self.query_one(DetailPanel)
+        if not self.screen.maximized:
+            detail.display = self.size.height >= TALL
+
+    # -- loading -------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        from connlog_tui.cli import load_options
+
+        try:
+            loaded = load_options(self.options)
+        except ConnlogError as exc:
+            self.call_from_thread(self._fail, str(exc))
+            return
+        self.call_from_thread(self._loaded, loaded.frame, loaded.quarantine)
+
+    def _fail(self, message: str) -> None:
+        self.fatal_error = message
+        self.exit(return_code=2)
+
+    def _loaded(self, frame: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+        self.frame = frame
+        self.quarantine = quarantine
+        names = sorted({Path(s).name for s in frame["source"].cast(pl.String).unique()})
+        self.sub_title = ", ".join(names)
+        opts = self.options
+        self.state = query.build_state(
+            frame,
+            opts.picked,
+            user=opts.user,
+            since=opts.since,
+            until=opts.until,
+            search=opts.search,
+        )
+        facets = {}
+        for column in FACETS:
+            counts = frame[column].cast(pl.String).value_counts(sort=True).drop_nulls()
+            values = counts[column].to_list()
+            if column != "source" or len(values) > 1:
+                facets[column] = values
+        self.query_one(FilterSidebar).set_facets(facets)
+        self.call_after_refresh(self._sync_widgets)
+        self.refilter()
+
+    def _sync_widgets(self) -> None:
+        """Make the panes show the current filter state (after load, Clear, a view)."""
+        state = self.state
+        for pane in self.query(FacetPane):
+            pane.set_selected(state.picked.get(pane.column, frozenset()))
+        with self.prevent(Input.Changed):
+            self.query_one("#search", Input).value = state.search
+            self.query_one("#user", Input).value = state.user
+            self.query_one(DateRangePane).set_values(
+                f"{state.since:%Y-%m-%d %H:%M:%S}" if state.since else "",
+                f"{state.until:%Y-%m-%d %H:%M:%S}" if state.until else "",
+            )
+
+    # -- filtering -----------------------------------------------------------------------
+
+    def set_state(self, state: FilterState, *, delay: float = 0.0) -> None:
+        self.state = state
+        if self._debounce is not None:
+            self._debounce.stop()
+        if delay:
+            self._debounce = self.set_timer(delay, self.refilter)
+        else:
+            self.refilter()
+
+    @work(thread=True, exclusive=True, group="query")
+    def refilter(self) -> None:
+        """Run the current filter state. A newer run replaces this one: its result is
+        dropped rather than shown, so typing never queues stale work."""
+        frame, state = self.frame, self.state
+        if frame is None:
+            return
+        result = query.run(frame, state)
+        if not get_current_worker().is_cancelled and state is self.state:
+            self.call_from_thread(self._show, result, state)
+
+    def _show(self, result: QueryResult, state: FilterState) -> None:
+        if state is not self.state or self.frame is None:
+            return
+        self.result = result
+        self.query_one(LogTable).set_view(self.frame, result.indices)
+        for pane in self.query(FacetPane):
+            pane.set_counts(result.facets.get(pane.column, {}))
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self.result is None:
+            return
+        parts = [f"{self.result.count:,} of {self.result.total:,} rows"]
+        if self.quarantine.height:
+            parts.append(f"{self.quarantine.height:,} quarantined (b lists)")
+        parts.append("; ".join(self.state.describe()) or "no filters")
+        status = self.query_one("#status", Static)
+        status.update(escape_controls(" · ".join(parts)))
+
+    @on(FacetPane.Changed)
+    def _facet_changed(self, event: FacetPane.Changed) -> None:
+        self.set_state(self.state.with_picked(event.column, event.values))
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.set_state(replace(self.state, search=event.value), delay=0.15)
+
+    @on(Input.Changed, "#user")
+    def _user_changed(self, event: Input.Changed) -> None:
+        self.set_state(replace(self.state, user=event.value), delay=0.15)
+
+    @on(Input.Submitted, "#search,#user")
+    def _input_done(self) -> None:
+        self.query_one(LogTable).focus()
+
+    @on(DateRangePane.Changed)
+    def _dates_changed(self, event: DateRangePane.Changed) -> None:
+        if self.frame is None:
+            return
+        try:
+            if event.quick:
+                since, until = query.quick_range(self.frame, event.quick)
+            else:
+                since = parse_when(event.since) if event.since.strip() else None
+                until = parse_when(event.until, end=True) if event.until.strip() else None
+        except (ConnlogError, ValueError) as exc:
+            self.notify(escape_controls(str(exc)), severity="error", markup=False)
+            return
+        self.set_state(replace(self.state, since=since, until=until))
+        self._sync_widgets()
+
+    # -- the selected row ----------------------------------------------------------------
+
+    @on(LogTable.CursorMoved)
+    def _cursor_moved(self, event: LogTable.CursorMoved) -> None:
+        detail = self.query_one(DetailPanel)
+        if detail.display:
+            detail.show(self._row(event.row))
+
+    @on(LogTable.Opened)
+    def _opened(self, event: LogTable.Opened) -> None:
+        detail = self.query_one(DetailPanel)
+        detail.display = True
+        detail.show(self._row(event.row))
+        self.screen.maximize(detail, container=False)
+        detail.query_one("TabbedContent").focus()
+
+    def _row(self, index: int | None) -> dict | None:
+        if index is None or self.frame is None:
+            return None
+        return self.frame.row(index, named=True)
+
+    def action_close_payloads(self) -> None:
+        if self.screen.maximized:
+            self.screen.minimize()
+            self._fit_to_size()
+            self.query_one(LogTable).focus()
+        elif self.focused is not None and self.focused.id in ("search", "user"):
+            self.query_one(LogTable).focus()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_toggle_filters(self) -> None:
+        sidebar = self.query_one(FilterSidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            panes = list(sidebar.query(FacetPane))
+            (panes[0] if panes else sidebar.query_one("#user")).focus()
+        else:
+            self.query_one(LogTable).focus()
+
+    def action_clear(self) -> None:
+        self.set_state(FilterState())
+        self._sync_widgets()
+        self.notify("Filters cleared")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_quarantine(self) -> None:
+        if not self.quarantine.height:
+            self.notify("No quarantined rows: every row was read")
+            return
+        self.push_screen(QuarantineScreen(self.quarantine))
+
+    def action_export(self) -> None:
+        if self.frame is None or self.result is None:
+            return
+        rows = self.result.count
+
+        def chosen(answer: tuple[str, bool] | None) -> None:
+            if answer:
+                self.write_export(answer[0], answer[1], self.result.indices)
+
+        self.push_screen(ExportScreen(rows, default_export_name()), chosen)
+
+    @work(thread=True, group="export")
+    def write_export(self, path: str, overwrite: bool, indices: pl.Series) -> None:
+        from connlog_tui.sources import expand
+
+        inputs = [p for p, _ in expand(self.options.paths)]
+        try:
+            view = query.view_frame(self.frame, indices)
+            written = export(view, path, force=overwrite, inputs=inputs)
+        except ConnlogError as exc:
+            self.call_from_thread(
+                self.notify, escape_controls(str(exc)), severity="error", markup=False
+            )
+            return
+        message = escape_controls(f"Exported {written:,} rows to {path}")
+        self.call_from_thread(self.notify, message, markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Search", "Search every field, payloads included", self.action_search)
+        yield SystemCommand("Clear filters", "Reset every filter", self.action_clear)
+        yield SystemCommand("Export view", "Write the rows shown to a file", self.action_export)
+        yield SystemCommand(
+            "Toggle filter panes", "Show or hide the panes", self.action_toggle_filters
+        )
+        yield SystemCommand(
+            "Quarantined rows", "List rows that could not be parsed", self.action_quarantine
+        )
+        yield SystemCommand("Help", "Every key, grouped by task", self.action_help)

@@ -1,0 +1,101 @@
+"""The detail panel: the selected row's fields, and its Request and Response payloads,
+pretty-printed (JSON, XML, decoded SAML/JWT) with the raw text one key away."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Static, TabbedContent, TabPane, TextArea
+
+from connlog_tui.schema import HEADERS
+from connlog_tui.textsafe import escape_controls
+
+# Payloads beyond this are shown cut, with a note: a terminal view of 50 MB helps nobody.
+SHOW_LIMIT = 1_000_000
+
+
+def render_payload(text: str | None, raw: bool) -> str:
+    """The text shown for one payload: decoded sections (facts, then body) or raw."""
+    if not text:
+        return "(empty)"
+    note = ""
+    if len(text) > SHOW_LIMIT:
+        note = f"\n… cut at {SHOW_LIMIT:,} of {len(text):,} characters (export the row for all)"
+        text = text[:SHOW_LIMIT]
+    if raw:
+        return escape_controls(text, multiline=True) + note
+    from connlog_tui.decode import decode_payload
+
+    decoded = decode_payload(text)
+    parts = []
+    for section in decoded.sections:
+        parts.append(f"── {section.title} ──")
+        parts.extend(f"  ! {n}" for n in section.notes)
+        if section.facts:
+            width = min(24, max(len(k) for k, _ in section.facts))
+            parts.extend(f"  {k:<{width}}  {v}" for k, v in section.facts)
+        parts.append(section.body)
+        parts.append("")
+    return escape_controls("\n".join(parts), multiline=True) + note
+
+
+class DetailPanel(Vertical, can_focus=False):
+    """Shows one row. `r` toggles decoded/raw payloads."""
+
+    BINDINGS = [Binding("r", "toggle_raw", "Raw/decoded")]
+    DEFAULT_CSS = """
+    DetailPanel { height: 45%; border-top: heavy $panel-lighten-2; }
+    DetailPanel #summary { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
+    DetailPanel TabbedContent { height: 1fr; }
+    DetailPanel TextArea { height: 1fr; border: none; padding: 0 1; }
+    """
+
+    raw = reactive(False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.row: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="summary", markup=False)
+        with TabbedContent(id="payload-tabs"):
+            with TabPane("Response", id="tab-response"):
+                yield TextArea(id="response", read_only=True, soft_wrap=True)
+            with TabPane("Request", id="tab-request"):
+                yield TextArea(id="request", read_only=True, soft_wrap=True)
+
+    def show(self, row: dict | None) -> None:
+        self.row = row
+        self._refresh_contents()
+
+    def watch_raw(self) -> None:
+        self._refresh_contents()
+
+    def action_toggle_raw(self) -> None:
+        self.raw = not self.raw
+        self.notify("Showing raw payloads" if self.raw else "Showing decoded payloads")
+
+    def _refresh_contents(self) -> None:
+        if not self.is_mounted:
+            return
+        summary = self.query_one("#summary", Static)
+        if self.row is None:
+            summary.update("No row selected")
+            for name in ("request", "response"):
+                self.query_one(f"#{name}", TextArea).load_text("")
+            return
+        row = self.row
+        when = row["time"].strftime("%Y-%m-%d %H:%M:%S UTC") if row["time"] else ""
+        fields = [when] + [
+            f"{HEADERS[k]}: {row[k]}"
+            for k in ("action", "app", "request_type", "user", "reason", "ip", "source")
+            if row.get(k)
+        ]
+        summary.update(escape_controls(" · ".join(fields)))
+        mode = "raw" if self.raw else "decoded"
+        for name in ("request", "response"):
+            area = self.query_one(f"#{name}", TextArea)
+            area.load_text(render_payload(row.get(name), self.raw))
+            area.border_subtitle = mode

@@ -1,0 +1,139 @@
+"""The filter panes: pick-lists with faceted counts, the user box and the date range."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, SelectionList
+
+from connlog_tui.query import FACET_TITLES
+from connlog_tui.textsafe import one_line
+
+
+class FacetPane(SelectionList[str]):
+    """A pick-list of one column's values, each with the number of rows it would give
+    under the other active filters. Values are fixed at load; only the counts change."""
+
+    DEFAULT_CSS = """
+    FacetPane { height: auto; max-height: 12; border: round $panel-lighten-2; }
+    FacetPane:focus { border: round $accent; }
+    """
+
+    class Changed(Message):
+        def __init__(self, column: str, values: frozenset[str]) -> None:
+            self.column = column
+            self.values = values
+            super().__init__()
+
+    def __init__(self, column: str, values: list[str], **kwargs) -> None:
+        super().__init__(id=f"facet-{column}", **kwargs)
+        self.column = column
+        self.border_title = FACET_TITLES.get(column, column)
+        self._choices = values
+        self._counts: dict[str, int] = {}
+        self._quiet = False
+
+    def on_mount(self) -> None:
+        self.add_options([(self._prompt(v, None), v) for v in self._choices])
+
+    def _prompt(self, value: str, count: int | None) -> Text:
+        label = one_line(value, 60) or "(blank)"
+        shown = "" if count is None else f"{count:>6,} "
+        return Text.assemble((shown, "dim" if not count else ""), label)
+
+    def set_counts(self, counts: dict[str, int]) -> None:
+        if counts == self._counts:
+            return
+        self._counts = counts
+        for i, value in enumerate(self._choices):
+            self.replace_option_prompt_at_index(i, self._prompt(value, counts.get(value, 0)))
+
+    def set_selected(self, values: frozenset[str]) -> None:
+        """Reflect a filter state change made elsewhere (Clear, a saved view, the CLI)."""
+        self._quiet = True
+        self.deselect_all()
+        for value in values:
+            if value in self._choices:
+                self.select(value)
+        self._quiet = False
+
+    @on(SelectionList.SelectedChanged)
+    def _changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        if not self._quiet:
+            self.post_message(self.Changed(self.column, frozenset(self.selected)))
+
+
+class DateRangePane(Vertical):
+    """Typed since/until times and quick ranges counted back from the newest event."""
+
+    DEFAULT_CSS = """
+    DateRangePane { height: auto; border: round $panel-lighten-2; }
+    DateRangePane Input { width: 1fr; }
+    DateRangePane Horizontal { height: 1; }
+    DateRangePane Button { min-width: 5; width: 1fr; height: 1; border: none; margin: 0; }
+    """
+
+    class Changed(Message):
+        def __init__(self, since: str, until: str, quick: str | None) -> None:
+            self.since = since
+            self.until = until
+            self.quick = quick
+            super().__init__()
+
+    def compose(self) -> ComposeResult:
+        self.border_title = "Date range (UTC)"
+        yield Input(placeholder="since: 2026-03-01 09:00", id="since", compact=True)
+        yield Input(placeholder="until: 2026-03-01 or 24h", id="until", compact=True)
+        with Horizontal():
+            for name in ("1h", "24h", "7d", "all"):
+                yield Button(name, id=f"quick-{name}", compact=True)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._post(None)
+
+    @on(Button.Pressed)
+    def _quick(self, event: Button.Pressed) -> None:
+        event.stop()
+        name = (event.button.id or "").removeprefix("quick-")
+        if name == "all":
+            self.set_values("", "")
+            self._post(None)
+        else:
+            self._post(name)
+
+    def _post(self, quick: str | None) -> None:
+        since = self.query_one("#since", Input).value
+        until = self.query_one("#until", Input).value
+        self.post_message(self.Changed(since, until, quick))
+
+    def set_values(self, since: str, until: str) -> None:
+        self.query_one("#since", Input).value = since
+        self.query_one("#until", Input).value = until
+
+
+class FilterSidebar(VerticalScroll):
+    """All filter panes, stacked; the app rebuilds the facets once a log has loaded."""
+
+    DEFAULT_CSS = """
+    FilterSidebar { width: 34; background: $surface; padding: 0 0; }
+    FilterSidebar #user { border: round $panel-lighten-2; height: 3; }
+    FilterSidebar #user:focus { border: round $accent; }
+    """
+
+    def compose(self) -> ComposeResult:
+        user = Input(placeholder="contains…", id="user")
+        user.border_title = "Email ID/Login ID"
+        yield user
+        yield DateRangePane(id="dates")
+
+    def set_facets(self, facets: dict[str, list[str]]) -> None:
+        for pane in self.query(FacetPane):
+            pane.remove()
+        panes = [FacetPane(col, values) for col, values in facets.items() if values]
+        self.mount_all(panes, before=0)

@@ -1,0 +1,157 @@
+"""Modal screens: export, help, and the list of quarantined rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, Static
+
+from connlog_tui.textsafe import one_line
+
+
+def default_export_name(now: datetime | None = None) -> str:
+    now = now or datetime.now()
+    return f"connlog-export-{now:%Y%m%d-%H%M%S}.csv"
+
+
+class ExportScreen(ModalScreen[tuple[str, bool] | None]):
+    """Asks where to write the view. Returns (path, overwrite) or None if cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ExportScreen { align: center middle; }
+    ExportScreen > Vertical {
+        width: 72; max-width: 100%; height: auto; border: thick $accent; padding: 1 2;
+        background: $surface;
+    }
+    ExportScreen Input { margin: 1 0; }
+    ExportScreen Horizontal { height: auto; align-horizontal: right; }
+    ExportScreen #confirm { color: $warning; height: auto; }
+    """
+
+    def __init__(self, rows: int, suggested: str) -> None:
+        super().__init__()
+        self.rows = rows
+        self.suggested = suggested
+        self._confirming: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Export {self.rows:,} rows. The extension picks the format:")
+            yield Label(".csv  .jsonl  .json  .parquet", classes="muted")
+            yield Input(value=self.suggested, id="path")
+            yield Static("", id="confirm", markup=False)
+            with Horizontal():
+                yield Button("Export", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _submit(self) -> None:
+        path = self.query_one(Input).value.strip()
+        if not path:
+            return
+        if Path(path).exists() and self._confirming != path:
+            self._confirming = path
+            self.query_one("#confirm", Static).update(
+                f"{one_line(path)} exists: press Enter again to overwrite it."
+            )
+            return
+        self.dismiss((path, self._confirming == path))
+
+    @on(Input.Changed)
+    def _edited(self) -> None:
+        self._confirming = None
+        self.query_one("#confirm", Static).update("")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+HELP = """\
+connlog — keys
+
+Find
+  /            search every field, payloads included
+  f            show / hide the filter panes
+  tab          move between panes, table and detail
+  space/enter  (in a pane) pick a value; picks in one pane are OR-ed
+  x            clear every filter
+
+Read
+  up/down j/k  move          pgup/pgdn  page        home/end g/G  first/last
+  enter        open the selected row's payloads (escape to close)
+  r            decoded / raw payloads
+  b            list quarantined (unparseable) rows
+
+Export
+  e            export the current view (CSV, JSON Lines, JSON, Parquet)
+
+Other
+  ctrl+p       command palette: every action by name
+  ?            this help          q  quit
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > Static {
+        width: 80; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $accent; padding: 0 1; background: $surface;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(HELP, markup=False)
+
+
+class QuarantineScreen(ModalScreen[None]):
+    """Rows that could not be parsed: where they are and why, never silently dropped."""
+
+    BINDINGS = [Binding("escape,q,b", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    QuarantineScreen { align: center middle; }
+    QuarantineScreen > Vertical {
+        width: 100%; height: 100%; border: thick $warning; background: $surface;
+    }
+    QuarantineScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(self, quarantine: pl.DataFrame) -> None:
+        super().__init__()
+        self.quarantine = quarantine
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(
+                f" {self.quarantine.height:,} quarantined rows (not in the table). Esc closes."
+            )
+            yield DataTable(cursor_type="row")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Source", "Line", "Reason", "Text")
+        # Capped: this is a list to read, and DataTable measures every cell.
+        for row in self.quarantine.head(5000).iter_rows(named=True):
+            # Text, not str: DataTable would parse a str cell as markup.
+            table.add_row(
+                Text(one_line(row["source"], 40)),
+                Text(str(row["line"])),
+                Text(one_line(row["reason"], 60)),
+                Text(one_line(row["text"], 120)),
+            )
+        table.focus()

@@ -1,0 +1,241 @@
+"""The results table: a Line-API widget that renders only the rows on screen.
+
+It holds a view (row indices into the loaded frame) and fetches one page of cells at a
+time through the query layer, so drawing a frame costs the same at 100 rows or 10 million.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from connlog_tui import query
+from connlog_tui.textsafe import one_line
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    name: str
+    title: str
+    width: int  # minimum width; `flex` columns share what is left
+    flex: bool = False
+    priority: int = 0  # lower stays longer when the terminal is narrow
+
+
+COLUMNS: tuple[TableColumn, ...] = (
+    TableColumn("time", "Date (UTC)", 19, priority=0),
+    TableColumn("action", "Action", 14, priority=1),
+    TableColumn("app", "Application", 18, priority=2),
+    TableColumn("user", "Email ID/Login ID", 18, flex=True, priority=3),
+    TableColumn("request_type", "Request Type", 27, priority=5),
+    TableColumn("reason", "Reason", 24, flex=True, priority=6),
+    TableColumn("source", "Source", 16, priority=7),
+)
+
+
+def layout_columns(width: int, columns: tuple[TableColumn, ...] = COLUMNS) -> list[tuple]:
+    """Which columns fit in `width` (by priority) and how wide each is drawn."""
+    chosen = sorted(columns, key=lambda c: c.priority)
+    while chosen and sum(c.width + 1 for c in chosen) - 1 > width:
+        chosen.pop()
+    chosen = [c for c in columns if c in chosen]
+    spare = width - (sum(c.width + 1 for c in chosen) - 1)
+    flex = [c for c in chosen if c.flex] or chosen[-1:]
+    widths = []
+    for col in chosen:
+        extra = 0
+        if col in flex and spare > 0:
+            extra = spare // len(flex) + (1 if col is flex[0] else 0) * (spare % len(flex))
+        widths.append((col, col.width + extra))
+    return widths
+
+
+def cell_text(name: str, value: object) -> str:
+    if value is None:
+        return ""
+    if name == "time":
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return one_line(str(value))
+
+
+class LogTable(ScrollView, can_focus=True):
+    """Scrollable, keyboard-driven table over a view of the loaded frame."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown,space", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+        Binding("enter", "open", "Payloads"),
+    ]
+    COMPONENT_CLASSES = {
+        "logtable--header",
+        "logtable--cursor",
+        "logtable--failure",
+        "logtable--success",
+        "logtable--pending",
+    }
+    DEFAULT_CSS = """
+    LogTable { background: $surface; scrollbar-gutter: stable; }
+    LogTable > .logtable--header { text-style: bold; background: $panel; }
+    LogTable > .logtable--cursor { background: $accent 50%; }
+    LogTable:focus > .logtable--cursor { background: $accent; color: $text; }
+    LogTable > .logtable--failure { color: $error; }
+    LogTable > .logtable--success { color: $success; }
+    LogTable > .logtable--pending { color: $warning; }
+    """
+
+    cursor = reactive(0, always_update=True, init=False)
+
+    class CursorMoved(Message):
+        """The highlighted row changed (row is a frame index, or None when empty)."""
+
+        def __init__(self, row: int | None) -> None:
+            self.row = row
+            super().__init__()
+
+    class Opened(Message):
+        """Enter (or a double click) on a row: show its payloads."""
+
+        def __init__(self, row: int) -> None:
+            self.row = row
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.frame: pl.DataFrame | None = None
+        self.indices: pl.Series = pl.Series("index", [], dtype=pl.UInt32)
+        self._page: tuple[int, int, list[list[str]], list[str]] | None = None
+
+    # -- data ----------------------------------------------------------------------------
+
+    def set_view(self, frame: pl.DataFrame, indices: pl.Series) -> None:
+        """Show a new view, keeping the highlighted row if it is still in it."""
+        keep = self.current_row
+        self.frame = frame
+        self.indices = indices
+        self._page = None
+        self.virtual_size = Size(self.size.width, len(indices) + 1)
+        position = 0
+        if keep is not None and len(indices):
+            position = min(int(indices.search_sorted(keep)), len(indices) - 1)
+        self.cursor = position
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        return len(self.indices)
+
+    @property
+    def current_row(self) -> int | None:
+        """The frame index of the highlighted row."""
+        if not self.row_count or self.frame is None:
+            return None
+        return int(self.indices[min(self.cursor, self.row_count - 1)])
+
+    def _page_rows(self, first: int, count: int) -> tuple[list[list[str]], list[str]]:
+        if self._page and self._page[0] == first and self._page[1] >= count:
+            return self._page[2], self._page[3]
+        if self.frame is None or first >= self.row_count:
+            return [], []
+        names = [c.name for c in COLUMNS]
+        page = query.rows(self.frame, self.indices, first, count).select(*names, "outcome")
+        cells = [
+            [cell_text(name, value) for name, value in zip(names, row, strict=False)]
+            for row in page.iter_rows()
+        ]
+        outcomes = [str(o) for o in page["outcome"]]
+        self._page = (first, count, cells, outcomes)
+        return cells, outcomes
+
+    # -- drawing -------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, self.row_count + 1)
+        self._page = None
+
+    @property
+    def visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        columns = layout_columns(width)
+        if y == 0:
+            style = self.get_component_rich_style("logtable--header")
+            return self._strip([c.title for c, _ in columns], columns, style, width)
+        first = round(self.scroll_offset.y)
+        cells, outcomes = self._page_rows(first, self.visible_rows + 1)
+        index = y - 1
+        if index >= len(cells):
+            return Strip.blank(width, self.rich_style)
+        row = first + index
+        by_name = dict(zip([c.name for c in COLUMNS], cells[index], strict=False))
+        style = self.rich_style
+        if outcomes[index] in ("failure", "success", "pending"):
+            style += self.get_component_rich_style(f"logtable--{outcomes[index]}")
+        if row == self.cursor:
+            style += self.get_component_rich_style("logtable--cursor")
+        return self._strip([by_name[c.name] for c, _ in columns], columns, style, width)
+
+    def _strip(self, texts: list[str], columns: list, style: Style, width: int) -> Strip:
+        line = " ".join(
+            set_cell_size(text, w) for text, (_, w) in zip(texts, columns, strict=False)
+        )
+        line = set_cell_size(line, width) if cell_len(line) != width else line
+        return Strip([Segment(line, style)], width)
+
+    # -- cursor and keys -----------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if self.row_count:
+            clamped = max(0, min(new, self.row_count - 1))
+            if clamped != new:
+                self.cursor = clamped
+                return
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current_row))
+
+    def _scroll_cursor_into_view(self) -> None:
+        top = round(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + self.visible_rows:
+            self.scroll_to(y=self.cursor - self.visible_rows + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor = max(0, min(self.cursor + delta, self.row_count - 1))
+
+    def action_page(self, direction: int) -> None:
+        self.action_cursor(direction * self.visible_rows)
+
+    def action_jump(self, where: int) -> None:
+        self.cursor = max(0, self.row_count - 1) if where < 0 else 0
+
+    def action_open(self) -> None:
+        if (row := self.current_row) is not None:
+            self.post_message(self.Opened(row))
+
+    def on_click(self, event: events.Click) -> None:
+        y = event.get_content_offset(self)
+        if y is None or y.y == 0:
+            return
+        row = round(self.scroll_offset.y) + y.y - 1
+        if row < self.row_count:
+            self.cursor = row
+            if event.chain >= 2:
+                self.action_open()
