@@ -87,7 +87,15 @@ def _decode(text: str, depth: int) -> list[Section]:
         found = step(t, depth)
         if found:
             return found
-    return _embedded(t, depth) or [_text(t)]
+    return _embedded(t, depth) or [_text(t, note=_binary_note(t))]
+
+
+def _binary_note(t: str) -> str | None:
+    sample = t[:4096]
+    odd = sum(1 for c in sample if (c < " " and c not in "\t\r\n") or "\x7f" <= c <= "\x9f")
+    if odd * 20 > len(sample):  # over 5% control characters: not text
+        return "looks like binary data: shown as text"
+    return None
 
 
 def _json(t: str, depth: int) -> list[Section] | None:
@@ -234,15 +242,18 @@ def _base64(t: str, depth: int) -> list[Section] | None:
     if not looks_base64(t) or "=" in t.rstrip("="):
         return None
     data = b64decode_loose(t)
+    long_blob = len(t) >= 64 and " " not in t  # wrapped base64 has newlines, not spaces
     if data is None:
-        return None
+        note = "looks like base64 but does not decode (truncated or corrupted?)"
+        return [_text(t, note=note)] if long_blob else None
     found = _xml_from_bytes(data, "base64", depth + 1)
     if found:
         return found
     try:
         inner = data.decode("utf-8").strip()
     except UnicodeDecodeError:
-        return None
+        note = "base64 decodes to binary data, not XML or DEFLATE-compressed XML"
+        return [_text(t, note=note)] if long_blob else None
     if inner[:1] in ("{", "["):
         nested = _json(inner, depth + 1)
         if nested:
