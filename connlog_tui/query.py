@@ -151,7 +151,7 @@ def run(frame: pl.DataFrame, state: FilterState, facets: Iterable[str] = FACETS)
         lazy = lazy.filter(pl.all_horizontal(base))
     if state.search:
         lazy = lazy.filter(search_expr(state.search))
-    masks = {col: pick_expr(col, vals) for col, vals in state.picked.items() if col in facets}
+    masks = {col: pick_expr(col, vals) for col, vals in state.picked.items()}
     small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items())).collect()
 
     def others(skip: str | None) -> pl.Expr:

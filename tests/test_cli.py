@@ -1,0 +1,117 @@
+"""The `connlog` command as written in the issue, run as a real process."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+
+import pytest
+from conftest import SMALL_LOG
+
+
+def connlog(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "connlog_tui", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def exported(result) -> list[dict]:
+    assert result.returncode == 0, result.stderr
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_export_to_stdout_with_filters():
+    result = connlog(
+        "export", str(SMALL_LOG), "--action", "sso failed", "--action", "SLO FAILED", "-o", "-"
+    )
+    rows = exported(result)
+    assert [r["Email ID/Login ID"] for r in rows] == [
+        "bob.smith@acme.example",
+        " carol@acme.example ",
+        "jane.doe@acme.example",
+        "mallory@acme.example",
+    ]
+    assert "wrote 4 of 12 rows" in result.stderr
+
+
+def test_export_filters_user_dates_search_app_request_type():
+    rows = exported(connlog("export", str(SMALL_LOG), "--user", "JANE", "-o", "-"))
+    assert len(rows) == 4
+    rows = exported(
+        connlog(
+            "export", str(SMALL_LOG), "--since", "2026-03-01", "--until", "2026-03-01", "-o", "-"
+        )
+    )
+    assert len(rows) == 10
+    rows = exported(connlog("export", str(SMALL_LOG), "--since", "2026-03-01T11:00:00Z", "-o", "-"))
+    assert len(rows) == 6
+    rows = exported(connlog("export", str(SMALL_LOG), "--search", "invalid_GRANT", "-o", "-"))
+    assert [r["Application To/From"] for r in rows] == ["OAuth 2.0 Office 365"]
+    rows = exported(
+        connlog(
+            "export",
+            str(SMALL_LOG),
+            "--app",
+            "netsuite",
+            "--request-type",
+            "authentication-connections",
+            "-o",
+            "-",
+        )
+    )
+    assert [r["Action"] for r in rows] == ["NA"]
+
+
+def test_export_writes_the_format_its_extension_names(tmp_path):
+    for name in ("out.csv", "out.jsonl", "out.json", "out.parquet"):
+        result = connlog("export", str(SMALL_LOG), "-o", str(tmp_path / name))
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out.parquet").read_bytes()[:4] == b"PAR1"
+    assert (tmp_path / "out.jsonl").read_text().count("\n") == 12
+    again = connlog("export", str(SMALL_LOG), "-o", str(tmp_path / "out.csv"))
+    assert again.returncode == 2 and "exists" in again.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["export", "/nonexistent/log.csv", "-o", "-"], "/nonexistent/log.csv: no such file"),
+        (["export", str(SMALL_LOG), "--since", "someday", "-o", "-"], "cannot read the date"),
+        (["export", str(SMALL_LOG)], "required: -o"),
+        (["/nonexistent/log.csv"], "/nonexistent/log.csv: no such file"),
+        (["--bogus-flag"], "unrecognized arguments"),
+    ],
+)
+def test_bad_input_and_usage_exit_2_without_traceback(args, message):
+    result = connlog(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_error_lines_escape_control_characters(tmp_path):
+    evil = tmp_path / "evil\x1b[31m.csv"
+    result = connlog("export", str(evil), "-o", "-")
+    assert result.returncode == 2
+    assert "\x1b" not in result.stderr and "\\x1b[31m" in result.stderr
+
+
+def test_help_shows_examples_and_formats_lists_readers():
+    assert "examples:" in connlog("--help").stdout
+    result = connlog("formats")
+    assert result.returncode == 0 and "mangoapps" in result.stdout
+
+
+def test_python_dash_m_and_console_script_agree():
+    import shutil
+
+    script = shutil.which("connlog")
+    assert script, "the connlog console script is installed by `pip install -e .`"
+    result = subprocess.run([script, "formats"], capture_output=True, text=True, timeout=60)
+    assert result.stdout == connlog("formats").stdout

@@ -1,0 +1,121 @@
+"""Filter state -> rows and facet counts (the query layer, no UI)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+from conftest import SMALL_LOG
+
+from connlog_tui import query
+from connlog_tui.query import FilterState, build_state
+from connlog_tui.sources import load
+from connlog_tui.timeparse import parse_when
+
+
+@pytest.fixture(scope="module")
+def frame() -> pl.DataFrame:
+    return load([str(SMALL_LOG)]).frame
+
+
+def users(frame, state) -> list[str]:
+    result = query.run(frame, state)
+    return frame[result.indices]["user"].to_list()
+
+
+def test_no_filter_shows_everything(frame):
+    result = query.run(frame, FilterState())
+    assert result.count == result.total == 12
+
+
+def test_picked_values_in_one_pane_are_ored(frame):
+    state = FilterState().with_picked("action", {"SSO Failed", "SLO Failed"})
+    assert users(frame, state) == [
+        "bob.smith@acme.example",
+        " carol@acme.example ",
+        "jane.doe@acme.example",
+        "mallory@acme.example",
+    ]
+
+
+def test_panes_are_anded_and_facets_count_under_the_other_filters(frame):
+    state = FilterState().with_picked("action", {"SSO Failed"}).with_picked("app", {"MangoApps"})
+    result = query.run(frame, state)
+    assert result.count == 2  # bob and mallory failed on MangoApps
+    # Action counts ignore the action pick but respect the app pick: MangoApps rows by action.
+    assert result.facets["action"] == {
+        "SSO Initiated": 1,
+        "SSO Failed": 2,
+        "SSO Successful": 1,
+        "SLO Successful": 1,
+    }
+    # App counts ignore the app pick: SSO Failed rows by app.
+    assert result.facets["app"] == {"MangoApps": 2, "OAuth 2.0 Office 365": 1}
+
+
+def test_cli_style_values_match_exactly_but_for_case(frame):
+    state = build_state(frame, {"action": ["sso failed"], "app": ["mangoapps"]})
+    assert users(frame, state) == ["bob.smith@acme.example", "mallory@acme.example"]
+    assert users(frame, build_state(frame, {"action": ["SSO"]})) == []
+
+
+def test_user_filter_is_a_case_insensitive_substring_ignoring_spaces(frame):
+    assert users(frame, FilterState(user="BOB.smith")) == [
+        "Bob.Smith@acme.example",
+        "bob.smith@acme.example",
+    ]
+    assert users(frame, FilterState(user="carol@")) == [" carol@acme.example "]
+
+
+def test_search_reaches_payloads_case_insensitively(frame):
+    assert users(frame, FilterState(search="aadsts70008")) == [" carol@acme.example "]
+    assert users(frame, FilterState(search="INTERNAL SERVER")) == ["jane.doe@acme.example"]
+    # Literal, not a regex: brackets are just characters.
+    assert users(frame, FilterState(search="[bold red]")) == ["mallory@acme.example"]
+    assert users(frame, FilterState(search="netsuite")) == ["integration@acme.example"]
+
+
+def test_non_ascii_search_is_case_insensitive(write):
+    header = "Date,Application To/From,Action,Request Type,Email ID/Login ID,Request,Response"
+    path = write(
+        "u.csv",
+        f"{header}\n2026-03-01T09:00:00Z,A,NA,Authentication-Connections,ü@x,ÉCHEC,\n",
+    )
+    frame = load([str(path)]).frame
+    assert query.run(frame, FilterState(search="échec")).count == 1
+
+
+def test_date_alone_means_the_whole_day(frame):
+    state = FilterState(since=parse_when("2026-03-02"), until=parse_when("2026-03-02", end=True))
+    assert users(frame, state) == ["mallory@acme.example", "frank@acme.example"]
+    state = FilterState(until=parse_when("2026-03-01", end=True))
+    assert query.run(frame, state).count == 10
+
+
+def test_quick_ranges_count_back_from_the_newest_event(frame):
+    since, until = query.quick_range(frame, "24h")
+    assert until == datetime(2026, 3, 2, 9, tzinfo=UTC)
+    assert since == datetime(2026, 3, 1, 9, tzinfo=UTC)
+    # 09:00:00 rows are included (inclusive), so everything from the 1st 09:00 on.
+    assert query.run(frame, FilterState(since=since, until=until)).count == 12
+    since, until = query.quick_range(frame, "1h")
+    # mallory's row at 08:00:00.25 is 59.75 minutes before the newest one.
+    assert users(frame, FilterState(since=since, until=until)) == [
+        "mallory@acme.example",
+        "frank@acme.example",
+    ]
+
+
+def test_describe_names_each_active_condition():
+    state = FilterState(user="bob", search="x").with_picked("action", {"SSO Failed"})
+    assert state.describe() == ["Action=SSO Failed", "user~bob", "search 'x'"]
+    assert FilterState().is_empty and not state.is_empty
+
+
+def test_filter_expr_is_one_expression_matching_run(frame):
+    state = FilterState(user="jane", search="logout").with_picked("app", {"OAuth 2.0 Office 365"})
+    by_expr = frame.filter(query.filter_expr(state))["row_id"].to_list()
+    by_run = query.run(frame, state).indices.to_list()
+    # jane's two Office 365 logout rows: "logout" is in their Request Type.
+    assert by_expr == by_run == [6, 7]
