@@ -38,6 +38,7 @@ TALL = 30  # at least this many lines: detail panel shown under the table
 class ConnlogApp(App[None]):
     TITLE = "connlog"
     CSS_PATH = "app.tcss"
+    ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("f", "toggle_filters", "Filters"),
@@ -241,7 +242,8 @@ class ConnlogApp(App[None]):
         if self.screen.maximized:
             self.screen.minimize()
             self._fit_to_size()
-            self.query_one(LogTable).focus()
+            # After the refresh: hiding the panel moves focus on, and we want the table.
+            self.call_after_refresh(self.query_one(LogTable).focus)
         elif self.focused is not None and self.focused.id in ("search", "user"):
             self.query_one(LogTable).focus()
 

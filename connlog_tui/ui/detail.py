@@ -44,6 +44,7 @@ def render_payload(text: str | None, raw: bool) -> str:
 class DetailPanel(Vertical, can_focus=False):
     """Shows one row. `r` toggles decoded/raw payloads."""
 
+    ALLOW_MAXIMIZE = True
     BINDINGS = [Binding("r", "toggle_raw", "Raw/decoded")]
     DEFAULT_CSS = """
     DetailPanel { height: 45%; border-top: heavy $panel-lighten-2; }

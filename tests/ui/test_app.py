@@ -1,0 +1,171 @@
+"""The app's behaviour, driven from the keyboard with Textual's Pilot."""
+
+from __future__ import annotations
+
+import csv
+
+from conftest import SMALL_LOG
+from textual.widgets import Input, Static, TextArea
+from uihelpers import make_app, settle
+
+from connlog_tui.ui.detail import DetailPanel
+from connlog_tui.ui.filters import FacetPane, FilterSidebar
+from connlog_tui.ui.screens import ExportScreen, QuarantineScreen
+from connlog_tui.ui.table import LogTable
+
+
+def status(app) -> str:
+    return str(app.query_one("#status", Static).render())
+
+
+async def test_loads_and_shows_counts():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        assert table.row_count == 12
+        assert "12 of 12 rows" in status(app)
+        assert "no filters" in status(app)
+
+
+async def test_picking_an_action_filters_rows_and_updates_other_counts():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = app.query_one("#facet-action", FacetPane)
+        pane.focus()
+        # Values are listed by frequency; walk to "SSO Failed" with the keyboard.
+        target = pane._choices.index("SSO Failed")
+        await pilot.press("home", *["down"] * target, "space")
+        await settle(pilot)
+        assert app.query_one(LogTable).row_count == 3
+        assert "3 of 12 rows" in status(app) and "Action=SSO Failed" in status(app)
+        apps = app.query_one("#facet-app", FacetPane)
+        assert apps._counts == {"MangoApps": 2, "OAuth 2.0 Office 365": 1}
+
+
+async def test_search_box_filters_payloads():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"aadsts70008", "enter")
+        await settle(pilot)
+        assert app.query_one(LogTable).row_count == 1
+        assert app.focused is app.query_one(LogTable)
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.query_one(LogTable).row_count == 12
+        assert app.query_one("#search", Input).value == ""
+
+
+async def test_enter_opens_the_payloads_pretty_printed_and_r_shows_raw():
+    app = make_app([SMALL_LOG], user="carol")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.query_one(DetailPanel)
+        assert app.screen.maximized is detail
+        response = detail.query_one("#response", TextArea).text
+        assert '"error": "invalid_grant"' in response
+        detail.action_toggle_raw()
+        await pilot.pause()
+        raw = detail.query_one("#response", TextArea).text
+        assert raw.startswith('{\n  "error": "invalid_grant",')
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.maximized is None
+        assert app.focused is app.query_one(LogTable)
+
+
+async def test_hostile_payload_is_shown_literally():
+    app = make_app([SMALL_LOG], user="mallory")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        detail = app.query_one(DetailPanel)
+        detail.action_toggle_raw()
+        await pilot.pause()
+        request = detail.query_one("#request", TextArea).text
+        response = detail.query_one("#response", TextArea).text
+        assert "[bold red]x[/]" in request
+        assert "\\x1b[31mred\\x1b[0m" in response and "\x1b" not in response
+
+
+async def test_export_writes_the_current_view(tmp_path):
+    out = tmp_path / "view.csv"
+    app = make_app([SMALL_LOG], picked={"action": ["SSO Failed"]})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        field = app.screen.query_one(Input)
+        assert field.value.startswith("connlog-export-") and field.value.endswith(".csv")
+        field.value = str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+    rows = list(csv.DictReader(out.open()))
+    assert [r["Action"] for r in rows] == ["SSO Failed"] * 3
+
+
+async def test_export_asks_before_overwriting(tmp_path):
+    out = tmp_path / "view.csv"
+    out.write_text("old")
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(out)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        assert "exists" in str(app.screen.query_one("#confirm", Static).render())
+        assert out.read_text() == "old"
+        await pilot.press("enter")
+        await settle(pilot)
+    assert out.read_text().startswith("Date,")
+
+
+async def test_quick_date_range_and_narrow_layout():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        sidebar = app.query_one(FilterSidebar)
+        assert not sidebar.display  # narrow: panes are a toggle
+        await pilot.press("f")
+        await pilot.pause()
+        assert sidebar.display
+        app.query_one("#quick-1h").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.query_one(LogTable).row_count == 2
+        assert app.query_one("#since", Input).value == "2026-03-02 08:00:00"
+
+
+async def test_quarantined_rows_are_counted_and_listed(write):
+    header = "Date,Application To/From,Action,Request Type,Email ID/Login ID,Request,Response"
+    log = write(
+        "bad.csv",
+        f"{header}\n2026-03-01T09:00:00Z,A,NA,Logout-Connections,u1,,\n"
+        "not a date,A,NA,Logout-Connections,u2,,\n",
+    )
+    app = make_app([log])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "1 quarantined" in status(app)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, QuarantineScreen)
+        assert app.screen.quarantine["line"].to_list() == [3]
+
+
+async def test_load_error_exits_with_message(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    app = make_app([empty])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.fatal_error and "empty file" in app.fatal_error

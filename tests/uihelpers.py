@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from connlog_tui.cli import Options
+from connlog_tui.ui.app import ConnlogApp
+
+
+def make_app(paths: Iterable[str], **filters) -> ConnlogApp:
+    options = Options(
+        paths=[str(p) for p in paths],
+        format=None,
+        mappings={},
+        picked=filters.pop("picked", {}),
+        user=filters.pop("user", ""),
+        since=filters.pop("since", None),
+        until=filters.pop("until", None),
+        search=filters.pop("search", ""),
+    )
+    assert not filters, f"unknown filters {filters}"
+    return ConnlogApp(options)
+
+
+async def settle(pilot) -> None:
+    """Wait until loading and filtering workers are done and their results are shown."""
+    app = pilot.app
+    for _ in range(200):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if app.result is not None and not any(w.is_running for w in app.workers):
+            return
+    raise AssertionError("the app never settled")
