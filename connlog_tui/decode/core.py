@@ -48,7 +48,7 @@ def decode_payload(text: str | None) -> Decoded:
         sections = _decode(text, 0)
     except Refused as exc:
         sections = [_refused(str(exc))]
-    except Exception as exc:  # noqa: BLE001 - the contract is "never raises"
+    except Exception as exc:  # the contract is "never raises": degrade to text
         note = f"could not decode: {type(exc).__name__}"
         sections = [Section("text", "Text", text, (), (note,))]
     return Decoded(text, tuple(sections))
@@ -64,7 +64,7 @@ def pretty(text: str) -> str:
             return json.dumps(json.loads(t), indent=2, ensure_ascii=False)
         if t[:1] == "<":
             return pretty_xml(parse_xml(t))
-    except Exception:  # noqa: BLE001, S110 - fall back to the text as given
+    except Exception:  # pretty-printing is best effort: fall back to the text as given
         pass
     return text
 
