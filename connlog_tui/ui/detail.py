@@ -45,9 +45,13 @@ class DetailPanel(Vertical, can_focus=False):
     """Shows one row. `r` toggles decoded/raw payloads."""
 
     ALLOW_MAXIMIZE = True
-    BINDINGS = [Binding("r", "toggle_raw", "Raw/decoded")]
+    BINDINGS = [
+        Binding("r", "toggle_raw", "Raw/decoded"),
+        Binding("escape", "app.close_payloads", "Close"),
+    ]
     DEFAULT_CSS = """
     DetailPanel { height: 45%; border-top: heavy $panel-lighten-2; }
+    DetailPanel.-maximized { height: 1fr; }
     DetailPanel #summary { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
     DetailPanel TabbedContent { height: 1fr; }
     DetailPanel TextArea { height: 1fr; border: none; padding: 0 1; }
