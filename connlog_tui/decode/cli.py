@@ -9,7 +9,7 @@ from typing import TextIO
 
 from .core import decode_payload
 from .model import MAX_PAYLOAD_CHARS, Decoded, Section
-from .textsafe import escape_controls, escape_json_text
+from connlog_tui.textsafe import escape_controls, escape_json_text
 
 PROG = "connlog decode"
 
@@ -105,4 +105,5 @@ def _render_section(section: Section) -> str:
     lines += [f"note: {note}" for note in section.notes]
     if section.body:
         lines += ["", section.body]
-    return escape_controls("\n".join(lines) + "\n")
+    text = ("\n".join(lines) + "\n").replace("\r\n", "\n")
+    return escape_controls(text, multiline=True)
