@@ -7,9 +7,10 @@ import json
 import sys
 from typing import TextIO
 
+from connlog_tui.textsafe import escape_controls, escape_json_text
+
 from .core import decode_payload
 from .model import MAX_PAYLOAD_CHARS, Decoded, Section
-from connlog_tui.textsafe import escape_controls, escape_json_text
 
 PROG = "connlog decode"
 
