@@ -11,6 +11,16 @@ SMALL_LOG = FIXTURES / "connector_log_small.csv"
 HEADER = "Date,Application To/From,Action,Request Type,Email ID/Login ID,Request,Response"
 
 
+@pytest.fixture(autouse=True)
+def private_user_dirs(tmp_path_factory, monkeypatch):
+    """Keep every test away from the real user's config, cache and state directories
+    (platformdirs follows the XDG variables on Linux)."""
+    home = tmp_path_factory.mktemp("home")
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(name, str(home / name.lower()))
+    monkeypatch.setenv("CONNLOG_CACHE_DIR", str(home / "connlog-cache"))
+
+
 @pytest.fixture
 def small_log() -> Path:
     return SMALL_LOG
