@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import SMALL_LOG
 
-TMUX = shutil.which("tmux")
-pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is installed by .ci/run")
+# Not skipped when missing: this test is the proof the real command works in a terminal.
+TMUX = shutil.which("tmux") or "tmux (not installed: apt-get install tmux)"
 
 
 class Terminal:
