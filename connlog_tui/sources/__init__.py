@@ -65,4 +65,31 @@ def load(paths: list[str], format: str | None = None) -> ReadResult:
     return merged
 
 
-__all__ = ["READERS", "ReadResult", "Reader", "Source", "detect", "expand", "load", "read_file"]
+def preview(paths: list[str], format: str | None = None, rows: int = 500) -> ReadResult | None:
+    """The first rows of the first file, read cheaply, to show while the full load runs.
+    None when its reader cannot read a part of a file (or there are several files, whose
+    merged order only the full load knows)."""
+    found = expand(paths)
+    if len(found) != 1:
+        return None
+    source = open_source(*found[0])
+    reader = reader_named(format) if format else detect(source)
+    read_head = getattr(reader, "preview", None)
+    if read_head is None:
+        return None
+    result = read_head(source, rows)
+    result.frame = finish(result.frame)
+    return result
+
+
+__all__ = [
+    "READERS",
+    "ReadResult",
+    "Reader",
+    "Source",
+    "detect",
+    "expand",
+    "load",
+    "preview",
+    "read_file",
+]

@@ -74,17 +74,29 @@ class MangoAppsReader:
             return self._read_json_lines(source)
         return self._read_csv(source)
 
+    def preview(self, source: Source, rows: int) -> ReadResult:
+        """The first `rows` records of a plain CSV (others: nothing, the load is quick)."""
+        if source.is_parquet or source.is_gzip or source.head.lstrip().startswith(("[", "{")):
+            return ReadResult()
+        try:
+            return self._read_csv(source, n_rows=rows, strict=True)
+        except (pl.exceptions.PolarsError, ConnlogError):
+            return ReadResult()
+
     # -- CSV ---------------------------------------------------------------------------
 
-    def _read_csv(self, source: Source) -> ReadResult:
+    def _read_csv(self, source: Source, n_rows: int | None = None, strict=False) -> ReadResult:
         try:
             raw = pl.read_csv(
                 source.polars_input(),
                 infer_schema=False,
                 encoding="utf8-lossy",
                 quote_char='"',
+                n_rows=n_rows,
             )
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
+            if strict:
+                raise
             # Ragged rows or a broken quote: read record by record to find them.
             return self._read_csv_slowly(source)
         raw = raw.rename(lambda n: n.removeprefix("\ufeff"))

@@ -6,6 +6,7 @@ query layer for data; loading and filtering run in thread workers so the UI neve
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -24,6 +25,7 @@ from connlog_tui.errors import ConnlogError
 from connlog_tui.export import export
 from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.schema import empty_quarantine
+from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.timeparse import parse_when
 from connlog_tui.ui.detail import DetailPanel
@@ -59,6 +61,8 @@ class ConnlogApp(App[None]):
         self.result: QueryResult | None = None
         self.fatal_error: str | None = None
         self._debounce = None
+        self._loading: tuple[int, float] | None = None  # (preview rows, start) while loading
+        self._loading_timer = None
 
     # -- layout --------------------------------------------------------------------------
 
@@ -94,26 +98,37 @@ class ConnlogApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
+        from connlog_tui import sources
         from connlog_tui.cli import load_options
 
+        started = time.monotonic()
         try:
+            first = sources.preview(self.options.paths, self.options.format)
+            if first is not None and first.frame.height:
+                self.call_from_thread(self._preview, first.frame, started)
             loaded = load_options(self.options)
         except ConnlogError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
         self.call_from_thread(self._loaded, loaded.frame, loaded.quarantine)
 
+    def _preview(self, frame: pl.DataFrame, started: float) -> None:
+        """Show the file's first rows while the full load runs."""
+        if self.frame is not None:
+            return
+        self._loading = (frame.height, started)
+        self.frame = frame
+        self.state = self._initial_state(frame)
+        self.refilter()
+        self._loading_timer = self.set_interval(0.2, self._update_status)
+
     def _fail(self, message: str) -> None:
         self.fatal_error = message
         self.exit(return_code=2)
 
-    def _loaded(self, frame: pl.DataFrame, quarantine: pl.DataFrame) -> None:
-        self.frame = frame
-        self.quarantine = quarantine
-        names = sorted({Path(s).name for s in frame["source"].cast(pl.String).unique()})
-        self.sub_title = ", ".join(names)
+    def _initial_state(self, frame: pl.DataFrame) -> FilterState:
         opts = self.options
-        self.state = query.build_state(
+        return query.build_state(
             frame,
             opts.picked,
             user=opts.user,
@@ -121,6 +136,26 @@ class ConnlogApp(App[None]):
             until=opts.until,
             search=opts.search,
         )
+
+    def _loaded(self, frame: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+        if self._loading_timer is not None:
+            self._loading_timer.stop()
+        self._loading = None
+        self.frame = frame
+        self.quarantine = quarantine
+        names = sorted({Path(s).name for s in frame["source"].cast(pl.String).unique()})
+        self.sub_title = ", ".join(names)
+        if self.state.is_empty:
+            self.state = self._initial_state(frame)
+        else:  # the user may have started filtering the preview: keep what they chose
+            self.state = query.build_state(
+                frame,
+                self.state.picked,
+                user=self.state.user,
+                since=self.state.since,
+                until=self.state.until,
+                search=self.state.search,
+            )
         facets = {}
         for column in FACETS:
             counts = frame[column].cast(pl.String).value_counts(sort=True).drop_nulls()
@@ -179,6 +214,13 @@ class ConnlogApp(App[None]):
         if self.result is None:
             return
         parts = [f"{self.result.count:,} of {self.result.total:,} rows"]
+        if self._loading is not None:
+            shown, started = self._loading
+            size = sum(p.stat().st_size for p, _ in expand(self.options.paths) if p.exists())
+            parts = [
+                f"Loading {size / 1e6:,.0f} MB… {time.monotonic() - started:.1f} s",
+                f"first {shown:,} rows shown",
+            ]
         if self.quarantine.height:
             parts.append(f"{self.quarantine.height:,} quarantined (b lists)")
         parts.append("; ".join(self.state.describe()) or "no filters")
@@ -288,8 +330,6 @@ class ConnlogApp(App[None]):
 
     @work(thread=True, group="export")
     def write_export(self, path: str, overwrite: bool, indices: pl.Series) -> None:
-        from connlog_tui.sources import expand
-
         inputs = [p for p, _ in expand(self.options.paths)]
         try:
             view = query.view_frame(self.frame, indices)

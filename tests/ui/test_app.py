@@ -169,3 +169,29 @@ async def test_load_error_exits_with_message(tmp_path):
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert app.fatal_error and "empty file" in app.fatal_error
+
+
+async def test_first_rows_show_before_a_slow_load_completes(monkeypatch):
+    import threading
+
+    import connlog_tui.cli as cli
+
+    release = threading.Event()
+    real_load = cli.load_options
+
+    def slow_load(options):
+        assert release.wait(30), "the test never released the load"
+        return real_load(options)
+
+    monkeypatch.setattr(cli, "load_options", slow_load)
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if app.query_one(LogTable).row_count:
+                break
+        assert app.query_one(LogTable).row_count == 12  # the preview: the whole small file
+        assert "Loading" in status(app) and "first 12 rows shown" in status(app)
+        release.set()
+        await settle(pilot)
+        assert "12 of 12 rows" in status(app) and "Loading" not in status(app)
