@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from connlog_tui.cli import Options
@@ -7,8 +8,10 @@ from connlog_tui.ui.app import ConnlogApp
 
 
 def make_app(paths: Iterable[str], **filters) -> ConnlogApp:
+    # Relative paths: the source column shows them, and snapshots must not depend on
+    # where the checkout lives.
     options = Options(
-        paths=[str(p) for p in paths],
+        paths=[os.path.relpath(p) for p in paths],
         format=None,
         mappings={},
         picked=filters.pop("picked", {}),

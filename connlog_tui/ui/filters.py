@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,6 +12,15 @@ from textual.widgets import Button, Input, SelectionList
 
 from connlog_tui.query import FACET_TITLES
 from connlog_tui.textsafe import one_line
+
+
+def compact_count(count: int) -> str:
+    """At most six characters: 12,345 / 123k / 1.2M."""
+    if count >= 999_500:
+        return f"{count / 1e6:.1f}M"
+    if count >= 100_000:
+        return f"{round(count / 1000)}k"
+    return f"{count:,}"
 
 
 class FacetPane(SelectionList[str]):
@@ -39,10 +49,16 @@ class FacetPane(SelectionList[str]):
     def on_mount(self) -> None:
         self.add_options([(self._prompt(v, None), v) for v in self._choices])
 
+    LABEL_WIDTH = 17
+
     def _prompt(self, value: str, count: int | None) -> Text:
+        """`label      count`: the label cut to fit, the count right-aligned after it."""
         label = one_line(value, 60) or "(blank)"
-        shown = "" if count is None else f"{count:>6,} "
-        return Text.assemble((shown, "dim" if not count else ""), label)
+        if cell_len(label) > self.LABEL_WIDTH:
+            label = set_cell_size(label, self.LABEL_WIDTH - 1) + "…"
+        label = set_cell_size(label, self.LABEL_WIDTH)
+        shown = "" if count is None else f"{compact_count(count):>7}"
+        return Text.assemble(label, (shown, "dim" if not count else "bold"))
 
     def set_counts(self, counts: dict[str, int]) -> None:
         if counts == self._counts:

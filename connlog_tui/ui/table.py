@@ -61,6 +61,13 @@ def layout_columns(width: int, columns: tuple[TableColumn, ...] = COLUMNS) -> li
     return widths
 
 
+def fit(text: str, width: int) -> str:
+    """Pad or cut to exactly `width` cells, marking a cut with an ellipsis."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
 def cell_text(name: str, value: object) -> str:
     if value is None:
         return ""
@@ -192,9 +199,7 @@ class LogTable(ScrollView, can_focus=True):
         return self._strip([by_name[c.name] for c, _ in columns], columns, style, width)
 
     def _strip(self, texts: list[str], columns: list, style: Style, width: int) -> Strip:
-        line = " ".join(
-            set_cell_size(text, w) for text, (_, w) in zip(texts, columns, strict=False)
-        )
+        line = " ".join(fit(text, w) for text, (_, w) in zip(texts, columns, strict=False))
         line = set_cell_size(line, width) if cell_len(line) != width else line
         return Strip([Segment(line, style)], width)
 

@@ -1,0 +1,55 @@
+"""What the app looks like, at 80x24 (an SSH session) and 120x40.
+
+Update after an intended change: python3 -m pytest tests/ui --snapshot-update
+"""
+
+from __future__ import annotations
+
+from conftest import SMALL_LOG
+from uihelpers import make_app, settle
+
+
+async def _loaded(pilot) -> None:
+    await settle(pilot)
+
+
+def test_table_80x24(snap_compare):
+    assert snap_compare(make_app([SMALL_LOG]), terminal_size=(80, 24), run_before=_loaded)
+
+
+def test_panes_table_and_detail_120x40(snap_compare):
+    assert snap_compare(make_app([SMALL_LOG]), terminal_size=(120, 40), run_before=_loaded)
+
+
+def test_failures_filtered_with_panes_80x24(snap_compare):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+
+    app = make_app([SMALL_LOG], picked={"action": ["SSO Failed", "SLO Failed"]})
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_payload_opened_80x24(snap_compare):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+
+    app = make_app([SMALL_LOG], user="bob.smith", picked={"action": ["SSO Failed"]})
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_hostile_payload_rendered_literally_120x40(snap_compare):
+    app = make_app([SMALL_LOG], user="mallory")
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_loaded)
+
+
+def test_help_80x24(snap_compare):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(make_app([SMALL_LOG]), terminal_size=(80, 24), run_before=run_before)
