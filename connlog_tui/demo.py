@@ -177,6 +177,7 @@ class User:
     groups: list[str]
     # Okta session state, advanced as flows are generated in time order per user.
     session_started: datetime = START
+    logins: int = 0  # rotates the odd spellings in LOGIN_SPELLINGS
     session_until: datetime = START
     session_id: str = ""
 
@@ -327,6 +328,29 @@ APP_WEIGHTS = {
     "Workday (SAML)": 0.35,
 }
 
+# Odd spellings of a few logins, used in rotation with the canonical one.
+LOGIN_SPELLINGS = {
+    f"jane.doe@{DOMAIN}": [
+        f"jane.doe@{DOMAIN}",
+        f"Jane.Doe@{DOMAIN}",
+        f"jane.doe@{DOMAIN}",
+        f" jane.doe@{DOMAIN} ",
+        f"jane.doe@{DOMAIN}",
+        f"jane.doe+sso@{DOMAIN}",
+    ],
+    f"michael.chen@{DOMAIN}": [
+        f"michael.chen@{DOMAIN}",
+        f"michael.chen@{DOMAIN}",
+        f"MICHAEL.CHEN@{DOMAIN.upper()}",
+    ],
+    f"sofia.rossi@{DOMAIN}": [
+        f"sofia.rossi@{DOMAIN}",
+        f"sofia.rossi@{DOMAIN}",
+        f"sofia.rossi@{DOMAIN}",
+        f"Sofia.Rossi@{DOMAIN.upper()}",
+    ],
+}
+
 # Why the IdP answered Responder/AuthnFailed, as the Okta System Log records it.
 AUTHN_FAILURE_REASONS = ("INVALID_CREDENTIALS", "VERIFICATION_ERROR", "LOCKED_OUT")
 
@@ -375,7 +399,13 @@ def http(status: str, headers: list[tuple[str, str]], body: str = "") -> str:
 
 
 def pretty(obj: object) -> str:
+    """JSON as Google and NetSuite send it: indented."""
     return json.dumps(obj, indent=2, ensure_ascii=False)
+
+
+def compact(obj: object) -> str:
+    """JSON as Microsoft's token endpoint sends it: one line."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- SAML payloads
@@ -665,20 +695,13 @@ class Demo:
 
     def login_as_typed(self, user: User) -> str:
         """The login as the connector saw it. A few users show up with odd spellings so
-        that identity normalisation (case, spaces, plus-addressing) has work to do."""
-        r = self.rng.random()
-        if user.email == f"jane.doe@{DOMAIN}":
-            if r < 0.2:
-                return f"Jane.Doe@{DOMAIN}"
-            if r < 0.35:
-                return f" jane.doe@{DOMAIN} "
-            if r < 0.5:
-                return f"jane.doe+sso@{DOMAIN}"
-        if user.email == f"michael.chen@{DOMAIN}" and r < 0.25:
-            return user.email.upper()
-        if user.email == f"sofia.rossi@{DOMAIN}" and r < 0.2:
-            return f"Sofia.Rossi@{DOMAIN.upper()}"
-        return user.email
+        that identity normalisation (case, spaces, plus-addressing) has work to do. The
+        spellings rotate, rather than being drawn at random, so each one surely appears."""
+        spellings = LOGIN_SPELLINGS.get(user.email)
+        if not spellings:
+            return user.email
+        user.logins += 1
+        return spellings[user.logins % len(spellings)]
 
     def pick_user(self, app: str) -> User:
         candidates = [u for u in self.users if app in u.apps]
@@ -804,7 +827,7 @@ class Demo:
         if user.session_until > when:
             return when
         user.session_id = "idx" + self.alnum(22)
-        t = when + timedelta(seconds=self.rng.randrange(4, 15))
+        t = when + timedelta(milliseconds=self.rng.randrange(4000, 15000))
         # Now and then a mistyped password first: everyday noise around the real failures.
         if self.rng.random() < 0.06:
             self.okta_event(
@@ -817,8 +840,8 @@ class Demo:
                 "INVALID_CREDENTIALS",
                 credential="PASSWORD",
             )
-            t += timedelta(seconds=self.rng.randrange(6, 20))
-        mfa = t + timedelta(seconds=self.rng.randrange(5, 14))
+            t += timedelta(milliseconds=self.rng.randrange(6000, 20000))
+        mfa = t + timedelta(milliseconds=self.rng.randrange(5000, 14000))
         remembered = self.rng.random() < 0.5  # "Do not challenge me on this device"
         if not remembered:
             self.okta_event(
@@ -856,7 +879,7 @@ class Demo:
     def okta_failed_sign_in(self, user: User, when: datetime, reason: str) -> datetime:
         """The IdP side of a Responder/AuthnFailed: the user could not authenticate."""
         user.session_id = "idx" + self.alnum(22)
-        t = when + timedelta(seconds=self.rng.randrange(4, 12))
+        t = when + timedelta(milliseconds=self.rng.randrange(4000, 12000))
         if reason == "VERIFICATION_ERROR":
             # Password was fine, the Okta Verify challenge was not.
             self.okta_event(
@@ -884,7 +907,7 @@ class Demo:
                 "INVALID_CREDENTIALS",
                 credential="PASSWORD",
             )
-            t += timedelta(seconds=self.rng.randrange(5, 15))
+            t += timedelta(milliseconds=self.rng.randrange(5000, 15000))
         if reason == "LOCKED_OUT":
             self.okta_event(
                 t,
@@ -896,7 +919,7 @@ class Demo:
                 "LOCKED_OUT",
                 targets=[self.okta_user_target(user)],
             )
-            t += timedelta(seconds=self.rng.randrange(20, 60))
+            t += timedelta(milliseconds=self.rng.randrange(20000, 60000))
             self.okta_event(
                 t,
                 user,
@@ -957,7 +980,7 @@ class Demo:
             signed_in = self.okta_sign_in(user, when)
         # Connector rows are logged to the whole second (a few carry milliseconds).
         done = self.maybe_fraction(
-            (signed_in + timedelta(seconds=self.rng.randrange(1, 4))).replace(microsecond=0)
+            (signed_in + timedelta(seconds=self.rng.randrange(2, 5))).replace(microsecond=0)
         )
         self.okta_event(
             done - timedelta(milliseconds=self.rng.randrange(300, 900)),
@@ -1287,7 +1310,7 @@ class Demo:
             "Authentication-Connections",
             login,
             request,
-            pretty(body),
+            pretty(body) if google else compact(body),
             failure,
         )
 
@@ -1359,7 +1382,7 @@ class Demo:
             ),
         }[failure]
         trace = self.uuid()
-        return pretty(
+        return compact(
             {
                 "error": failure,
                 "error_description": f"{text}\r\nTrace ID: {trace}\r\n"
@@ -1612,7 +1635,7 @@ class Demo:
         def plan(when: datetime, kind: str, user: User, app: str, failure: str = "") -> None:
             plans.append((when, len(plans), kind, user, app, failure))
 
-        for _ in range(600):
+        for _ in range(585):
             user = self.users[self.rng.randrange(len(self.users))]
             plan(self.business_time(), "sso", user, self.pick_app(user))
 
