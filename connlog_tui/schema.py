@@ -39,6 +39,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("response", "Response", pl.String(), "response payload, verbatim"),
     Column("outcome", "Outcome", Outcome, "failure / success / pending / info"),
     Column("reason", "Reason", pl.String(), "failure reason given by the source, if any"),
+    Column("diagnosis", "Diagnosis", pl.String(), "one-line plain-English diagnosis of a failure"),
     Column("ip", "IP", pl.String(), "client IP address, if the source records one"),
     Column("source", "Source", pl.Categorical(), "the file the row came from"),
     Column("format", "Format", pl.Categorical(), "the reader that understood the file"),
