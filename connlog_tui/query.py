@@ -174,6 +174,26 @@ def quick_range(frame: pl.DataFrame, name: str) -> tuple[datetime, datetime]:
     return newest - QUICK_RANGES[name], newest
 
 
+def sort_indices(
+    frame: pl.DataFrame, indices: pl.Series, column: str | None, descending: bool = False
+) -> pl.Series:
+    """The view's row indices ordered by a column (stable: time order breaks ties).
+    No column means time order, the order rows are loaded in."""
+    if column is None or column == "time":
+        return indices.sort(descending=descending)
+    keys = frame.select(pl.col(column).cast(pl.String).gather(indices).alias("k"))
+    order = keys.with_row_index("p").sort(
+        "k", descending=descending, nulls_last=True, maintain_order=True
+    )
+    return indices.gather(order["p"])
+
+
+def position_of(indices: pl.Series, row: int) -> int | None:
+    """Where a frame row sits in a view, if it is in it."""
+    hits = (indices == row).arg_true()
+    return int(hits[0]) if len(hits) else None
+
+
 def rows(frame: pl.DataFrame, indices: pl.Series, start: int, length: int) -> pl.DataFrame:
     """A page of the view: only these rows' cells are materialised."""
     return frame[indices.slice(start, length)]

@@ -6,6 +6,7 @@ query layer for data; loading and filtering run in thread workers so the UI neve
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -24,15 +25,31 @@ from connlog_tui import query
 from connlog_tui.errors import ConnlogError
 from connlog_tui.export import export
 from connlog_tui.query import FACETS, FilterState, QueryResult
-from connlog_tui.schema import empty_quarantine
+from connlog_tui.schema import HEADERS, empty_quarantine
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.timeparse import parse_when
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
-from connlog_tui.ui.screens import ExportScreen, HelpScreen, QuarantineScreen, default_export_name
+from connlog_tui.ui.screens import (
+    ExportScreen,
+    HelpScreen,
+    QuarantineScreen,
+    SortScreen,
+    default_export_name,
+)
 from connlog_tui.ui.table import LogTable
 
+SORTABLE = {
+    "time": "Date",
+    "action": "Action",
+    "app": "Application",
+    "user": "Email ID/Login ID",
+    "request_type": "Request Type",
+    "outcome": "Outcome",
+    "reason": "Reason",
+    "source": "Source",
+}
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 
@@ -46,6 +63,9 @@ class ConnlogApp(App[None]):
         Binding("f", "toggle_filters", "Filters"),
         Binding("x", "clear", "Clear"),
         Binding("e", "export", "Export"),
+        Binding("s", "sort", "Sort", show=False),
+        Binding("c", "copy_row", "Copy row", show=False),
+        Binding("y", "copy_payload", "Copy payload", show=False),
         Binding("b", "quarantine", "Bad rows", show=False),
         Binding("escape", "close_payloads", "Close", show=False),
         Binding("question_mark", "help", "Help"),
@@ -58,6 +78,7 @@ class ConnlogApp(App[None]):
         self.frame: pl.DataFrame | None = None
         self.quarantine = empty_quarantine()
         self.state = FilterState()
+        self.sort: tuple[str, bool] = ("time", False)  # column, descending
         self.result: QueryResult | None = None
         self.fatal_error: str | None = None
         self._debounce = None
@@ -194,10 +215,13 @@ class ConnlogApp(App[None]):
     def refilter(self) -> None:
         """Run the current filter state. A newer run replaces this one: its result is
         dropped rather than shown, so typing never queues stale work."""
-        frame, state = self.frame, self.state
+        frame, state, (column, descending) = self.frame, self.state, self.sort
         if frame is None:
             return
         result = query.run(frame, state)
+        if (column, descending) != ("time", False):
+            indices = query.sort_indices(frame, result.indices, column, descending)
+            result = replace(result, indices=indices)
         if not get_current_worker().is_cancelled and state is self.state:
             self.call_from_thread(self._show, result, state)
 
@@ -205,7 +229,8 @@ class ConnlogApp(App[None]):
         if state is not self.state or self.frame is None:
             return
         self.result = result
-        self.query_one(LogTable).set_view(self.frame, result.indices)
+        in_time_order = self.sort == ("time", False)
+        self.query_one(LogTable).set_view(self.frame, result.indices, in_time_order=in_time_order)
         for pane in self.query(FacetPane):
             pane.set_counts(result.facets.get(pane.column, {}))
         self._update_status()
@@ -224,6 +249,9 @@ class ConnlogApp(App[None]):
         if self.quarantine.height:
             parts.append(f"{self.quarantine.height:,} quarantined (b lists)")
         parts.append("; ".join(self.state.describe()) or "no filters")
+        if self.sort != ("time", False):
+            column, descending = self.sort
+            parts.append(f"sorted by {SORTABLE[column]} {'▼' if descending else '▲'}")
         status = self.query_one("#status", Static)
         status.update(escape_controls(" · ".join(parts)))
 
@@ -307,6 +335,33 @@ class ConnlogApp(App[None]):
         self.set_state(FilterState())
         self._sync_widgets()
         self.notify("Filters cleared")
+
+    def action_sort(self) -> None:
+        def chosen(answer: tuple[str, bool] | None) -> None:
+            if answer:
+                self.sort = answer
+                self.refilter()
+
+        self.push_screen(SortScreen(list(SORTABLE.items()), self.sort), chosen)
+
+    def action_copy_row(self) -> None:
+        row = self._row(self.query_one(LogTable).current_row)
+        if row is None:
+            return
+        record = {HEADERS[k]: row[k] for k in HEADERS}
+        record["Date"] = row["time"].strftime("%Y-%m-%dT%H:%M:%S.%fZ") if row["time"] else None
+        self.copy_to_clipboard(json.dumps(record, ensure_ascii=False))
+        self.notify("Copied the selected row (JSON) to the clipboard")
+
+    def action_copy_payload(self) -> None:
+        detail = self.query_one(DetailPanel)
+        if detail.row is None:
+            return
+        area = detail.visible_area()
+        text = area.selected_text or area.text
+        what = "the selected text" if area.selected_text else f"the {area.id} payload"
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied {what} ({len(text):,} characters) to the clipboard")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -71,6 +71,11 @@ class DetailPanel(Vertical, can_focus=False):
             with TabPane("Request", id="tab-request"):
                 yield TextArea(id="request", read_only=True, soft_wrap=True)
 
+    def visible_area(self) -> TextArea:
+        """The payload on the active tab."""
+        active = self.query_one(TabbedContent).active or "tab-response"
+        return self.query_one(f"#{active.removeprefix('tab-')}", TextArea)
+
     def show(self, row: dict | None) -> None:
         self.row = row
         self._refresh_contents()

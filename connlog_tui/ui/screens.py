@@ -12,7 +12,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 
 from connlog_tui.textsafe import one_line
 
@@ -80,6 +81,43 @@ class ExportScreen(ModalScreen[tuple[str, bool] | None]):
         self.dismiss(None)
 
 
+class SortScreen(ModalScreen[tuple[str, bool] | None]):
+    """Pick the column to sort by; picking the current one again reverses it."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    DEFAULT_CSS = """
+    SortScreen { align: center middle; }
+    SortScreen > OptionList { width: 40; height: auto; border: thick $accent; }
+    """
+
+    def __init__(self, columns: list[tuple[str, str]], current: tuple[str, bool]) -> None:
+        super().__init__()
+        self.columns = columns
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        column, descending = self.current
+        options = []
+        for name, title in self.columns:
+            mark = (" ▼" if descending else " ▲") if name == column else ""
+            options.append(Option(f"{title}{mark}", id=name))
+        menu = OptionList(*options)
+        menu.border_title = "Sort by (again: reverse)"
+        yield menu
+
+    def on_mount(self) -> None:
+        menu = self.query_one(OptionList)
+        names = [name for name, _ in self.columns]
+        menu.highlighted = names.index(self.current[0]) if self.current[0] in names else 0
+        menu.focus()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        name = event.option.id or "time"
+        column, descending = self.current
+        self.dismiss((name, not descending if name == column else False))
+
+
 HELP = """\
 connlog — keys
 
@@ -92,8 +130,11 @@ Find
 
 Read
   up/down j/k  move          pgup/pgdn  page        home/end g/G  first/last
+  s            sort by a column (again: reverse)
   enter        open the selected row's payloads (escape to close)
   r            decoded / raw payloads
+  c            copy the selected row (JSON) to the clipboard (works over SSH)
+  y            copy the payload shown, or the text selected in it
   b            list quarantined (unparseable) rows
 
 Export

@@ -129,17 +129,23 @@ class LogTable(ScrollView, can_focus=True):
 
     # -- data ----------------------------------------------------------------------------
 
-    def set_view(self, frame: pl.DataFrame, indices: pl.Series) -> None:
-        """Show a new view, keeping the highlighted row if it is still in it."""
+    def set_view(self, frame: pl.DataFrame, indices: pl.Series, *, in_time_order=True) -> None:
+        """Show a new view, keeping the highlighted row if it is still in it (or, in time
+        order, the row nearest it). The first view starts at the newest row, as a log
+        viewer should."""
         keep = self.current_row
+        at_end = self.row_count > 0 and self.cursor >= self.row_count - 1
         self.frame = frame
         self.indices = indices
         self._page = None
         self.virtual_size = Size(self.size.width, len(indices) + 1)
-        position = 0
-        if keep is not None and len(indices):
-            position = min(int(indices.search_sorted(keep)), len(indices) - 1)
-        self.cursor = position
+        position = len(indices) - 1
+        if keep is not None and len(indices) and not (at_end and in_time_order):
+            found = query.position_of(indices, keep)
+            if found is None and in_time_order:
+                found = int(indices.search_sorted(keep))
+            position = found if found is not None else 0
+        self.cursor = max(0, min(position, len(indices) - 1))
         self.refresh()
 
     @property

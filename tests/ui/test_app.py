@@ -195,3 +195,50 @@ async def test_first_rows_show_before_a_slow_load_completes(monkeypatch):
         release.set()
         await settle(pilot)
         assert "12 of 12 rows" in status(app) and "Loading" not in status(app)
+
+
+async def test_starts_at_the_newest_row_and_sorts_by_a_column():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        assert table.cursor == 11 and app.frame["user"][table.current_row] == "frank@acme.example"
+        await pilot.press("s")
+        await pilot.pause()
+        # Sort by user: the menu lists Date, Action, Application, Email ID/Login ID, ...
+        await pilot.press("down", "down", "down", "enter")
+        await settle(pilot)
+        users = app.frame["user"].gather(table.indices).to_list()
+        assert users == sorted(users)
+        assert "sorted by Email ID/Login ID ▲" in status(app)
+        # The selected row stays selected through the re-ordering.
+        assert app.frame["user"][table.current_row] == "frank@acme.example"
+        await pilot.press("s", "enter")  # the same column again: reversed
+        await settle(pilot)
+        users = app.frame["user"].gather(table.indices).to_list()
+        assert users == sorted(users, reverse=True)
+
+
+async def test_copy_sends_osc52_and_says_what_was_copied():
+    import base64
+    import json
+
+    app = make_app([SMALL_LOG], user="carol")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        written: list[str] = []
+        original = app._driver.write
+        app._driver.write = lambda data: (written.append(data), original(data))[1]
+        await pilot.press("c")
+        await pilot.pause()
+        osc = [w for w in written if w.startswith("\x1b]52;c;")]
+        assert osc, "an OSC 52 clipboard request was written to the terminal"
+        copied = json.loads(base64.b64decode(osc[-1][len("\x1b]52;c;") : -1]))
+        assert copied["Email ID/Login ID"] == " carol@acme.example "
+        assert copied["Date"] == "2026-03-01T09:10:00.000000Z"
+        await pilot.press("y")
+        await pilot.pause()
+        assert "invalid_grant" in app._clipboard
+        messages = [n.message for n in app._notifications]
+        assert any("Copied the selected row" in m for m in messages)
+        assert any("response payload" in m for m in messages)
