@@ -1,0 +1,511 @@
+"""Saved views (`views.toml` in the config directory) and remembered sessions (`state.json`
+in the state directory).
+
+A saved view is a filter state plus the sort and the visible columns, under a name. The
+file is meant to be read and edited by hand:
+
+    # failures for the SSO ticket
+    [views.sso-failures]
+    picked.action = ["SSO Failed"]
+    picked.app = ["MangoApps"]
+    user = "jane"
+    since = "2026-03-01T00:00:00Z"
+    until = "2026-03-02T23:59:59.999999Z"
+    search = "AADSTS"
+    sort = "time"
+    descending = true
+    columns = ["time", "action", "app", "user"]
+
+Every key is optional. Dates are ISO 8601 text (a TOML date-time works too; no offset
+means UTC). Saving or deleting one view rewrites only that view's table, so other views,
+and comments around them, stay as they were. (Standard-library tomllib only reads TOML;
+when an edit cannot be made in place, e.g. a view spread over dotted keys elsewhere in the
+file, the whole file is written afresh and comments are lost. Doing better would need a
+round-tripping TOML library such as tomlkit.)
+
+A broken file is a ConnlogError naming the file and the line; the app shows it and starts
+without saved views.
+
+The state file is connlog's own (JSON): the recently opened files, most recent first, and
+the last session's view for each set of files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from connlog_tui.config import APP_NAME, check_columns, config_dir
+from connlog_tui.errors import ConnlogError
+from connlog_tui.query import FilterState
+from connlog_tui.schema import SCHEMA
+
+RECENT_LIMIT = 20
+SESSION_LIMIT = 50
+STATE_VERSION = 1
+
+VIEW_KEYS = ("picked", "user", "since", "until", "search", "sort", "descending", "columns")
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+@dataclass(frozen=True)
+class View:
+    """A named filter state with its sort and visible columns (None: the app's default)."""
+
+    name: str
+    filters: FilterState = field(default_factory=FilterState)
+    sort: str | None = None
+    descending: bool = False
+    columns: tuple[str, ...] | None = None
+
+
+def views_path() -> Path:
+    return config_dir() / "views.toml"
+
+
+def state_path() -> Path:
+    return Path(platformdirs.user_state_dir(APP_NAME)) / "state.json"
+
+
+# --- views <-> plain data (shared by views.toml and state.json) ------------------------
+
+
+def _iso(dt: datetime) -> str:
+    text = dt.astimezone(UTC).replace(tzinfo=None).isoformat()
+    return text + "Z"
+
+
+def _when(value: Any, key: str, end: bool) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, time.max if end else time.min, tzinfo=UTC)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{key}: want an ISO date such as 2026-03-01T09:00:00Z")
+    text = value.strip()
+    if text[-1:] in "zZ":
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{key}: cannot read the date {value!r}") from None
+    if len(text) == 10 and end:  # a date alone: the whole day
+        parsed = datetime.combine(parsed.date(), time.max)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def view_to_dict(view: View) -> dict[str, Any]:
+    """A view as TOML/JSON-ready data (strings, lists, bools), empty settings left out."""
+    data: dict[str, Any] = {}
+    state = view.filters
+    picked = {col: sorted(vals) for col, vals in state.picked.items() if vals}
+    if picked:
+        data["picked"] = picked
+    if state.user:
+        data["user"] = state.user
+    if state.since:
+        data["since"] = _iso(state.since)
+    if state.until:
+        data["until"] = _iso(state.until)
+    if state.search:
+        data["search"] = state.search
+    if view.sort:
+        data["sort"] = view.sort
+        data["descending"] = bool(view.descending)
+    if view.columns:
+        data["columns"] = list(view.columns)
+    return data
+
+
+def view_from_dict(name: str, data: Any) -> View:
+    """A view from plain data; ValueError saying which setting is wrong."""
+    if not isinstance(data, Mapping):
+        raise ValueError("want a table of settings")
+    unknown = [k for k in data if k not in VIEW_KEYS]
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r} (settings: {', '.join(VIEW_KEYS)})")
+    picked: dict[str, frozenset[str]] = {}
+    raw_picked = data.get("picked", {})
+    if not isinstance(raw_picked, Mapping):
+        raise ValueError('picked: want column = ["value", ...] pairs')
+    for column, values in raw_picked.items():
+        if column not in SCHEMA or column == "time":
+            raise ValueError(f"picked: unknown column {column!r}")
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"picked.{column}: want a list of strings")
+        if values:
+            picked[column] = frozenset(values)
+    texts = {}
+    for key in ("user", "search"):
+        value = data.get(key, "")
+        if not isinstance(value, str):
+            raise ValueError(f"{key}: want a string")
+        texts[key] = value
+    since = _when(data["since"], "since", False) if "since" in data else None
+    until = _when(data["until"], "until", True) if "until" in data else None
+    sort = data.get("sort")
+    if sort is not None and (not isinstance(sort, str) or sort not in SCHEMA):
+        raise ValueError(f"sort: unknown column {sort!r} (columns: {', '.join(SCHEMA)})")
+    descending = data.get("descending", False)
+    if not isinstance(descending, bool):
+        raise ValueError("descending: want true or false")
+    columns = None
+    if "columns" in data:
+        try:
+            columns = check_columns(data["columns"])
+        except ValueError as exc:
+            raise ValueError(f"columns: {exc}") from None
+    filters = FilterState(picked=picked, since=since, until=until, **texts)
+    return View(name, filters, sort or None, descending, columns)
+
+
+# --- TOML text ----------------------------------------------------------------------
+
+
+def _toml_string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _toml_string(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def render_view(view: View) -> str:
+    """The `[views.NAME]` table for a view, as text ending in a newline."""
+    lines = [f"[views.{_toml_key(view.name)}]"]
+    for key, value in view_to_dict(view).items():
+        if key == "picked":
+            lines += [f"picked.{_toml_key(c)} = {_toml_value(v)}" for c, v in value.items()]
+        else:
+            lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _header_path(line: str) -> tuple[str, ...] | None:
+    """The key path of a table header line (`[views."a b"]` -> ("views", "a b"))."""
+    stripped = line.strip()
+    if not stripped.startswith("["):
+        return None
+    try:
+        data = tomllib.loads(stripped)
+    except tomllib.TOMLDecodeError:
+        return None
+    path: list[str] = []
+    while isinstance(data, dict) and len(data) == 1:
+        key, data = next(iter(data.items()))
+        path.append(key)
+        if isinstance(data, list):  # [[array.of.tables]]
+            data = data[-1] if data else {}
+    return tuple(path) if path else None
+
+
+def _segment(lines: list[str], name: str) -> tuple[int, int] | None:
+    """Line range [start, end) of a view's table(s): its header (with the comment lines
+    right above it) through to the next table that is not part of the view."""
+    start = end = None
+    for i, line in enumerate(lines):
+        path = _header_path(line)
+        if path is None:
+            continue
+        ours = path[:2] == ("views", name)
+        if ours and start is None:
+            start = i
+        elif start is not None and not ours and end is None:
+            end = i
+    if start is None:
+        return None
+    end = len(lines) if end is None else end
+    while start > 0 and lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    # Comments directly above the next table belong to it, not to this view.
+    while end > start and lines[end - 1].lstrip().startswith("#"):
+        end -= 1
+    return start, end
+
+
+def _parse(text: str, path: Path) -> dict[str, View]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        if "end of document" in message:
+            message += f" (line {len(text.splitlines()) or 1})"
+        raise ConnlogError(f"not valid TOML: {message}", str(path)) from None
+    unknown = [k for k in data if k != "views"]
+    if unknown:
+        raise ConnlogError(
+            f"unknown table {unknown[0]!r} (saved views go in [views.NAME] tables)", str(path)
+        )
+    tables = data.get("views", {})
+    if not isinstance(tables, dict):
+        raise ConnlogError("views: want [views.NAME] tables", str(path))
+    lines = text.splitlines()
+    views = {}
+    for name, table in tables.items():
+        try:
+            views[name] = view_from_dict(name, table)
+        except ValueError as exc:
+            where = _segment(lines, name)
+            line = ""
+            if where:
+                header = next(
+                    i for i in range(where[0], where[1]) if _header_path(lines[i]) is not None
+                )
+                line = f"line {header + 1}: "
+            raise ConnlogError(f"{line}view {name!r}: {exc}", str(path)) from None
+    return views
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return ""
+    except UnicodeDecodeError:
+        raise ConnlogError("not UTF-8 text", str(path)) from None
+    except OSError as exc:
+        raise ConnlogError(f"cannot read ({exc.strerror or exc})", str(path)) from None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise ConnlogError(f"cannot write ({exc.strerror or exc})", str(path)) from None
+
+
+# --- the saved-views API ------------------------------------------------------------
+
+
+def load_views(path: Path | None = None) -> dict[str, View]:
+    """Every saved view by name (empty when there is no file). ConnlogError if broken."""
+    path = path or views_path()
+    return _parse(_read_text(path), path)
+
+
+def list_views(path: Path | None = None) -> list[str]:
+    return sorted(load_views(path), key=str.casefold)
+
+
+def load_view(name: str, path: Path | None = None) -> View:
+    views = load_views(path)
+    if name not in views:
+        saved = ", ".join(sorted(views, key=str.casefold)) or "none yet"
+        raise ConnlogError(f"no saved view {name!r} (saved: {saved})", str(path or views_path()))
+    return views[name]
+
+
+def check_name(name: str) -> str:
+    name = name.strip()
+    if not name or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+        raise ConnlogError(f"a view needs a name without control characters, got {name!r}")
+    return name
+
+
+def save_view(
+    name: str,
+    filters: FilterState,
+    *,
+    sort: str | None = None,
+    descending: bool = False,
+    columns: Iterable[str] | None = None,
+    path: Path | None = None,
+) -> View:
+    """Save (or replace) a view; other views and comments in the file are kept."""
+    view = View(check_name(name), filters, sort, descending, tuple(columns) if columns else None)
+    view_from_dict(view.name, view_to_dict(view))  # the same checks as reading it back
+    _edit(path or views_path(), view.name, view)
+    return view
+
+
+def delete_view(name: str, path: Path | None = None) -> bool:
+    """Delete a view; False if there was none by that name."""
+    path = path or views_path()
+    if name not in load_views(path):
+        return False
+    _edit(path, name, None)
+    return True
+
+
+def _edit(path: Path, name: str, view: View | None) -> None:
+    text = _read_text(path)
+    views = _parse(text, path)
+    if view is None:
+        views.pop(name, None)
+    else:
+        views[name] = view
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    where = _segment(lines, name)
+    table = render_view(view) if view else ""
+    if where and view is None:
+        new = lines[: where[0]] + lines[where[1] :]  # the table and its comments
+    elif where:
+        start, end = where
+        # Keep the comment lines above the table and the blank lines after it.
+        while start < end and lines[start].lstrip().startswith("#"):
+            start += 1
+        while end > start and not lines[end - 1].strip():
+            end -= 1
+        new = lines[:start] + [table] + lines[end:]
+    else:
+        sep = "\n" if lines and lines[-1].strip() else ""
+        new = lines + [sep, table]
+    candidate = "".join(new)
+    if _parses_as(candidate, path, views):
+        _write_atomic(path, candidate)
+        return
+    # The in-place edit did not give the expected views: write the file afresh.
+    fresh = "# connlog saved views (rewritten; earlier comments could not be kept)\n"
+    fresh += "\n".join(render_view(v) for v in views.values())
+    _write_atomic(path, fresh)
+
+
+def _parses_as(text: str, path: Path, views: dict[str, View]) -> bool:
+    try:
+        return _parse(text, path) == views
+    except ConnlogError:
+        return False
+
+
+# --- state: recent files and last sessions -------------------------------------------
+
+
+def file_set(paths: Iterable[str | Path]) -> list[str]:
+    """The identity of a set of opened files: their absolute paths, sorted."""
+    return sorted({str(Path(p).expanduser().absolute()) for p in paths})
+
+
+def load_state(path: Path | None = None) -> dict[str, Any]:
+    """The state file's data ({} when there is none). ConnlogError if it is broken."""
+    path = path or state_path()
+    text = _read_text(path)
+    if not text.strip():
+        return {"version": STATE_VERSION, "recent": [], "sessions": []}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConnlogError(f"line {exc.lineno}: not valid JSON ({exc.msg})", str(path)) from None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("recent", []), list)
+        or not isinstance(data.get("sessions", []), list)
+    ):
+        raise ConnlogError("not a connlog state file", str(path))
+    data.setdefault("recent", [])
+    data.setdefault("sessions", [])
+    return data
+
+
+def _update_state(path: Path | None, change) -> None:
+    path = path or state_path()
+    try:
+        data = load_state(path)
+    except ConnlogError:
+        # Our own file, not hand-edited: keep the broken one aside and start afresh.
+        with contextlib.suppress(OSError):
+            os.replace(path, path.with_name(path.name + ".broken"))
+        data = {"version": STATE_VERSION, "recent": [], "sessions": []}
+    change(data)
+    data["version"] = STATE_VERSION
+    _write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def recent_files(path: Path | None = None) -> list[str]:
+    """Recently opened files, most recent first."""
+    return [p for p in load_state(path)["recent"] if isinstance(p, str)]
+
+
+def add_recent(
+    paths: Iterable[str | Path], *, limit: int = RECENT_LIMIT, path: Path | None = None
+) -> list[str]:
+    """Put files at the front of the recent list (deduplicated, at most `limit`)."""
+    opened = [str(Path(p).expanduser().absolute()) for p in paths]
+
+    def change(data):
+        rest = [p for p in data["recent"] if p not in opened]
+        data["recent"] = list(dict.fromkeys(opened + rest))[:limit]
+
+    _update_state(path, change)
+    return recent_files(path)
+
+
+def save_session(
+    paths: Iterable[str | Path],
+    filters: FilterState,
+    *,
+    sort: str | None = None,
+    descending: bool = False,
+    columns: Iterable[str] | None = None,
+    path: Path | None = None,
+) -> None:
+    """Remember the view of this set of files, to restore next time on request."""
+    files = file_set(paths)
+    view = View("last session", filters, sort, descending, tuple(columns) if columns else None)
+    record = {
+        "files": files,
+        "saved": _iso(datetime.now(UTC)),
+        "view": view_to_dict(view),
+    }
+
+    def change(data):
+        others = [s for s in data["sessions"] if isinstance(s, dict) and s.get("files") != files]
+        data["sessions"] = [record] + others[: SESSION_LIMIT - 1]
+
+    _update_state(path, change)
+
+
+def load_session(paths: Iterable[str | Path], path: Path | None = None) -> View | None:
+    """The last session's view for this set of files, or None."""
+    files = file_set(paths)
+    for record in load_state(path)["sessions"]:
+        if isinstance(record, dict) and record.get("files") == files:
+            try:
+                return view_from_dict("last session", record.get("view", {}))
+            except ValueError as exc:
+                raise ConnlogError(f"last session: {exc}", str(path or state_path())) from None
+    return None
