@@ -51,15 +51,25 @@ def detect(source: Source) -> Reader:
     )
 
 
-def read_file(path: Path, name: str, format: str | None = None) -> ReadResult:
-    source = open_source(path, name)
-    reader = reader_named(format) if format else detect(source)
-    return reader.read(source)
+def read_file(
+    path: Path, name: str, format: str | None = None, use_cache: bool = True
+) -> ReadResult:
+    def read() -> ReadResult:
+        source = open_source(path, name)
+        reader = reader_named(format) if format else detect(source)
+        return reader.read(source)
+
+    if not use_cache:
+        return read()
+    from connlog_tui import cache  # Parquet cache of earlier loads (connlog_tui/cache.py)
+
+    return cache.read_through(path, name, read, format=format)
 
 
-def load(paths: list[str], format: str | None = None) -> ReadResult:
-    """Read every path into one canonical frame, merged in time order."""
-    results = [read_file(path, name, format) for path, name in expand(paths)]
+def load(paths: list[str], format: str | None = None, use_cache: bool = True) -> ReadResult:
+    """Read every path into one canonical frame, merged in time order. `use_cache`: reopen
+    unchanged files from the columnar cache, and cache the ones read cold."""
+    results = [read_file(path, name, format, use_cache) for path, name in expand(paths)]
     merged = merge(results)
     merged.frame = finish(merged.frame)
     return merged
