@@ -41,6 +41,12 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         metavar="COLUMN=FIELD",
         help="map a canonical column to a source field (nested: a.b.c); repeatable",
     )
+    parser.add_argument(
+        "--no-cache",
+        dest="use_cache",
+        action="store_false",
+        help="read the files afresh: neither use nor write the columnar cache",
+    )
     filters = parser.add_argument_group("filters")
     filters.add_argument("--app", action="append", default=[], help="Application To/From")
     filters.add_argument("--action", action="append", default=[], help="Action, e.g. 'SSO Failed'")
@@ -94,6 +100,7 @@ class Options:
     since: datetime | None
     until: datetime | None
     search: str
+    use_cache: bool = True
 
 
 def options_from(args: argparse.Namespace) -> Options:
@@ -119,6 +126,7 @@ def options_from(args: argparse.Namespace) -> Options:
         since=parse_when(args.since) if args.since else None,
         until=parse_when(args.until, end=True) if args.until else None,
         search=args.search,
+        use_cache=args.use_cache,
     )
 
 
@@ -126,8 +134,13 @@ def load_options(options: Options):
     from connlog_tui import sources
 
     if options.mappings:
-        return sources.load(options.paths, options.format, mappings=options.mappings)
-    return sources.load(options.paths, options.format)
+        return sources.load(
+            options.paths,
+            options.format,
+            mappings=options.mappings,
+            use_cache=options.use_cache,
+        )
+    return sources.load(options.paths, options.format, use_cache=options.use_cache)
 
 
 def check_inputs(options: Options) -> None:
