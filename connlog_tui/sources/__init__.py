@@ -8,10 +8,13 @@ from pathlib import Path
 from connlog_tui.errors import ConnlogError
 from connlog_tui.schema import finish
 from connlog_tui.sources.base import Reader, ReadResult, Source, merge, open_source
+from connlog_tui.sources.entra import EntraReader
 from connlog_tui.sources.mangoapps import MangoAppsReader
+from connlog_tui.sources.okta import OktaReader
+from connlog_tui.sources.purview import PurviewReader
 
 # Order matters only for ties in sniffing: more specific formats first.
-READERS: list[Reader] = [MangoAppsReader()]
+READERS: list[Reader] = [MangoAppsReader(), PurviewReader(), OktaReader(), EntraReader()]
 
 LOG_SUFFIXES = {".csv", ".json", ".jsonl", ".ndjson", ".log", ".txt", ".parquet", ".gz"}
 
