@@ -1,0 +1,30 @@
+"""SSO triage: why logins failed, which events form one attempt, where failures cluster.
+
+Pure functions over the canonical frame (no UI). Per-row column logic is vectorised
+Polars; the one expensive step is decoding payloads (diagnose_rows / iter_diagnoses,
+message_keys / iter_message_keys, compare_with_working), documented where it happens.
+"""
+
+from .diagnoses import (
+    DERIVED,
+    DIAGNOSIS_SCHEMA,
+    apply_diagnoses,
+    baselines,
+    diagnose_rows,
+    failing_rows,
+    iter_diagnoses,
+    kind_expr,
+)
+from .identity import identity_key
+
+__all__ = [
+    "DERIVED",
+    "DIAGNOSIS_SCHEMA",
+    "apply_diagnoses",
+    "baselines",
+    "diagnose_rows",
+    "failing_rows",
+    "identity_key",
+    "iter_diagnoses",
+    "kind_expr",
+]

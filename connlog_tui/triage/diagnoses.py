@@ -1,0 +1,349 @@
+"""Why did each failing row fail: derived columns and a one-line plain-English diagnosis.
+
+Cost: decoding a row's payloads (`decode.diagnose`, about 1 ms per SAML row) is the only
+per-row Python work; it runs once per frame, for the failing rows only, in chunks
+(`iter_diagnoses`) so a UI worker can show progress. Everything else (HTTP status and
+connector messages, mismatches, the wording) is vectorised Polars over those rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import polars as pl
+
+from connlog_tui.decode import diagnose
+from connlog_tui.schema import ROW_ID
+
+DIAGNOSIS_SCHEMA: dict[str, pl.DataType] = {
+    ROW_ID: pl.UInt32(),
+    "failure_reason": pl.String(),
+    "skew_seconds": pl.Float64(),
+    "expired": pl.Boolean(),
+    "audience": pl.String(),
+    "destination": pl.String(),
+    "mismatch": pl.String(),
+    "diagnosis": pl.String(),
+}
+# The columns diagnose_rows adds to a frame (apply_diagnoses), row_id being the join key.
+DERIVED: tuple[str, ...] = tuple(k for k in DIAGNOSIS_SCHEMA if k != ROW_ID)
+
+BASELINE_SCHEMA: dict[str, pl.DataType] = {
+    "app": pl.String(),
+    "kind": pl.String(),
+    "usual_audience": pl.String(),
+    "usual_destination": pl.String(),
+    "sampled": pl.UInt32(),
+}
+BASELINE_SAMPLE = 25  # successful logins decoded per application (the most recent ones)
+NO_REASON = "No reason recorded"
+
+# Payload markers of a message that can carry an audience (SAML assertion or a JWT).
+_AUDIENCE_MARKERS = ["SAMLResponse", "Assertion", "eyJ"]
+_CONTROLS = r"[\x00-\x1F\x7F-\x9F\x{2028}\x{2029}]+"
+_HTTP_LINE = r"^\s*HTTP/[0-9.]+\s+([45][0-9]{2}\b[^\r\n]*)"
+_HTML_TITLE = r"(?i)<title>\s*([45][0-9]{2}\b[^<]*)</title>"
+_JSON_STATUS = r'"status"\s*:\s*"?([45][0-9]{2})\b'
+_JSON_TITLE = r'"title"\s*:\s*"([^"\\]{1,120})"'
+_JSON_MESSAGE = r'"(?:message|error_message|errorSummary|detail)"\s*:\s*"((?:[^"\\]|\\.){1,300})"'
+_VALUE_LIMIT = 80
+
+
+def kind_expr() -> pl.Expr:
+    """ "SLO" for logout events (action or request type says so), else "SSO"."""
+    text = pl.concat_str(
+        [pl.col("action").cast(pl.String), pl.col("request_type").cast(pl.String)],
+        separator=" ",
+        ignore_nulls=True,
+    )
+    logout = text.str.contains(r"(?i)\bSLO\b|logout|sign[- ]?out").fill_null(False)
+    return pl.when(logout).then(pl.lit("SLO")).otherwise(pl.lit("SSO"))
+
+
+def with_row_id(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with a row_id (its positions) if it has none yet."""
+    return frame if ROW_ID in frame.columns else frame.with_row_index(ROW_ID)
+
+
+def failing_rows(frame: pl.DataFrame) -> pl.Series:
+    """Positions of the rows whose outcome is failure (vectorised)."""
+    if frame.is_empty():
+        return pl.Series("index", [], pl.UInt32)
+    return frame.select(pl.arg_where(pl.col("outcome") == "failure").alias("index")).to_series()
+
+
+def empty_diagnoses() -> pl.DataFrame:
+    return pl.DataFrame(schema=DIAGNOSIS_SCHEMA)
+
+
+def baselines(frame: pl.DataFrame, sample: int = BASELINE_SAMPLE) -> pl.DataFrame:
+    """Per application and kind (SSO, SLO), the audience and destination its successful
+    logins (logouts) use most.
+
+    Decodes at most `sample` of each application's most recent successful rows whose
+    payloads can carry an audience (SAML responses, JWTs): bounded cost on any frame.
+    """
+    if frame.is_empty() or "outcome" not in frame.columns:
+        return pl.DataFrame(schema=BASELINE_SCHEMA)
+    has_marker = pl.any_horizontal(
+        pl.col(c).str.contains_any(_AUDIENCE_MARKERS).fill_null(False)
+        for c in ("request", "response")
+    )
+    picked = (
+        with_row_id(frame)
+        .lazy()
+        .filter((pl.col("outcome") == "success") & has_marker)
+        .select(
+            pl.col("app").cast(pl.String), kind_expr().alias("kind"), "time", "request", "response"
+        )
+        .sort("time", nulls_last=False, maintain_order=True)
+        .group_by("app", "kind", maintain_order=True)
+        .tail(sample)
+        .collect()
+    )
+    found = []
+    for app, kind, time, request, response in picked.iter_rows():
+        d = diagnose(request, response, time, app)
+        found.append((app, kind, d.audience, d.destination))
+    seen = pl.DataFrame(
+        found, schema=["app", "kind", "audience", "destination"], orient="row"
+    ).cast(pl.String)
+
+    def usual(column: str, name: str) -> pl.DataFrame:
+        return (
+            seen.drop_nulls(column)
+            .group_by("app", "kind", column)
+            .len()
+            .sort(["app", "kind", "len", column], descending=[False, False, True, False])
+            .group_by("app", "kind", maintain_order=True)
+            .first()
+            .select("app", "kind", pl.col(column).alias(name))
+        )
+
+    keys = ["app", "kind"]
+    counts = seen.group_by(keys, maintain_order=True).len("sampled")
+    out = counts.join(usual("audience", "usual_audience"), on=keys, how="left", nulls_equal=True)
+    out = out.join(usual("destination", "usual_destination"), on=keys, how="left", nulls_equal=True)
+    return out.select(pl.col(k).cast(v) for k, v in BASELINE_SCHEMA.items())
+
+
+def iter_diagnoses(
+    frame: pl.DataFrame,
+    rows: pl.Series | None = None,
+    *,
+    chunk: int = 500,
+    baseline: pl.DataFrame | None = None,
+) -> Iterator[pl.DataFrame]:
+    """Diagnoses of the failing rows (or of `rows`, positions in the frame), `chunk` rows
+    at a time, each a partial frame in DIAGNOSIS_SCHEMA. The total is `len(rows)` or
+    `len(failing_rows(frame))`. Expensive: ~1 ms per SAML row (payload decoding)."""
+    frame = with_row_id(frame)
+    positions = failing_rows(frame) if rows is None else pl.Series(rows).cast(pl.UInt32)
+    if positions.is_empty():
+        return
+    base = baselines(frame) if baseline is None else baseline
+    wanted = ["time", "app", "action", "request_type", "request", "response", "reason"]
+    for start in range(0, positions.len(), max(1, chunk)):
+        sub = frame[positions.slice(start, chunk)]
+        missing = [pl.lit(None, pl.String).alias(c) for c in wanted if c not in sub.columns]
+        yield _diagnose_chunk(sub.with_columns(missing), base)
+
+
+def diagnose_rows(
+    frame: pl.DataFrame,
+    rows: pl.Series | None = None,
+    *,
+    baseline: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Diagnoses (DIAGNOSIS_SCHEMA) of every failing row, or of `rows` (positions in the
+    frame). Expensive (payload decoding per row): do it once per frame, or in a worker
+    with `iter_diagnoses`."""
+    parts = list(iter_diagnoses(frame, rows, baseline=baseline))
+    return pl.concat(parts) if parts else empty_diagnoses()
+
+
+def apply_diagnoses(frame: pl.DataFrame, diagnoses: pl.DataFrame) -> pl.DataFrame:
+    """The frame with the derived columns joined on row_id, in the frame's row order.
+    A diagnosis already in the frame (an export read back) is kept where none is new."""
+    frame = with_row_id(frame)
+    new = diagnoses.unique(ROW_ID, keep="last", maintain_order=True)
+    new = new.select(pl.col(ROW_ID).cast(frame.schema[ROW_ID]), *DERIVED)
+    new = new.rename({"diagnosis": "_new_diagnosis"})
+    stale = [c for c in DERIVED if c != "diagnosis" and c in frame.columns]
+    out = frame.drop(stale).join(new, on=ROW_ID, how="left", maintain_order="left")
+    if "diagnosis" in frame.columns:
+        merged = pl.coalesce("_new_diagnosis", "diagnosis")
+        return out.with_columns(merged.alias("diagnosis")).drop("_new_diagnosis")
+    return out.rename({"_new_diagnosis": "diagnosis"})
+
+
+def _clean(expr: pl.Expr, limit: int = 300) -> pl.Expr:
+    """One line, no control characters, bounded length."""
+    return expr.str.replace_all(_CONTROLS, " ").str.strip_chars().str.slice(0, limit)
+
+
+def _quote(expr: pl.Expr) -> pl.Expr:
+    short = pl.when(expr.str.len_chars() > _VALUE_LIMIT)
+    short = short.then(expr.str.slice(0, _VALUE_LIMIT - 1) + "…").otherwise(expr)
+    return pl.concat_str([pl.lit("'"), _clean(short), pl.lit("'")])
+
+
+def _diagnose_chunk(sub: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
+    rows = sub.select("request", "response", "time", pl.col("app").cast(pl.String)).iter_rows()
+    found = [diagnose(request, response, time, app) for request, response, time, app in rows]
+    decoded = pl.DataFrame(
+        {
+            "_idp": [d.reason for d in found],
+            "_summary": [d.summary for d in found],
+            "skew_seconds": [d.skew_seconds for d in found],
+            "expired": [d.expired for d in found],
+            "audience": [d.audience for d in found],
+            "destination": [d.destination for d in found],
+        },
+        schema={
+            "_idp": pl.String,
+            "_summary": pl.String,
+            "skew_seconds": pl.Float64,
+            "expired": pl.Boolean,
+            "audience": pl.String,
+            "destination": pl.String,
+        },
+    )
+    rows_frame = sub.select(
+        pl.col(ROW_ID).cast(pl.UInt32),
+        pl.col("app").cast(pl.String),
+        pl.col("action").cast(pl.String),
+        kind_expr().alias("kind"),
+        pl.col("reason").cast(pl.String).alias("_reason"),
+        pl.col("response").cast(pl.String).alias("_response"),
+    )
+    both = pl.concat([rows_frame, decoded], how="horizontal")
+    both = both.join(base, on=["app", "kind"], how="left", maintain_order="left", nulls_equal=True)
+    return both.select(_expressions()).select(list(DIAGNOSIS_SCHEMA))
+
+
+def _expressions() -> list[pl.Expr]:
+    response = pl.col("_response")
+    app = _clean(pl.col("app").fill_null("the application"), 120)
+    idp = _clean(pl.col("_idp"))
+    summary = _clean(pl.col("_summary"))
+    # decode words its IdP refusals for sign-in; a logout's refusal is a sign-out one.
+    summary = (
+        pl.when(pl.col("kind") == "SLO")
+        .then(summary.str.replace("^Sign-in refused", "Sign-out refused"))
+        .otherwise(summary)
+    )
+    own_reason = _clean(pl.col("_reason")).replace("", None)
+    message = _clean(
+        response.str.extract(_JSON_MESSAGE, 1).str.replace_all(r"\\(.)", "$1")
+    ).replace("", None)
+    json_status = response.str.extract(_JSON_STATUS, 1)
+    json_title = response.str.extract(_JSON_TITLE, 1)
+    http = pl.coalesce(
+        response.str.extract(_HTTP_LINE, 1),
+        response.str.extract(_HTML_TITLE, 1),
+        pl.concat_str([json_status, pl.concat_str([pl.lit(" "), json_title]).fill_null("")]),
+    )
+    http = pl.concat_str([pl.lit("HTTP "), _clean(http, 80)])
+    connector = pl.coalesce(own_reason, message)
+
+    thing = summary.str.extract(r"^(Assertion|Token) (?:expired|not valid until)", 1)
+    early = summary.str.contains(r"^(?:Assertion|Token) not valid until").fill_null(False)
+    expired = pl.col("expired").fill_null(False)
+    expired_label = (
+        pl.when(expired & early)
+        .then(thing + " not yet valid (NotBefore)")
+        .when(expired)
+        .then(thing + " expired")
+    )
+
+    audience, destination = pl.col("audience"), pl.col("destination")
+    usual_aud, usual_dest = pl.col("usual_audience"), pl.col("usual_destination")
+    aud_off = (
+        audience.is_not_null() & usual_aud.is_not_null() & (audience != usual_aud)
+    ).fill_null(False)
+    dest_off = (
+        destination.is_not_null() & usual_dest.is_not_null() & (destination != usual_dest)
+    ).fill_null(False)
+    mismatch = (
+        pl.when(aud_off & dest_off)
+        .then(pl.lit("audience, destination"))
+        .when(aud_off)
+        .then(pl.lit("audience"))
+        .when(dest_off)
+        .then(pl.lit("destination"))
+    )
+    mismatch_label = (
+        pl.when(aud_off)
+        .then(pl.lit("Audience mismatch"))
+        .when(dest_off)
+        .then(pl.lit("Destination mismatch"))
+    )
+    successful = pl.concat_str([pl.lit(" that "), app, pl.lit("'s successful logins use")])
+    mismatch_text = (
+        pl.when(aud_off)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("Audience "),
+                    _quote(audience),
+                    pl.lit(" differs from the "),
+                    _quote(usual_aud),
+                    successful,
+                    pl.when(dest_off)
+                    .then(pl.lit(" (the Destination differs too)"))
+                    .otherwise(pl.lit("")),
+                ]
+            )
+        )
+        .when(dest_off)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("Destination "),
+                    _quote(destination),
+                    pl.lit(" differs from the "),
+                    _quote(usual_dest),
+                    successful,
+                ]
+            )
+        )
+    )
+    action = pl.col("action").fill_null("Failed")
+    diagnosis = (
+        pl.when(idp.is_not_null() & summary.is_not_null())
+        .then(summary)
+        .when(expired & summary.is_not_null())
+        .then(summary)
+        .when(mismatch_text.is_not_null())
+        .then(mismatch_text)
+        .when(connector.is_not_null())
+        .then(
+            pl.concat_str(
+                [
+                    app,
+                    pl.lit(" reported: "),
+                    connector,
+                    pl.concat_str([pl.lit(" ("), http, pl.lit(")")]).fill_null(""),
+                ]
+            )
+        )
+        .when(summary.is_not_null())
+        .then(summary)
+        .when(http.is_not_null())
+        .then(pl.concat_str([app, pl.lit(" answered "), http]))
+        .otherwise(pl.concat_str([action, pl.lit(" with no reason in the log")]))
+    )
+    failure_reason = pl.coalesce(
+        idp, expired_label, mismatch_label, own_reason, message, http, pl.lit(NO_REASON)
+    )
+    return [
+        pl.col(ROW_ID),
+        failure_reason.alias("failure_reason"),
+        pl.col("skew_seconds"),
+        expired.alias("expired"),
+        audience,
+        destination,
+        mismatch.alias("mismatch"),
+        _clean(diagnosis, 400).alias("diagnosis"),
+    ]
