@@ -67,6 +67,11 @@ def browse_parser() -> argparse.ArgumentParser:
     )
     _add_input_options(parser)
     parser.add_argument("--demo", action="store_true", help="open the built-in demo log")
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep reading rows appended to the logs (survives rotation and truncation)",
+    )
     parser.add_argument("--version", action="version", version=f"connlog {__version__}")
     return parser
 
@@ -101,6 +106,7 @@ class Options:
     until: datetime | None
     search: str
     use_cache: bool = True
+    follow: bool = False
 
 
 def options_from(args: argparse.Namespace) -> Options:
@@ -127,6 +133,7 @@ def options_from(args: argparse.Namespace) -> Options:
         until=parse_when(args.until, end=True) if args.until else None,
         search=args.search,
         use_cache=args.use_cache,
+        follow=getattr(args, "follow", False),
     )
 
 

@@ -126,9 +126,10 @@ def conform(frame: pl.DataFrame, *, source: str, format: str) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def finish(frame: pl.DataFrame) -> pl.DataFrame:
-    """Add the derived columns the query layer relies on, once per loaded frame."""
+def finish(frame: pl.DataFrame, start: int = 0) -> pl.DataFrame:
+    """Add the derived columns the query layer relies on, once per loaded frame (`start`
+    numbers rows appended to a frame of that many rows)."""
     return frame.with_columns(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias(ROW_ID),
+        (pl.int_range(pl.len(), dtype=pl.UInt32) + start).alias(ROW_ID),
         pl.col("user").str.strip_chars().str.to_lowercase().alias(USER_KEY),
     )

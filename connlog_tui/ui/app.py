@@ -25,7 +25,7 @@ from connlog_tui import query
 from connlog_tui.errors import ConnlogError
 from connlog_tui.export import export
 from connlog_tui.query import FACETS, FilterState, QueryResult
-from connlog_tui.schema import HEADERS, empty_quarantine
+from connlog_tui.schema import HEADERS, empty_quarantine, finish
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.timeparse import parse_when
@@ -67,6 +67,7 @@ class ConnlogApp(App[None]):
         Binding("c", "copy_row", "Copy row", show=False),
         Binding("y", "copy_payload", "Copy payload", show=False),
         Binding("b", "quarantine", "Bad rows", show=False),
+        Binding("F", "toggle_follow", "Follow", show=False),
         Binding("escape", "close_payloads", "Close", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
@@ -84,6 +85,9 @@ class ConnlogApp(App[None]):
         self._debounce = None
         self._loading: tuple[int, float] | None = None  # (preview rows, start) while loading
         self._loading_timer = None
+        self.tails: list = []  # follow.Tail per followed file, while following
+        self._follow_timer = None
+        self.follow_note = ""
 
     # -- layout --------------------------------------------------------------------------
 
@@ -105,6 +109,10 @@ class ConnlogApp(App[None]):
         self._fit_to_size()
         self.query_one(LogTable).focus()
         self.load()
+
+    def on_unmount(self) -> None:
+        for tail in self.tails:
+            tail.close()
 
     def on_resize(self) -> None:
         self._fit_to_size()
@@ -186,6 +194,8 @@ class ConnlogApp(App[None]):
         self.query_one(FilterSidebar).set_facets(facets)
         self.call_after_refresh(self._sync_widgets)
         self.refilter()
+        if self.options.follow and not self.tails:
+            self.action_toggle_follow()
 
     def _sync_widgets(self) -> None:
         """Make the panes show the current filter state (after load, Clear, a view)."""
@@ -249,6 +259,8 @@ class ConnlogApp(App[None]):
         if self.quarantine.height:
             parts.append(f"{self.quarantine.height:,} quarantined (b lists)")
         parts.append("; ".join(self.state.describe()) or "no filters")
+        if self.tails:
+            parts.append(f"following{' · ' + self.follow_note if self.follow_note else ''}")
         if self.sort != ("time", False):
             column, descending = self.sort
             parts.append(f"sorted by {SORTABLE[column]} {'▼' if descending else '▲'}")
@@ -335,6 +347,58 @@ class ConnlogApp(App[None]):
         self.set_state(FilterState())
         self._sync_widgets()
         self.notify("Filters cleared")
+
+    # -- follow mode ---------------------------------------------------------------------
+
+    FOLLOW_INTERVAL = 0.5
+
+    def action_toggle_follow(self) -> None:
+        if self.tails:
+            for tail in self.tails:
+                tail.close()
+            self.tails = []
+            self._follow_timer.stop()
+            self.notify("Stopped following")
+            self._update_status()
+            return
+        from connlog_tui.follow import Tail
+
+        try:
+            self.tails = [
+                Tail.after(path, name, self.options.format)
+                for path, name in expand(self.options.paths)
+            ]
+        except ConnlogError as exc:
+            self.tails = []
+            self.notify(escape_controls(str(exc)), severity="error", markup=False)
+            return
+        self.follow_note = ""
+        self._follow_timer = self.set_interval(self.FOLLOW_INTERVAL, self.poll_tails)
+        self.notify("Following: new rows appear as they are written")
+        self._update_status()
+
+    @work(thread=True, exclusive=True, group="follow")
+    def poll_tails(self) -> None:
+        from connlog_tui.sources.base import merge
+
+        updates = [(tail.name, tail.poll()) for tail in list(self.tails)]
+        events = [f"{name} {u.event}" for name, u in updates if u.event]
+        merged = merge([u.result for _, u in updates])
+        if merged.frame.height or merged.quarantine.height or events:
+            self.call_from_thread(self._appended, merged.frame, merged.quarantine, events)
+
+    def _appended(self, new: pl.DataFrame, quarantine: pl.DataFrame, events: list[str]) -> None:
+        if self.frame is None or not self.tails:
+            return
+        if events:
+            self.follow_note = f"{', '.join(events)} at {time.strftime('%H:%M:%S')}"
+        if new.height:
+            self.frame = pl.concat([self.frame, finish(new, start=self.frame.height)])
+            for pane in self.query(FacetPane):
+                pane.extend(new[pane.column].cast(pl.String).unique().drop_nulls().to_list())
+        if quarantine.height:
+            self.quarantine = pl.concat([self.quarantine, quarantine])
+        self.refilter()
 
     def action_sort(self) -> None:
         def chosen(answer: tuple[str, bool] | None) -> None:

@@ -67,6 +67,12 @@ class FacetPane(SelectionList[str]):
         for i, value in enumerate(self._choices):
             self.replace_option_prompt_at_index(i, self._prompt(value, counts.get(value, 0)))
 
+    def extend(self, values: list[str]) -> None:
+        """Add values first seen after loading (follow mode)."""
+        new = [v for v in values if v not in self._choices]
+        self._choices.extend(new)
+        self.add_options([(self._prompt(v, 0), v) for v in new])
+
     def set_selected(self, values: frozenset[str]) -> None:
         """Reflect a filter state change made elsewhere (Clear, a saved view, the CLI)."""
         self._quiet = True

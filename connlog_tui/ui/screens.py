@@ -136,6 +136,7 @@ Read
   c            copy the selected row (JSON) to the clipboard (works over SSH)
   y            copy the payload shown, or the text selected in it
   b            list quarantined (unparseable) rows
+  F            follow the log: show rows as they are written (--follow)
 
 Export
   e            export the current view (CSV, JSON Lines, JSON, Parquet)
