@@ -14,7 +14,8 @@ from connlog_tui.follow import Tail
 
 
 def row(n: int, payload: str = "") -> str:
-    return f"2026-03-01T09:{n // 60:02d}:{n % 60:02d}Z,App,SSO Failed,Logout-Connections,u{n},{payload},\n"
+    time = f"2026-03-01T09:{n // 60:02d}:{n % 60:02d}Z"
+    return f"{time},App,SSO Failed,Logout-Connections,u{n},{payload},\n"
 
 
 def test_tail_reads_only_complete_records(tmp_path):
