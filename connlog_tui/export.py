@@ -1,4 +1,4 @@
-"""Writing a view to CSV, JSON Lines, JSON or Parquet: every matching row, atomically.
+"""Writing a view to CSV, JSON Lines, JSON, Parquet or PDF: every matching row, atomically.
 
 Exports carry connlog's full canonical columns under their display headers, so connlog
 reads its own exports back as they were and a second export is byte-identical.
@@ -6,16 +6,21 @@ reads its own exports back as they were and a second export is byte-identical.
 
 from __future__ import annotations
 
+import inspect
 import io
+import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
+from connlog_tui import __version__
 from connlog_tui.errors import ConnlogError
+from connlog_tui.query import FilterState
 from connlog_tui.schema import COLUMNS, HEADERS
 
 # Spreadsheets run a cell starting with one of these as a formula. A cell that already
@@ -38,21 +43,102 @@ def _export_columns(frame: pl.DataFrame, *, guard: bool) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def write_csv(frame: pl.DataFrame, out: io.BufferedIOBase, *, guard: bool = True) -> None:
-    _export_columns(frame, guard=guard).write_csv(out, datetime_format=None)
+CHUNK_ROWS = 100_000
+Progress = Callable[[int], None]
 
 
-def write_jsonl(frame: pl.DataFrame, out: io.BufferedIOBase, *, guard: bool = True) -> None:
-    _export_columns(frame, guard=False).write_ndjson(out)
+def _chunks(frame: pl.DataFrame, size: int):
+    for start in range(0, frame.height, max(size, 1)):
+        yield frame.slice(start, size)
 
 
-def write_json(frame: pl.DataFrame, out: io.BufferedIOBase, *, guard: bool = True) -> None:
-    _export_columns(frame, guard=False).write_json(out)
+def write_csv(
+    frame: pl.DataFrame,
+    out: io.BufferedIOBase,
+    *,
+    guard: bool = True,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    **_ignored,
+) -> None:
+    """CSV in slices of `chunk_rows` appended to `out` (the bytes are the same as one
+    write); just the header when there are no rows."""
+    if frame.height == 0:
+        _export_columns(frame, guard=guard).write_csv(out, datetime_format=None)
+        return
+    done = 0
+    for i, chunk in enumerate(_chunks(frame, chunk_rows)):
+        data = _export_columns(chunk, guard=guard)
+        data.write_csv(out, include_header=i == 0, datetime_format=None)
+        done += chunk.height
+        if progress:
+            progress(done)
 
 
-def write_parquet(frame: pl.DataFrame, out: io.BufferedIOBase, *, guard: bool = True) -> None:
+def write_jsonl(
+    frame: pl.DataFrame,
+    out: io.BufferedIOBase,
+    *,
+    guard: bool = True,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    **_ignored,
+) -> None:
+    """One JSON object a line; an empty file (no records) when there are no rows."""
+    done = 0
+    for chunk in _chunks(frame, chunk_rows):
+        _export_columns(chunk, guard=False).write_ndjson(out)
+        done += chunk.height
+        if progress:
+            progress(done)
+
+
+def write_json(
+    frame: pl.DataFrame,
+    out: io.BufferedIOBase,
+    *,
+    guard: bool = True,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+    **_ignored,
+) -> None:
+    """One JSON array of records, written slice by slice; `[]` when there are no rows."""
+    out.write(b"[")
+    done = 0
+    for i, chunk in enumerate(_chunks(frame, chunk_rows)):
+        buffer = io.BytesIO()
+        _export_columns(chunk, guard=False).write_json(buffer)
+        inner = buffer.getvalue().strip()[1:-1]
+        if i and inner:
+            out.write(b",")
+        out.write(inner)
+        done += chunk.height
+        if progress:
+            progress(done)
+    out.write(b"]")
+
+
+def write_parquet(
+    frame: pl.DataFrame,
+    out: io.BufferedIOBase,
+    *,
+    guard: bool = True,
+    progress: Progress | None = None,
+    **_ignored,
+) -> None:
+    """Typed columns under the display headers (a valid file with the schema when empty)."""
     typed = frame.select(pl.col(c.name).alias(c.header) for c in COLUMNS)
     typed.write_parquet(out)
+    if progress:
+        progress(frame.height)
+
+
+def write_pdf(frame: pl.DataFrame, out: io.BufferedIOBase, **options) -> None:
+    """A landscape report (see export_pdf); `report` carries title, filters and sources."""
+    from connlog_tui.export_pdf import write_pdf as write_report
+
+    report = dict(options.get("report") or {})
+    write_report(frame, out, progress=options.get("progress"), **report)
 
 
 Writer = Callable[..., None]
@@ -61,9 +147,31 @@ WRITERS: dict[str, Writer] = {
     "jsonl": write_jsonl,
     "json": write_json,
     "parquet": write_parquet,
+    "pdf": write_pdf,
 }
 SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 SUFFIXES[".parquet"] = "parquet"
+SUFFIXES[".pdf"] = "pdf"
+PROVENANCE_SUFFIX = ".provenance.json"
+
+
+def provenance_path(out: str | Path) -> Path:
+    """Where an export's provenance sidecar goes: `OUT.provenance.json`."""
+    return Path(f"{out}{PROVENANCE_SUFFIX}")
+
+
+def provenance_record(
+    *,
+    sources: Iterable[str | Path] = (),
+    filters: Iterable[str] | None = None,
+    state: FilterState | None = None,
+    **extra,
+) -> dict:
+    """What a caller knows about an export: its source files and the filters (phrases from
+    `FilterState.describe()`). `export` adds the rest (rows, version, time)."""
+    if filters is None:
+        filters = state.describe() if state is not None else []
+    return {"sources": [str(s) for s in sources], "filters": list(filters), **extra}
 
 
 def format_for(path: str) -> str:
@@ -80,32 +188,91 @@ def export(
     guard: bool = True,
     force: bool = False,
     inputs: list[Path] | tuple[Path, ...] = (),
+    provenance: Mapping | None = None,
+    progress: Progress | None = None,
+    redact: bool = False,
+    report: Mapping | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> int:
     """Write `frame` to `out` ("-" is stdout, as CSV). Returns the number of rows written.
 
     The file appears whole or not at all: it is written to a temporary file in the target
     directory and renamed over. An existing file is kept unless `force`, and an input log
     is never overwritten.
+
+    `provenance` (see `provenance_record`) also writes `OUT.provenance.json` beside it:
+    sources, filters, row count, connlog version and the UTC time of export. `redact`
+    masks users, tokens, cookies and addresses first (connlog_tui.redact). `progress` is
+    called with the number of rows written so far, after each slice of `chunk_rows`.
+    `report` is for PDF: title, filters, sources, zone (taken from `provenance` if not
+    given). With no rows, every format still writes a valid file (CSV: the header).
     """
-    writer = WRITERS[format_for(out)]
+    fmt = format_for(out)
+    writer = WRITERS[fmt]
     frame = frame.select(HEADERS.keys())
+    if redact:
+        from connlog_tui.redact import redact_frame
+
+        frame = redact_frame(frame)
+    if report is None and provenance is not None:
+        report = {k: provenance[k] for k in ("filters", "sources") if k in provenance}
+    if fmt == "pdf":
+        report = {"title": "connlog export", **(report or {})}
+    options = {"guard": guard, "progress": progress, "chunk_rows": chunk_rows, "report": report}
     if out == "-":
+        if provenance is not None:
+            raise ConnlogError("a provenance sidecar needs an output file, not stdout")
         buffer = io.BytesIO()
-        writer(frame, buffer, guard=guard)
+        _call(writer, frame, buffer, options)
         sys.stdout.buffer.write(buffer.getvalue())
         sys.stdout.flush()
         return frame.height
     target = Path(out)
-    if any(target.resolve() == Path(p).resolve() for p in inputs):
-        raise ConnlogError("refusing to overwrite an input log", out)
-    if target.exists() and not force:
-        raise ConnlogError("file exists (use --force to overwrite)", out)
+    sidecar = provenance_path(target) if provenance is not None else None
+    for path in (target, sidecar):
+        if path is None:
+            continue
+        if any(path.resolve() == Path(p).resolve() for p in inputs):
+            raise ConnlogError("refusing to overwrite an input log", str(path))
+        if path.exists() and not force:
+            raise ConnlogError("file exists (use --force to overwrite)", str(path))
     if not target.parent.is_dir():
         raise ConnlogError("no such directory", str(target.parent))
+    _write_atomic(target, lambda fh: _call(writer, frame, fh, options))
+    if sidecar is not None:
+        record = {
+            "sources": [],
+            "filters": [],
+            **dict(provenance),
+            "output": target.name,
+            "format": fmt,
+            "rows": frame.height,
+            "connlog_version": __version__,
+            "exported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "redacted": redact,
+        }
+        if fmt == "csv":
+            record["formula_guard"] = guard
+        text = json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n"
+        _write_atomic(sidecar, lambda fh: fh.write(text.encode("utf-8")))
+    return frame.height
+
+
+def _call(writer: Writer, frame: pl.DataFrame, out: io.BufferedIOBase, options: dict) -> None:
+    """Call a writer with the options it takes (a plain `(frame, out, guard=)` writer works)."""
+    params = inspect.signature(writer).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        options = {k: v for k, v in options.items() if k in params}
+    writer(frame, out, **options)
+
+
+def _write_atomic(target: Path, write: Callable[[io.BufferedIOBase], object]) -> None:
+    """Write through a temporary file in the target's directory, renamed over it."""
+    out = str(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            writer(frame, fh, guard=guard)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -116,4 +283,3 @@ def export(
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return frame.height
