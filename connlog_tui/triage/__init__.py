@@ -5,6 +5,14 @@ Polars; the one expensive step is decoding payloads (diagnose_rows / iter_diagno
 message_keys / iter_message_keys, compare_with_working), documented where it happens.
 """
 
+from .attempts import (
+    ATTEMPT_SCHEMA,
+    attempt_index,
+    attempt_of,
+    iter_message_keys,
+    message_keys,
+    stitch_attempts,
+)
 from .diagnoses import (
     DERIVED,
     DIAGNOSIS_SCHEMA,
@@ -18,6 +26,12 @@ from .diagnoses import (
 from .identity import identity_key
 
 __all__ = [
+    "ATTEMPT_SCHEMA",
+    "attempt_index",
+    "attempt_of",
+    "iter_message_keys",
+    "message_keys",
+    "stitch_attempts",
     "DERIVED",
     "DIAGNOSIS_SCHEMA",
     "apply_diagnoses",

@@ -1,0 +1,307 @@
+"""Login attempts: the events of one sign-in (or sign-out) stitched together.
+
+An attempt starts with an "SSO Initiated" / "SLO Initiated" event and ends with the
+Failed / Successful one(s). Events are linked by the IDs in their payloads where they
+carry them (the AuthnRequest's or LogoutRequest's ID, echoed as InResponseTo; an OAuth
+authorization code handed out at initiation and redeemed at completion). Events
+without IDs are paired by user, application, request type and kind within a time
+window, and the attempt is marked `inferred`.
+
+Cost: `message_keys` (reading IDs out of SAML payloads) is per-row Python, but cheap: it
+decodes only the first few KB of each SAML parameter and never builds a DOM (about
+20 µs a row). Everything else is vectorised Polars (joins, an as-of join, a group-by).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterator
+from datetime import timedelta
+from urllib.parse import unquote
+
+import polars as pl
+
+from connlog_tui.decode.binary import b64decode_loose
+from connlog_tui.schema import ROW_ID, USER_KEY, Outcome
+
+from .diagnoses import kind_expr, with_row_id
+from .identity import identity_key
+
+PAIR_WINDOW = timedelta(minutes=5)
+KEYS_SCHEMA: dict[str, pl.DataType] = {
+    ROW_ID: pl.UInt32(),
+    "message": pl.String(),
+    "saml_id": pl.String(),
+    "in_response_to": pl.String(),
+}
+ATTEMPT_SCHEMA: dict[str, pl.DataType] = {
+    "attempt_id": pl.UInt32(),
+    "row_ids": pl.List(pl.UInt32()),
+    "first_time": pl.Datetime("us", "UTC"),
+    "last_time": pl.Datetime("us", "UTC"),
+    "duration_seconds": pl.Float64(),
+    "outcome": Outcome,
+    "kind": pl.String(),
+    "inferred": pl.Boolean(),
+    "app": pl.String(),
+    "user_key": pl.String(),
+    "link": pl.String(),
+}
+
+_EVENT_OUTCOMES = ["pending", "success", "failure"]
+_SAML_PARAM = r"SAML(?:Request|Response)=([A-Za-z0-9+/=%_\-]{16,})"
+_SAML_INPUT = r"""name=["']SAML(?:Request|Response)["'][^>]*?value=["']([A-Za-z0-9+/=\s]{16,})"""
+_SAML_XML = r"urn:oasis:names:tc:SAML:2\.0:protocol"
+_OAUTH_CODE = r"""(?:^|[?&\s])code=([^&\s"'#]+)"""
+_PREFIX_CHARS = 2048  # base64 characters decoded per payload: the root element is early
+_INFLATE_BYTES = 4096
+_ROOT = re.compile(
+    r"<(?:[\w.-]+:)?(AuthnRequest|Response|LogoutRequest|LogoutResponse)\b([^>]{0,4000})>"
+)
+_ATTR = {
+    name: re.compile(rf"""\s{name}\s*=\s*["']([^"']{{1,256}})["']""")
+    for name in ("ID", "InResponseTo")
+}
+
+
+def root_ids(value: str | None) -> tuple[str | None, str | None, str | None]:
+    """(message type, ID, InResponseTo) of a SAML message given as base64 (either
+    binding, URL-encoded or not) or as XML. Reads only its start; never raises."""
+    if not value:
+        return None, None, None
+    try:
+        text = value.strip()
+        if not text.startswith("<"):
+            # Only a prefix: URL-encoding at most triples its length.
+            compact = "".join(unquote(text[: _PREFIX_CHARS * 3]).split("\n"))
+            compact = "".join(compact.replace(" ", "+").split()).rstrip("=")[:_PREFIX_CHARS]
+            data = b64decode_loose(compact[: len(compact) - len(compact) % 4])
+            if not data:
+                return None, None, None
+            if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"<":
+                data = zlib.decompressobj(-15).decompress(data, _INFLATE_BYTES)
+            text = data[:_INFLATE_BYTES].decode("utf-8", "replace")
+        root = _ROOT.search(text[:_INFLATE_BYTES])
+        if root is None:
+            return None, None, None
+        attrs = root.group(2)
+        found = [_ATTR[k].search(attrs) for k in ("ID", "InResponseTo")]
+        return root.group(1), *(m.group(1) if m else None for m in found)
+    except (zlib.error, ValueError):
+        return None, None, None
+
+
+def _event_rows(frame: pl.DataFrame) -> pl.Expr:
+    return pl.col("outcome").cast(pl.String).is_in(_EVENT_OUTCOMES)
+
+
+def iter_message_keys(frame: pl.DataFrame, *, chunk: int = 5000) -> Iterator[pl.DataFrame]:
+    """`message_keys` in chunks, for a worker with progress. Only SSO/SLO event rows
+    whose payloads hold a SAML message are read (a vectorised pre-filter)."""
+    frame = with_row_id(frame)
+    blobs = []
+    for column in ("request", "response"):
+        text = pl.col(column).cast(pl.String)
+        blobs.append(
+            pl.coalesce(
+                text.str.extract(_SAML_PARAM, 1),
+                text.str.extract(_SAML_INPUT, 1),
+                pl.when(text.str.contains(_SAML_XML)).then(text),
+            ).alias(f"_{column}")
+        )
+    found = (
+        frame.lazy()
+        .filter(_event_rows(frame))
+        .select(pl.col(ROW_ID).cast(pl.UInt32), *blobs)
+        .filter(pl.col("_request").is_not_null() | pl.col("_response").is_not_null())
+        .collect()
+    )
+    for start in range(0, found.height, max(1, chunk)):
+        part = found.slice(start, chunk)
+        rows = []
+        for row_id, request, response in part.iter_rows():
+            ids = [root_ids(request), root_ids(response)]
+            message = next((m for m, _, _ in ids if m), None)
+            requests = [i for m, i, _ in ids if m in ("AuthnRequest", "LogoutRequest") and i]
+            answers = [r for _, _, r in ids if r]
+            rows.append((row_id, message, next(iter(requests), None), next(iter(answers), None)))
+        yield pl.DataFrame(rows, schema=KEYS_SCHEMA, orient="row")
+
+
+def message_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per SSO/SLO event row with a SAML payload: its message type, the request ID it
+    starts (AuthnRequest/LogoutRequest ID) and the ID it answers (InResponseTo).
+    Per-row Python (~20 µs a SAML row); compute once per frame."""
+    parts = list(iter_message_keys(frame))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=KEYS_SCHEMA)
+
+
+def _oauth_code(column: str) -> pl.Expr:
+    code = pl.col(column).cast(pl.String).str.extract(_OAUTH_CODE, 1)
+    return code.str.replace_all("(?i)%2F", "/").str.replace_all("(?i)%2B", "+")
+
+
+def stitch_attempts(
+    frame: pl.DataFrame,
+    keys: pl.DataFrame | None = None,
+    *,
+    window: timedelta = PAIR_WINDOW,
+) -> pl.DataFrame:
+    """Login attempts (ATTEMPT_SCHEMA), one row each, sorted by first_time.
+
+    `keys` is `message_keys(frame)` if already computed (it is the per-row part).
+    `attempt_id` is the row_id of the attempt's first event (its initiation when known);
+    `link` is the ID that linked its events ("saml:<ID>", "code:<code>") or null;
+    `inferred` is true when the initiation was paired by user/app/type/time instead.
+    An attempt whose events are all "Initiated" has outcome "pending".
+    """
+    frame = with_row_id(frame)
+    if frame.is_empty():
+        return pl.DataFrame(schema=ATTEMPT_SCHEMA)
+    keys = message_keys(frame) if keys is None else keys
+    user = pl.col(USER_KEY) if USER_KEY in frame.columns else identity_key(pl.col("user"))
+    pending = pl.col("outcome") == "pending"
+    saml_out = pl.when(pl.col("message").is_in(["AuthnRequest", "LogoutRequest"])).then(
+        pl.col("saml_id")
+    )
+    events = (
+        frame.lazy()
+        .filter(_event_rows(frame))
+        .select(
+            pl.col(ROW_ID).cast(pl.UInt32),
+            "time",
+            pl.col("outcome").cast(Outcome),
+            pl.col("app").cast(pl.String),
+            pl.col("request_type").cast(pl.String),
+            user.cast(pl.String).alias("user_key"),
+            kind_expr().alias("kind"),
+            _oauth_code("response").alias("_code_out"),
+            _oauth_code("request").alias("_code_in"),
+        )
+        .join(
+            keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID)),
+            on=ROW_ID,
+            how="left",
+        )
+        .with_columns(
+            pl.when(pending)
+            .then(pl.coalesce("saml:" + saml_out, "code:" + pl.col("_code_out")))
+            .alias("_link_out"),
+            pl.when(~pending)
+            .then(pl.coalesce("saml:" + pl.col("in_response_to"), "code:" + pl.col("_code_in")))
+            .alias("_link_in"),
+        )
+        .collect()
+    )
+    inits = events.filter(pending)
+    dones = events.filter(~pending)
+
+    # 1. Linked by IDs: every completion answering an initiation's ID joins its attempt.
+    by_link = (
+        inits.filter(pl.col("_link_out").is_not_null())
+        .sort("time", ROW_ID)
+        .unique("_link_out", keep="first", maintain_order=True)
+        .select(pl.col("_link_out").alias("link"), pl.col(ROW_ID).alias("attempt_id"))
+    )
+    linked = dones.join(by_link, left_on="_link_in", right_on="link", how="inner").select(
+        ROW_ID, "attempt_id", pl.col("_link_in").alias("link")
+    )
+    linked_inits = by_link.filter(pl.col("attempt_id").is_in(linked["attempt_id"].implode()))
+
+    # 2. Inferred: the latest unlinked initiation of the same user/app/type/kind within
+    #    the window before a completion; each initiation takes its earliest completion.
+    #    Not when both carry IDs (they would have linked).
+    by = ["user_key", "app", "request_type", "kind"]
+    free_dones = dones.join(linked, on=ROW_ID, how="anti").sort("time")
+    free_inits = (
+        inits.join(linked_inits, left_on=ROW_ID, right_on="attempt_id", how="anti")
+        .select(*by, "time", pl.col(ROW_ID).alias("attempt_id"), "_link_out")
+        .sort("time")
+    )
+    paired = (
+        free_dones.select(ROW_ID, "time", *by, "_link_in")
+        .join_asof(
+            free_inits,
+            on="time",
+            by=by,
+            strategy="backward",
+            tolerance=window,
+            check_sortedness=False,
+        )
+        # An answer to one request ID is not the attempt of a request with another.
+        .filter(
+            pl.col("attempt_id").is_not_null()
+            & (pl.col("_link_in").is_null() | pl.col("_link_out").is_null())
+        )
+        .sort("time", ROW_ID)
+        .unique("attempt_id", keep="first", maintain_order=True)
+        .select(ROW_ID, "attempt_id")
+    )
+
+    member = pl.concat(
+        [
+            linked.with_columns(pl.lit(False).alias("inferred")),
+            linked_inits.select(
+                pl.col("attempt_id").alias(ROW_ID),
+                "attempt_id",
+                "link",
+                pl.lit(False).alias("inferred"),
+            ),
+            paired.with_columns(
+                pl.lit(None, pl.String).alias("link"), pl.lit(True).alias("inferred")
+            ),
+            paired.select(
+                pl.col("attempt_id").alias(ROW_ID),
+                "attempt_id",
+                pl.lit(None, pl.String).alias("link"),
+                pl.lit(True).alias("inferred"),
+            ),
+        ],
+        how="vertical_relaxed",
+    ).unique(ROW_ID, keep="first", maintain_order=True)
+    alone = events.join(member, on=ROW_ID, how="anti").select(
+        ROW_ID,
+        pl.col(ROW_ID).alias("attempt_id"),
+        pl.lit(None, pl.String).alias("link"),
+        pl.lit(False).alias("inferred"),
+    )
+    member = pl.concat([member, alone], how="vertical_relaxed")
+
+    done_outcome = pl.col("outcome").filter(pl.col("outcome") != "pending").last()
+    attempts = (
+        events.join(member, on=ROW_ID, how="inner")
+        .sort("time", ROW_ID)
+        .group_by("attempt_id", maintain_order=True)
+        .agg(
+            pl.col(ROW_ID).alias("row_ids"),
+            pl.col("time").min().alias("first_time"),
+            pl.col("time").max().alias("last_time"),
+            done_outcome.alias("outcome"),
+            pl.col("kind").first(),
+            pl.col("inferred").any(),
+            pl.col("app").first(),
+            pl.col("user_key").first(),
+            pl.col("link").drop_nulls().first(),
+        )
+        .with_columns(
+            ((pl.col("last_time") - pl.col("first_time")).dt.total_microseconds() / 1e6).alias(
+                "duration_seconds"
+            ),
+            pl.col("outcome").fill_null("pending"),
+        )
+        .sort("first_time", "attempt_id")
+    )
+    return attempts.select(pl.col(k).cast(v) for k, v in ATTEMPT_SCHEMA.items())
+
+
+def attempt_index(attempts: pl.DataFrame) -> pl.DataFrame:
+    """row_id -> attempt_id for every stitched event (join it to a frame to show or
+    filter by attempt)."""
+    return attempts.select("attempt_id", pl.col("row_ids").alias(ROW_ID)).explode(ROW_ID)
+
+
+def attempt_of(attempts: pl.DataFrame, row_id: int) -> dict | None:
+    """The attempt holding `row_id` as a dict (ATTEMPT_SCHEMA keys), or None."""
+    found = attempts.filter(pl.col("row_ids").list.contains(row_id))
+    return found.row(0, named=True) if found.height else None
