@@ -1,0 +1,213 @@
+"""The columnar cache: used on a second load, invalidated when the file changes, bounded,
+skipped with --no-cache, and rebuilt when an entry is damaged."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import HEADER, SMALL_LOG
+
+from connlog_tui import cache, cli, sources
+from connlog_tui.sources.mangoapps import MangoAppsReader
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv(cache.DIR_ENV, str(root))
+    monkeypatch.delenv(cache.MAX_ENV, raising=False)
+    monkeypatch.setattr(cache, "stats", cache.Stats())
+    yield root
+    cache.wait()
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The names of the files the reader actually parsed."""
+    seen: list[str] = []
+    original = MangoAppsReader.read
+
+    def counting(self, source):
+        seen.append(source.name)
+        return original(self, source)
+
+    monkeypatch.setattr(MangoAppsReader, "read", counting)
+    return seen
+
+
+def load(path: Path, **kwargs) -> sources.ReadResult:
+    result = sources.load([str(path)], **kwargs)
+    cache.wait()
+    return result
+
+
+def log_file(tmp_path: Path, name: str = "log.csv", rows: int = 3, filler: str = "") -> Path:
+    lines = [HEADER]
+    for i in range(rows):
+        lines.append(
+            f"2026-03-01T09:00:0{i}Z,MangoApps,SSO Failed,Authentication-Connections,"
+            f"u{i}@acme.example,req{filler},resp"
+        )
+    lines.append("not a date,MangoApps,SSO Failed,Authentication-Connections,x,y,z")
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_second_load_comes_from_the_cache(tmp_path, private_cache, reads):
+    path = log_file(tmp_path)
+    first = load(path)
+    second = load(path)
+    assert reads == [str(path)]  # parsed once
+    assert cache.stats.hits == 1 and cache.stats.misses == 1
+    assert first.frame.equals(second.frame)
+    assert first.frame.schema == second.frame.schema
+    assert first.quarantine.equals(second.quarantine) and second.quarantine.height == 1
+    assert list(private_cache.glob("*.frame.parquet"))
+
+
+def test_cache_is_never_written_next_to_the_input(tmp_path):
+    path = log_file(tmp_path / "logs")
+    load(path)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["log.csv"]
+
+
+def test_the_fixture_round_trips_through_the_cache(reads):
+    first = load(SMALL_LOG)
+    second = load(SMALL_LOG)
+    assert len(reads) == 1
+    assert first.frame.equals(second.frame)
+
+
+def test_a_changed_file_is_read_again(tmp_path, reads):
+    path = log_file(tmp_path)
+    load(path)
+    path.write_text(path.read_text() + path.read_text().splitlines()[1] + "\n")  # size
+    grown = load(path)
+    assert grown.frame.height == 4
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # mtime only
+    load(path)
+    assert len(reads) == 3
+    load(path)
+    assert len(reads) == 3
+
+
+def test_reader_options_are_part_of_the_key(tmp_path, reads):
+    path = log_file(tmp_path)
+    load(path)
+    load(path, format="mangoapps")
+    assert len(reads) == 2
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path, private_cache, reads):
+    path = log_file(tmp_path)
+    load(path, use_cache=False)
+    assert not private_cache.exists() or not list(private_cache.iterdir())
+    load(path)
+    load(path, use_cache=False)
+    assert len(reads) == 3
+
+
+@pytest.mark.parametrize("command", [[], ["export", "-o", "-"]])
+def test_no_cache_flag_on_both_commands(tmp_path, command):
+    parser = cli.export_parser() if command else cli.browse_parser()
+    args = parser.parse_args([*command[1:], str(tmp_path / "x.csv"), "--no-cache"])
+    options = cli.options_from(args)
+    assert options.use_cache is False
+    default = cli.options_from(parser.parse_args([*command[1:], str(tmp_path / "x.csv")]))
+    assert default.use_cache is True
+
+
+def test_export_with_no_cache_leaves_the_cache_empty(tmp_path, private_cache, capsys):
+    path = log_file(tmp_path)
+    assert cli.main(["export", str(path), "--no-cache", "-o", "-"]) == 0
+    cache.wait()
+    assert not private_cache.exists() or not list(private_cache.iterdir())
+    assert cli.main(["export", str(path), "-o", "-"]) == 0
+    cache.wait()
+    assert list(private_cache.glob("*.frame.parquet"))
+
+
+def test_the_cache_is_bounded_and_evicts_the_oldest(tmp_path, private_cache, monkeypatch):
+    paths = [log_file(tmp_path, f"log{i}.csv", rows=5, filler="x" * 2000) for i in range(4)]
+    load(paths[0])
+    one_entry = sum(size for _, _, size in cache.entries())
+    monkeypatch.setenv(cache.MAX_ENV, str(int(one_entry * 2.5)))
+    for path in paths[1:]:
+        # Entries written a second apart, oldest first (mtime resolution varies).
+        for key, _, _ in cache.entries():
+            for suffix in (cache.FRAME_SUFFIX, cache.QUARANTINE_SUFFIX):
+                entry = private_cache / (key + suffix)
+                stat = entry.stat()
+                os.utime(entry, (stat.st_atime - 10, stat.st_mtime - 10))
+        load(path)
+        assert sum(size for _, _, size in cache.entries()) <= one_entry * 2.5
+    kept = {k for k, _, _ in cache.entries()}
+    assert len(kept) == 2
+    wanted = {cache.key_for(p, str(p)) for p in paths[2:]}
+    assert kept == wanted  # the two newest
+
+
+def test_an_entry_over_the_bound_is_not_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.MAX_ENV, "10")
+    path = log_file(tmp_path)
+    load(path)
+    assert cache.entries() == []
+    assert load(path).frame.height == 3
+
+
+def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path, private_cache, reads):
+    path = log_file(tmp_path)
+    first = load(path)
+    (entry,) = private_cache.glob("*.frame.parquet")
+    entry.write_bytes(entry.read_bytes()[:50])  # truncated
+    again = load(path)
+    assert again.frame.equals(first.frame)
+    assert len(reads) == 2 and cache.stats.errors == 1
+    third = load(path)  # rebuilt: a hit again
+    assert len(reads) == 2 and third.frame.equals(first.frame)
+
+
+def test_an_entry_with_wrong_columns_is_rebuilt(tmp_path, private_cache, reads):
+    path = log_file(tmp_path)
+    load(path)
+    (entry,) = private_cache.glob("*.frame.parquet")
+    pl.DataFrame({"x": [1]}).write_parquet(entry)
+    assert load(path).frame.height == 3
+    assert len(reads) == 2
+
+
+def test_an_unwritable_cache_does_not_stop_the_load(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv(cache.DIR_ENV, str(blocker / "cache"))
+    path = log_file(tmp_path)
+    assert load(path).frame.height == 3
+    assert load(path).frame.height == 3
+
+
+def test_bad_input_errors_are_unchanged(tmp_path):
+    from connlog_tui.errors import ConnlogError
+
+    with pytest.raises(ConnlogError, match="no such file"):
+        load(tmp_path / "missing.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ConnlogError, match="empty file"):
+        load(empty)
+
+
+def test_temporaries_left_by_a_killed_writer_are_swept(private_cache, tmp_path):
+    private_cache.mkdir(parents=True)
+    stale = private_cache / ".abc.tmp"
+    stale.write_text("x")
+    os.utime(stale, (1, 1))
+    fresh = private_cache / ".def.tmp"
+    fresh.write_text("x")  # may be a write in progress in another process
+    load(log_file(tmp_path))
+    assert not stale.exists() and fresh.exists()
