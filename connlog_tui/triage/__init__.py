@@ -23,9 +23,25 @@ from .diagnoses import (
     iter_diagnoses,
     kind_expr,
 )
+from .groups import (
+    APP_GROUP_SCHEMA,
+    HISTOGRAM_SCHEMA,
+    USER_GROUP_SCHEMA,
+    failure_groups,
+    group_filter,
+    histogram,
+    next_failure,
+)
 from .identity import identity_key
 
 __all__ = [
+    "APP_GROUP_SCHEMA",
+    "HISTOGRAM_SCHEMA",
+    "USER_GROUP_SCHEMA",
+    "failure_groups",
+    "group_filter",
+    "histogram",
+    "next_failure",
     "ATTEMPT_SCHEMA",
     "attempt_index",
     "attempt_of",
