@@ -1,0 +1,357 @@
+"""Microsoft Purview data-connector admin logs: the daily import status of a connector
+that brings non-Microsoft data into Microsoft 365, as the portal's download gives it.
+
+Each import reports Import completion time, Items available from source, Items available
+for import, Items imported successfully, Items partially imported (attachments dropped),
+Items skipped (duplicates), Items failed, and Failed Item Details (Item Id, Source User ID,
+M365 User ID, Failure Reason); a day with nothing imported reads
+"No items ingested on mm/dd/yyyy.". Accepted as `key: value` text or as CSV (one import per
+row; failed items as rows with an Item Id, or in a CSV of their own).
+
+Rows: one per import (its counts in `request`), one per failed item (linked to its import
+by the import's completion time, quoted in `request`), one per "No items ingested" day,
+and one per day of the window (first to last day in the file) that has none of these.
+An import that breaks the documented invariant
+    available for import = imported + partially imported + skipped + failed
+is a failure whose reason gives the numbers that disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+
+from connlog_tui.sources.base import ReadResult, Source
+from connlog_tui.sources.jsonrecords import csv_header, result_from_rows
+from connlog_tui.timeparse import parse_times
+
+APP = "Purview data connector"
+COUNT_KEYS = ("from_source", "for_import", "imported", "partial", "skipped", "failed")
+LABELS = {
+    "from_source": "available from source",
+    "for_import": "available for import",
+    "imported": "imported",
+    "partial": "partially imported",
+    "skipped": "skipped",
+    "failed": "failed",
+}
+ITEM_KEYS = ("item_id", "source_user", "m365_user", "failure_reason")
+NO_ITEMS = re.compile(r"No items ingested on (\d{1,2}/\d{1,2}/\d{4})\.?", re.I)
+_KEY_VALUE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 ()/_-]*?)\s*:\s*(.*?)\s*$")
+
+
+def field(name: str) -> str | None:
+    """A summary or item key by its documented name, tolerant of case, spacing and the
+    parenthesised notes ("(attachments dropped)", "(duplicates)")."""
+    key = " ".join(re.sub(r"\(.*?\)", " ", name).lower().replace("_", " ").split())
+    if key.startswith("import completion time") or key == "completion time":
+        return "completed"
+    if key in ("connector", "connector name", "data connector", "connector type"):
+        return "connector"
+    if key.startswith("items available from source"):
+        return "from_source"
+    if key.startswith("items available for import"):
+        return "for_import"
+    if key.startswith("items imported"):
+        return "imported"
+    if key.startswith("items partially imported"):
+        return "partial"
+    if key.startswith("items skipped"):
+        return "skipped"
+    if key.startswith("items failed"):
+        return "failed"
+    if key in ("item id", "itemid"):
+        return "item_id"
+    if key in ("source user id", "source user"):
+        return "source_user"
+    if key in ("m365 user id", "microsoft 365 user id", "m365 user"):
+        return "m365_user"
+    if key == "failure reason":
+        return "failure_reason"
+    return None
+
+
+def _count(value: Any) -> int | None:
+    try:
+        return int(str(value).replace(",", "").strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def check(summary: dict[str, Any]) -> tuple[str, str | None]:
+    """Outcome and reason of an import from its counts (the invariant first)."""
+    counts = {k: _count(summary.get(k)) for k in COUNT_KEYS}
+    parts = ("imported", "partial", "skipped", "failed")
+    if counts["for_import"] is not None and all(counts[k] is not None for k in parts):
+        total = sum(counts[k] for k in parts)
+        if total != counts["for_import"]:
+            terms = " + ".join(f"{LABELS[k]} {counts[k]}" for k in parts)
+            return "failure", (
+                f"counts disagree: available for import {counts['for_import']} != {terms} = {total}"
+            )
+    missing = [
+        LABELS[k] for k in COUNT_KEYS if summary.get(k) not in (None, "") and counts[k] is None
+    ]
+    if missing:
+        return "failure", "unreadable count: " + ", ".join(missing)
+    if counts["failed"]:
+        of = f" of {counts['for_import']}" if counts["for_import"] is not None else ""
+        return "failure", f"{counts['failed']}{of} items failed"
+    return "success", None
+
+
+def summary_row(summary: dict[str, Any], block: str) -> dict[str, Any]:
+    outcome, reason = check(summary)
+    counts = "; ".join(
+        f"{LABELS[k]} {summary[k]}" for k in COUNT_KEYS if summary.get(k) not in (None, "")
+    )
+    return {
+        "time": summary.get("completed"),
+        "app": summary.get("connector") or APP,
+        "action": "Import",
+        "request_type": "Import summary",
+        "user": None,
+        "request": counts or None,
+        "response": block,
+        "outcome": outcome,
+        "reason": reason,
+        "ip": None,
+    }
+
+
+def item_row(item: dict[str, Any], summary: dict[str, Any], block: str) -> dict[str, Any]:
+    ids = "; ".join(
+        f"{label} {item[k]}"
+        for k, label in (("item_id", "item"), ("source_user", "source user"))
+        if item.get(k)
+    )
+    completed = summary.get("completed")
+    link = f"import completed {completed}" if completed else "import time unknown"
+    return {
+        "time": completed,
+        "app": summary.get("connector") or APP,
+        "action": "Item failed",
+        "request_type": "Failed item",
+        "user": item.get("m365_user") or item.get("source_user"),
+        "request": f"{ids}; {link}" if ids else link,
+        "response": block,
+        "outcome": "failure",
+        "reason": item.get("failure_reason") or "no failure reason given",
+        "ip": None,
+    }
+
+
+def no_items_row(day: str, line: str) -> dict[str, Any]:
+    return {
+        "time": day,
+        "app": APP,
+        "action": "No items ingested",
+        "request_type": "Import summary",
+        "request": None,
+        "response": line.strip(),
+        "outcome": "info",
+        "reason": None,
+    }
+
+
+def missing_day_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A row for each day between the first and last reported day with no import and no
+    "No items ingested" line: the log should account for every day."""
+    times = [r["time"] for r in rows if r.get("time")]
+    if not times:
+        return []
+    parsed = parse_times(pl.Series(times, dtype=pl.String)).drop_nulls()
+    if parsed.is_empty():
+        return []
+    days = set(parsed.dt.date().to_list())
+    first, last = min(days), max(days)
+    out = []
+    day = first
+    while day <= last:
+        if day not in days:
+            out.append(_missing(day))
+        day += timedelta(days=1)
+    return out
+
+
+def _missing(day: date) -> dict[str, Any]:
+    shown = day.strftime("%m/%d/%Y")
+    return {
+        "time": day.isoformat(),
+        "app": APP,
+        "action": "Missing day",
+        "request_type": "Import summary",
+        "request": None,
+        "response": None,
+        "outcome": "failure",
+        "reason": f"no import summary and no 'No items ingested on {shown}.' line for this day",
+    }
+
+
+# -- key: value text ----------------------------------------------------------------------
+
+
+def parse_text(doc: str) -> list[tuple[int, dict[str, Any]]]:
+    """Rows with their line numbers from the `key: value` layout."""
+    rows: list[tuple[int, dict[str, Any]]] = []
+    summary: dict[str, Any] | None = None
+    start = 0
+    block: list[str] = []
+    items: list[tuple[int, dict[str, Any], str]] = []
+    item_header: list[str] | None = None
+    current_item: dict[str, Any] | None = None
+    connector: str | None = None  # a "Connector name:" line names the connector of all
+
+    def close() -> None:
+        nonlocal summary, block, items, current_item
+        if current_item:
+            items.append(current_item_entry())
+        if summary is not None:
+            if connector and not summary.get("connector"):
+                summary["connector"] = connector
+            text = "\n".join(block).strip()
+            rows.append((start, summary_row(summary, text)))
+            for line, item, item_text in items:
+                rows.append((line, item_row(item, summary, item_text)))
+        summary, block, items, current_item = None, [], [], None
+
+    item_start = 0
+    item_lines: list[str] = []
+
+    def current_item_entry() -> tuple[int, dict[str, Any], str]:
+        return item_start, dict(current_item or {}), "\n".join(item_lines)
+
+    for number, raw in enumerate(doc.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        no_items = NO_ITEMS.search(line)
+        if no_items:
+            close()
+            item_header = None
+            rows.append((number, no_items_row(no_items.group(1), line)))
+            continue
+        match = _KEY_VALUE.match(line)
+        key = field(match.group(1)) if match else None
+        if key == "completed":
+            if summary is not None and "completed" not in summary and not items:
+                summary["completed"] = match.group(2)  # the connector's name came first
+                block.append(raw)
+                continue
+            close()
+            item_header = None
+            summary, start, block = {"completed": match.group(2)}, number, [raw]
+            continue
+        if key == "connector":
+            connector = match.group(2)
+        if summary is None:
+            if key == "connector":
+                summary, start, block = {"connector": connector}, number, [raw]
+            continue
+        block.append(raw)
+        if line.lower().rstrip(":").startswith("failed item details"):
+            item_header = []
+            continue
+        if item_header is not None and not match and "," in line:
+            cells = next(csv.reader([line]))
+            names = [field(c) for c in cells]
+            if not item_header and "item_id" in names:
+                item_header = names
+                continue
+            if item_header:
+                item = {k: v.strip() for k, v in zip(item_header, cells, strict=False) if k}
+                items.append((number, item, raw))
+            continue
+        if key in ITEM_KEYS:
+            if key == "item_id" or current_item is None or key in current_item:
+                if current_item:
+                    items.append(current_item_entry())
+                current_item, item_start, item_lines = {}, number, []
+            current_item[key] = match.group(2)
+            item_lines.append(raw)
+        elif key:
+            summary[key] = match.group(2)
+    close()
+    return rows
+
+
+# -- CSV ----------------------------------------------------------------------------------
+
+
+def parse_csv(doc: str) -> list[tuple[int, dict[str, Any]]]:
+    reader = csv.reader(io.StringIO(doc, newline=""))
+    try:
+        header = [h.replace("\ufeff", "").strip() for h in next(reader)]
+    except StopIteration:
+        return []
+    keys = [field(h) for h in header]
+    rows: list[tuple[int, dict[str, Any]]] = []
+    summary: dict[str, Any] = {}
+    line = reader.line_num + 1
+    for record in reader:
+        text = ",".join(record)
+        if not any(c.strip() for c in record):
+            line = reader.line_num + 1
+            continue
+        no_items = next((NO_ITEMS.search(c) for c in record if NO_ITEMS.search(c)), None)
+        values = {k: v.strip() for k, v in zip(keys, record, strict=False) if k and v.strip()}
+        if no_items and not set(values) & set(COUNT_KEYS):
+            rows.append((line, no_items_row(no_items.group(1), text)))
+        else:
+            counts = {k: values[k] for k in ("completed", "connector", *COUNT_KEYS) if k in values}
+            if set(counts) & set(COUNT_KEYS):
+                summary = counts
+                rows.append((line, summary_row(summary, text)))
+            elif values.get("completed") and not summary:
+                summary = counts
+            if values.get("item_id") or values.get("failure_reason"):
+                owner = summary
+                if values.get("completed") and values["completed"] != summary.get("completed"):
+                    owner = {"completed": values["completed"], "connector": values.get("connector")}
+                rows.append((line, item_row(values, owner, text)))
+        line = reader.line_num + 1
+    return rows
+
+
+class DataConnectorReader:
+    name = "data_connector"
+    description = (
+        "Microsoft Purview data-connector admin log (import summaries and failed items, "
+        "key: value text or CSV)"
+    )
+
+    def sniff(self, source: Source) -> float:
+        if source.is_parquet:
+            return 0.0
+        head = source.head
+        names = {field(n) for n in csv_header(head)}
+        if "completed" in names and names & set(COUNT_KEYS):
+            return 0.95
+        if {"item_id", "failure_reason"} <= names:
+            return 0.9
+        lines = head.splitlines()[:200]
+        keys = {field(m.group(1)) for m in map(_KEY_VALUE.match, lines) if m}
+        if "completed" in keys and len(keys & set(COUNT_KEYS)) >= 2:
+            return 0.95
+        if any(NO_ITEMS.search(line) for line in lines):
+            return 0.8
+        return 0.0
+
+    def read(self, source: Source) -> ReadResult:
+        doc = source.text()
+        names = {field(n) for n in csv_header(doc[:65536])}
+        if ("completed" in names and names & set(COUNT_KEYS)) or {"item_id"} <= names:
+            numbered = parse_csv(doc)
+        else:
+            numbered = parse_text(doc)
+        rows = [row for _, row in numbered]
+        lines = [line for line, _ in numbered]
+        missing = missing_day_rows(rows)
+        rows += missing
+        lines += [0] * len(missing)
+        return result_from_rows(source, self.name, rows, lines, [])
