@@ -13,6 +13,7 @@ from .attempts import (
     message_keys,
     stitch_attempts,
 )
+from .compare import Comparison, compare_with_working, payload_facts
 from .diagnoses import (
     DERIVED,
     DIAGNOSIS_SCHEMA,
@@ -35,6 +36,9 @@ from .groups import (
 from .identity import identity_key
 
 __all__ = [
+    "Comparison",
+    "compare_with_working",
+    "payload_facts",
     "APP_GROUP_SCHEMA",
     "HISTOGRAM_SCHEMA",
     "USER_GROUP_SCHEMA",
