@@ -356,7 +356,10 @@ def save_view(
 ) -> View:
     """Save (or replace) a view; other views and comments in the file are kept."""
     view = View(check_name(name), filters, sort, descending, tuple(columns) if columns else None)
-    view_from_dict(view.name, view_to_dict(view))  # the same checks as reading it back
+    try:
+        view_from_dict(view.name, view_to_dict(view))  # the same checks as reading it back
+    except ValueError as exc:
+        raise ConnlogError(f"view {view.name!r}: {exc}") from None
     _edit(path or views_path(), view.name, view)
     return view
 
