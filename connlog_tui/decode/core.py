@@ -83,11 +83,40 @@ def _decode(text: str, depth: int) -> list[Section]:
         return [_text("", "Empty payload", "empty payload")]
     if depth > MAX_DEPTH:
         return [_text(t, note="nested too deeply: not decoded further")]
-    for step in (_json, _markup, _bare_jwt, _base64, _form):
+    for step in (_http, _json, _markup, _bare_jwt, _base64, _form):
         found = step(t, depth)
         if found:
             return found
     return _embedded(t, depth) or [_text(t, note=_binary_note(t))]
+
+
+_HTTP_FIRST_LINE = re.compile(
+    r"^(?:HTTP/\d(?:\.\d)?\s+(?P<status>\d{3})[^\n]*"
+    r"|(?P<method>GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\S+(?:\s+HTTP/\d(?:\.\d)?)?)$"
+)
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+
+
+def _http(t: str, depth: int) -> list[Section] | None:
+    """An HTTP message as logged: start line and headers as facts, then the body decoded
+    as a payload of its own (JSON error, HTML page, form...)."""
+    head, _, body = t.replace("\r\n", "\n").partition("\n\n")
+    first, *lines = head.split("\n")
+    match = _HTTP_FIRST_LINE.match(first.strip())
+    if not match or (not lines and not body):
+        return None
+    headers = []
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if not colon or not _HEADER_NAME.fullmatch(name.strip()):
+            return None  # not a header block after all
+        headers.append((name.strip(), short(value.strip())))
+    what = f"HTTP response {match['status']}" if match["status"] else f"HTTP {match['method']}"
+    section = Section("http", what, head, (("Start line", short(first.strip())), *headers))
+    # Tokens and SAML messages in the start line or headers (Authorization: Bearer, a
+    # redirect's Location), without repeating the head as text.
+    in_head = _embedded(head, depth + 1)[1:]
+    return [section, *in_head, *(_decode(body, depth + 1) if body.strip() else [])]
 
 
 def _binary_note(t: str) -> str | None:

@@ -21,6 +21,7 @@ _SPECIFICITY = {
     "json": 4,
     "html": 3,
     "form": 2,
+    "http": 2,
     "text": 1,
 }
 

@@ -3,13 +3,13 @@ pretty-printed (JSON, XML, decoded SAML/JWT) with the raw text one key away."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Static, TabbedContent, TabPane, TextArea
 
-from connlog_tui.schema import HEADERS
 from connlog_tui.textsafe import escape_controls
 
 # Payloads beyond this are shown cut, with a note: a terminal view of 50 MB helps nobody.
@@ -39,6 +39,24 @@ def render_payload(text: str | None, raw: bool) -> str:
         parts.append(section.body)
         parts.append("")
     return escape_controls("\n".join(parts), multiline=True) + note
+
+
+def summary_text(row: dict) -> Text:
+    """The row in three short lines: what happened, to whom and where, and why."""
+    when = row["time"].strftime("%Y-%m-%d %H:%M:%S UTC") if row["time"] else "no time"
+    source = str(row.get("source") or "").rsplit("/", 1)[-1]
+    first = "  ".join(str(row[k]) for k in ("action", "app") if row.get(k))
+    second = "  ".join(
+        v for v in (str(row.get("user") or "").strip(), row.get("request_type"), source) if v
+    )
+    outcome = str(row.get("outcome") or "")
+    style = {"failure": "bold red", "success": "green", "pending": "yellow"}.get(outcome, "")
+    text = Text.assemble((when, "bold"), "  ", (escape_controls(first), style))
+    text.append("\n" + escape_controls(second))
+    why = row.get("diagnosis") or row.get("reason")
+    if why:
+        text.append("\n" + escape_controls(str(why)), style="bold")
+    return text
 
 
 class DetailPanel(Vertical, can_focus=False):
@@ -96,16 +114,9 @@ class DetailPanel(Vertical, can_focus=False):
             for name in ("request", "response"):
                 self.query_one(f"#{name}", TextArea).load_text("")
             return
-        row = self.row
-        when = row["time"].strftime("%Y-%m-%d %H:%M:%S UTC") if row["time"] else ""
-        fields = [when] + [
-            f"{HEADERS[k]}: {row[k]}"
-            for k in ("action", "app", "request_type", "user", "reason", "ip", "source")
-            if row.get(k)
-        ]
-        summary.update(escape_controls(" · ".join(fields)))
+        summary.update(summary_text(self.row))
         mode = "raw" if self.raw else "decoded"
         for name in ("request", "response"):
             area = self.query_one(f"#{name}", TextArea)
-            area.load_text(render_payload(row.get(name), self.raw))
+            area.load_text(render_payload(self.row.get(name), self.raw))
             area.border_subtitle = mode

@@ -28,7 +28,10 @@ class FacetPane(SelectionList[str]):
     under the other active filters. Values are fixed at load; only the counts change."""
 
     DEFAULT_CSS = """
-    FacetPane { height: auto; max-height: 12; border: round $panel-lighten-2; }
+    FacetPane {
+        height: auto; max-height: 12; border: round $panel-lighten-2;
+        scrollbar-size-vertical: 1;
+    }
     FacetPane:focus { border: round $accent; }
     """
 
@@ -43,24 +46,36 @@ class FacetPane(SelectionList[str]):
         self.column = column
         self.border_title = FACET_TITLES.get(column, column)
         self._choices = values
-        self._counts: dict[str, int] = {}
+        self._counts: dict[str, int] = {}  # as last drawn
+        self._shown: dict[str, int] = {}  # as last given
         self._quiet = False
 
     def on_mount(self) -> None:
         self.add_options([(self._prompt(v, None), v) for v in self._choices])
 
-    LABEL_WIDTH = 17
+    @property
+    def label_width(self) -> int:
+        # The option's width less the checkbox (4) and the count (8); a guess before layout.
+        width = self.scrollable_content_region.width
+        return max(8, width - 12) if width else 16
+
+    def on_resize(self) -> None:
+        self._counts = {}  # re-render every prompt at the new width
+        self.set_counts(self._shown)
 
     def _prompt(self, value: str, count: int | None) -> Text:
         """`label      count`: the label cut to fit, the count right-aligned after it."""
-        label = one_line(value, 60) or "(blank)"
-        if cell_len(label) > self.LABEL_WIDTH:
-            label = set_cell_size(label, self.LABEL_WIDTH - 1) + "…"
-        label = set_cell_size(label, self.LABEL_WIDTH)
+        label = value.rsplit("/", 1)[-1] if self.column == "source" else value
+        label = one_line(label, 60) or "(blank)"
+        width = self.label_width
+        if cell_len(label) > width:
+            label = set_cell_size(label, width - 1) + "…"
+        label = set_cell_size(label, width)
         shown = "" if count is None else f"{compact_count(count):>7}"
         return Text.assemble(label, (shown, "dim" if not count else "bold"))
 
     def set_counts(self, counts: dict[str, int]) -> None:
+        self._shown = counts
         if counts == self._counts:
             return
         self._counts = counts
