@@ -6,7 +6,10 @@ python3 docs/make_screenshot.py
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
+
+from textual.worker import WorkerCancelled
 
 from connlog_tui.cli import browse_parser, options_from
 from connlog_tui.ui.app import ConnlogApp
@@ -22,7 +25,8 @@ async def main() -> None:
     async with app.run_test(size=(130, 42)) as pilot:
         for _ in range(100):
             await pilot.pause(0.1)
-            await app.workers.wait_for_complete()
+            with contextlib.suppress(WorkerCancelled):  # a newer run replaced it: wait again
+                await app.workers.wait_for_complete()
             if app.result is not None and app.frame is not None and app.frame.height > 600:
                 break
         await pilot.pause(0.5)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
+
+from textual.worker import WorkerCancelled
 
 from connlog_tui.cli import Options
 from connlog_tui.ui.app import ConnlogApp
@@ -29,7 +32,8 @@ async def settle(pilot) -> None:
     app = pilot.app
     for _ in range(200):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        with contextlib.suppress(WorkerCancelled):  # a newer run replaced it: wait again
+            await app.workers.wait_for_complete()
         await pilot.pause()
         if app.result is not None and not any(w.is_running for w in app.workers):
             return
