@@ -7,14 +7,28 @@ from pathlib import Path
 
 from connlog_tui.errors import ConnlogError
 from connlog_tui.schema import finish
+from connlog_tui.sources.auth0 import Auth0Reader
 from connlog_tui.sources.base import Reader, ReadResult, Source, merge, open_source
+from connlog_tui.sources.data_connector import DataConnectorReader
 from connlog_tui.sources.entra import EntraReader
+from connlog_tui.sources.google_workspace import GoogleWorkspaceReader
 from connlog_tui.sources.mangoapps import MangoAppsReader
+from connlog_tui.sources.mapped import MappedReader, load_named, saved_names
+from connlog_tui.sources.mixpanel import MixpanelReader
 from connlog_tui.sources.okta import OktaReader
 from connlog_tui.sources.purview import PurviewReader
 
 # Order matters only for ties in sniffing: more specific formats first.
-READERS: list[Reader] = [MangoAppsReader(), PurviewReader(), OktaReader(), EntraReader()]
+READERS: list[Reader] = [
+    MangoAppsReader(),
+    PurviewReader(),
+    DataConnectorReader(),
+    MixpanelReader(),
+    OktaReader(),
+    EntraReader(),
+    Auth0Reader(),
+    GoogleWorkspaceReader(),
+]
 
 LOG_SUFFIXES = {".csv", ".json", ".jsonl", ".ndjson", ".log", ".txt", ".parquet", ".gz"}
 
@@ -23,8 +37,31 @@ def reader_named(name: str) -> Reader:
     for reader in READERS:
         if reader.name == name:
             return reader
-    known = ", ".join(r.name for r in READERS)
+    saved = load_named(name)  # a mapping saved as formats/NAME.toml in the config dir
+    if saved is not None:
+        return saved
+    known = ", ".join([r.name for r in READERS] + saved_names())
     raise ConnlogError(f"unknown format {name!r} (known: {known})")
+
+
+def describe_formats() -> list[tuple[str, str]]:
+    """(name, one-line description) of every format, saved mappings included."""
+    found = [(r.name, r.description) for r in READERS]
+    for name in saved_names():
+        try:
+            reader = load_named(name)
+        except ConnlogError as exc:
+            found.append((name, f"saved mapping (unreadable: {exc})"))
+            continue
+        if reader is not None:
+            found.append((name, f"saved mapping: {reader.description}"))
+    return found
+
+
+def _reader_for(format: str | None, mappings: dict[str, str] | None) -> Reader | None:
+    if mappings:
+        return MappedReader(format or "mapped", mappings)
+    return reader_named(format) if format else None
 
 
 def expand(paths: list[str]) -> list[tuple[Path, str]]:
@@ -49,30 +86,47 @@ def detect(source: Source) -> Reader:
     best_score, _, best = scored[0]
     if best_score >= 0.5:
         return best
+    near = [f"{r.name} ({score:.2f})" for score, _, r in scored[:3] if score > 0]
+    closest = f"closest: {', '.join(near)}" if near else "no format comes close"
     raise ConnlogError(
-        "format not recognised (try --format; `connlog formats` lists them)", source.name
+        f"format not recognised ({closest}; try --format or --map; `connlog formats` lists them)",
+        source.name,
     )
 
 
 def read_file(
-    path: Path, name: str, format: str | None = None, use_cache: bool = True
+    path: Path,
+    name: str,
+    format: str | None = None,
+    use_cache: bool = True,
+    mappings: dict[str, str] | None = None,
 ) -> ReadResult:
+    forced = _reader_for(format, mappings)
+
     def read() -> ReadResult:
         source = open_source(path, name)
-        reader = reader_named(format) if format else detect(source)
+        reader = forced or detect(source)
         return reader.read(source)
 
     if not use_cache:
         return read()
     from connlog_tui import cache  # Parquet cache of earlier loads (connlog_tui/cache.py)
 
-    return cache.read_through(path, name, read, format=format)
+    if isinstance(forced, MappedReader):
+        mappings = forced.mappings  # a saved mapping's content is part of the cache key
+    return cache.read_through(path, name, read, format=format, mappings=mappings)
 
 
-def load(paths: list[str], format: str | None = None, use_cache: bool = True) -> ReadResult:
+def load(
+    paths: list[str],
+    format: str | None = None,
+    use_cache: bool = True,
+    mappings: dict[str, str] | None = None,
+) -> ReadResult:
     """Read every path into one canonical frame, merged in time order. `use_cache`: reopen
-    unchanged files from the columnar cache, and cache the ones read cold."""
-    results = [read_file(path, name, format, use_cache) for path, name in expand(paths)]
+    unchanged files from the columnar cache, and cache the ones read cold. `mappings`
+    (canonical column -> source field path, from --map) reads every file through them."""
+    results = [read_file(path, name, format, use_cache, mappings) for path, name in expand(paths)]
     merged = merge(results)
     merged.frame = finish(merged.frame)
     return merged
@@ -100,6 +154,7 @@ __all__ = [
     "ReadResult",
     "Reader",
     "Source",
+    "describe_formats",
     "detect",
     "expand",
     "load",
