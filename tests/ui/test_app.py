@@ -242,3 +242,32 @@ async def test_copy_sends_osc52_and_says_what_was_copied():
         messages = [n.message for n in app._notifications]
         assert any("Copied the selected row" in m for m in messages)
         assert any("response payload" in m for m in messages)
+
+
+async def test_a_stale_filter_run_is_dropped_not_shown(monkeypatch):
+    import time as _time
+    from dataclasses import replace as _replace
+
+    from connlog_tui import query as query_module
+
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        real_run = query_module.run
+        runs, shown = [], []
+
+        def slow_run(frame, state, *args, **kwargs):
+            runs.append(state.search)
+            _time.sleep(0.3)
+            return real_run(frame, state, *args, **kwargs)
+
+        monkeypatch.setattr(query_module, "run", slow_run)
+        real_show = app._show
+        app._show = lambda result, state: (shown.append(state.search), real_show(result, state))
+        for text in ("a", "aa", "aad", "aadsts"):  # typed faster than a run takes
+            app.set_state(_replace(app.state, search=text))
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert shown == ["aadsts"]  # only the newest state's result reached the screen
+        assert app.query_one(LogTable).row_count == 1
+        assert runs[-1] == "aadsts"
