@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tmuxterm"]  # the `terminal` fixture for end-to-end tests
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 SAMPLES = ROOT.parent / "shared" / "samples"

@@ -1,0 +1,87 @@
+"""Driving a real terminal: tmux runs a command at a given size; tests type keys and read
+the screen. Shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+TMUX = shutil.which("tmux") or "tmux (not installed: apt-get install tmux)"
+
+
+class Terminal:
+    def __init__(self, command: str, width: int = 80, height: int = 24) -> None:
+        self.socket = f"connlog-e2e-{os.getpid()}-{time.monotonic_ns()}"
+        self._tmux(
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            str(width),
+            "-y",
+            str(height),
+            f"{command}; echo EXIT=$?; sleep 30",
+        )
+        # Let programs set the clipboard with OSC 52: tmux keeps it as a paste buffer.
+        self._tmux("set-option", "-g", "set-clipboard", "on")
+
+    def _tmux(self, *args: str) -> str:
+        env = dict(os.environ, TERM="xterm-256color")
+        result = subprocess.run(
+            [TMUX, "-L", self.socket, *args], capture_output=True, text=True, env=env, check=True
+        )
+        return result.stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-J", "-t", "e2e")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self._tmux("send-keys", "-t", "e2e", key)
+            time.sleep(0.05)
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} never appeared; screen was:\n{self.screen()}")
+
+    def resize(self, width: int, height: int) -> None:
+        self._tmux("resize-window", "-t", "e2e", "-x", str(width), "-y", str(height))
+
+    def clipboard(self) -> str:
+        """What the program last copied (an OSC 52 request tmux accepted)."""
+        try:
+            return self._tmux("show-buffer")
+        except subprocess.CalledProcessError:
+            return ""
+
+    def close(self) -> None:
+        subprocess.run([TMUX, "-L", self.socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def terminal():
+    opened: list[Terminal] = []
+
+    def _open(command: str, width: int = 80, height: int = 24) -> Terminal:
+        opened.append(Terminal(command, width, height))
+        return opened[-1]
+
+    yield _open
+    for term in opened:
+        term.close()
+
+
+def connlog_command(*args: str) -> str:
+    script = shutil.which("connlog") or f"{sys.executable} -m connlog_tui"
+    return " ".join([script, *(f"'{a}'" for a in args)])
