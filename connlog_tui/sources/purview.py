@@ -209,7 +209,9 @@ def to_row(record: dict, fallback: dict | None = None) -> dict[str, Any]:
         "time": text(first(record, "CreationTime")) or fallback.get("time"),
         "app": text(first(record, "Workload", "EventSource")) or fallback.get("app"),
         "action": operation,
-        "request_type": _record_type(dig(record, "RecordType")) or fallback.get("request_type"),
+        "request_type": _record_type(dig(record, "RecordType"))
+        or fallback.get("request_type")
+        or ("Power Platform connector" if _additional_info(record) else None),
         "user": text(first(record, "UserId")) or fallback.get("user"),
         "request": _request(record),
         "outcome": result,
