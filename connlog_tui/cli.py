@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from connlog_tui import __version__
 from connlog_tui.errors import ConnlogError
+
+if TYPE_CHECKING:
+    from connlog_tui.config import Config
+    from connlog_tui.views import View
 
 EXAMPLES = """\
 examples:
@@ -18,6 +23,10 @@ examples:
   connlog logs/ --since 2026-03-01 --user jane      every log in a folder, merged in time
   connlog export log.csv --action "SSO Failed" -o failures.csv
   connlog export log.csv --since 24h -o - | head   CSV to stdout
+  connlog export log.csv --redact --provenance -o ticket.csv   masked, with a sidecar
+  connlog export log.csv --action "SSO Failed" -o report.pdf   a PDF report
+  connlog log.csv --view sso-failures --tz Europe/Berlin       a saved view, Berlin time
+  connlog --config-path                            where the config file lives
   connlog decode 'SAMLResponse=PHNhbWxwOl...'      decode one payload
   connlog formats                                  list the log formats connlog reads
 
@@ -52,9 +61,18 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     filters.add_argument("--action", action="append", default=[], help="Action, e.g. 'SSO Failed'")
     filters.add_argument("--request-type", action="append", default=[], help="Request Type")
     filters.add_argument("--user", default="", help="substring of Email ID/Login ID")
-    filters.add_argument("--since", metavar="WHEN", help="from this time (inclusive, UTC)")
-    filters.add_argument("--until", metavar="WHEN", help="to this time (inclusive, UTC)")
+    filters.add_argument("--since", metavar="WHEN", help="from this time (inclusive, --tz zone)")
+    filters.add_argument("--until", metavar="WHEN", help="to this time (inclusive, --tz zone)")
     filters.add_argument("--search", default="", help="text anywhere in a row, payloads too")
+    filters.add_argument(
+        "--view", metavar="NAME", help="start from a saved view; filter flags add to it"
+    )
+    parser.add_argument(
+        "--tz",
+        metavar="ZONE",
+        help="display zone: UTC, local or an IANA name like Europe/Berlin; --since/--until "
+        "without an offset are read in it (default: the config file's, else UTC)",
+    )
 
 
 def browse_parser() -> argparse.ArgumentParser:
@@ -72,6 +90,9 @@ def browse_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep reading rows appended to the logs (survives rotation and truncation)",
     )
+    parser.add_argument(
+        "--config-path", action="store_true", help="print where the config file is, and exit"
+    )
     parser.add_argument("--version", action="version", version=f"connlog {__version__}")
     return parser
 
@@ -80,7 +101,8 @@ def export_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="connlog export",
         description="Write the rows matching the filters to OUT, without opening the browser. "
-        "OUT's extension picks the format: .csv, .jsonl, .json or .parquet; - is CSV on stdout.",
+        "OUT's extension picks the format: .csv, .jsonl, .json, .parquet or .pdf; - is CSV on "
+        "stdout.",
     )
     _add_input_options(parser)
     parser.add_argument("-o", "--output", required=True, metavar="OUT")
@@ -90,7 +112,18 @@ def export_parser() -> argparse.ArgumentParser:
         "--no-formula-guard",
         dest="guard",
         action="store_false",
+        default=None,
         help="do not prefix CSV cells starting with = + - @ tab CR with a quote",
+    )
+    parser.add_argument(
+        "--redact",
+        action="store_true",
+        help="mask emails, NameIDs, tokens, cookies and IP addresses (consistently)",
+    )
+    parser.add_argument(
+        "--provenance",
+        action="store_true",
+        help="also write OUT.provenance.json: sources, filters, row count, version, time",
     )
     parser.add_argument(
         "--failures-only",
@@ -112,10 +145,18 @@ class Options:
     search: str
     use_cache: bool = True
     follow: bool = False
+    config: Config | None = None  # the config file's settings with the flags on top
+    zone: str = "UTC"
+    view: View | None = None
+    # Problems the user should hear about but that do not stop connlog (a broken config
+    # or views file): the CLI prints them, the app shows them.
+    warnings: list[str] = field(default_factory=list)
 
 
 def options_from(args: argparse.Namespace) -> Options:
-    from connlog_tui.timeparse import parse_when
+    from connlog_tui import config as settings
+    from connlog_tui import views
+    from connlog_tui.timezones import parse_in_zone
 
     paths = list(args.paths)
     if args.demo:
@@ -128,17 +169,57 @@ def options_from(args: argparse.Namespace) -> Options:
         if not sep or not column or not field:
             raise ConnlogError(f"--map wants COLUMN=FIELD, got {item!r}")
         mappings[column.strip()] = field.strip()
+    loaded, warning = settings.load_or_default()
+    warnings = [warning] if warning else []
+    merged = settings.merge(loaded, {"timezone": getattr(args, "tz", None)})
+    zone = merged.timezone
+    view = None
+    if getattr(args, "view", None):
+        try:
+            saved = views.load_views()
+        except ConnlogError as exc:
+            warnings.append(f"{exc} (starting without the view {args.view!r})")
+        else:
+            view = saved.get(args.view) or views.load_view(args.view)
     return Options(
         paths=paths,
         format=args.format,
         mappings=mappings,
         picked={"app": args.app, "action": args.action, "request_type": args.request_type},
         user=args.user,
-        since=parse_when(args.since) if args.since else None,
-        until=parse_when(args.until, end=True) if args.until else None,
+        since=parse_in_zone(args.since, zone) if args.since else None,
+        until=parse_in_zone(args.until, zone, end=True) if args.until else None,
         search=args.search,
         use_cache=args.use_cache,
         follow=getattr(args, "follow", False),
+        config=merged,
+        zone=zone,
+        view=view,
+        warnings=warnings,
+    )
+
+
+def filter_state(options: Options, frame):
+    """The starting filters: the saved view (if any) with the command line's on top."""
+    from connlog_tui import query
+
+    given = query.build_state(
+        frame,
+        options.picked,
+        user=options.user,
+        since=options.since,
+        until=options.until,
+        search=options.search,
+    )
+    if options.view is None:
+        return given
+    base = options.view.filters
+    return query.FilterState(
+        picked={**base.picked, **given.picked},
+        user=given.user or base.user,
+        since=given.since or base.since,
+        until=given.until or base.until,
+        search=given.search or base.search,
     )
 
 
@@ -168,20 +249,17 @@ def check_inputs(options: Options) -> None:
 
 def run_export(argv: list[str]) -> int:
     from connlog_tui import query, sources
-    from connlog_tui.export import export
+    from connlog_tui.export import export, provenance_record
 
     args = export_parser().parse_args(argv)
     options = options_from(args)
+    if args.view and options.view is None:  # a broken views file: don't export everything
+        raise ConnlogError(options.warnings[-1].rsplit(" (starting without", 1)[0])
+    for warning in options.warnings:
+        print(f"connlog: {_one_line(warning)}", file=sys.stderr)
     loaded = load_options(options)
     frame = loaded.frame
-    state = query.build_state(
-        frame,
-        options.picked,
-        user=options.user,
-        since=options.since,
-        until=options.until,
-        search=options.search,
-    )
+    state = filter_state(options, frame)
     if args.failures_only:
         state = state.with_picked("outcome", {"failure"})
     result = query.run(frame, state, facets=())
@@ -189,9 +267,11 @@ def run_export(argv: list[str]) -> int:
     written = export(
         _with_diagnoses(frame, result.indices),
         args.output,
-        guard=args.guard,
+        guard=options.config.formula_guard if args.guard is None else args.guard,
         force=args.force,
         inputs=inputs,
+        redact=args.redact,
+        provenance=provenance_record(sources=inputs, state=state) if args.provenance else None,
     )
     where = "stdout" if args.output == "-" else args.output
     print(f"connlog: wrote {written} of {frame.height} rows to {where}", file=sys.stderr)
@@ -235,6 +315,11 @@ def run_decode(argv: list[str]) -> int:
 
 def run_browse(argv: list[str]) -> int:
     args = browse_parser().parse_args(argv)
+    if args.config_path:
+        from connlog_tui.config import config_path
+
+        print(config_path())
+        return 0
     options = options_from(args)
     check_inputs(options)
     from connlog_tui.ui.app import ConnlogApp
