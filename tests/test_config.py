@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import SMALL_LOG
 
 from connlog_tui import config
 from connlog_tui.config import Config
@@ -121,3 +124,52 @@ def test_themes_are_textual_themes():
 
     assert set(config.THEMES) <= set(BUILTIN_THEMES)
     assert {"textual-dark", "textual-light"} <= set(config.THEMES)
+
+
+# --- the command line --------------------------------------------------------------
+
+
+def connlog(*args: str) -> subprocess.CompletedProcess:
+    # The XDG variables set by conftest are inherited: the child sees the private dirs.
+    return subprocess.run(
+        [sys.executable, "-m", "connlog_tui", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_config_path_flag_prints_the_path():
+    result = connlog("--config-path")
+    assert result.returncode == 0
+    assert result.stdout.strip() == str(config.config_path())
+
+
+def test_cli_zone_flag_overrides_the_config_zone_for_dates():
+    write_config('timezone = "Asia/Tokyo"\n')
+    # 2026-03-02 17:00 in Tokyo is 08:00 UTC: the last two rows of the small log.
+    tokyo = connlog("export", str(SMALL_LOG), "--since", "2026-03-02 17:00", "-o", "-")
+    assert tokyo.returncode == 0 and "wrote 2 of 12" in tokyo.stderr
+    utc = connlog("export", str(SMALL_LOG), "--tz", "UTC", "--since", "2026-03-02 17:00", "-o", "-")
+    assert "wrote 0 of 12" in utc.stderr
+
+
+def test_cli_warns_about_a_broken_config_and_carries_on():
+    path = write_config("formula_guard = maybe\n")
+    result = connlog("export", str(SMALL_LOG), "-o", "-")
+    assert result.returncode == 0
+    assert f"connlog: {path}: not valid TOML" in result.stderr
+    assert "using the default settings" in result.stderr
+
+
+def test_cli_formula_guard_from_config_and_flag():
+    write_config("formula_guard = false\n")
+    result = connlog("export", str(SMALL_LOG), "--user", "frank", "-o", "-")
+    assert "\n2026-03-02T09:00:00Z" in result.stdout and ",=cmd|" in result.stdout
+    write_config("formula_guard = true\n")
+    result = connlog("export", str(SMALL_LOG), "--user", "frank", "-o", "-")
+    assert ",'=cmd|" in result.stdout
+    result = connlog("export", str(SMALL_LOG), "--user", "frank", "--no-formula-guard", "-o", "-")
+    assert ",=cmd|" in result.stdout
+
+
+def test_cli_rejects_a_bad_zone_flag():
+    result = connlog("export", str(SMALL_LOG), "--tz", "Nowhere/Land", "-o", "-")
+    assert result.returncode == 2 and "unknown time zone 'Nowhere/Land'" in result.stderr

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import tomllib
 from datetime import UTC, datetime
 
 import pytest
+from conftest import SMALL_LOG
 
 from connlog_tui import views
 from connlog_tui.errors import ConnlogError
@@ -166,3 +169,50 @@ def test_broken_state_is_an_error_on_read_and_set_aside_on_write(tmp_path):
     views.add_recent([tmp_path / "x.csv"])
     assert views.recent_files() == [str(tmp_path / "x.csv")]
     assert path.with_name("state.json.broken").read_text() == '{"recent": [\n'
+
+
+# --- the command line --------------------------------------------------------------
+
+
+def connlog(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "connlog_tui", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_export_from_a_saved_view_with_flags_on_top(tmp_path):
+    views.save_view("failures", FilterState(picked={"action": frozenset({"SSO Failed"})}))
+    result = connlog("export", str(SMALL_LOG), "--view", "failures", "-o", "-")
+    assert result.returncode == 0 and "wrote 3 of 12" in result.stderr
+    result = connlog("export", str(SMALL_LOG), "--view", "failures", "--user", "bob", "-o", "-")
+    assert "wrote 1 of 12" in result.stderr
+    out = tmp_path / "v.csv"
+    connlog("export", str(SMALL_LOG), "--view", "failures", "--provenance", "-o", str(out))
+    sidecar = json.loads((tmp_path / "v.csv.provenance.json").read_text())
+    assert sidecar["filters"] == ["Action=SSO Failed"]
+
+
+def test_unknown_or_broken_view_stops_an_export():
+    result = connlog("export", str(SMALL_LOG), "--view", "nope", "-o", "-")
+    assert result.returncode == 2 and "no saved view 'nope'" in result.stderr
+    path = views.views_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[views.x\n")
+    result = connlog("export", str(SMALL_LOG), "--view", "x", "-o", "-")
+    assert result.returncode == 2 and f"{path}: not valid TOML" in result.stderr
+    assert result.stdout == ""
+
+
+def test_browse_options_carry_the_view_or_a_warning():
+    from connlog_tui.cli import browse_parser, options_from
+
+    views.save_view("mine", FilterState(user="jane"), sort="time", descending=True)
+    options = options_from(browse_parser().parse_args([str(SMALL_LOG), "--view", "mine"]))
+    assert options.view.filters.user == "jane" and options.view.sort == "time"
+    views.views_path().write_text("not toml at all\n")
+    options = options_from(browse_parser().parse_args([str(SMALL_LOG), "--view", "mine"]))
+    assert options.view is None
+    assert (
+        "not valid TOML" in options.warnings[0]
+        and "starting without the view" in options.warnings[0]
+    )
