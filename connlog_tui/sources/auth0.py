@@ -11,6 +11,7 @@ from connlog_tui.sources.jsonrecords import (
     first,
     head_records,
     keys_lower,
+    near,
     read_mapped,
     share,
     text,
@@ -124,6 +125,9 @@ def is_auth0_event(record: dict) -> bool:
     )
 
 
+SIGNATURE = {"type", "date", "log_id", "client_name", "description", "ip"}
+
+
 class Auth0Reader:
     name = "auth0"
     description = "Auth0 tenant logs (Management API array or log-stream JSON Lines)"
@@ -131,7 +135,8 @@ class Auth0Reader:
     def sniff(self, source: Source) -> float:
         if source.is_parquet:
             return 0.0
-        return 0.9 * share(head_records(source.head), is_auth0_event)
+        records = [event(r) for r in head_records(source.head)]
+        return max(0.9 * share(records, is_auth0_event), near(records, SIGNATURE))
 
     def read(self, source: Source) -> ReadResult:
         return read_mapped(source, self.name, to_row)

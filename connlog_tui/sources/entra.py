@@ -20,6 +20,7 @@ from connlog_tui.sources.jsonrecords import (
     first,
     head_records,
     keys_lower,
+    near,
     read_mapped,
     share,
     text,
@@ -203,6 +204,9 @@ def to_row(record: dict) -> dict[str, Any]:
     return sign_in_row(record)
 
 
+SIGNATURE = {"createddatetime", "userprincipalname", "appdisplayname", "status", "ipaddress"}
+
+
 class EntraReader:
     name = "entra"
     description = (
@@ -214,9 +218,10 @@ class EntraReader:
         if source.is_parquet:
             return 0.0
         records = head_records(source.head)
-        return 0.95 * share(
+        full = share(
             records, lambda r: is_monitor_record(r) or is_sign_in(r) or is_directory_audit(r)
         )
+        return max(0.95 * full, near(records, SIGNATURE))
 
     def read(self, source: Source) -> ReadResult:
         return read_mapped(source, self.name, to_row)

@@ -17,6 +17,7 @@ from connlog_tui.sources.jsonrecords import (
     first,
     head_records,
     keys_lower,
+    near,
     read_records,
     result_from_rows,
     share,
@@ -109,6 +110,9 @@ def is_activity(record: dict) -> bool:
     )
 
 
+SIGNATURE = {"kind", "id", "actor", "events", "ipaddress"}
+
+
 class GoogleWorkspaceReader:
     name = "google_workspace"
     description = "Google Workspace Admin SDK login / SAML / token activities (JSON, JSON Lines)"
@@ -116,7 +120,8 @@ class GoogleWorkspaceReader:
     def sniff(self, source: Source) -> float:
         if source.is_parquet:
             return 0.0
-        return 0.9 * share(head_records(source.head), is_activity)
+        records = head_records(source.head)
+        return max(0.9 * share(records, is_activity), near(records, SIGNATURE))
 
     def read(self, source: Source) -> ReadResult:
         good, bad = read_records(source)

@@ -409,3 +409,12 @@ def csv_lines(raw: pl.DataFrame) -> list[int]:
         (pl.lit(2) + pl.int_range(pl.len()) + newlines.cum_sum() - newlines).alias("line")
     )
     return starts["line"].cast(pl.Int64).to_list()
+
+
+def near(records: list[Record], signature: set[str], weight: float = 0.4) -> float:
+    """A score below the detection threshold for records that share some of a format's
+    keys (lower-case), so an unrecognised file can name its closest formats."""
+    if not records:
+        return 0.0
+    shares = [len(keys_lower(r) & signature) / len(signature) for r in records]
+    return weight * sum(shares) / len(shares)

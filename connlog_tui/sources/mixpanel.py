@@ -18,6 +18,7 @@ from connlog_tui.sources.jsonrecords import (
     first,
     head_records,
     keys_lower,
+    near,
     read_records,
     result_from_rows,
     share,
@@ -121,6 +122,9 @@ def _modified(source: Source) -> str:
     return datetime.fromtimestamp(source.path.stat().st_mtime, UTC).isoformat()
 
 
+SIGNATURE = {"status", "start_time", "end_time", "progress", "connector_properties", "error"}
+
+
 class MixpanelReader:
     name = "mixpanel"
     description = "Mixpanel connector run history (API responses, one or many)"
@@ -128,7 +132,8 @@ class MixpanelReader:
     def sniff(self, source: Source) -> float:
         if source.is_parquet:
             return 0.0
-        return 0.9 * share(head_records(source.head), is_run)
+        records = head_records(source.head)
+        return max(0.9 * share(records, is_run), near(records, SIGNATURE))
 
     def read(self, source: Source) -> ReadResult:
         good, bad = read_records(source)

@@ -11,6 +11,7 @@ from connlog_tui.sources.jsonrecords import (
     first,
     head_records,
     keys_lower,
+    near,
     read_mapped,
     share,
     text,
@@ -64,6 +65,9 @@ def is_okta_event(record: dict) -> bool:
     )
 
 
+SIGNATURE = {"eventtype", "published", "actor", "outcome", "client", "displaymessage"}
+
+
 class OktaReader:
     name = "okta"
     description = "Okta System Log (API response array or JSON Lines)"
@@ -71,7 +75,8 @@ class OktaReader:
     def sniff(self, source: Source) -> float:
         if source.is_parquet:
             return 0.0
-        return 0.95 * share(head_records(source.head), is_okta_event)
+        records = head_records(source.head)
+        return max(0.95 * share(records, is_okta_event), near(records, SIGNATURE))
 
     def read(self, source: Source) -> ReadResult:
         return read_mapped(source, self.name, to_row)

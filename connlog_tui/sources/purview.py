@@ -28,6 +28,7 @@ from connlog_tui.sources.jsonrecords import (
     first,
     head_records,
     keys_lower,
+    near,
     read_csv_text,
     read_mapped,
     result_from_rows,
@@ -227,6 +228,9 @@ def is_audit_record(record: dict) -> bool:
     )
 
 
+SIGNATURE = {"creationtime", "operation", "recordtype", "workload", "userid", "resultstatus"}
+
+
 class PurviewReader:
     name = "purview"
     description = (
@@ -239,7 +243,8 @@ class PurviewReader:
             return 0.0
         head = source.head.lstrip("\ufeff \t\r\n")
         if head.startswith(("[", "{")):
-            return 0.9 * share(head_records(head), is_audit_record)
+            records = head_records(head)
+            return max(0.9 * share(records, is_audit_record), near(records, SIGNATURE))
         if self._is_list(head):
             return 0.9
         names = {n.lower() for n in csv_header(head)}
