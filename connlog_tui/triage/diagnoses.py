@@ -85,21 +85,28 @@ def baselines(frame: pl.DataFrame, sample: int = BASELINE_SAMPLE) -> pl.DataFram
     """
     if frame.is_empty() or "outcome" not in frame.columns:
         return pl.DataFrame(schema=BASELINE_SCHEMA)
+    # Cheap columns first: the last successes per app and kind (frames are in time
+    # order), then the payloads of those rows only.
+    recent = (
+        frame.lazy()
+        .with_row_index("_pos")
+        .filter(pl.col("outcome") == "success")
+        .select("_pos", pl.col("app").cast(pl.String), kind_expr().alias("kind"), "time")
+        .group_by("app", "kind", maintain_order=True)
+        .tail(sample * 4)
+        .collect()
+    )
     has_marker = pl.any_horizontal(
         pl.col(c).str.contains_any(_AUDIENCE_MARKERS).fill_null(False)
         for c in ("request", "response")
     )
+    payloads = frame.select("request", "response")[recent["_pos"]]
     picked = (
-        with_row_id(frame)
-        .lazy()
-        .filter((pl.col("outcome") == "success") & has_marker)
-        .select(
-            pl.col("app").cast(pl.String), kind_expr().alias("kind"), "time", "request", "response"
-        )
-        .sort("time", nulls_last=False, maintain_order=True)
+        pl.concat([recent, payloads], how="horizontal")
+        .filter(has_marker)
         .group_by("app", "kind", maintain_order=True)
         .tail(sample)
-        .collect()
+        .select("app", "kind", "time", "request", "response")
     )
     found = []
     for app, kind, time, request, response in picked.iter_rows():
