@@ -13,10 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
@@ -114,14 +115,16 @@ class ConnlogApp(App[None]):
         for tail in self.tails:
             tail.close()
 
-    def on_resize(self) -> None:
-        self._fit_to_size()
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_to_size(event.size)
 
-    def _fit_to_size(self) -> None:
-        self.query_one(FilterSidebar).display = self.size.width >= WIDE
+    def _fit_to_size(self, size: Size | None = None) -> None:
+        """Panes beside the table when there is room; the detail panel when it is tall."""
+        size = size or self.size
+        self.query_one(FilterSidebar).display = size.width >= WIDE
         detail = self.query_one(DetailPanel)
         if not self.screen.maximized:
-            detail.display = self.size.height >= TALL
+            detail.display = size.height >= TALL
 
     # -- loading -------------------------------------------------------------------------
 
@@ -187,8 +190,9 @@ class ConnlogApp(App[None]):
             )
         facets = {}
         for column in FACETS:
-            counts = frame[column].cast(pl.String).value_counts(sort=True).drop_nulls()
-            values = counts[column].to_list()
+            # Most frequent first; ties alphabetical, so the order is the same every time.
+            counts = frame[column].cast(pl.String).value_counts().drop_nulls()
+            values = counts.sort(["count", column], descending=[True, False])[column].to_list()
             if column != "source" or len(values) > 1:
                 facets[column] = values
         self.query_one(FilterSidebar).set_facets(facets)
@@ -313,7 +317,7 @@ class ConnlogApp(App[None]):
         detail.display = True
         detail.show(self._row(event.row))
         self.screen.maximize(detail, container=False)
-        detail.query_one("TabbedContent").focus()
+        detail.visible_area().focus()
 
     def _row(self, index: int | None) -> dict | None:
         if index is None or self.frame is None:

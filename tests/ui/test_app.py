@@ -66,6 +66,7 @@ async def test_enter_opens_the_payloads_pretty_printed_and_r_shows_raw():
         await pilot.pause()
         detail = app.query_one(DetailPanel)
         assert app.screen.maximized is detail
+        assert app.focused is detail.visible_area()  # keys go to the payload, not a hidden box
         response = detail.query_one("#response", TextArea).text
         assert '"error": "invalid_grant"' in response
         detail.action_toggle_raw()
@@ -271,3 +272,18 @@ async def test_a_stale_filter_run_is_dropped_not_shown(monkeypatch):
         assert shown == ["aadsts"]  # only the newest state's result reached the screen
         assert app.query_one(LogTable).row_count == 1
         assert runs[-1] == "aadsts"
+
+
+async def test_layout_follows_the_terminal_size():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not app.query_one(FilterSidebar).display
+        assert not app.query_one(DetailPanel).display
+        await pilot.resize_terminal(130, 40)
+        await pilot.pause(0.2)
+        assert app.query_one(FilterSidebar).display
+        assert app.query_one(DetailPanel).display
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.2)
+        assert not app.query_one(FilterSidebar).display

@@ -1,0 +1,109 @@
+"""Over SSH, for real: an OpenSSH server on 127.0.0.1 (a high port, keys made here), the
+real `connlog` run through `ssh -t` inside tmux at 80x24, and a failure triaged with keys
+only: filter to SSO Failed, open a payload, copy it, export the view, then resize."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SMALL_LOG
+
+SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def ssh_server(tmp_path: Path):
+    """An sshd on 127.0.0.1 that lets in the key it was made with; stops after the test."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    for name in ("host", "client"):
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(keys / name)], check=True
+        )
+    (keys / "authorized_keys").write_text((keys / "client.pub").read_text())
+    port = free_port()
+    config = tmp_path / "sshd_config"
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {keys / 'host'}\n"
+        f"AuthorizedKeysFile {keys / 'authorized_keys'}\nPidFile {tmp_path / 'sshd.pid'}\n"
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
+        "PermitRootLogin prohibit-password\nStrictModes no\nPrintMotd no\n"
+    )
+    Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege-separation directory
+    server = subprocess.Popen(
+        [SSHD, "-D", "-e", "-f", str(config)], stderr=open(tmp_path / "sshd.log", "w")
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    else:
+        server.kill()
+        raise AssertionError(f"sshd did not start: {(tmp_path / 'sshd.log').read_text()}")
+    yield port, keys / "client"
+    server.terminate()
+    server.wait(5)
+
+
+def test_triage_over_ssh_with_keys_only(ssh_server, terminal, tmp_path: Path):
+    port, key = ssh_server
+    out = tmp_path / "failures.csv"
+    # The remote side runs the same interpreter's connlog, in this test's private dirs.
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in os.environ.items() if k.startswith("XDG_"))
+    remote = (
+        f"cd {shlex.quote(str(tmp_path))} && env {env} TERM=xterm-256color "
+        f"{shlex.quote(sys.executable)} -m connlog_tui {shlex.quote(str(SMALL_LOG))}"
+    )
+    command = (
+        f"ssh -t -p {port} -i {key} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+        f"-o LogLevel=ERROR {getpass.getuser()}@127.0.0.1 {shlex.quote(remote)}"
+    )
+    term = terminal(command, width=80, height=24)
+    term.wait_for("12 of 12 rows", timeout=60)
+    # Filter to SSO Failed from the Action pane: f shows the panes, the first value of
+    # Action (most frequent, ties alphabetical) is SSO Failed.
+    term.keys("f")
+    term.wait_for("SSO Failed")
+    term.keys("Down", "Space")
+    term.wait_for("3 of 12 rows")
+    term.keys("f")  # hide the panes again: back to the table, at the newest row
+    time.sleep(0.3)
+    term.keys("g", "Enter")  # the oldest failure: bob's
+    screen = term.wait_for("access_denied")
+    assert "User account disabled" in screen
+    term.keys("y")
+    term.wait_for("Copied the response payload")
+    deadline = time.monotonic() + 10
+    while "access_denied" not in term.clipboard() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "User account disabled" in term.clipboard()  # OSC 52 came through ssh and tmux
+    term.keys("Escape")
+    term.wait_for("3 of 12 rows")
+    term.keys("e")
+    term.wait_for("Export 3 rows")
+    term.keys("C-u", str(out), "Enter")
+    term.wait_for("Exported 3 rows")
+    assert out.read_text().count("SSO Failed") == 3
+    # A bigger window: the layout follows (panes beside the table, more columns).
+    term.resize(130, 40)
+    screen = term.wait_for("Application To/From")
+    assert "Request Type" in screen and "3 of 12 rows" in screen
+    term.keys("q")
+    term.wait_for("EXIT=0", timeout=20)
