@@ -45,9 +45,7 @@ def ssh_server(tmp_path: Path):
         "PermitRootLogin prohibit-password\nStrictModes no\nPrintMotd no\n"
     )
     Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege-separation directory
-    server = subprocess.Popen(
-        [SSHD, "-D", "-e", "-f", str(config)], stderr=open(tmp_path / "sshd.log", "w")
-    )
+    server = subprocess.Popen([SSHD, "-D", "-E", str(tmp_path / "sshd.log"), "-f", str(config)])
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         with socket.socket() as sock:
