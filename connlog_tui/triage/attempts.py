@@ -54,7 +54,7 @@ _EVENT_OUTCOMES = ["pending", "success", "failure"]
 _NOT_PARAM = r"[^A-Za-z0-9+/=%_\-]"
 _SAML_INPUT = r"""name=["']SAML(?:Request|Response)["'][^>]*?value=["']([A-Za-z0-9+/=\s]{16,})"""
 _SAML_XML = r"urn:oasis:names:tc:SAML:2\.0:protocol"
-_OAUTH_CODE = r"""(?:^|[?&\s])code=([^&\s"'#]+)"""
+_OAUTH_CODE = r"(?:^|[?&\s])code="
 _PREFIX_CHARS = 1400  # base64 characters decoded per payload: the root element is early
 _INFLATE_BYTES = 4096
 _ROOT = re.compile(
@@ -150,7 +150,15 @@ def message_keys(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _oauth_code(column: str) -> pl.Expr:
-    code = pl.col(column).cast(pl.String).str.extract(_OAUTH_CODE, 1)
+    """An OAuth authorization code in a query string or form body (find + slice: no
+    capturing regex over whole payloads)."""
+    text = pl.col(column).cast(pl.String)
+    at = text.str.find(_OAUTH_CODE)
+    value = text.str.slice(at, 2048)
+    value = value.str.slice(value.str.find("code=", literal=True) + 5)
+    end = value.str.find(r"""[&\s"'#]""")
+    code = pl.when(end.is_null()).then(value).otherwise(value.str.slice(0, end))
+    code = pl.when(at.is_not_null() & (code.str.len_chars() > 0)).then(code)
     return code.str.replace_all("(?i)%2F", "/").str.replace_all("(?i)%2B", "+")
 
 
