@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from connlog_tui import __version__
 from connlog_tui.errors import ConnlogError
+from connlog_tui.textsafe import escape_controls
 
 if TYPE_CHECKING:
     from connlog_tui.config import Config
@@ -300,10 +301,10 @@ def _with_diagnoses(frame, indices):
 
 
 def run_formats() -> int:
-    from connlog_tui.sources import READERS
+    from connlog_tui.sources import describe_formats
 
-    for reader in READERS:
-        print(f"{reader.name:<18} {reader.description}")
+    for name, description in describe_formats():
+        print(f"{name:<18} {escape_controls(description)}")
     return 0
 
 
