@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 # Bump when the canonical columns change: the Parquet cache is keyed on it.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 OUTCOMES = ("failure", "success", "pending", "info")
 Outcome = pl.Enum(OUTCOMES)
