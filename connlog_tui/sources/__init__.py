@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
+
 from connlog_tui.errors import ConnlogError
 from connlog_tui.schema import finish
 from connlog_tui.sources.auth0 import Auth0Reader
-from connlog_tui.sources.base import Reader, ReadResult, Source, merge, open_source
+from connlog_tui.sources.base import (
+    Reader,
+    ReadResult,
+    Source,
+    merge,
+    open_source,
+    quarantine_rows,
+)
 from connlog_tui.sources.data_connector import DataConnectorReader
 from connlog_tui.sources.entra import EntraReader
 from connlog_tui.sources.google_workspace import GoogleWorkspaceReader
@@ -106,7 +115,12 @@ def read_file(
     def read() -> ReadResult:
         source = open_source(path, name)
         reader = forced or detect(source)
-        return reader.read(source)
+        result = reader.read(source)
+        damage = source.damage_row()
+        if damage is not None:  # a cut-off gzip file: say where it stops, keep its last line
+            cut = quarantine_rows(name, [damage])
+            result.quarantine = pl.concat([result.quarantine, cut])
+        return result
 
     if not use_cache:
         return read()

@@ -4,7 +4,6 @@ canonical frame with unparseable rows quarantined (counted and kept, never dropp
 from __future__ import annotations
 
 import codecs
-import gzip
 import io
 import zlib
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from connlog_tui.schema import QUARANTINE_SCHEMA, conform, empty_frame, empty_qu
 from connlog_tui.timeparse import parse_times
 
 HEAD_BYTES = 64 * 1024
+GZIP_CHUNK = 64 * 1024  # compressed bytes a step: damage loses at most one step's output
 PARQUET_MAGIC = b"PAR1"
 
 
@@ -29,6 +29,12 @@ class Source:
 
     path: Path
     name: str
+
+    # Set by `data()` when a gzip file is damaged or cut short: why, and the last line
+    # (incomplete) that was not handed to the reader. See `damage_row`.
+    damage: str | None = field(default=None, init=False, repr=False)
+    cut: bytes = field(default=b"", init=False, repr=False)
+    cut_line: int = field(default=0, init=False, repr=False)
 
     @cached_property
     def raw_head(self) -> bytes:
@@ -54,7 +60,7 @@ class Source:
             return "utf-16-le"
         if head.startswith(codecs.BOM_UTF16_BE):
             return "utf-16-be"
-        return "utf-8"
+        return _utf16_without_bom(head) or "utf-8"
 
     @cached_property
     def head(self) -> str:
@@ -62,11 +68,25 @@ class Source:
         return _decode(self.raw_head, self.encoding, partial=True)
 
     def data(self) -> bytes:
-        """The whole file as UTF-8 bytes, BOM removed."""
+        """The whole file as UTF-8 bytes, BOM removed. Of a damaged gzip file, what could
+        be decompressed, up to its last complete line (see `damage`)."""
         raw = self._gunzip() if self.is_gzip else self.path.read_bytes()
         if self.encoding == "utf-8":
-            return raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
-        return _decode(raw, self.encoding).encode("utf-8")
+            raw = raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+        else:
+            raw = _decode(raw, self.encoding).encode("utf-8")
+        if self.damage is not None:
+            end = raw.rfind(b"\n") + 1
+            raw, self.cut = raw[:end], raw[end:]
+            self.cut_line = raw.count(b"\n") + 1
+        return raw
+
+    def damage_row(self) -> tuple[int, str, str] | None:
+        """After `data()`: the quarantine entry (line, reason, text) saying where a damaged
+        gzip file stops, with its incomplete last line; None for a sound file."""
+        if self.damage is None:
+            return None
+        return self.cut_line, self.damage, self.cut.decode("utf-8", errors="replace")[:2000]
 
     def text(self) -> str:
         return _decode(self.data(), "utf-8")
@@ -79,11 +99,36 @@ class Source:
         return io.BytesIO(self.data())
 
     def _gunzip(self, head_only: bool = False) -> bytes:
-        try:
-            with gzip.open(self.path, "rb") as fh:
-                return fh.read(HEAD_BYTES if head_only else -1)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise ConnlogError(f"damaged gzip file ({exc})", self.name) from None
+        """Decompressed content (every gzip member). A damaged or cut-off file yields what
+        decompresses before the damage, and sets `damage`; nothing at all is an error."""
+        out = io.BytesIO()
+        with self.path.open("rb") as fh:
+            raw = fh.read(HEAD_BYTES if head_only else -1)
+        problem = None
+        while raw and problem is None:
+            unzip = zlib.decompressobj(wbits=31)
+            rest = b""
+            try:
+                for start in range(0, len(raw), GZIP_CHUNK):
+                    out.write(unzip.decompress(raw[start : start + GZIP_CHUNK]))
+                    if unzip.eof or head_only and out.tell() >= HEAD_BYTES:
+                        rest = raw[start + GZIP_CHUNK :]
+                        break
+            except zlib.error as exc:
+                problem = f"damaged gzip file ({exc})"
+                break
+            if head_only and out.tell() >= HEAD_BYTES:
+                break
+            if not unzip.eof:
+                if not head_only:
+                    problem = "gzip file ends early (cut off?)"
+                break
+            raw = (unzip.unused_data + rest).lstrip(b"\x00")  # next member, after padding
+        if problem is not None and out.tell() == 0:
+            raise ConnlogError(f"{problem}: nothing could be decompressed", self.name)
+        if not head_only:
+            self.damage = problem
+        return out.getvalue()[:HEAD_BYTES] if head_only else out.getvalue()
 
 
 def _decode(raw: bytes, encoding: str, partial: bool = False) -> str:
@@ -92,6 +137,21 @@ def _decode(raw: bytes, encoding: str, partial: bool = False) -> str:
         return text.removeprefix("\ufeff")
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     return decoder.decode(raw, final=not partial).removeprefix("\ufeff")
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' for text saved as UTF-16 without a byte order mark:
+    mostly ASCII, so every other byte is NUL (and the others are not)."""
+    sample = head[: 4096 & ~1]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    half = len(sample) // 2
+    if odd >= 0.6 * half and even <= 0.05 * half:
+        return "utf-16-le"
+    if even >= 0.6 * half and odd <= 0.05 * half:
+        return "utf-16-be"
+    return None
 
 
 def open_source(path: Path, name: str | None = None) -> Source:
