@@ -4,7 +4,7 @@ connlog's extra ones), as CSV, JSON (an array), JSON Lines or Parquet."""
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 import json
 import re
 
@@ -13,6 +13,7 @@ import polars as pl
 from connlog_tui.errors import ConnlogError
 from connlog_tui.schema import HEADERS, TEXT_COLUMNS
 from connlog_tui.sources.base import ReadResult, Source, build, quarantine_rows
+from connlog_tui.sources.jsonrecords import strip_trailing_commas
 
 # Header spellings we accept, after normalising case and spaces.
 ALIASES: dict[str, str] = {header.lower(): name for name, header in HEADERS.items()} | {
@@ -57,12 +58,7 @@ class MangoAppsReader:
         if head.startswith(("[", "{")):
             keys = _first_json_keys(head)
             return 0.9 if set(column_map(keys).values()) >= REQUIRED else 0.0
-        first_line = head.split("\n", 1)[0]
-        try:
-            names = next(csv.reader([first_line]))
-        except (csv.Error, StopIteration):
-            return 0.0
-        return 0.95 if set(column_map(names).values()) >= REQUIRED else 0.0
+        return 0.95 if _delimiter(head) else 0.0
 
     def read(self, source: Source) -> ReadResult:
         if source.is_parquet:
@@ -92,6 +88,7 @@ class MangoAppsReader:
                 infer_schema=False,
                 encoding="utf8-lossy",
                 quote_char='"',
+                separator=_delimiter(source.head.lstrip()) or ",",
                 n_rows=n_rows,
             )
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
@@ -108,32 +105,60 @@ class MangoAppsReader:
         return result
 
     def _read_csv_slowly(self, source: Source) -> ReadResult:
-        reader = csv.reader(io.StringIO(source.text(), newline=""))
+        """Record by record: a record with the wrong number of fields is quarantined with
+        its line. One that also spans several lines most likely opened a quote it never
+        closed, swallowing the lines after it: only its first line is quarantined, and
+        reading starts again on the next line, so the rows it swallowed are kept."""
+        delimiter = _delimiter(source.head.lstrip()) or ","
+        lines = source.text().split("\n")
+        lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
         try:
-            header = next(reader)
+            header = next(csv.reader(lines[:1], delimiter=delimiter))
         except (csv.Error, StopIteration) as exc:
             raise ConnlogError(f"cannot read the CSV header ({exc})", source.name) from None
         mapping = column_map(header)
         keep = [(i, mapping[name]) for i, name in enumerate(header) if name in mapping]
-        rows, lines, bad = [], [], []
-        start = reader.line_num + 1
-        try:
-            for record in reader:
-                if len(record) != len(header) and record:
-                    reason = f"expected {len(header)} fields, found {len(record)}"
-                    bad.append((start, reason, ",".join(record)[:2000]))
-                elif record:
+        rows, numbers, bad = [], [], []
+        at = 1  # index in `lines` of the next record's first line
+        while at < len(lines):
+            reader = csv.reader(itertools.islice(lines, at, None), delimiter=delimiter)
+            restart = None
+            done = 0  # lines of this reader consumed by earlier records
+            while True:
+                start = at + done
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    bad.append((start + 1, f"unreadable CSV ({exc})", lines[start][:2000]))
+                    restart = start + 1
+                    break
+                spans = reader.line_num - done
+                done = reader.line_num
+                if not record or record == [""] and not lines[start].strip():
+                    continue
+                if len(record) == len(header):
                     rows.append([record[i] for i, _ in keep])
-                    lines.append(start)
-                start = reader.line_num + 1
-        except csv.Error as exc:
-            bad.append((start, f"unreadable CSV ({exc})", ""))
+                    numbers.append(start + 1)
+                    continue
+                reason = f"expected {len(header)} fields, found {len(record)}"
+                if spans > 1:
+                    reason += " (a quote left open?)"
+                    bad.append((start + 1, reason, lines[start].rstrip("\r\n")[:2000]))
+                    restart = start + 1
+                    break
+                bad.append((start + 1, reason, delimiter.join(record)[:2000]))
+            if restart is None:
+                break
+            at = restart
         raw = pl.DataFrame(rows, schema=[name for _, name in keep], orient="row")
         raw = self._select(raw, {n: n for n in raw.columns}, source)
         result = build(
-            raw, source=source.name, format=self.name, lines=pl.Series(lines, dtype=pl.Int64)
+            raw, source=source.name, format=self.name, lines=pl.Series(numbers, dtype=pl.Int64)
         )
         result.quarantine = pl.concat([quarantine_rows(source.name, bad), result.quarantine])
+        result.quarantine = result.quarantine.sort("line", maintain_order=True)
         return result
 
     def _select(self, raw: pl.DataFrame, mapping: dict[str, str], source: Source) -> pl.DataFrame:
@@ -156,27 +181,53 @@ class MangoAppsReader:
     # -- JSON ----------------------------------------------------------------------------
 
     def _read_json_array(self, source: Source) -> ReadResult:
-        try:
-            records = json.loads(source.text())
-        except json.JSONDecodeError as exc:
-            raise ConnlogError(
-                f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source.name
-            ) from None
-        if isinstance(records, dict):
-            records = [records]
-        if not isinstance(records, list):
-            raise ConnlogError("JSON is not an array of records", source.name)
+        """A JSON array of records. Trailing commas are forgiven; a record that does not
+        parse (a truncated last record, a broken one in the middle) is quarantined with its
+        line, and reading picks up again at the next line that starts a record."""
+        doc = strip_trailing_commas(source.text())
         good, bad = [], []
-        for number, record in enumerate(records, start=1):
+        pos = _skip_ws(doc, doc.index("[") + 1)
+        line, counted = 1, 0
+
+        def line_at(at: int) -> int:
+            nonlocal line, counted
+            line += doc.count("\n", counted, at)
+            counted = at
+            return line
+
+        while pos < len(doc) and not doc.startswith("]", pos):
+            try:
+                record, end = _DECODER.raw_decode(doc, pos)
+            except json.JSONDecodeError as exc:
+                resume = _next_record(doc, pos)
+                cut = doc[pos : len(doc) if resume is None else resume].rstrip()
+                bad.append((line_at(pos), f"invalid JSON ({exc.msg})", cut[:2000]))
+                if resume is None:
+                    break
+                pos = resume
+                continue
+            number = line_at(pos)
             if isinstance(record, dict):
                 good.append((number, record))
             else:
                 bad.append((number, "record is not a JSON object", json.dumps(record)[:2000]))
+            pos = _skip_ws(doc, end)
+            if doc.startswith(",", pos):
+                pos = _skip_ws(doc, pos + 1)
+            elif not doc.startswith(("]", "{"), pos) and pos < len(doc):
+                resume = _next_record(doc, pos)
+                cut = doc[pos : len(doc) if resume is None else resume].rstrip()
+                bad.append((line_at(pos), "invalid JSON (expected ',' or ']')", cut[:2000]))
+                if resume is None:
+                    break
+                pos = resume
         return self._from_records(source, good, bad)
 
     def _read_json_lines(self, source: Source) -> ReadResult:
         good, bad = [], []
-        for number, line in enumerate(source.text().splitlines(), start=1):
+        # Only "\n" ends a record: str.splitlines would also split at U+2028, \x1c, \x85...
+        for number, line in enumerate(source.text().split("\n"), start=1):
+            line = line.removesuffix("\r")
             if not line.strip():
                 continue
             try:
@@ -226,6 +277,44 @@ class MangoAppsReader:
         if raw.schema["time"] != pl.String and raw.schema["time"] != pl.Datetime:
             raw = raw.with_columns(pl.col("time").cast(pl.String))
         return build(raw, source=source.name, format=self.name)
+
+
+_DECODER = json.JSONDecoder()
+_WS = re.compile(r"\s*")
+_RECORD_START = re.compile(r"\n[ \t]*\{")
+
+
+def _skip_ws(doc: str, pos: int) -> int:
+    return _WS.match(doc, pos).end()
+
+
+def _next_record(doc: str, pos: int) -> int | None:
+    """Where reading a broken JSON array can resume: the next line after `pos` that
+    starts an object which parses."""
+    for match in _RECORD_START.finditer(doc, pos + 1):
+        start = match.end() - 1
+        try:
+            _DECODER.raw_decode(doc, start)
+        except json.JSONDecodeError:
+            continue
+        return start
+    return None
+
+
+def _delimiter(head: str) -> str | None:
+    """The delimiter (comma, semicolon, tab or pipe) that splits the first line of a CSV
+    head into the connector log's columns; None when none does."""
+    first_line = head.split("\n", 1)[0].rstrip("\r")
+    for delimiter in (",", ";", "\t", "|"):
+        if delimiter not in first_line:
+            continue
+        try:
+            names = next(csv.reader([first_line], delimiter=delimiter))
+        except (csv.Error, StopIteration):
+            continue
+        if set(column_map(names).values()) >= REQUIRED:
+            return delimiter
+    return None
 
 
 def _text(value: object) -> str | None:
