@@ -132,6 +132,12 @@ def export_parser() -> argparse.ArgumentParser:
         help="only failed events (each exported with its Diagnosis)",
     )
     parser.add_argument(
+        "--report",
+        action="store_true",
+        help="say on stderr, per file, how many rows were read, loaded and quarantined, "
+        "with the first quarantined rows (line and reason)",
+    )
+    parser.add_argument(
         "--diagnose",
         action="store_true",
         help="fill the Diagnosis column of failed rows (decodes their payloads, about 1 ms "
@@ -288,13 +294,42 @@ def run_export(argv: list[str]) -> int:
     )
     where = "stdout" if args.output == "-" else args.output
     print(f"connlog: wrote {written} of {frame.height} rows to {where}", file=sys.stderr)
-    if loaded.quarantine.height:
+    if args.report:
+        print_report(loaded, sys.stderr)
+    elif loaded.quarantine.height:
         print(
             f"connlog: {loaded.quarantine.height} unparseable rows were quarantined "
-            "(not exported; open the log in connlog to list them)",
+            "(not exported; --report lists them, or open the log in connlog)",
             file=sys.stderr,
         )
     return 0
+
+
+REPORT_ROWS = 5  # quarantined rows listed per file by --report
+
+
+def print_report(loaded, out) -> None:
+    """Per file: `FILE: N rows read = L loaded + Q quarantined`, then its first
+    quarantined rows (line: reason: text); then the totals."""
+    import polars as pl
+
+    for name, good, bad in loaded.files:
+        print(f"{_one_line(name)}: {_count(good + bad, good, bad)}", file=out)
+        rows = loaded.quarantine.filter(pl.col("source") == name).head(REPORT_ROWS)
+        for line, reason, text in rows.select("line", "reason", "text").iter_rows():
+            where = f"line {line}" if line is not None else "line ?"
+            shown = f" | {_one_line(text)[:80]}" if text else ""
+            print(f"  {where}: {_one_line(reason)}{shown}", file=out)
+        if bad > REPORT_ROWS:
+            print(f"  ... and {bad - REPORT_ROWS} more quarantined rows", file=out)
+    good = sum(g for _, g, _ in loaded.files)
+    bad = sum(b for _, _, b in loaded.files)
+    files = len(loaded.files)
+    print(f"total ({files} file{'s' * (files != 1)}): {_count(good + bad, good, bad)}", file=out)
+
+
+def _count(read: int, good: int, bad: int) -> str:
+    return f"{read} rows read = {good} loaded + {bad} quarantined"
 
 
 def _with_diagnoses(frame, indices):

@@ -140,9 +140,14 @@ def load(
     """Read every path into one canonical frame, merged in time order. `use_cache`: reopen
     unchanged files from the columnar cache, and cache the ones read cold. `mappings`
     (canonical column -> source field path, from --map) reads every file through them."""
-    results = [read_file(path, name, format, use_cache, mappings) for path, name in expand(paths)]
+    found = expand(paths)
+    results = [read_file(path, name, format, use_cache, mappings) for path, name in found]
     merged = merge(results)
     merged.frame = finish(merged.frame)
+    merged.files = [
+        (name, r.frame.height, r.quarantine.height)
+        for (_, name), r in zip(found, results, strict=True)
+    ]
     return merged
 
 

@@ -189,6 +189,10 @@ class ReadResult:
 
     frame: pl.DataFrame = field(default_factory=empty_frame)
     quarantine: pl.DataFrame = field(default_factory=empty_quarantine)
+    # Of a merged load: (file name, rows loaded, rows quarantined) per input file, in order.
+    # (A file's rows are not counted by their `source` value: connlog's own exports,
+    # read back, keep the source they name.)
+    files: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
