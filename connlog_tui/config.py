@@ -58,14 +58,15 @@ THEMES: tuple[str, ...] = (
     "solarized-light",
     "tokyo-night",
 )
+# The table's columns when the config names none (the results table's own default).
 DEFAULT_COLUMNS: tuple[str, ...] = (
     "time",
-    "app",
     "action",
-    "request_type",
+    "app",
     "user",
-    "request",
-    "response",
+    "request_type",
+    "diagnosis",
+    "source",
 )
 
 

@@ -6,10 +6,12 @@ query layer for data; loading and filtering run in thread workers so the UI neve
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -22,19 +24,23 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from connlog_tui import query
+from connlog_tui import query, views
+from connlog_tui import timezones as tz
+from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError
-from connlog_tui.export import export
+from connlog_tui.export import export, provenance_record
 from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.schema import HEADERS, empty_quarantine, finish
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
-from connlog_tui.timeparse import parse_when
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.screens import (
+    ColumnsScreen,
+    ExportChoice,
     ExportScreen,
     HelpScreen,
+    NameScreen,
     QuarantineScreen,
     SortScreen,
     default_export_name,
@@ -69,6 +75,9 @@ class ConnlogApp(App[None]):
         Binding("y", "copy_payload", "Copy payload", show=False),
         Binding("b", "quarantine", "Bad rows", show=False),
         Binding("F", "toggle_follow", "Follow", show=False),
+        Binding("z", "cycle_zone", "Time zone", show=False),
+        Binding("C", "choose_columns", "Columns", show=False),
+        Binding("T", "toggle_theme", "Light/dark", show=False),
         Binding("escape", "close_payloads", "Close", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
@@ -89,6 +98,9 @@ class ConnlogApp(App[None]):
         self.tails: list = []  # follow.Tail per followed file, while following
         self._follow_timer = None
         self.follow_note = ""
+        self.config = options.config or Config()
+        self.export_note: str | None = None
+        self.zone = options.zone
 
     # -- layout --------------------------------------------------------------------------
 
@@ -107,13 +119,24 @@ class ConnlogApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.theme = self.config.theme
+        self.table = table = self.query_one(LogTable)
+        table.set_zone(self.zone, self.config.date_format)
+        view = self.options.view
+        table.show_columns((view.columns if view else None) or self.config.columns)
+        if view and view.sort:
+            self.sort = (view.sort, view.descending)
         self._fit_to_size()
-        self.query_one(LogTable).focus()
+        table.focus()
+        for warning in self.options.warnings:
+            self.notify(escape_controls(warning), severity="warning", markup=False, timeout=10)
         self.load()
 
     def on_unmount(self) -> None:
         for tail in self.tails:
             tail.close()
+        if self.frame is not None:
+            self._remember_session()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to_size(event.size)
@@ -159,15 +182,9 @@ class ConnlogApp(App[None]):
         self.exit(return_code=2)
 
     def _initial_state(self, frame: pl.DataFrame) -> FilterState:
-        opts = self.options
-        return query.build_state(
-            frame,
-            opts.picked,
-            user=opts.user,
-            since=opts.since,
-            until=opts.until,
-            search=opts.search,
-        )
+        from connlog_tui.cli import filter_state
+
+        return filter_state(self.options, frame)
 
     def _loaded(self, frame: pl.DataFrame, quarantine: pl.DataFrame) -> None:
         if self._loading_timer is not None:
@@ -197,6 +214,7 @@ class ConnlogApp(App[None]):
                 facets[column] = values
         self.query_one(FilterSidebar).set_facets(facets)
         self.call_after_refresh(self._sync_widgets)
+        self._note_recent()
         self.refilter()
         if self.options.follow and not self.tails:
             self.action_toggle_follow()
@@ -209,9 +227,11 @@ class ConnlogApp(App[None]):
         with self.prevent(Input.Changed):
             self.query_one("#search", Input).value = state.search
             self.query_one("#user", Input).value = state.user
-            self.query_one(DateRangePane).set_values(
-                f"{state.since:%Y-%m-%d %H:%M:%S}" if state.since else "",
-                f"{state.until:%Y-%m-%d %H:%M:%S}" if state.until else "",
+            dates = self.query_one(DateRangePane)
+            dates.border_title = f"Date range ({tz.label(self.zone)})"
+            dates.set_values(
+                tz.format_time(state.since, self.zone) if state.since else "",
+                tz.format_time(state.until, self.zone) if state.until else "",
             )
 
     # -- filtering -----------------------------------------------------------------------
@@ -262,7 +282,9 @@ class ConnlogApp(App[None]):
             ]
         if self.quarantine.height:
             parts.append(f"{self.quarantine.height:,} quarantined (b lists)")
-        parts.append("; ".join(self.state.describe()) or "no filters")
+        parts.append("; ".join(self._describe_state()) or "no filters")
+        if self.export_note:
+            parts.append(self.export_note)
         if self.tails:
             parts.append(f"following{' · ' + self.follow_note if self.follow_note else ''}")
         if self.sort != ("time", False):
@@ -295,8 +317,13 @@ class ConnlogApp(App[None]):
             if event.quick:
                 since, until = query.quick_range(self.frame, event.quick)
             else:
-                since = parse_when(event.since) if event.since.strip() else None
-                until = parse_when(event.until, end=True) if event.until.strip() else None
+                # Typed dates are wall-clock times in the display zone.
+                since = tz.parse_in_zone(event.since, self.zone) if event.since.strip() else None
+                until = (
+                    tz.parse_in_zone(event.until, self.zone, end=True)
+                    if event.until.strip()
+                    else None
+                )
         except (ConnlogError, ValueError) as exc:
             self.notify(escape_controls(str(exc)), severity="error", markup=False)
             return
@@ -404,6 +431,109 @@ class ConnlogApp(App[None]):
             self.quarantine = pl.concat([self.quarantine, quarantine])
         self.refilter()
 
+    def _describe_state(self) -> list[str]:
+        """The filters in words, dates in the display zone (the state keeps UTC)."""
+        plain = replace(self.state, since=None, until=None)
+        dates = tz.describe(self.state.since, self.state.until, self.zone)
+        return plain.describe() + ([dates] if dates else [])
+
+    # -- display: zone, columns, theme ---------------------------------------------------
+
+    def action_cycle_zone(self) -> None:
+        self.zone = tz.cycle(self.zone, self.config.timezone)
+        self.query_one(LogTable).set_zone(self.zone)
+        self.query_one(DetailPanel).zone = self.zone
+        self._sync_widgets()
+        self._update_status()
+        self.notify(f"Times shown in {tz.label(self.zone)} (stored in UTC)")
+
+    def action_choose_columns(self) -> None:
+        table = self.query_one(LogTable)
+
+        def chosen(names: tuple[str, ...] | None) -> None:
+            if names:
+                table.show_columns(names)
+
+        self.push_screen(ColumnsScreen(table.shown_columns), chosen)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    # -- saved views and sessions --------------------------------------------------------
+
+    def _view_settings(self) -> dict:
+        column, descending = self.sort
+        table = self.table  # held, not queried: this also runs at unmount
+        return {
+            "sort": None if column == "time" and not descending else column,
+            "descending": descending,
+            "columns": table.shown_columns,
+        }
+
+    def apply_view(self, view) -> None:
+        if view.columns:
+            self.query_one(LogTable).show_columns(view.columns)
+        self.sort = (view.sort or "time", view.descending)
+        if self.frame is not None:
+            state = view.filters
+            self.set_state(
+                query.build_state(
+                    self.frame,
+                    state.picked,
+                    user=state.user,
+                    since=state.since,
+                    until=state.until,
+                    search=state.search,
+                )
+            )
+            self._sync_widgets()
+        self.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)
+
+    def action_save_view(self) -> None:
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                views.save_view(name, self.state, **self._view_settings())
+            except ConnlogError as exc:
+                self.notify(escape_controls(str(exc)), severity="error", markup=False)
+                return
+            self.notify(escape_controls(f"Saved the view {name!r}"), markup=False)
+
+        self.push_screen(NameScreen("Save the current filters, sort and columns as"), named)
+
+    def open_view(self, name: str) -> None:
+        try:
+            view = views.load_view(name)
+        except ConnlogError as exc:
+            self.notify(escape_controls(str(exc)), severity="error", markup=False)
+            return
+        self.apply_view(view)
+
+    def delete_view(self, name: str) -> None:
+        views.delete_view(name)
+        self.notify(escape_controls(f"Deleted the view {name!r}"), markup=False)
+
+    def _note_recent(self) -> None:
+        # Remembering is a convenience: never a reason to fail.
+        with contextlib.suppress(ConnlogError, OSError):
+            views.add_recent(self.options.paths)
+
+    def _remember_session(self) -> None:
+        with contextlib.suppress(ConnlogError, OSError):
+            views.save_session(self.options.paths, self.state, **self._view_settings())
+
+    def action_restore_session(self) -> None:
+        try:
+            view = views.load_session(self.options.paths)
+        except ConnlogError as exc:
+            self.notify(escape_controls(str(exc)), severity="error", markup=False)
+            return
+        if view is None:
+            self.notify("No earlier session with these files")
+            return
+        self.apply_view(replace(view, name="last session"))
+
     def action_sort(self) -> None:
         def chosen(answer: tuple[str, bool] | None) -> None:
             if answer:
@@ -443,27 +573,59 @@ class ConnlogApp(App[None]):
     def action_export(self) -> None:
         if self.frame is None or self.result is None:
             return
-        rows = self.result.count
+        indices = self.result.indices
 
-        def chosen(answer: tuple[str, bool] | None) -> None:
-            if answer:
-                self.write_export(answer[0], answer[1], self.result.indices)
+        def chosen(choice: ExportChoice | None) -> None:
+            if choice:
+                self.write_export(choice, indices)
 
-        self.push_screen(ExportScreen(rows, default_export_name()), chosen)
+        name = default_export_name()
+        if self.config.export_dir:
+            name = str(Path(self.config.export_dir) / name)
+        self.push_screen(ExportScreen(len(indices), name), chosen)
 
     @work(thread=True, group="export")
-    def write_export(self, path: str, overwrite: bool, indices: pl.Series) -> None:
+    def write_export(self, choice: ExportChoice, indices: pl.Series) -> None:
+        """Write in a worker; the status bar shows how far it has got."""
         inputs = [p for p, _ in expand(self.options.paths)]
+        total = len(indices)
+
+        def progress(done: int) -> None:
+            self.call_from_thread(self._export_progress, f"Exporting {done:,} of {total:,} rows")
+
+        provenance = None
+        if choice.provenance:
+            provenance = provenance_record(sources=inputs, filters=self._describe_state())
         try:
-            view = query.view_frame(self.frame, indices)
-            written = export(view, path, force=overwrite, inputs=inputs)
+            written = export(
+                query.view_frame(self.frame, indices),
+                choice.path,
+                guard=self.config.formula_guard,
+                force=choice.overwrite,
+                inputs=inputs,
+                redact=choice.redact,
+                provenance=provenance,
+                progress=progress,
+                report={
+                    "title": "connlog export",
+                    "filters": self._describe_state(),
+                    "sources": [str(p) for p in inputs],
+                    "zone": self.zone,
+                },
+            )
         except ConnlogError as exc:
             self.call_from_thread(
                 self.notify, escape_controls(str(exc)), severity="error", markup=False
             )
             return
-        message = escape_controls(f"Exported {written:,} rows to {path}")
+        finally:
+            self.call_from_thread(self._export_progress, None)
+        message = escape_controls(f"Exported {written:,} rows to {choice.path}")
         self.call_from_thread(self.notify, message, markup=False)
+
+    def _export_progress(self, text: str | None) -> None:
+        self.export_note = text
+        self._update_status()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -477,3 +639,33 @@ class ConnlogApp(App[None]):
             "Quarantined rows", "List rows that could not be parsed", self.action_quarantine
         )
         yield SystemCommand("Help", "Every key, grouped by task", self.action_help)
+        yield SystemCommand(
+            "Time zone", "Show times in UTC / local / configured (z)", self.action_cycle_zone
+        )
+        yield SystemCommand("Columns", "Choose the table's columns (C)", self.action_choose_columns)
+        yield SystemCommand("Sort", "Sort by a column (s)", self.action_sort)
+        yield SystemCommand("Copy row", "Copy the selected row as JSON (c)", self.action_copy_row)
+        yield SystemCommand("Copy payload", "Copy the payload shown (y)", self.action_copy_payload)
+        yield SystemCommand(
+            "Follow", "Show rows as they are written (F)", self.action_toggle_follow
+        )
+        yield SystemCommand("Light/dark theme", "Toggle the theme (T)", self.action_toggle_theme)
+        yield SystemCommand(
+            "Save view", "Save filters, sort and columns by name", self.action_save_view
+        )
+        yield SystemCommand(
+            "Restore last session",
+            "The filters you had on these files",
+            self.action_restore_session,
+        )
+        try:
+            saved = views.list_views()
+        except ConnlogError:
+            saved = []
+        for name in saved:
+            yield SystemCommand(
+                f"Open view: {name}", "Apply a saved view", partial(self.open_view, name)
+            )
+            yield SystemCommand(
+                f"Delete view: {name}", "Forget a saved view", partial(self.delete_view, name)
+            )

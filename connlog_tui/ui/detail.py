@@ -11,6 +11,7 @@ from textual.reactive import reactive
 from textual.widgets import Static, TabbedContent, TabPane, TextArea
 
 from connlog_tui.textsafe import escape_controls
+from connlog_tui.timezones import format_time, label
 
 # Payloads beyond this are shown cut, with a note: a terminal view of 50 MB helps nobody.
 SHOW_LIMIT = 1_000_000
@@ -41,9 +42,9 @@ def render_payload(text: str | None, raw: bool) -> str:
     return escape_controls("\n".join(parts), multiline=True) + note
 
 
-def summary_text(row: dict) -> Text:
+def summary_text(row: dict, zone: str = "UTC") -> Text:
     """The row in three short lines: what happened, to whom and where, and why."""
-    when = row["time"].strftime("%Y-%m-%d %H:%M:%S UTC") if row["time"] else "no time"
+    when = f"{format_time(row['time'], zone)} {label(zone)}" if row["time"] else "no time"
     source = str(row.get("source") or "").rsplit("/", 1)[-1]
     first = "  ".join(str(row[k]) for k in ("action", "app") if row.get(k))
     second = "  ".join(
@@ -76,6 +77,7 @@ class DetailPanel(Vertical, can_focus=False):
     """
 
     raw = reactive(False)
+    zone = reactive("UTC")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -101,6 +103,9 @@ class DetailPanel(Vertical, can_focus=False):
     def watch_raw(self) -> None:
         self._refresh_contents()
 
+    def watch_zone(self) -> None:
+        self._refresh_contents()
+
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw
         self.notify("Showing raw payloads" if self.raw else "Showing decoded payloads")
@@ -114,7 +119,7 @@ class DetailPanel(Vertical, can_focus=False):
             for name in ("request", "response"):
                 self.query_one(f"#{name}", TextArea).load_text("")
             return
-        summary.update(summary_text(self.row))
+        summary.update(summary_text(self.row, self.zone))
         mode = "raw" if self.raw else "decoded"
         for name in ("request", "response"):
             area = self.query_one(f"#{name}", TextArea)

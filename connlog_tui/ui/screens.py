@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -12,7 +13,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Input,
+    Label,
+    OptionList,
+    SelectionList,
+    Static,
+)
 from textual.widgets.option_list import Option
 
 from connlog_tui.textsafe import one_line
@@ -23,17 +33,26 @@ def default_export_name(now: datetime | None = None) -> str:
     return f"connlog-export-{now:%Y%m%d-%H%M%S}.csv"
 
 
-class ExportScreen(ModalScreen[tuple[str, bool] | None]):
-    """Asks where to write the view. Returns (path, overwrite) or None if cancelled."""
+@dataclass(frozen=True)
+class ExportChoice:
+    path: str
+    overwrite: bool = False
+    redact: bool = False
+    provenance: bool = False
+
+
+class ExportScreen(ModalScreen[ExportChoice | None]):
+    """Asks where (and how) to write the view; None if cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
     ExportScreen > Vertical {
-        width: 72; max-width: 100%; height: auto; border: thick $accent; padding: 1 2;
+        width: 72; max-width: 100%; height: auto; border: thick $accent; padding: 0 2;
         background: $surface;
     }
-    ExportScreen Input { margin: 1 0; }
+    ExportScreen Input { margin: 1 0 0 0; }
+    ExportScreen Checkbox { border: none; padding: 0; height: 1; margin: 0; }
     ExportScreen Horizontal { height: auto; align-horizontal: right; }
     ExportScreen #confirm { color: $warning; height: auto; }
     """
@@ -47,8 +66,10 @@ class ExportScreen(ModalScreen[tuple[str, bool] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Export {self.rows:,} rows. The extension picks the format:")
-            yield Label(".csv  .jsonl  .json  .parquet", classes="muted")
+            yield Label(".csv  .jsonl  .json  .parquet  .pdf (a report)", classes="muted")
             yield Input(value=self.suggested, id="path")
+            yield Checkbox("Redact emails, NameIDs, tokens, cookies and IPs", id="redact")
+            yield Checkbox("Write a provenance sidecar (.provenance.json)", id="provenance")
             yield Static("", id="confirm", markup=False)
             with Horizontal():
                 yield Button("Export", variant="primary", id="ok")
@@ -69,7 +90,14 @@ class ExportScreen(ModalScreen[tuple[str, bool] | None]):
                 f"{one_line(path)} exists: press Enter again to overwrite it."
             )
             return
-        self.dismiss((path, self._confirming == path))
+        self.dismiss(
+            ExportChoice(
+                path,
+                overwrite=self._confirming == path,
+                redact=self.query_one("#redact", Checkbox).value,
+                provenance=self.query_one("#provenance", Checkbox).value,
+            )
+        )
 
     @on(Input.Changed)
     def _edited(self) -> None:
@@ -118,6 +146,66 @@ class SortScreen(ModalScreen[tuple[str, bool] | None]):
         self.dismiss((name, not descending if name == column else False))
 
 
+class NameScreen(ModalScreen[str | None]):
+    """Asks for a name (of a saved view)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    DEFAULT_CSS = """
+    NameScreen { align: center middle; }
+    NameScreen > Vertical {
+        width: 60; max-width: 100%; height: auto; border: thick $accent; padding: 1 2;
+        background: $surface;
+    }
+    """
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.prompt, markup=False)
+            yield Input(placeholder="name, e.g. sso-failures", id="name")
+
+    @on(Input.Submitted)
+    def _named(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+
+class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
+    """Choose the table's columns: space toggles one, enter applies."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("enter", "apply", "Apply", priority=True),
+    ]
+    DEFAULT_CSS = """
+    ColumnsScreen { align: center middle; }
+    ColumnsScreen > SelectionList { width: 44; height: auto; border: thick $accent; }
+    """
+
+    def __init__(self, shown: tuple[str, ...]) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def compose(self) -> ComposeResult:
+        from connlog_tui.ui.table import COLUMNS
+
+        # Shown columns first, in their order; then the others.
+        order = list(self.shown) + [c.name for c in COLUMNS if c.name not in self.shown]
+        titles = {c.name: c.title for c in COLUMNS}
+        choices = SelectionList[str](
+            *[(titles[n], n, n in self.shown) for n in order if n in titles]
+        )
+        choices.border_title = "Columns (space: show/hide, enter: apply)"
+        yield choices
+
+    def action_apply(self) -> None:
+        picked = self.query_one(SelectionList).selected
+        order = [n for n in self.shown if n in picked] + [n for n in picked if n not in self.shown]
+        self.dismiss(tuple(order) or None)
+
+
 HELP = """\
 connlog — keys
 
@@ -139,10 +227,17 @@ Read
   F            follow the log: show rows as they are written (--follow)
 
 Export
-  e            export the current view (CSV, JSON Lines, JSON, Parquet)
+  e            export the current view (CSV, JSON Lines, JSON, Parquet, PDF report),
+               optionally redacted and with a provenance sidecar
+
+Display
+  z            times in UTC / local / configured zone (stored in UTC)
+  C            choose columns     left/right  pick a column   < >  narrower / wider
+  T            light / dark theme
 
 Other
-  ctrl+p       command palette: every action by name
+  ctrl+p       command palette: every action by name; saved views (save, open, delete)
+               and "Restore last session" live there
   ?            this help          q  quit
 """
 

@@ -6,7 +6,7 @@ time through the query layer, so drawing a frame costs the same at 100 rows or 1
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 from rich.cells import cell_len, set_cell_size
@@ -22,6 +22,7 @@ from textual.strip import Strip
 
 from connlog_tui import query
 from connlog_tui.textsafe import one_line
+from connlog_tui.timezones import DEFAULT_FORMAT, format_time, label
 
 
 @dataclass(frozen=True)
@@ -33,21 +34,30 @@ class TableColumn:
     priority: int = 0  # lower stays longer when the terminal is narrow
 
 
+# Every canonical column can be shown; `priority` decides which drop first when narrow.
 COLUMNS: tuple[TableColumn, ...] = (
-    TableColumn("time", "Date (UTC)", 19, priority=0),
+    TableColumn("time", "Date", 19, priority=0),
     TableColumn("action", "Action", 14, priority=1),
     TableColumn("app", "Application", 18, priority=2),
     TableColumn("user", "Email ID/Login ID", 18, flex=True, priority=3),
     TableColumn("request_type", "Request Type", 27, priority=5),
+    TableColumn("outcome", "Outcome", 8, priority=6),
     TableColumn("reason", "Reason", 24, flex=True, priority=6),
-    TableColumn("source", "Source", 16, priority=7),
+    TableColumn("diagnosis", "Diagnosis", 30, flex=True, priority=6),
+    TableColumn("ip", "IP", 15, priority=7),
+    TableColumn("source", "Source", 16, priority=8),
+    TableColumn("format", "Format", 10, priority=9),
+    TableColumn("request", "Request", 30, flex=True, priority=9),
+    TableColumn("response", "Response", 30, flex=True, priority=9),
 )
+BY_NAME = {c.name: c for c in COLUMNS}
+DEFAULT_VISIBLE = ("time", "action", "app", "user", "request_type", "diagnosis", "source")
 
 
-def layout_columns(width: int, columns: tuple[TableColumn, ...] = COLUMNS) -> list[tuple]:
+def layout_columns(width: int, columns: list[TableColumn]) -> list[tuple[TableColumn, int]]:
     """Which columns fit in `width` (by priority) and how wide each is drawn."""
     chosen = sorted(columns, key=lambda c: c.priority)
-    while chosen and sum(c.width + 1 for c in chosen) - 1 > width:
+    while len(chosen) > 1 and sum(c.width + 1 for c in chosen) - 1 > width:
         chosen.pop()
     chosen = [c for c in columns if c in chosen]
     spare = width - (sum(c.width + 1 for c in chosen) - 1)
@@ -68,11 +78,11 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
-def cell_text(name: str, value: object) -> str:
+def cell_text(name: str, value: object, zone: str = "UTC", date_format: str = "") -> str:
     if value is None:
         return ""
     if name == "time":
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return format_time(value, zone, date_format or DEFAULT_FORMAT)
     return one_line(str(value))
 
 
@@ -86,10 +96,15 @@ class LogTable(ScrollView, can_focus=True):
         Binding("pagedown,space", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "First", show=False),
         Binding("end,G", "jump(-1)", "Last", show=False),
+        Binding("left,h", "column(-1)", "Column left", show=False),
+        Binding("right,l", "column(1)", "Column right", show=False),
+        Binding("less_than_sign", "width(-2)", "Narrower", show=False),
+        Binding("greater_than_sign", "width(2)", "Wider", show=False),
         Binding("enter", "open", "Payloads"),
     ]
     COMPONENT_CLASSES = {
         "logtable--header",
+        "logtable--header-current",
         "logtable--cursor",
         "logtable--failure",
         "logtable--success",
@@ -98,6 +113,7 @@ class LogTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     LogTable { background: $surface; scrollbar-gutter: stable; }
     LogTable > .logtable--header { text-style: bold; background: $panel; }
+    LogTable > .logtable--header-current { text-style: bold reverse; }
     LogTable > .logtable--cursor { background: $accent 50%; }
     LogTable:focus > .logtable--cursor { background: $accent; color: $text; }
     LogTable > .logtable--failure { color: $error; }
@@ -126,6 +142,50 @@ class LogTable(ScrollView, can_focus=True):
         self.frame: pl.DataFrame | None = None
         self.indices: pl.Series = pl.Series("index", [], dtype=pl.UInt32)
         self._page: tuple[int, int, list[list[str]], list[str]] | None = None
+        self.zone = "UTC"
+        self.date_format = DEFAULT_FORMAT
+        self.shown_columns: tuple[str, ...] = DEFAULT_VISIBLE
+        self.widths: dict[str, int] = {}  # widened or narrowed by the user
+        self.column_cursor = 0  # index into the columns drawn: < and > resize it
+
+    # -- columns -------------------------------------------------------------------------
+
+    def columns(self) -> list[TableColumn]:
+        """The visible columns, at the widths the user chose."""
+        present = [BY_NAME[n] for n in self.shown_columns if n in BY_NAME]
+        return [replace(c, width=self.widths.get(c.name, c.width)) for c in present]
+
+    def drawn(self) -> list[tuple[TableColumn, int]]:
+        return layout_columns(self.scrollable_content_region.width, self.columns())
+
+    def show_columns(self, names: tuple[str, ...]) -> None:
+        self.shown_columns = tuple(n for n in names if n in BY_NAME) or DEFAULT_VISIBLE
+        self.column_cursor = 0
+        self._page = None
+        self.refresh()
+
+    def set_zone(self, zone: str, date_format: str | None = None) -> None:
+        self.zone = zone
+        self.date_format = date_format or self.date_format
+        self._page = None
+        self.refresh()
+
+    def action_column(self, delta: int) -> None:
+        self.column_cursor = max(0, min(self.column_cursor + delta, len(self.drawn()) - 1))
+        self.refresh()
+
+    def action_width(self, delta: int) -> None:
+        drawn = self.drawn()
+        if not drawn:
+            return
+        column = drawn[min(self.column_cursor, len(drawn) - 1)][0]
+        self.widths[column.name] = max(4, min(column.width + delta, 200))
+        self.refresh()
+
+    @property
+    def current_column(self) -> str | None:
+        drawn = self.drawn()
+        return drawn[min(self.column_cursor, len(drawn) - 1)][0].name if drawn else None
 
     # -- data ----------------------------------------------------------------------------
 
@@ -164,10 +224,11 @@ class LogTable(ScrollView, can_focus=True):
             return self._page[2], self._page[3]
         if self.frame is None or first >= self.row_count:
             return [], []
-        names = [c.name for c in COLUMNS]
+        names = [n for n in self.shown_columns if n in self.frame.columns]
         page = query.rows(self.frame, self.indices, first, count).select(*names, "outcome")
+        zone, fmt = self.zone, self.date_format
         cells = [
-            [cell_text(name, value) for name, value in zip(names, row, strict=False)]
+            [cell_text(name, value, zone, fmt) for name, value in zip(names, row, strict=False)]
             for row in page.iter_rows()
         ]
         outcomes = [str(o) for o in page["outcome"]]
@@ -186,23 +247,39 @@ class LogTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        columns = layout_columns(width)
+        columns = self.drawn()
         if y == 0:
-            style = self.get_component_rich_style("logtable--header")
-            return self._strip([c.title for c, _ in columns], columns, style, width)
+            return self._header(columns, width)
         first = round(self.scroll_offset.y)
         cells, outcomes = self._page_rows(first, self.visible_rows + 1)
         index = y - 1
         if index >= len(cells):
             return Strip.blank(width, self.rich_style)
         row = first + index
-        by_name = dict(zip([c.name for c in COLUMNS], cells[index], strict=False))
+        names = [
+            n for n in self.shown_columns if self.frame is not None and n in self.frame.columns
+        ]
+        by_name = dict(zip(names, cells[index], strict=False))
         style = self.rich_style
         if outcomes[index] in ("failure", "success", "pending"):
             style += self.get_component_rich_style(f"logtable--{outcomes[index]}")
         if row == self.cursor:
             style += self.get_component_rich_style("logtable--cursor")
-        return self._strip([by_name[c.name] for c, _ in columns], columns, style, width)
+        return self._strip([by_name.get(c.name, "") for c, _ in columns], columns, style, width)
+
+    def _header(self, columns: list, width: int) -> Strip:
+        """Column titles; the column `<` and `>` resize is marked (when the table has focus)."""
+        style = self.get_component_rich_style("logtable--header")
+        current = self.get_component_rich_style("logtable--header-current")
+        segments = []
+        for i, (column, w) in enumerate(columns):
+            title = f"Date ({label(self.zone)})" if column.name == "time" else column.title
+            mark = current if self.has_focus and i == self.column_cursor else style
+            segments.append(Segment(fit(title, w), mark))
+            segments.append(Segment(" ", style))
+        used = sum(cell_len(seg.text) for seg in segments)
+        segments.append(Segment(" " * max(0, width - used), style))
+        return Strip(segments).crop(0, width)
 
     def _strip(self, texts: list[str], columns: list, style: Style, width: int) -> Strip:
         line = " ".join(fit(text, w) for text, (_, w) in zip(texts, columns, strict=False))
