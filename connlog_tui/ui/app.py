@@ -283,6 +283,8 @@ class ConnlogApp(App[None]):
         if self.quarantine.height:
             parts.append(f"{self.quarantine.height:,} quarantined (b lists)")
         parts.append("; ".join(self._describe_state()) or "no filters")
+        if self.zone != "UTC":
+            parts.append(f"times in {tz.label(self.zone)}")
         if self.export_note:
             parts.append(self.export_note)
         if self.tails:

@@ -31,35 +31,34 @@ class TableColumn:
     title: str
     width: int  # minimum width; `flex` columns share what is left
     flex: bool = False
-    priority: int = 0  # lower stays longer when the terminal is narrow
 
 
-# Every canonical column can be shown; `priority` decides which drop first when narrow.
+# Every canonical column can be shown. When they don't all fit, the last ones shown drop
+# first, so the order of the columns is also their priority.
 COLUMNS: tuple[TableColumn, ...] = (
-    TableColumn("time", "Date", 19, priority=0),
-    TableColumn("action", "Action", 14, priority=1),
-    TableColumn("app", "Application", 18, priority=2),
-    TableColumn("user", "Email ID/Login ID", 18, flex=True, priority=3),
-    TableColumn("request_type", "Request Type", 27, priority=5),
-    TableColumn("outcome", "Outcome", 8, priority=6),
-    TableColumn("reason", "Reason", 24, flex=True, priority=6),
-    TableColumn("diagnosis", "Diagnosis", 30, flex=True, priority=6),
-    TableColumn("ip", "IP", 15, priority=7),
-    TableColumn("source", "Source", 16, priority=8),
-    TableColumn("format", "Format", 10, priority=9),
-    TableColumn("request", "Request", 30, flex=True, priority=9),
-    TableColumn("response", "Response", 30, flex=True, priority=9),
+    TableColumn("time", "Date", 19),
+    TableColumn("action", "Action", 14),
+    TableColumn("app", "Application", 18),
+    TableColumn("user", "Email ID/Login ID", 18, flex=True),
+    TableColumn("request_type", "Request Type", 27),
+    TableColumn("outcome", "Outcome", 8),
+    TableColumn("reason", "Reason", 24, flex=True),
+    TableColumn("diagnosis", "Diagnosis", 30, flex=True),
+    TableColumn("ip", "IP", 15),
+    TableColumn("source", "Source", 16),
+    TableColumn("format", "Format", 10),
+    TableColumn("request", "Request", 30, flex=True),
+    TableColumn("response", "Response", 30, flex=True),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
 DEFAULT_VISIBLE = ("time", "action", "app", "user", "request_type", "diagnosis", "source")
 
 
 def layout_columns(width: int, columns: list[TableColumn]) -> list[tuple[TableColumn, int]]:
-    """Which columns fit in `width` (by priority) and how wide each is drawn."""
-    chosen = sorted(columns, key=lambda c: c.priority)
+    """Which columns fit in `width` (the first ones) and how wide each is drawn."""
+    chosen = list(columns)
     while len(chosen) > 1 and sum(c.width + 1 for c in chosen) - 1 > width:
         chosen.pop()
-    chosen = [c for c in columns if c in chosen]
     spare = width - (sum(c.width + 1 for c in chosen) - 1)
     flex = [c for c in chosen if c.flex] or chosen[-1:]
     widths = []
@@ -225,13 +224,14 @@ class LogTable(ScrollView, can_focus=True):
         if self.frame is None or first >= self.row_count:
             return [], []
         names = [n for n in self.shown_columns if n in self.frame.columns]
-        page = query.rows(self.frame, self.indices, first, count).select(*names, "outcome")
+        page = query.rows(self.frame, self.indices, first, count)
+        outcomes = [str(o) for o in page["outcome"]]
+        page = page.select(names)
         zone, fmt = self.zone, self.date_format
         cells = [
             [cell_text(name, value, zone, fmt) for name, value in zip(names, row, strict=False)]
             for row in page.iter_rows()
         ]
-        outcomes = [str(o) for o in page["outcome"]]
         self._page = (first, count, cells, outcomes)
         return cells, outcomes
 
