@@ -170,18 +170,27 @@ def diagnose_rows(
 
 
 def apply_diagnoses(frame: pl.DataFrame, diagnoses: pl.DataFrame) -> pl.DataFrame:
-    """The frame with the derived columns joined on row_id, in the frame's row order.
-    A diagnosis already in the frame (an export read back) is kept where none is new."""
+    """The frame with the derived columns added, in the frame's row order.
+    A diagnosis already in the frame (an export read back) is kept where none is new.
+
+    The new columns are scattered into place rather than joined, so the frame's other
+    columns (payloads included) are shared, not copied."""
     frame = with_row_id(frame)
     new = diagnoses.unique(ROW_ID, keep="last", maintain_order=True)
-    new = new.select(pl.col(ROW_ID).cast(frame.schema[ROW_ID]), *DERIVED)
-    new = new.rename({"diagnosis": "_new_diagnosis"})
-    stale = [c for c in DERIVED if c != "diagnosis" and c in frame.columns]
-    out = frame.drop(stale).join(new, on=ROW_ID, how="left", maintain_order="left")
-    if "diagnosis" in frame.columns:
-        merged = pl.coalesce("_new_diagnosis", "diagnosis")
-        return out.with_columns(merged.alias("diagnosis")).drop("_new_diagnosis")
-    return out.rename({"_new_diagnosis": "diagnosis"})
+    where = (
+        frame.select(ROW_ID)
+        .with_row_index("_pos")
+        .join(new.select(pl.col(ROW_ID).cast(frame.schema[ROW_ID]), *DERIVED), on=ROW_ID)
+    )
+    columns = []
+    for name in DERIVED:
+        dtype = new.schema[name]
+        full = pl.repeat(None, frame.height, dtype=dtype, eager=True).alias(name)
+        full = full.scatter(where["_pos"], where[name]) if where.height else full
+        if name == "diagnosis" and "diagnosis" in frame.columns:
+            full = full.fill_null(frame["diagnosis"].cast(dtype))
+        columns.append(full)
+    return frame.with_columns(columns)
 
 
 def _clean(expr: pl.Expr, limit: int = 300) -> pl.Expr:
