@@ -24,13 +24,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from connlog_tui import query, views
+from connlog_tui import query, triage, views
 from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError
 from connlog_tui.export import export, provenance_record
 from connlog_tui.query import FACETS, FilterState, QueryResult
-from connlog_tui.schema import HEADERS, empty_quarantine, finish
+from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine, finish
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui.detail import DetailPanel
@@ -76,6 +76,8 @@ class ConnlogApp(App[None]):
         Binding("b", "quarantine", "Bad rows", show=False),
         Binding("F", "toggle_follow", "Follow", show=False),
         Binding("z", "cycle_zone", "Time zone", show=False),
+        Binding("n", "next_failure(1)", "Next failure", show=False),
+        Binding("N", "next_failure(-1)", "Previous failure", show=False),
         Binding("C", "choose_columns", "Columns", show=False),
         Binding("T", "toggle_theme", "Light/dark", show=False),
         Binding("escape", "close_payloads", "Close", show=False),
@@ -100,6 +102,9 @@ class ConnlogApp(App[None]):
         self.follow_note = ""
         self.config = options.config or Config()
         self.export_note: str | None = None
+        self.analysis_note: str | None = None
+        self.attempts: pl.DataFrame | None = None  # stitched login attempts, once worked out
+        self._baseline: pl.DataFrame | None = None  # what each app's working logins use
         self.zone = options.zone
 
     # -- layout --------------------------------------------------------------------------
@@ -215,6 +220,7 @@ class ConnlogApp(App[None]):
         self.query_one(FilterSidebar).set_facets(facets)
         self.call_after_refresh(self._sync_widgets)
         self._note_recent()
+        self.analyse()
         self.refilter()
         if self.options.follow and not self.tails:
             self.action_toggle_follow()
@@ -287,6 +293,8 @@ class ConnlogApp(App[None]):
             parts.append(f"times in {tz.label(self.zone)}")
         if self.export_note:
             parts.append(self.export_note)
+        if self.analysis_note:
+            parts.append(self.analysis_note)
         if self.tails:
             parts.append(f"following{' · ' + self.follow_note if self.follow_note else ''}")
         if self.sort != ("time", False):
@@ -338,20 +346,99 @@ class ConnlogApp(App[None]):
     def _cursor_moved(self, event: LogTable.CursorMoved) -> None:
         detail = self.query_one(DetailPanel)
         if detail.display:
-            detail.show(self._row(event.row))
+            detail.show(self._row(event.row), self._attempt(event.row))
 
     @on(LogTable.Opened)
     def _opened(self, event: LogTable.Opened) -> None:
         detail = self.query_one(DetailPanel)
         detail.display = True
-        detail.show(self._row(event.row))
+        detail.show(self._row(event.row), self._attempt(event.row))
         self.screen.maximize(detail, container=False)
         detail.visible_area().focus()
 
     def _row(self, index: int | None) -> dict | None:
         if index is None or self.frame is None:
             return None
-        return self.frame.row(index, named=True)
+        row = self.frame.row(index, named=True)
+        if (
+            row.get("outcome") == "failure"
+            and not row.get("diagnosis")
+            and self._baseline is not None
+        ):
+            # Not reached by the background pass yet: diagnose this one row now (~1 ms).
+            rows = pl.Series([index], dtype=pl.UInt32)
+            found = triage.diagnose_rows(self.frame, rows, baseline=self._baseline)
+            if found.height:
+                row["diagnosis"] = found["diagnosis"][0]
+        return row
+
+    def _attempt(self, index: int | None) -> tuple[dict, list[dict]] | None:
+        if index is None or self.frame is None or self.attempts is None:
+            return None
+        row_id = int(self.frame[ROW_ID][index])
+        facts = triage.attempt_of(self.attempts, row_id)
+        if facts is None:
+            return None
+        events = self.frame.filter(pl.col(ROW_ID).is_in(facts["row_ids"])).sort("time")
+        return facts, events.drop("request", "response").to_dicts()
+
+    # -- triage ------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="analyse")
+    def analyse(self) -> None:
+        """Diagnose every failure and stitch login attempts, in the background: decoding
+        payloads costs about a millisecond a row, so a big log takes a while."""
+        frame = self.frame
+        if frame is None:
+            return
+        worker = get_current_worker()
+        failing = len(triage.failing_rows(frame))
+        self._baseline = baseline = triage.baselines(frame)
+        parts, done = [], 0
+        for part in triage.iter_diagnoses(frame, chunk=500, baseline=baseline):
+            if worker.is_cancelled:
+                return
+            parts.append(part)
+            done += part.height
+            note = f"diagnosing failures {done:,}/{failing:,}"
+            self.call_from_thread(self._analysis_progress, note)
+        keys = []
+        for part in triage.iter_message_keys(frame):
+            if worker.is_cancelled:
+                return
+            keys.append(part)
+            self.call_from_thread(self._analysis_progress, "linking login attempts")
+        attempts = triage.stitch_attempts(frame, pl.concat(keys) if keys else None)
+        diagnoses = pl.concat(parts) if parts else None
+        self.call_from_thread(self._analysed, diagnoses, attempts)
+
+    def _analysis_progress(self, note: str | None) -> None:
+        self.analysis_note = note
+        self._update_status()
+
+    def _analysed(self, diagnoses: pl.DataFrame | None, attempts: pl.DataFrame) -> None:
+        if self.frame is None:
+            return
+        if diagnoses is not None:
+            # Row ids are stable (follow mode only appends), so this fits the current frame.
+            self.frame = triage.apply_diagnoses(self.frame, diagnoses)
+        self.attempts = attempts
+        self.analysis_note = None
+        self.refilter()
+        table = self.query_one(LogTable)
+        self.query_one(DetailPanel).show(
+            self._row(table.current_row), self._attempt(table.current_row)
+        )
+
+    def action_next_failure(self, direction: int) -> None:
+        table = self.query_one(LogTable)
+        if self.frame is None or not table.row_count:
+            return
+        found = triage.next_failure(self.frame, table.indices, table.cursor, direction)
+        if found is None:
+            self.notify("No more failures " + ("below" if direction > 0 else "above"))
+            return
+        table.cursor = found
 
     def action_close_payloads(self) -> None:
         if self.screen.maximized:

@@ -42,6 +42,27 @@ def render_payload(text: str | None, raw: bool) -> str:
     return escape_controls("\n".join(parts), multiline=True) + note
 
 
+def render_attempt(attempt: tuple[dict, list[dict]] | None, zone: str = "UTC") -> str:
+    """The login attempt a row belongs to: how it was linked, then each of its events."""
+    if attempt is None:
+        return (
+            "No login attempt stitched for this row (yet): attempts are worked out in the "
+            "background after loading."
+        )
+    facts, events = attempt
+    how = f"linked by {facts['link']}" if facts.get("link") else "paired by user, app and time"
+    if facts.get("inferred"):
+        how += " (inferred: no IDs linked the events)"
+    duration = facts.get("duration_seconds")
+    took = f", {duration:.1f} s" if duration is not None else ""
+    lines = [f"{facts.get('kind') or 'Login'} attempt: {facts.get('outcome')}{took}, {how}", ""]
+    for event in events:
+        when = format_time(event["time"], zone) if event.get("time") else ""
+        why = event.get("diagnosis") or event.get("reason") or ""
+        lines.append(f"{when}  {event.get('action')}  {event.get('app')}  {why}".rstrip())
+    return escape_controls("\n".join(lines), multiline=True)
+
+
 def summary_text(row: dict, zone: str = "UTC") -> Text:
     """The row in three short lines: what happened, to whom and where, and why."""
     when = f"{format_time(row['time'], zone)} {label(zone)}" if row["time"] else "no time"
@@ -82,6 +103,7 @@ class DetailPanel(Vertical, can_focus=False):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.row: dict | None = None
+        self.attempt: tuple[dict, list[dict]] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary", markup=False)
@@ -90,14 +112,19 @@ class DetailPanel(Vertical, can_focus=False):
                 yield TextArea(id="response", read_only=True, soft_wrap=True)
             with TabPane("Request", id="tab-request"):
                 yield TextArea(id="request", read_only=True, soft_wrap=True)
+            with TabPane("Attempt", id="tab-attempt"):
+                yield TextArea(id="attempt", read_only=True, soft_wrap=True)
 
     def visible_area(self) -> TextArea:
         """The payload on the active tab."""
         active = self.query_one(TabbedContent).active or "tab-response"
         return self.query_one(f"#{active.removeprefix('tab-')}", TextArea)
 
-    def show(self, row: dict | None) -> None:
+    def show(self, row: dict | None, attempt: tuple[dict, list[dict]] | None = None) -> None:
+        """Show a row, and the login attempt it belongs to (the attempt's facts and its
+        events' rows) when the triage layer stitched one."""
         self.row = row
+        self.attempt = attempt
         self._refresh_contents()
 
     def watch_raw(self) -> None:
@@ -116,7 +143,7 @@ class DetailPanel(Vertical, can_focus=False):
         summary = self.query_one("#summary", Static)
         if self.row is None:
             summary.update("No row selected")
-            for name in ("request", "response"):
+            for name in ("request", "response", "attempt"):
                 self.query_one(f"#{name}", TextArea).load_text("")
             return
         summary.update(summary_text(self.row, self.zone))
@@ -125,3 +152,4 @@ class DetailPanel(Vertical, can_focus=False):
             area = self.query_one(f"#{name}", TextArea)
             area.load_text(render_payload(self.row.get(name), self.raw))
             area.border_subtitle = mode
+        self.query_one("#attempt", TextArea).load_text(render_attempt(self.attempt, self.zone))

@@ -1,0 +1,481 @@
+"""The triage screen: where the current view's failures cluster, and when.
+
+Two tables of failure groups (by application and reason, by user) and a time histogram
+of failures against successes per application. Enter on a group returns the filter
+state that narrows the main table to it; escape returns None. All the numbers come from
+`connlog_tui.triage` (vectorised Polars over the view's few small columns).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import polars as pl
+from rich.cells import cell_len, set_cell_size
+from rich.style import Style
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from connlog_tui.query import FilterState
+from connlog_tui.schema import USER_KEY
+from connlog_tui.textsafe import one_line
+from connlog_tui.timezones import DEFAULT_FORMAT, format_time, label
+from connlog_tui.triage import failure_groups, group_filter, histogram
+
+# The columns the triage functions read; the view is gathered on these only (never the
+# payloads).
+NEEDED = ("time", "app", "action", "outcome", "reason", "failure_reason", "user", USER_KEY)
+BARS = "▁▂▃▄▅▆▇█"
+LABEL_MAX = 22  # application names in the histogram are cut to this many cells
+
+
+def cut(text: str, width: int) -> str:
+    """At most `width` cells, marking a cut with an ellipsis (no padding)."""
+    if width <= 0:
+        return ""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return text
+
+
+def span_text(seconds: float) -> str:
+    """A bucket's width for people: 45 s, 12 min, 4 h 12 min, 2 days 3 h."""
+    seconds = max(0, round(seconds))
+    if seconds < 90:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} days {hours} h" if hours else f"{days} days"
+
+
+def bar(count: int, top: int) -> str:
+    """The block character for `count` on a square-root scale whose top is `top` (at
+    least ▁ for any count): one spike must not flatten every other slot to nothing."""
+    if count <= 0 or top <= 0:
+        return " "
+    level = max(1, math.ceil(len(BARS) * math.sqrt(count / top)))
+    return BARS[min(level, len(BARS)) - 1]
+
+
+class FailureHistogram(Widget):
+    """One line per application: a column per time slot, red where the slot has
+    failures (height: how many), green where it has only successes (height: how many),
+    with the application's failure and success totals at the end. The slots are as many
+    as the width allows; the histogram is recomputed when the width changes."""
+
+    COMPONENT_CLASSES = {
+        "failure-histogram--failure",
+        "failure-histogram--success",
+        "failure-histogram--muted",
+    }
+    DEFAULT_CSS = """
+    FailureHistogram { height: auto; max-height: 45%; padding: 0 1; }
+    FailureHistogram > .failure-histogram--failure { color: $error; }
+    FailureHistogram > .failure-histogram--success { color: $success; }
+    FailureHistogram > .failure-histogram--muted { color: $text-muted; }
+    """
+
+    def __init__(self, view: pl.DataFrame, zone: str = "UTC", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.view = view
+        self.zone = zone
+        self._apps: list[str] = []
+        self._cache: tuple[int, pl.DataFrame] | None = None
+        if view.height:
+            totals = (
+                view.select(
+                    pl.col("app").cast(pl.String).fill_null("(no application)"),
+                    pl.col("outcome").cast(pl.String),
+                )
+                .group_by("app")
+                .agg(
+                    (pl.col("outcome") == "failure").sum().alias("f"),
+                    (pl.col("outcome") == "success").sum().alias("s"),
+                )
+                .sort(["f", "s", "app"], descending=[True, True, False])
+            )
+            self._apps = totals["app"].to_list()
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return 2 + len(self._apps) if self._apps else 2
+
+    def _label_width(self, width: int) -> int:
+        longest = max((cell_len(one_line(a)) for a in self._apps), default=4)
+        return min(longest, LABEL_MAX, max(10, width // 5))
+
+    def _total_widths(self) -> tuple[int, int]:
+        """Widths of the failure and success totals (each with its leading space)."""
+        totals = self.view.group_by(pl.col("app").cast(pl.String)).agg(
+            (pl.col("outcome") == "failure").sum().alias("f"),
+            (pl.col("outcome") == "success").sum().alias("s"),
+        )
+        fails = len(str(totals["f"].max() or 0))
+        oks = len(str(totals["s"].max() or 0))
+        return 1 + max(4, fails), 1 + max(2, oks)
+
+    def slots(self, width: int) -> int:
+        """How many time slots fit on a line of `width` cells."""
+        fails, oks = self._total_widths()
+        return max(1, width - self._label_width(width) - 1 - fails - oks)
+
+    def data(self, slots: int) -> pl.DataFrame:
+        if self._cache is None or self._cache[0] != slots:
+            self._cache = (slots, histogram(self.view, slots))
+        return self._cache[1]
+
+    def render(self) -> Text:
+        width, height = self.content_size.width, self.content_size.height
+        muted = self.get_component_rich_style("failure-histogram--muted")
+        red = self.get_component_rich_style("failure-histogram--failure")
+        green = self.get_component_rich_style("failure-histogram--success")
+        title = Text()
+        title.append("Failures ", Style(bold=True))
+        title.append("▇", red)
+        title.append(" against successes ", Style(bold=True))
+        title.append("▇", green)
+        title.append(" per application", Style(bold=True))
+        if not self._apps or width < 20:
+            title.append("  no events in the current view", muted)
+            return title
+        slots = self.slots(width)
+        data = self.data(slots)
+        first = data.row(0, named=True)
+        slot_seconds = (first["end"] - first["start"]).total_seconds()
+        title.append(f"  one column = {span_text(slot_seconds)}", muted)
+        label_width = self._label_width(width)
+        fail_width, ok_width = self._total_widths()
+        top = int(data.select(pl.max_horizontal("failures", "successes").max()).item() or 0)
+        rows_left = max(1, height - 2)
+        apps = self._apps
+        if len(apps) > rows_left:
+            apps = apps[: rows_left - 1]
+        by_app = data.partition_by("app", as_dict=True, maintain_order=True)
+        lines = [title]
+        for app in apps:
+            part = by_app.get((app,))
+            line = Text(set_cell_size(cut(one_line(app), label_width), label_width) + " ")
+            fails = oks = 0
+            if part is not None:
+                for f, s in part.select("failures", "successes").iter_rows():
+                    fails, oks = fails + f, oks + s
+                    if f:
+                        line.append(bar(f, top), red)
+                    elif s:
+                        line.append(bar(s, top), green)
+                    else:
+                        line.append("·", muted)
+            line.append(str(fails).rjust(fail_width), red)
+            line.append(str(oks).rjust(ok_width), green)
+            lines.append(line)
+        hidden = len(self._apps) - len(apps)
+        if hidden:
+            lines.append(Text(f"… {hidden} more applications (fewer failures)", muted))
+        lines.append(self._axis(data, label_width, slots, fail_width, ok_width))
+        return Text("\n").join(lines)
+
+    def _axis(
+        self, data: pl.DataFrame, label_width: int, slots: int, fail_width: int, ok_width: int
+    ) -> Text:
+        """The times of the first slot's start and the last slot's end, under the bars,
+        and the names of the two totals."""
+        start, end = data["start"].min(), data["end"].max()
+        fmt = "%m-%d %H:%M" if start.year == end.year else "%Y-%m-%d %H:%M"
+        left = format_time(start, self.zone, fmt)
+        right = format_time(end, self.zone, fmt)
+        gap = slots - cell_len(left) - cell_len(right)
+        body = f"{left}{' ' * gap}{right}" if gap >= 1 else set_cell_size(left, slots)
+        text = Text(
+            " " * (label_width + 1) + body,
+            self.get_component_rich_style("failure-histogram--muted"),
+        )
+        text.append(
+            "fail".rjust(fail_width), self.get_component_rich_style("failure-histogram--failure")
+        )
+        text.append(
+            "ok".rjust(ok_width), self.get_component_rich_style("failure-histogram--success")
+        )
+        return text
+
+
+class TriageScreen(ModalScreen[FilterState | None]):
+    """Failures of the current view grouped by application and reason, and by user, with
+    a histogram over time. Enter on a group: the filter state narrowed to it."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close"),
+        Binding("enter", "pick", "Filter to group", priority=True),
+        Binding("tab", "switch(1)", "App ⇄ user", priority=True),
+        Binding("shift+tab", "switch(-1)", "App ⇄ user", show=False, priority=True),
+        Binding("a", "show('by-app')", "By app", show=False),
+        Binding("u", "show('by-user')", "By user", show=False),
+    ]
+    DEFAULT_CSS = """
+    TriageScreen { background: $surface; }
+    TriageScreen > Vertical { width: 100%; height: 100%; }
+    TriageScreen #triage-title { height: 1; background: $panel; padding: 0 1; }
+    TriageScreen TabbedContent { height: 1fr; }
+    TriageScreen TabPane { padding: 0; height: 1fr; }
+    TriageScreen ContentSwitcher { height: 1fr; }
+    TriageScreen DataTable { height: 1fr; }
+    TriageScreen .triage-current {
+        height: 2; padding: 0 1; color: $text-muted; background: $panel;
+    }
+    TriageScreen #triage-empty { height: 1fr; padding: 1 2; }
+    TriageScreen FailureHistogram { border-top: solid $panel-lighten-2; }
+    """
+
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        indices: pl.Series,
+        state: FilterState,
+        *,
+        zone: str = "UTC",
+    ) -> None:
+        super().__init__()
+        self.state = state
+        self.zone = zone
+        self.total = frame.height
+        columns = [c for c in NEEDED if c in frame.columns]
+        self.view = (
+            frame.select(columns)[indices]
+            if len(indices) != frame.height
+            else (frame.select(columns))
+        )
+        self.by_app = failure_groups(self.view, by="app_reason")
+        self.by_user = failure_groups(self.view, by="user")
+        self.failures = int(self.by_app["count"].sum()) if self.by_app.height else 0
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title(), id="triage-title")
+            if self.failures:
+                with TabbedContent(initial="by-app"):
+                    with TabPane("By application & reason", id="by-app"):
+                        yield DataTable(id="app-groups", cursor_type="row", cell_padding=0)
+                        yield Static("", id="app-current", classes="triage-current")
+                    with TabPane("By user", id="by-user"):
+                        yield DataTable(id="user-groups", cursor_type="row", cell_padding=0)
+                        yield Static("", id="user-current", classes="triage-current")
+            else:
+                yield Static(
+                    Text(
+                        f"No failures in the current view ({self.view.height:,} rows). "
+                        "Widen the filters, or press escape to go back."
+                    ),
+                    id="triage-empty",
+                )
+            yield FailureHistogram(self.view, self.zone, id="histogram")
+        yield Footer()
+
+    def _title(self) -> Text:
+        text = Text()
+        text.append("Triage  ", Style(bold=True))
+        rows = self.view.height
+        rows_text = f"{rows:,} of {self.total:,} rows" if rows != self.total else f"{rows:,} rows"
+        if not self.failures:
+            text.append(f"no failures in {rows_text} · times {label(self.zone)}")
+            return text
+        apps = self.by_app["app"].n_unique()
+        users = self.by_user.height
+        text.append(
+            f"{self.failures:,} failure{'s' if self.failures != 1 else ''} in {rows_text} · "
+            f"{apps} application{'s' if apps != 1 else ''} · "
+            f"{users} user{'s' if users != 1 else ''} · times {label(self.zone)}"
+        )
+        return text
+
+    def on_mount(self) -> None:
+        if self.failures:
+            self._fill(self.app.size.width)
+            self.query_one("#app-groups", DataTable).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.failures:
+            self._fill(event.size.width)
+
+    # -- tables --------------------------------------------------------------------------
+
+    def _time_format(self) -> str:
+        times = self.view["time"].drop_nulls()
+        if times.len() and times.min().year != times.max().year:
+            return "%Y-%m-%d %H:%M"
+        return "%m-%d %H:%M"
+
+    def _fill(self, width: int) -> None:
+        fmt = self._time_format()
+        when = len(format_time(datetime(2000, 12, 31, 23, 59), "UTC", fmt))
+        usable = max(40, width - 2)  # the vertical scrollbar
+
+        def when_text(moment) -> str:
+            return format_time(moment, self.zone, fmt)
+
+        # Application table: Fails Users Application Reason First Last.
+        fixed = 5 + 5 + 2 * when + 6  # a separating space per column
+        apps = [one_line(a) for a in self.by_app["app"]]
+        flexible = max(20, usable - fixed)
+        app_width = min(max((cell_len(a) for a in apps), default=11), max(11, flexible * 2 // 5))
+        reason_width = max(10, flexible - app_width)
+        self._fill_table(
+            self.query_one("#app-groups", DataTable),
+            [
+                ("Fails", 5, True),
+                ("Users", 5, True),
+                ("Application", app_width, False),
+                ("Reason", reason_width, False),
+                ("First seen", when, False),
+                ("Last seen", when, False),
+            ],
+            [
+                (
+                    row["count"],
+                    row["users"],
+                    row["app"],
+                    row["reason"],
+                    when_text(row["first_seen"]),
+                    when_text(row["last_seen"]),
+                )
+                for row in self.by_app.iter_rows(named=True)
+            ],
+        )
+        # User table: Fails Apps User Most common reason First Last.
+        fixed = 5 + 4 + 2 * when + 6
+        users = [one_line(u) for u in self.by_user["user"]]
+        flexible = max(20, usable - fixed)
+        user_width = min(max((cell_len(u) for u in users), default=4), max(12, flexible // 2))
+        reason_width = max(10, flexible - user_width)
+        self._fill_table(
+            self.query_one("#user-groups", DataTable),
+            [
+                ("Fails", 5, True),
+                ("Apps", 4, True),
+                ("User", user_width, False),
+                ("Most common reason", reason_width, False),
+                ("First seen", when, False),
+                ("Last seen", when, False),
+            ],
+            [
+                (
+                    row["count"],
+                    row["apps"],
+                    row["user"],
+                    row["reason"],
+                    when_text(row["first_seen"]),
+                    when_text(row["last_seen"]),
+                )
+                for row in self.by_user.iter_rows(named=True)
+            ],
+        )
+        self._show_current()
+
+    @staticmethod
+    def _fill_table(table: DataTable, columns: list, rows: list) -> None:
+        """(Re)build a table for this width; cells are cut here, as Text (never markup)."""
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for title, width, numeric in columns:
+            head = cut(title, width)
+            table.add_column(Text(head.rjust(width) if numeric else head), width=width + 1)
+        for key, values in enumerate(rows):
+            cells = []
+            for (_, width, numeric), value in zip(columns, values, strict=True):
+                text = str(value) if numeric else one_line(value if value is not None else "")
+                text = cut(text, width)
+                cells.append(Text(text.rjust(width) if numeric else text, no_wrap=True))
+            table.add_row(*cells, key=str(key))
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
+
+    def _active_table(self) -> DataTable | None:
+        if not self.failures:
+            return None
+        active = self.query_one(TabbedContent).active
+        return self.query_one("#app-groups" if active == "by-app" else "#user-groups", DataTable)
+
+    def current_group(self) -> dict | None:
+        """The highlighted group of the visible tab, as a failure_groups row."""
+        table = self._active_table()
+        if table is None or not table.row_count:
+            return None
+        groups = self.by_app if table.id == "app-groups" else self.by_user
+        return groups.row(table.cursor_row, named=True)
+
+    def _show_current(self) -> None:
+        if not self.failures:
+            return
+        for table_id, current_id, groups in (
+            ("#app-groups", "#app-current", self.by_app),
+            ("#user-groups", "#user-current", self.by_user),
+        ):
+            table = self.query_one(table_id, DataTable)
+            if not table.row_count:
+                continue
+            row = groups.row(min(table.cursor_row, groups.height - 1), named=True)
+            self.query_one(current_id, Static).update(self._describe(row))
+
+    def _describe(self, row: dict) -> Text:
+        """Two lines on a group: what it is, in full, and its numbers and times."""
+        first, last = row["first_seen"], row["last_seen"]
+        when = format_time(first, self.zone)
+        if first is not None and last is not None and last != first:
+            same_day = format_time(first, self.zone, "%Y%m%d") == format_time(
+                last, self.zone, "%Y%m%d"
+            )
+            when += " → " + format_time(last, self.zone, "%H:%M:%S" if same_day else DEFAULT_FORMAT)
+        s = "s" if row["count"] != 1 else ""
+        if "app" in row:
+            what = f"{row['app']} · {row['reason']}"
+            users = f"{row['users']} user{'s' if row['users'] != 1 else ''}"
+            numbers = f"{row['count']} failure{s} · {users} · {when}"
+        else:
+            what = f"{row['user']} · mostly {row['reason']}"
+            apps = f"{row['apps']} application{'s' if row['apps'] != 1 else ''}"
+            numbers = f"{row['count']} failure{s} in {apps} · {when}"
+        text = Text(one_line(what), style=Style(bold=True), no_wrap=True, overflow="ellipsis")
+        text.append("\n" + one_line(numbers), style=Style(bold=False))
+        return text
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self._show_current()
+
+    # -- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Without failures there are no groups to pick or tabs to switch."""
+        return bool(self.failures) or action not in ("pick", "switch", "show")
+
+    def action_pick(self) -> None:
+        group = self.current_group()
+        if group is not None:
+            self.dismiss(group_filter(self.state, group))
+
+    def action_switch(self, _direction: int) -> None:
+        if self.failures:
+            active = self.query_one(TabbedContent).active
+            self.action_show("by-user" if active == "by-app" else "by-app")
+
+    def action_show(self, pane: str) -> None:
+        if not self.failures:
+            return
+        self.query_one(TabbedContent).active = pane
+        table = self.query_one("#app-groups" if pane == "by-app" else "#user-groups", DataTable)
+        table.focus()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_clicked(self, event: TabbedContent.TabActivated) -> None:
+        self._active_table().focus()

@@ -1,0 +1,69 @@
+"""Triage in the app: diagnoses in the detail panel, stitched attempts, n/N."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import SMALL_LOG
+from textual.widgets import Static, TabbedContent, TextArea
+from uihelpers import make_app, settle
+
+from connlog_tui.ui.detail import DetailPanel
+from connlog_tui.ui.table import LogTable
+
+DEMO = Path(__file__).resolve().parents[2] / "connlog_tui" / "data" / "demo_connector_log.csv"
+
+
+async def test_a_failed_saml_row_shows_its_status_diagnosis_and_attempt():
+    # The demo's incident: Workday SSO failures on 9 March, assertions expired on arrival.
+    app = make_app(
+        [DEMO],
+        picked={"app": ["Workday (SAML)"], "action": ["SSO Failed"]},
+        since=datetime(2026, 3, 9, tzinfo=UTC),
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        assert table.row_count == 35
+        await pilot.press("g", "enter")
+        await pilot.pause()
+        detail = app.query_one(DetailPanel)
+        summary = str(detail.query_one("#summary", Static).render())
+        assert "Assertion expired" in summary and "IdP's clock" in summary
+        detail.query_one(TabbedContent).active = "tab-request"
+        await pilot.pause()
+        request = detail.query_one("#request", TextArea).text
+        assert "SAML Response" in request
+        assert "urn:oasis:names:tc:SAML:2.0:status:Success" in request  # the IdP said yes
+        assert "NotOnOrAfter" in request
+        attempt = detail.query_one("#attempt", TextArea).text
+        assert "linked by saml:" in attempt
+        assert "SSO Initiated" in attempt and "SSO Failed" in attempt
+
+
+async def test_n_and_shift_n_jump_between_failures():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        users = app.frame["user"]
+        await pilot.press("g", "n")
+        assert users[table.current_row] == "bob.smith@acme.example"
+        await pilot.press("n")
+        assert users[table.current_row] == " carol@acme.example "
+        await pilot.press("N")
+        assert users[table.current_row] == "bob.smith@acme.example"
+        await pilot.press("G", "n")  # past the last failure: stays, and says so
+        await pilot.pause()
+        assert users[table.current_row] == "frank@acme.example"
+        assert any("No more failures" in n.message for n in app._notifications)
+
+
+async def test_diagnoses_are_searchable_once_worked_out():
+    app = make_app([DEMO], search="IdP's clock")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # Found in the Diagnosis column, which no payload contains: the background pass ran.
+        assert app.query_one(LogTable).row_count >= 39
+        assert app.frame["diagnosis"].is_not_null().sum() >= 95
