@@ -188,6 +188,10 @@ def run_worker(name: str, path: Path, env: dict, reps: int = 1, timeout: int = 1
 # -- tmux -------------------------------------------------------------------------------
 
 
+class TmuxGone(Exception):
+    """The tmux server went away (the command died, or something killed the server)."""
+
+
 class Tmux:
     """A detached tmux server running one command; the screen is read with capture-pane."""
 
@@ -201,6 +205,8 @@ class Tmux:
         proc = subprocess.run(
             ["tmux", "-L", self.socket, *args], capture_output=True, text=True, env=self.env
         )
+        if proc.returncode != 0 and args[0] != "kill-server":
+            raise TmuxGone(proc.stderr.strip() or f"tmux {args[0]} failed")
         return proc.stdout
 
     def screen(self) -> str:
@@ -251,6 +257,13 @@ class Tmux:
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+def guarded(measure, *args, **kwargs) -> dict:
+    try:
+        return measure(*args, **kwargs)
+    except TmuxGone as exc:
+        return {"error": f"tmux session lost: {exc}"}
 
 
 def has_data_row(screen: str) -> bool:
@@ -467,14 +480,14 @@ def main() -> int:
     step("filters, search, export")
     raw["queries"] = run_worker("queries", path, env, reps=reps)
     step("tmux: connlog cold (--no-cache)")
-    raw["tmux_cold"] = connlog_tmux(path, env, reps, cached=False)
+    raw["tmux_cold"] = guarded(connlog_tmux, path, env, reps, cached=False)
     step("tmux: connlog with cache, paging, search")
-    raw["tmux_warm"] = connlog_tmux(path, env, 10 if args.quick else 40, cached=True)
+    raw["tmux_warm"] = guarded(connlog_tmux, path, env, 10 if args.quick else 40, cached=True)
     lnav_reason = "skipped (--no-lnav)" if args.no_lnav else ensure_lnav()
     needle = "grace.garcia17@globex.example"
     if lnav_reason is None:
         step("tmux: lnav")
-        raw["lnav"] = lnav_tmux(path, env, needle)
+        raw["lnav"] = guarded(lnav_tmux, path, env, needle)
     step("connlog export (CLI, end to end)")
     out = DATA / "bench-export.csv"
     out.unlink(missing_ok=True)
