@@ -14,6 +14,15 @@ OAuth errors "error", "error_description", "error_uri". Times are ISO 8601 UTC.
 from .cli import decode_cli
 from .core import decode_payload, pretty
 from .diagnose import Diagnosis, diagnose
-from .model import Decoded, Section
+from .model import Decoded, Section, specificity
 
-__all__ = ["Decoded", "Diagnosis", "Section", "decode_cli", "decode_payload", "diagnose", "pretty"]
+__all__ = [
+    "Decoded",
+    "Diagnosis",
+    "Section",
+    "decode_cli",
+    "decode_payload",
+    "diagnose",
+    "pretty",
+    "specificity",
+]

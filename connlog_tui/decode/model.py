@@ -26,6 +26,11 @@ _SPECIFICITY = {
 }
 
 
+def specificity(kind: str) -> int:
+    """How specific a section's kind is (a SAML message over the form that carried it)."""
+    return _SPECIFICITY.get(kind, 0)
+
+
 @dataclass(frozen=True)
 class Section:
     """One decoded layer of a payload (plain text only, no markup)."""

@@ -15,6 +15,8 @@ from connlog_tui.timezones import format_time, label
 
 # Payloads beyond this are shown cut, with a note: a terminal view of 50 MB helps nobody.
 SHOW_LIMIT = 1_000_000
+# Layers that only carry another payload: shown by their facts, not their body.
+CARRIERS = {"form", "text", "http"}
 
 
 def render_payload(text: str | None, raw: bool) -> str:
@@ -27,17 +29,21 @@ def render_payload(text: str | None, raw: bool) -> str:
         text = text[:SHOW_LIMIT]
     if raw:
         return escape_controls(text, multiline=True) + note
-    from connlog_tui.decode import decode_payload
+    from connlog_tui.decode import decode_payload, specificity
 
-    decoded = decode_payload(text)
+    sections = decode_payload(text).sections
+    # The most telling layer first (the SAML message before the form that carried it); a
+    # carrier's body is only its encoded payload again, so it is left out when decoded.
+    ordered = sorted(sections, key=lambda sec: -specificity(sec.kind))
     parts = []
-    for section in decoded.sections:
+    for section in ordered:
         parts.append(f"── {section.title} ──")
         parts.extend(f"  ! {n}" for n in section.notes)
         if section.facts:
             width = min(24, max(len(k) for k, _ in section.facts))
             parts.extend(f"  {k:<{width}}  {v}" for k, v in section.facts)
-        parts.append(section.body)
+        if section.kind not in CARRIERS or len(sections) == 1:
+            parts.append(section.body)
         parts.append("")
     return escape_controls("\n".join(parts), multiline=True) + note
 
@@ -74,10 +80,10 @@ def summary_text(row: dict, zone: str = "UTC") -> Text:
     outcome = str(row.get("outcome") or "")
     style = {"failure": "bold red", "success": "green", "pending": "yellow"}.get(outcome, "")
     text = Text.assemble((when, "bold"), "  ", (escape_controls(first), style))
-    text.append("\n" + escape_controls(second))
     why = row.get("diagnosis") or row.get("reason")
     if why:
         text.append("\n" + escape_controls(str(why)), style="bold")
+    text.append("\n" + escape_controls(second), style="dim")
     return text
 
 
@@ -92,7 +98,7 @@ class DetailPanel(Vertical, can_focus=False):
     DEFAULT_CSS = """
     DetailPanel { height: 45%; border-top: heavy $panel-lighten-2; }
     DetailPanel.-maximized { height: 1fr; }
-    DetailPanel #summary { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
+    DetailPanel #summary { height: auto; max-height: 5; padding: 0 1; }
     DetailPanel TabbedContent { height: 1fr; }
     DetailPanel TextArea { height: 1fr; border: none; padding: 0 1; }
     """

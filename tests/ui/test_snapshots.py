@@ -53,3 +53,47 @@ def test_help_80x24(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app([SMALL_LOG]), terminal_size=(80, 24), run_before=run_before)
+
+
+DEMO = "connlog_tui/data/demo_connector_log.csv"
+
+
+def test_table_light_theme_80x24(snap_compare):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.theme = "textual-light"
+        await pilot.pause()
+
+    assert snap_compare(make_app([SMALL_LOG]), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_saml_response_decoded_80x24(snap_compare):
+    """A Workday login that failed in the demo's incident: the SAML Response's facts."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("g", "enter")
+        await pilot.pause()
+        pilot.app.query_one("TabbedContent").active = "tab-request"
+        await pilot.pause()
+
+    app = make_app(
+        [DEMO], picked={"app": ["Workday (SAML)"], "action": ["SSO Failed"]}, user="tom.fischer"
+    )
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_jwt_decoded_80x24(snap_compare):
+    """An Office 365 sign-in's token response: its id_token's claims come first."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("g", "enter")
+        await pilot.pause()
+
+    app = make_app(
+        [DEMO],
+        picked={"app": ["OAuth 2.0 Office 365"], "action": ["SSO Successful"]},
+        user="jane.doe",
+    )
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
