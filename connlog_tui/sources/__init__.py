@@ -124,6 +124,9 @@ def read_file(
 
     if not use_cache:
         return read()
+    if not path.is_file():
+        open_source(path, name)  # missing, a directory, a FIFO...: its error, before the
+        # cache opens it (opening a FIFO would wait for a writer)
     from connlog_tui import cache  # Parquet cache of earlier loads (connlog_tui/cache.py)
 
     if isinstance(forced, MappedReader):

@@ -161,6 +161,8 @@ def open_source(path: Path, name: str | None = None) -> Source:
         raise ConnlogError("no such file", name)
     if path.is_dir():
         raise ConnlogError("is a directory", name)
+    if not path.is_file():  # a FIFO would block until written to; a device never ends
+        raise ConnlogError("not a regular file (a pipe, socket or device)", name)
     try:
         with path.open("rb") as fh:
             fh.read(1)
