@@ -24,7 +24,7 @@ ENVELOPE_KEYS = ("value", "records", "data", "results", "items", "logs", "events
 ROW_COLUMNS = ("time", "app", "action", "request_type", "user", "request", "response")
 ROW_COLUMNS += ("outcome", "reason", "ip")
 
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(strict=False)  # raw control characters (NUL, tab) in strings
 _WS = re.compile(r"\s*")
 _TRAILING_COMMA = re.compile(r",\s*[\]}]")
 _STRING_OR_TRAILING_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|,(\s*[\]}])', re.S)

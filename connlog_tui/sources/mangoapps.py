@@ -105,10 +105,11 @@ class MangoAppsReader:
         return result
 
     def _read_csv_slowly(self, source: Source) -> ReadResult:
-        """Record by record: a record with the wrong number of fields is quarantined with
-        its line. One that also spans several lines most likely opened a quote it never
-        closed, swallowing the lines after it: only its first line is quarantined, and
-        reading starts again on the next line, so the rows it swallowed are kept."""
+        """Record by record: a record with too many fields is quarantined with its line
+        (a short one gets empty trailing fields, as on the fast path). A record with the
+        wrong number of fields that spans several lines most likely opened a quote it
+        never closed, swallowing the lines after it: only its first line is quarantined,
+        and reading starts again on the next line, so the rows it swallowed are kept."""
         delimiter = _delimiter(source.head.lstrip()) or ","
         lines = source.text().split("\n")
         lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
@@ -138,8 +139,10 @@ class MangoAppsReader:
                 done = reader.line_num
                 if not record or record == [""] and not lines[start].strip():
                     continue
-                if len(record) == len(header):
-                    rows.append([record[i] for i, _ in keep])
+                if len(record) == len(header) or len(record) < len(header) and spans == 1:
+                    # A short row gets empty trailing fields, as Polars' fast path gives it.
+                    record += [""] * (len(header) - len(record))
+                    rows.append([record[i] or None for i, _ in keep])
                     numbers.append(start + 1)
                     continue
                 reason = f"expected {len(header)} fields, found {len(record)}"
@@ -231,7 +234,7 @@ class MangoAppsReader:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(line, strict=False)  # raw control characters allowed
             except json.JSONDecodeError as exc:
                 bad.append((number, f"invalid JSON ({exc.msg})", line[:2000]))
                 continue
@@ -279,7 +282,7 @@ class MangoAppsReader:
         return build(raw, source=source.name, format=self.name)
 
 
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(strict=False)  # raw control characters (NUL, tab) in strings
 _WS = re.compile(r"\s*")
 _RECORD_START = re.compile(r"\n[ \t]*\{")
 
@@ -325,7 +328,7 @@ def _text(value: object) -> str | None:
 
 def _first_json_keys(head: str) -> list[str]:
     """Keys of the first record in a JSON array / JSON Lines head (which may be cut)."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)
     text = head.lstrip()
     if text.startswith("["):
         text = text[1:].lstrip()
