@@ -328,7 +328,7 @@ class TriageScreen(ModalScreen[FilterState | None]):
         fixed = 5 + 5 + 2 * when + 6  # a separating space per column
         apps = [one_line(a) for a in self.by_app["app"]]
         flexible = max(20, usable - fixed)
-        app_width = min(max((cell_len(a) for a in apps), default=11), max(11, flexible * 2 // 5))
+        app_width = self._share(apps, self.by_app["reason"], flexible, 11, flexible * 2 // 5)
         reason_width = max(10, flexible - app_width)
         self._fill_table(
             self.query_one("#app-groups", DataTable),
@@ -356,7 +356,7 @@ class TriageScreen(ModalScreen[FilterState | None]):
         fixed = 5 + 4 + 2 * when + 6
         users = [one_line(u) for u in self.by_user["user"]]
         flexible = max(20, usable - fixed)
-        user_width = min(max((cell_len(u) for u in users), default=4), max(12, flexible // 2))
+        user_width = self._share(users, self.by_user["reason"], flexible, 12, flexible // 2)
         reason_width = max(10, flexible - user_width)
         self._fill_table(
             self.query_one("#user-groups", DataTable),
@@ -381,6 +381,14 @@ class TriageScreen(ModalScreen[FilterState | None]):
             ],
         )
         self._show_current()
+
+    @staticmethod
+    def _share(names: list[str], reasons: pl.Series, room: int, least: int, half: int) -> int:
+        """The name column's width out of `room` shared with the reason column: what the
+        names need, but no more than leaves the reasons theirs, and at least `half`."""
+        longest = max((cell_len(n) for n in names), default=least)
+        reason = max((cell_len(one_line(r)) for r in reasons.drop_nulls()), default=10)
+        return min(longest, max(least, half, room - reason))
 
     @staticmethod
     def _fill_table(table: DataTable, columns: list, rows: list) -> None:
@@ -442,7 +450,8 @@ class TriageScreen(ModalScreen[FilterState | None]):
             users = f"{row['users']} user{'s' if row['users'] != 1 else ''}"
             numbers = f"{row['count']} failure{s} · {users} · {when}"
         else:
-            what = f"{row['user']} · mostly {row['reason']}"
+            mostly = "mostly " if row["count"] > 1 else ""
+            what = f"{row['user']} · {mostly}{row['reason']}"
             apps = f"{row['apps']} application{'s' if row['apps'] != 1 else ''}"
             numbers = f"{row['count']} failure{s} in {apps} · {when}"
         text = Text(one_line(what), style=Style(bold=True), no_wrap=True, overflow="ellipsis")
