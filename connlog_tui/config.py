@@ -64,8 +64,8 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "action",
     "app",
     "user",
+    "reason",
     "request_type",
-    "diagnosis",
     "source",
 )
 

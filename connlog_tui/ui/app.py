@@ -33,6 +33,7 @@ from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine, finish
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
+from connlog_tui.ui.compare_screen import CompareScreen
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.screens import (
@@ -46,6 +47,7 @@ from connlog_tui.ui.screens import (
     default_export_name,
 )
 from connlog_tui.ui.table import LogTable
+from connlog_tui.ui.triage_screen import TriageScreen
 
 SORTABLE = {
     "time": "Date",
@@ -76,6 +78,8 @@ class ConnlogApp(App[None]):
         Binding("b", "quarantine", "Bad rows", show=False),
         Binding("F", "toggle_follow", "Follow", show=False),
         Binding("z", "cycle_zone", "Time zone", show=False),
+        Binding("t", "triage", "Triage"),
+        Binding("w", "compare", "Compare with a working login", show=False),
         Binding("n", "next_failure(1)", "Next failure", show=False),
         Binding("N", "next_failure(-1)", "Previous failure", show=False),
         Binding("C", "choose_columns", "Columns", show=False),
@@ -430,6 +434,41 @@ class ConnlogApp(App[None]):
             self._row(table.current_row), self._attempt(table.current_row)
         )
 
+    def action_triage(self) -> None:
+        """Failures of the current view grouped by app and reason, and by user; picking a
+        group filters the table to it."""
+        if self.frame is None or self.result is None:
+            return
+
+        def picked(state: FilterState | None) -> None:
+            if state is not None:
+                self.set_state(state)
+                self._sync_widgets()
+
+        screen = TriageScreen(self.frame, self.result.indices, self.state, zone=self.zone)
+        self.push_screen(screen, picked)
+
+    def action_compare(self) -> None:
+        """The selected failure beside the nearest working login of the same app."""
+        row = self.query_one(LogTable).current_row
+        if self.frame is None or row is None:
+            return
+        if self.frame["outcome"][row] != "failure":
+            self.notify("Select a failed row to compare it with a working login")
+            return
+        self.compare(int(self.frame[ROW_ID][row]))
+
+    @work(thread=True, exclusive=True, group="compare")
+    def compare(self, row_id: int) -> None:
+        frame = self.frame
+        comparison = triage.compare_with_working(frame, row_id, self.attempts)
+        failed = frame.row(comparison.failed_row_id or row_id, named=True)
+        working = None
+        if comparison.found_working:
+            working = frame.row(comparison.working_row_id, named=True)
+        screen = CompareScreen(comparison, failed, working, zone=self.zone)
+        self.call_from_thread(self.push_screen, screen)
+
     def action_next_failure(self, direction: int) -> None:
         table = self.query_one(LogTable)
         if self.frame is None or not table.row_count:
@@ -728,6 +767,14 @@ class ConnlogApp(App[None]):
             "Quarantined rows", "List rows that could not be parsed", self.action_quarantine
         )
         yield SystemCommand("Help", "Every key, grouped by task", self.action_help)
+        yield SystemCommand(
+            "Triage", "Failures grouped by app, reason and user (t)", self.action_triage
+        )
+        yield SystemCommand(
+            "Compare with a working login",
+            "The selected failure vs a success (w)",
+            self.action_compare,
+        )
         yield SystemCommand(
             "Time zone", "Show times in UTC / local / configured (z)", self.action_cycle_zone
         )

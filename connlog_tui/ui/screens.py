@@ -216,10 +216,17 @@ Find
   space/enter  (in a pane) pick a value; picks in one pane are OR-ed
   x            clear every filter
 
+Triage
+  t            failures grouped by application and reason, and by user, with a
+               histogram; enter on a group filters the table to it
+  n / N        next / previous failure
+  w            compare the selected failure with a working login of the same app
+
 Read
   up/down j/k  move          pgup/pgdn  page        home/end g/G  first/last
   s            sort by a column (again: reverse)
-  enter        open the selected row's payloads (escape to close)
+  enter        open the selected row's payloads, decoded (escape to close);
+               tabs: Response, Request, Attempt (the login's other events)
   r            decoded / raw payloads
   c            copy the selected row (JSON) to the clipboard (works over SSH)
   y            copy the payload shown, or the text selected in it

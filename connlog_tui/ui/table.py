@@ -38,11 +38,11 @@ class TableColumn:
 COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("time", "Date", 19),
     TableColumn("action", "Action", 14),
-    TableColumn("app", "Application", 18),
-    TableColumn("user", "Email ID/Login ID", 18, flex=True),
+    TableColumn("app", "Application", 16),
+    TableColumn("user", "Email ID/Login ID", 16, flex=True),
     TableColumn("request_type", "Request Type", 27),
     TableColumn("outcome", "Outcome", 8),
-    TableColumn("reason", "Reason", 24, flex=True),
+    TableColumn("reason", "Reason", 10, flex=True),  # else the diagnosis
     TableColumn("diagnosis", "Diagnosis", 30, flex=True),
     TableColumn("ip", "IP", 15),
     TableColumn("source", "Source", 16),
@@ -51,7 +51,7 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("response", "Response", 30, flex=True),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
-DEFAULT_VISIBLE = ("time", "action", "app", "user", "request_type", "diagnosis", "source")
+DEFAULT_VISIBLE = ("time", "action", "app", "user", "reason", "request_type", "source")
 
 
 def layout_columns(width: int, columns: list[TableColumn]) -> list[tuple[TableColumn, int]]:
@@ -226,6 +226,9 @@ class LogTable(ScrollView, can_focus=True):
         names = [n for n in self.shown_columns if n in self.frame.columns]
         page = query.rows(self.frame, self.indices, first, count)
         outcomes = [str(o) for o in page["outcome"]]
+        if "diagnosis" in page.columns:
+            # The source's own reason where it gave one, else the triage layer's diagnosis.
+            page = page.with_columns(reason=pl.coalesce("reason", "diagnosis"))
         page = page.select(names)
         zone, fmt = self.zone, self.date_format
         cells = [

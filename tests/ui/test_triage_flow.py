@@ -67,3 +67,62 @@ async def test_diagnoses_are_searchable_once_worked_out():
         # Found in the Diagnosis column, which no payload contains: the background pass ran.
         assert app.query_one(LogTable).row_count >= 39
         assert app.frame["diagnosis"].is_not_null().sum() >= 95
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+async def test_connector_reasons_show_in_the_table_and_detail_panel():
+    """The data-connector invariant check and a failed Mixpanel run's error, as a user
+    sees them: in the Reason column and under the detail panel's headline."""
+    data_connector = FIXTURES / "data_connector" / "admin_log_text.txt"
+    mixpanel = FIXTURES / "mixpanel" / "history_pages.jsonl"
+    app = make_app([data_connector, mixpanel], search="counts disagree")
+    async with app.run_test(size=(250, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        assert table.row_count >= 1
+        header = table.render_line(0).text
+        assert "Reason" in header
+        assert "counts disagree" in table.render_line(1).text
+        summary = str(app.query_one(DetailPanel).query_one("#summary", Static).render())
+        assert "counts disagree: available for import" in summary
+        app.set_state(app.state.__class__(search="Access Denied"))
+        await settle(pilot)
+        assert "Access Denied: the service account" in table.render_line(1).text
+        summary = str(app.query_one(DetailPanel).query_one("#summary", Static).render())
+        assert "(code 403)" in summary
+
+
+async def test_t_groups_failures_and_picking_a_group_filters_the_table():
+    from connlog_tui.ui.triage_screen import TriageScreen
+
+    app = make_app([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TriageScreen)
+        await pilot.press("enter")  # the biggest group: Workday's expired assertions
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        reasons = app.frame["failure_reason"].gather(table.indices).unique().to_list()
+        apps = app.frame["app"].gather(table.indices).cast(str).unique().to_list()
+        assert reasons == ["Assertion expired"] and apps == ["Workday (SAML)"]
+        assert table.row_count == 35
+
+
+async def test_w_compares_a_failure_with_a_working_login():
+    from connlog_tui.ui.compare_screen import CompareScreen
+
+    app = make_app([DEMO], picked={"app": ["Salesforce (SAML)"], "action": ["SSO Failed"]})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        audience = app.frame["failure_reason"].gather(table.indices).to_list()
+        table.cursor = audience.index("Audience mismatch")
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, CompareScreen)
+        fields = [field for field, _, _ in app.screen.comparison]
+        assert "Audience" in fields
