@@ -228,6 +228,12 @@ def export(
         sys.stdout.flush()
         return frame.height
     target = Path(out)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # A device or pipe (/dev/null, a FIFO): write into it; renaming a temporary file
+        # over it would replace the device itself.
+        with target.open("wb") as fh:
+            _call(writer, frame, fh, options)
+        return frame.height
     sidecar = provenance_path(target) if provenance is not None else None
     for path in (target, sidecar):
         if path is None:

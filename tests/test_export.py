@@ -106,3 +106,19 @@ def test_empty_view_writes_a_header_only_file(tmp_path):
     out = tmp_path / "none.csv"
     assert export(empty, str(out)) == 0
     assert out.read_text().strip() == ",".join(HEADERS.values())
+
+
+def test_export_into_a_device_or_pipe_writes_into_it_and_keeps_it(tmp_path):
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    assert export(whole_view(SMALL_LOG), str(fifo)) == 12
+    reader.join(10)
+    assert received[0].startswith(b"Date,") and received[0].count(b"\n") > 12
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still a pipe, not a file renamed over it

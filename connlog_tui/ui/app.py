@@ -416,6 +416,16 @@ class ConnlogApp(App[None]):
         diagnoses = pl.concat(parts) if parts else None
         self.call_from_thread(self._analysed, diagnoses, attempts)
 
+    @work(thread=True, group="analyse-appended")
+    def diagnose_appended(self, start: int) -> None:
+        """Diagnose the failures among rows that follow mode just appended."""
+        frame = self.frame
+        rows = triage.failing_rows(frame.slice(start)) + start
+        if rows.is_empty():
+            return
+        diagnoses = triage.diagnose_rows(frame, rows, baseline=self._baseline)
+        self.call_from_thread(self._analysed, diagnoses, self.attempts)
+
     def _analysis_progress(self, note: str | None) -> None:
         self.analysis_note = note
         self._update_status()
@@ -552,9 +562,12 @@ class ConnlogApp(App[None]):
         if events:
             self.follow_note = f"{', '.join(events)} at {time.strftime('%H:%M:%S')}"
         if new.height:
-            self.frame = pl.concat([self.frame, finish(new, start=self.frame.height)])
+            start = self.frame.height
+            # Diagonal: the loaded rows may carry triage columns the new ones don't have yet.
+            self.frame = pl.concat([self.frame, finish(new, start=start)], how="diagonal_relaxed")
             for pane in self.query(FacetPane):
                 pane.extend(new[pane.column].cast(pl.String).unique().drop_nulls().to_list())
+            self.diagnose_appended(start)
         if quarantine.height:
             self.quarantine = pl.concat([self.quarantine, quarantine])
         self.refilter()

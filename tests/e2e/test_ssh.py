@@ -4,6 +4,7 @@ only: filter to SSO Failed, open a payload, copy it, export the view, then resiz
 
 from __future__ import annotations
 
+import csv
 import getpass
 import os
 import shlex
@@ -98,7 +99,8 @@ def test_triage_over_ssh_with_keys_only(ssh_server, terminal, tmp_path: Path):
     term.wait_for("Export 3 rows")
     term.keys("C-u", str(out), "Enter")
     term.wait_for("Exported 3 rows")
-    assert out.read_text().count("SSO Failed") == 3
+    rows = list(csv.DictReader(out.open()))
+    assert [row["Action"] for row in rows] == ["SSO Failed"] * 3
     # A bigger window: the layout follows (panes beside the table, more columns).
     term.resize(130, 40)
     screen = term.wait_for("Application To/From")
