@@ -98,7 +98,7 @@ class MangoAppsReader:
             return self._read_csv_slowly(source)
         raw = raw.rename(lambda n: n.removeprefix("\ufeff"))
         mapping = column_map(raw.columns)
-        raw = self._select(raw, mapping, source)
+        raw = self._select(raw, mapping, source, unguard=True)
         result = build(raw, source=source.name, format=self.name)
         if result.quarantine.height:
             result.quarantine = _with_csv_lines(result.quarantine, raw)
@@ -156,7 +156,7 @@ class MangoAppsReader:
                 break
             at = restart
         raw = pl.DataFrame(rows, schema=[name for _, name in keep], orient="row")
-        raw = self._select(raw, {n: n for n in raw.columns}, source)
+        raw = self._select(raw, {n: n for n in raw.columns}, source, unguard=True)
         result = build(
             raw, source=source.name, format=self.name, lines=pl.Series(numbers, dtype=pl.Int64)
         )
@@ -164,13 +164,17 @@ class MangoAppsReader:
         result.quarantine = result.quarantine.sort("line", maintain_order=True)
         return result
 
-    def _select(self, raw: pl.DataFrame, mapping: dict[str, str], source: Source) -> pl.DataFrame:
+    def _select(
+        self, raw: pl.DataFrame, mapping: dict[str, str], source: Source, unguard: bool = False
+    ) -> pl.DataFrame:
+        """The recognised columns under their canonical names. `unguard`: undo the formula
+        guard of connlog's CSV exports (its JSON exports are never guarded)."""
         missing = REQUIRED - set(mapping.values())
         if missing:
             wanted = ", ".join(HEADERS[m] for m in sorted(missing))
             raise ConnlogError(f"not a connector log: no {wanted} column", source.name)
         raw = raw.select(pl.col(src).alias(dst) for src, dst in mapping.items())
-        if _is_connlog_export(mapping):
+        if unguard and _is_connlog_export(mapping):
             raw = raw.with_columns(
                 pl.when(pl.col(c).str.contains(GUARDED.pattern))
                 .then(pl.col(c).str.slice(1))
@@ -189,6 +193,8 @@ class MangoAppsReader:
         line, and reading picks up again at the next line that starts a record."""
         doc = strip_trailing_commas(source.text())
         good, bad = [], []
+        if "[" not in doc:  # a damaged .gz cut inside the first line: nothing left to read
+            return self._from_records(source, good, bad)
         pos = _skip_ws(doc, doc.index("[") + 1)
         line, counted = 1, 0
 
@@ -321,7 +327,9 @@ def _delimiter(head: str) -> str | None:
 
 
 def _text(value: object) -> str | None:
-    if value is None or isinstance(value, str):
+    if value is None or value == "":
+        return None  # as an empty CSV cell reads
+    if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
 
