@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from connlog_tui import query, triage, views
@@ -124,6 +124,7 @@ class ConnlogApp(App[None]):
                 )
                 yield LogTable(id="table")
                 yield DetailPanel(id="detail")
+        yield ProgressBar(id="loading", show_eta=False, show_percentage=False)
         yield Static("Loading…", id="status", markup=False)
         yield Footer()
 
@@ -196,6 +197,7 @@ class ConnlogApp(App[None]):
         return filter_state(self.options, frame)
 
     def _loaded(self, frame: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+        self.query_one("#loading", ProgressBar).display = False
         if self._loading_timer is not None:
             self._loading_timer.stop()
         self._loading = None

@@ -193,9 +193,11 @@ async def test_first_rows_show_before_a_slow_load_completes(monkeypatch):
                 break
         assert app.query_one(LogTable).row_count == 12  # the preview: the whole small file
         assert "Loading" in status(app) and "first 12 rows shown" in status(app)
+        assert app.query_one("#loading").display  # the progress bar runs while loading
         release.set()
         await settle(pilot)
         assert "12 of 12 rows" in status(app) and "Loading" not in status(app)
+        assert not app.query_one("#loading").display
 
 
 async def test_starts_at_the_newest_row_and_sorts_by_a_column():
