@@ -57,6 +57,11 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="read the files afresh: neither use nor write the columnar cache",
     )
+    parser.add_argument(
+        "--plus-addressing",
+        action="store_true",
+        help="match users ignoring +tags: jane+sso@x.example is jane@x.example",
+    )
     filters = parser.add_argument_group("filters")
     filters.add_argument("--app", action="append", default=[], help="Application To/From")
     filters.add_argument("--action", action="append", default=[], help="Action, e.g. 'SSO Failed'")
@@ -158,6 +163,7 @@ class Options:
     search: str
     use_cache: bool = True
     follow: bool = False
+    plus_addressing: bool = False
     config: Config | None = None  # the config file's settings with the flags on top
     zone: str = "UTC"
     view: View | None = None
@@ -205,6 +211,7 @@ def options_from(args: argparse.Namespace) -> Options:
         search=args.search,
         use_cache=args.use_cache,
         follow=getattr(args, "follow", False),
+        plus_addressing=args.plus_addressing,
         config=merged,
         zone=zone,
         view=view,
@@ -239,14 +246,13 @@ def filter_state(options: Options, frame):
 def load_options(options: Options):
     from connlog_tui import sources
 
-    if options.mappings:
-        return sources.load(
-            options.paths,
-            options.format,
-            mappings=options.mappings,
-            use_cache=options.use_cache,
-        )
-    return sources.load(options.paths, options.format, use_cache=options.use_cache)
+    return sources.load(
+        options.paths,
+        options.format,
+        mappings=options.mappings or None,
+        use_cache=options.use_cache,
+        plus_addressing=options.plus_addressing,
+    )
 
 
 def check_inputs(options: Options) -> None:

@@ -126,10 +126,23 @@ def conform(frame: pl.DataFrame, *, source: str, format: str) -> pl.DataFrame:
     return frame.select(exprs)
 
 
-def finish(frame: pl.DataFrame, start: int = 0) -> pl.DataFrame:
+# local+tag@domain -> local@domain (only the part before the @ carries a tag).
+_PLUS_TAG = r"^([^@+]*)\+[^@]*@"
+
+
+def identity_key(expr: pl.Expr, plus_addressing: bool = False) -> pl.Expr:
+    """A user as matched: trimmed and lower-cased, and with `plus_addressing`,
+    `jane+sso@x` -> `jane@x`, so one person is one key however the connectors spelled it."""
+    key = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
+    if plus_addressing:
+        key = key.str.replace(_PLUS_TAG, "${1}@")
+    return key
+
+
+def finish(frame: pl.DataFrame, start: int = 0, plus_addressing: bool = False) -> pl.DataFrame:
     """Add the derived columns the query layer relies on, once per loaded frame (`start`
     numbers rows appended to a frame of that many rows)."""
     return frame.with_columns(
         (pl.int_range(pl.len(), dtype=pl.UInt32) + start).alias(ROW_ID),
-        pl.col("user").str.strip_chars().str.to_lowercase().alias(USER_KEY),
+        identity_key(pl.col("user"), plus_addressing).alias(USER_KEY),
     )

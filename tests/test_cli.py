@@ -115,3 +115,16 @@ def test_python_dash_m_and_console_script_agree():
     assert script, "the connlog console script is installed by `pip install -e .`"
     result = subprocess.run([script, "formats"], capture_output=True, text=True, timeout=60)
     assert result.stdout == connlog("formats").stdout
+
+
+def test_plus_addressing_finds_every_spelling_of_a_person():
+    demo = str(SMALL_LOG.parents[1] / "connlog_tui" / "data" / "demo_connector_log.csv")
+    plain = exported(connlog("export", demo, "--user", "jane.doe@acme-corp", "-o", "-"))
+    tagged = exported(
+        connlog("export", demo, "--user", "jane.doe@acme-corp", "--plus-addressing", "-o", "-")
+    )
+    spellings = {r["Email ID/Login ID"] for r in tagged}
+    assert "jane.doe+sso@acme-corp.example" in spellings
+    assert "jane.doe+sso@acme-corp.example" not in {r["Email ID/Login ID"] for r in plain}
+    assert {"Jane.Doe@acme-corp.example", " jane.doe@acme-corp.example "} <= spellings
+    assert len(tagged) > len(plain)

@@ -139,14 +139,16 @@ def load(
     format: str | None = None,
     use_cache: bool = True,
     mappings: dict[str, str] | None = None,
+    plus_addressing: bool = False,
 ) -> ReadResult:
     """Read every path into one canonical frame, merged in time order. `use_cache`: reopen
     unchanged files from the columnar cache, and cache the ones read cold. `mappings`
-    (canonical column -> source field path, from --map) reads every file through them."""
+    (canonical column -> source field path, from --map) reads every file through them.
+    `plus_addressing`: match users ignoring `+tag` in the local part."""
     found = expand(paths)
     results = [read_file(path, name, format, use_cache, mappings) for path, name in found]
     merged = merge(results)
-    merged.frame = finish(merged.frame)
+    merged.frame = finish(merged.frame, plus_addressing=plus_addressing)
     merged.files = [
         (name, r.frame.height, r.quarantine.height)
         for (_, name), r in zip(found, results, strict=True)

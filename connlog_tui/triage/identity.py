@@ -1,19 +1,6 @@
-"""Identities normalised for matching: one person however the connectors spelled them."""
+"""Identities normalised for matching: one person however the connectors spelled them.
+The rule lives with the canonical schema (it defines the user_key column)."""
 
-from __future__ import annotations
+from connlog_tui.schema import identity_key
 
-import polars as pl
-
-# local+tag@domain -> local@domain (only the part before the @ carries a tag).
-_PLUS_TAG = r"^([^@+]*)\+[^@]*@"
-
-
-def identity_key(expr: pl.Expr, plus_addressing: bool = False) -> pl.Expr:
-    """`expr` lower-cased and trimmed; with `plus_addressing`, `jane+sso@x` -> `jane@x`.
-
-    Vectorised; cheap enough to run on every row of a 1M-row frame.
-    """
-    key = expr.cast(pl.String).str.strip_chars().str.to_lowercase()
-    if plus_addressing:
-        key = key.str.replace(_PLUS_TAG, "${1}@")
-    return key
+__all__ = ["identity_key"]
