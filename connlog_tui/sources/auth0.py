@@ -9,11 +9,9 @@ from connlog_tui.sources.base import ReadResult, Source
 from connlog_tui.sources.jsonrecords import (
     dig,
     first,
-    head_records,
     keys_lower,
-    near,
     read_mapped,
-    share,
+    sniff_records,
     text,
 )
 
@@ -133,10 +131,7 @@ class Auth0Reader:
     description = "Auth0 tenant logs (Management API array or log-stream JSON Lines)"
 
     def sniff(self, source: Source) -> float:
-        if source.is_parquet:
-            return 0.0
-        records = [event(r) for r in head_records(source.head)]
-        return max(0.9 * share(records, is_auth0_event), near(records, SIGNATURE))
+        return sniff_records(source, is_auth0_event, SIGNATURE, each=event)
 
     def read(self, source: Source) -> ReadResult:
         return read_mapped(source, self.name, to_row)

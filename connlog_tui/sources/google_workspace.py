@@ -15,12 +15,10 @@ from connlog_tui.sources.jsonrecords import (
     compact,
     dig,
     first,
-    head_records,
     keys_lower,
-    near,
     read_records,
     result_from_rows,
-    share,
+    sniff_records,
     text,
 )
 
@@ -118,10 +116,7 @@ class GoogleWorkspaceReader:
     description = "Google Workspace Admin SDK login / SAML / token activities (JSON, JSON Lines)"
 
     def sniff(self, source: Source) -> float:
-        if source.is_parquet:
-            return 0.0
-        records = head_records(source.head)
-        return max(0.9 * share(records, is_activity), near(records, SIGNATURE))
+        return sniff_records(source, is_activity, SIGNATURE)
 
     def read(self, source: Source) -> ReadResult:
         good, bad = read_records(source)

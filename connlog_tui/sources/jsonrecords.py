@@ -418,3 +418,21 @@ def near(records: list[Record], signature: set[str], weight: float = 0.4) -> flo
         return 0.0
     shares = [len(keys_lower(r) & signature) / len(signature) for r in records]
     return weight * sum(shares) / len(shares)
+
+
+def sniff_records(
+    source,
+    test: Callable[[Record], bool],
+    signature: set[str],
+    certainty: float = 0.9,
+    each: Callable[[Record], Record] | None = None,
+) -> float:
+    """How sure a JSON reader is that `source` is its format: `certainty` times the share
+    of the first records that pass `test`, or a lower score for records that only carry
+    some of the `signature` keys (so a near miss can be named in the error)."""
+    if source.is_parquet:
+        return 0.0
+    records = head_records(source.head)
+    if each is not None:
+        records = [each(r) for r in records]
+    return max(certainty * share(records, test), near(records, signature))

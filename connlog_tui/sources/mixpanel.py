@@ -16,12 +16,10 @@ from connlog_tui.sources.jsonrecords import (
     compact,
     dig,
     first,
-    head_records,
     keys_lower,
-    near,
     read_records,
     result_from_rows,
-    share,
+    sniff_records,
     text,
 )
 
@@ -130,10 +128,7 @@ class MixpanelReader:
     description = "Mixpanel connector run history (API responses, one or many)"
 
     def sniff(self, source: Source) -> float:
-        if source.is_parquet:
-            return 0.0
-        records = head_records(source.head)
-        return max(0.9 * share(records, is_run), near(records, SIGNATURE))
+        return sniff_records(source, is_run, SIGNATURE)
 
     def read(self, source: Source) -> ReadResult:
         good, bad = read_records(source)

@@ -9,11 +9,9 @@ from connlog_tui.sources.base import ReadResult, Source
 from connlog_tui.sources.jsonrecords import (
     dig,
     first,
-    head_records,
     keys_lower,
-    near,
     read_mapped,
-    share,
+    sniff_records,
     text,
 )
 
@@ -73,10 +71,7 @@ class OktaReader:
     description = "Okta System Log (API response array or JSON Lines)"
 
     def sniff(self, source: Source) -> float:
-        if source.is_parquet:
-            return 0.0
-        records = head_records(source.head)
-        return max(0.95 * share(records, is_okta_event), near(records, SIGNATURE))
+        return sniff_records(source, is_okta_event, SIGNATURE, certainty=0.95)
 
     def read(self, source: Source) -> ReadResult:
         return read_mapped(source, self.name, to_row)
