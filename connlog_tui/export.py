@@ -47,9 +47,13 @@ CHUNK_ROWS = 100_000
 Progress = Callable[[int], None]
 
 
-def _chunks(frame: pl.DataFrame, size: int):
+def _chunks(frame: pl.DataFrame, size: int, progress: Progress | None = None):
+    """The frame in slices of `size` rows, reporting the rows done after each."""
     for start in range(0, frame.height, max(size, 1)):
-        yield frame.slice(start, size)
+        chunk = frame.slice(start, size)
+        yield chunk
+        if progress:
+            progress(start + chunk.height)
 
 
 def write_csv(
@@ -66,13 +70,9 @@ def write_csv(
     if frame.height == 0:
         _export_columns(frame, guard=guard).write_csv(out, datetime_format=None)
         return
-    done = 0
-    for i, chunk in enumerate(_chunks(frame, chunk_rows)):
+    for i, chunk in enumerate(_chunks(frame, chunk_rows, progress)):
         data = _export_columns(chunk, guard=guard)
         data.write_csv(out, include_header=i == 0, datetime_format=None)
-        done += chunk.height
-        if progress:
-            progress(done)
 
 
 def write_jsonl(
@@ -85,12 +85,8 @@ def write_jsonl(
     **_ignored,
 ) -> None:
     """One JSON object a line; an empty file (no records) when there are no rows."""
-    done = 0
-    for chunk in _chunks(frame, chunk_rows):
+    for chunk in _chunks(frame, chunk_rows, progress):
         _export_columns(chunk, guard=False).write_ndjson(out)
-        done += chunk.height
-        if progress:
-            progress(done)
 
 
 def write_json(
@@ -104,17 +100,13 @@ def write_json(
 ) -> None:
     """One JSON array of records, written slice by slice; `[]` when there are no rows."""
     out.write(b"[")
-    done = 0
-    for i, chunk in enumerate(_chunks(frame, chunk_rows)):
+    for i, chunk in enumerate(_chunks(frame, chunk_rows, progress)):
         buffer = io.BytesIO()
         _export_columns(chunk, guard=False).write_json(buffer)
         inner = buffer.getvalue().strip()[1:-1]
         if i and inner:
             out.write(b",")
         out.write(inner)
-        done += chunk.height
-        if progress:
-            progress(done)
     out.write(b"]")
 
 
