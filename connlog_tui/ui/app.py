@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
@@ -101,6 +102,7 @@ class ConnlogApp(App[None]):
         self._debounce = None
         self._loading: tuple[int, float] | None = None  # (preview rows, start) while loading
         self._loading_timer = None
+        self._first_paint = threading.Event()
         self.tails: list = []  # follow.Tail per followed file, while following
         self._follow_timer = None
         self.follow_note = ""
@@ -171,6 +173,8 @@ class ConnlogApp(App[None]):
             first = sources.preview(self.options.paths, self.options.format)
             if first is not None and first.frame.height:
                 self.call_from_thread(self._preview, first.frame, started)
+                # Let the first rows reach the screen before the full read takes both cores.
+                self._first_paint.wait(timeout=2)
             loaded = load_options(self.options)
         except ConnlogError as exc:
             self.call_from_thread(self._fail, str(exc))
@@ -280,6 +284,8 @@ class ConnlogApp(App[None]):
         for pane in self.query(FacetPane):
             pane.set_counts(result.facets.get(pane.column, {}))
         self._update_status()
+        if self._loading is not None:
+            self.call_after_refresh(self._first_paint.set)
 
     def _update_status(self) -> None:
         if self.result is None:
