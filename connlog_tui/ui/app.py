@@ -6,7 +6,6 @@ query layer for data; loading and filtering run in thread workers so the UI neve
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
@@ -31,24 +30,24 @@ from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError
 from connlog_tui.export import export, provenance_record
 from connlog_tui.query import FACETS, FilterState, QueryResult
-from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine, finish
+from connlog_tui.schema import HEADERS, empty_quarantine
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
-from connlog_tui.ui.compare_screen import CompareScreen
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
+from connlog_tui.ui.follow_mode import FollowMode
 from connlog_tui.ui.screens import (
     ColumnsScreen,
     ExportChoice,
     ExportScreen,
     HelpScreen,
-    NameScreen,
     QuarantineScreen,
     SortScreen,
     default_export_name,
 )
+from connlog_tui.ui.sessions import SessionActions
 from connlog_tui.ui.table import LogTable
-from connlog_tui.ui.triage_screen import TriageScreen
+from connlog_tui.ui.triage_actions import TriageActions
 
 SORTABLE = {
     "time": "Date",
@@ -64,7 +63,7 @@ WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 
 
-class ConnlogApp(App[None]):
+class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     TITLE = "connlog"
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
@@ -384,119 +383,6 @@ class ConnlogApp(App[None]):
                 row["diagnosis"] = found["diagnosis"][0]
         return row
 
-    def _attempt(self, index: int | None) -> tuple[dict, list[dict]] | None:
-        if index is None or self.frame is None or self.attempts is None:
-            return None
-        row_id = int(self.frame[ROW_ID][index])
-        facts = triage.attempt_of(self.attempts, row_id)
-        if facts is None:
-            return None
-        events = self.frame.filter(pl.col(ROW_ID).is_in(facts["row_ids"])).sort("time")
-        return facts, events.drop("request", "response").to_dicts()
-
-    # -- triage ------------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="analyse")
-    def analyse(self) -> None:
-        """Diagnose every failure and stitch login attempts, in the background: decoding
-        payloads costs about a millisecond a row, so a big log takes a while."""
-        frame = self.frame
-        if frame is None:
-            return
-        worker = get_current_worker()
-        failing = len(triage.failing_rows(frame))
-        self._baseline = baseline = triage.baselines(frame)
-        parts, done = [], 0
-        for part in triage.iter_diagnoses(frame, chunk=500, baseline=baseline):
-            if worker.is_cancelled:
-                return
-            parts.append(part)
-            done += part.height
-            note = f"diagnosing failures {done:,}/{failing:,}"
-            self.call_from_thread(self._analysis_progress, note)
-        keys = []
-        for part in triage.iter_message_keys(frame):
-            if worker.is_cancelled:
-                return
-            keys.append(part)
-            self.call_from_thread(self._analysis_progress, "linking login attempts")
-        attempts = triage.stitch_attempts(frame, pl.concat(keys) if keys else None)
-        diagnoses = pl.concat(parts) if parts else None
-        self.call_from_thread(self._analysed, diagnoses, attempts)
-
-    @work(thread=True, group="analyse-appended")
-    def diagnose_appended(self, start: int) -> None:
-        """Diagnose the failures among rows that follow mode just appended."""
-        frame = self.frame
-        rows = triage.failing_rows(frame.slice(start)) + start
-        if rows.is_empty():
-            return
-        diagnoses = triage.diagnose_rows(frame, rows, baseline=self._baseline)
-        self.call_from_thread(self._analysed, diagnoses, self.attempts)
-
-    def _analysis_progress(self, note: str | None) -> None:
-        self.analysis_note = note
-        self._update_status()
-
-    def _analysed(self, diagnoses: pl.DataFrame | None, attempts: pl.DataFrame) -> None:
-        if self.frame is None:
-            return
-        if diagnoses is not None:
-            # Row ids are stable (follow mode only appends), so this fits the current frame.
-            self.frame = triage.apply_diagnoses(self.frame, diagnoses)
-        self.attempts = attempts
-        self.analysis_note = None
-        self.refilter()
-        table = self.query_one(LogTable)
-        self.query_one(DetailPanel).show(
-            self._row(table.current_row), self._attempt(table.current_row)
-        )
-
-    def action_triage(self) -> None:
-        """Failures of the current view grouped by app and reason, and by user; picking a
-        group filters the table to it."""
-        if self.frame is None or self.result is None:
-            return
-
-        def picked(state: FilterState | None) -> None:
-            if state is not None:
-                self.set_state(state)
-                self._sync_widgets()
-
-        screen = TriageScreen(self.frame, self.result.indices, self.state, zone=self.zone)
-        self.push_screen(screen, picked)
-
-    def action_compare(self) -> None:
-        """The selected failure beside the nearest working login of the same app."""
-        row = self.query_one(LogTable).current_row
-        if self.frame is None or row is None:
-            return
-        if self.frame["outcome"][row] != "failure":
-            self.notify("Select a failed row to compare it with a working login")
-            return
-        self.compare(int(self.frame[ROW_ID][row]))
-
-    @work(thread=True, exclusive=True, group="compare")
-    def compare(self, row_id: int) -> None:
-        frame = self.frame
-        comparison = triage.compare_with_working(frame, row_id, self.attempts)
-        failed = frame.row(comparison.failed_row_id or row_id, named=True)
-        working = None
-        if comparison.found_working:
-            working = frame.row(comparison.working_row_id, named=True)
-        screen = CompareScreen(comparison, failed, working, zone=self.zone)
-        self.call_from_thread(self.push_screen, screen)
-
-    def action_next_failure(self, direction: int) -> None:
-        table = self.query_one(LogTable)
-        if self.frame is None or not table.row_count:
-            return
-        found = triage.next_failure(self.frame, table.indices, table.cursor, direction)
-        if found is None:
-            self.notify("No more failures " + ("below" if direction > 0 else "above"))
-            return
-        table.cursor = found
-
     def action_close_payloads(self) -> None:
         if self.screen.maximized:
             self.screen.minimize()
@@ -525,61 +411,6 @@ class ConnlogApp(App[None]):
         self._sync_widgets()
         self.notify("Filters cleared")
 
-    # -- follow mode ---------------------------------------------------------------------
-
-    FOLLOW_INTERVAL = 0.5
-
-    def action_toggle_follow(self) -> None:
-        if self.tails:
-            for tail in self.tails:
-                tail.close()
-            self.tails = []
-            self._follow_timer.stop()
-            self.notify("Stopped following")
-            self._update_status()
-            return
-        from connlog_tui.follow import Tail
-
-        try:
-            self.tails = [
-                Tail.after(path, name, self.options.format)
-                for path, name in expand(self.options.paths)
-            ]
-        except ConnlogError as exc:
-            self.tails = []
-            self.notify(escape_controls(str(exc)), severity="error", markup=False)
-            return
-        self.follow_note = ""
-        self._follow_timer = self.set_interval(self.FOLLOW_INTERVAL, self.poll_tails)
-        self.notify("Following: new rows appear as they are written")
-        self._update_status()
-
-    @work(thread=True, exclusive=True, group="follow")
-    def poll_tails(self) -> None:
-        from connlog_tui.sources.base import merge
-
-        updates = [(tail.name, tail.poll()) for tail in list(self.tails)]
-        events = [f"{name} {u.event}" for name, u in updates if u.event]
-        merged = merge([u.result for _, u in updates])
-        if merged.frame.height or merged.quarantine.height or events:
-            self.call_from_thread(self._appended, merged.frame, merged.quarantine, events)
-
-    def _appended(self, new: pl.DataFrame, quarantine: pl.DataFrame, events: list[str]) -> None:
-        if self.frame is None or not self.tails:
-            return
-        if events:
-            self.follow_note = f"{', '.join(events)} at {time.strftime('%H:%M:%S')}"
-        if new.height:
-            start = self.frame.height
-            # Diagonal: the loaded rows may carry triage columns the new ones don't have yet.
-            self.frame = pl.concat([self.frame, finish(new, start=start)], how="diagonal_relaxed")
-            for pane in self.query(FacetPane):
-                pane.extend(new[pane.column].cast(pl.String).unique().drop_nulls().to_list())
-            self.diagnose_appended(start)
-        if quarantine.height:
-            self.quarantine = pl.concat([self.quarantine, quarantine])
-        self.refilter()
-
     def _describe_state(self) -> list[str]:
         """The filters in words, dates in the display zone (the state keeps UTC)."""
         plain = replace(self.state, since=None, until=None)
@@ -607,81 +438,6 @@ class ConnlogApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
-
-    # -- saved views and sessions --------------------------------------------------------
-
-    def _view_settings(self) -> dict:
-        column, descending = self.sort
-        table = self.table  # held, not queried: this also runs at unmount
-        return {
-            "sort": None if column == "time" and not descending else column,
-            "descending": descending,
-            "columns": table.shown_columns,
-        }
-
-    def apply_view(self, view) -> None:
-        if view.columns:
-            self.query_one(LogTable).show_columns(view.columns)
-        self.sort = (view.sort or "time", view.descending)
-        if self.frame is not None:
-            state = view.filters
-            self.set_state(
-                query.build_state(
-                    self.frame,
-                    state.picked,
-                    user=state.user,
-                    since=state.since,
-                    until=state.until,
-                    search=state.search,
-                )
-            )
-            self._sync_widgets()
-        self.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)
-
-    def action_save_view(self) -> None:
-        def named(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                views.save_view(name, self.state, **self._view_settings())
-            except ConnlogError as exc:
-                self.notify(escape_controls(str(exc)), severity="error", markup=False)
-                return
-            self.notify(escape_controls(f"Saved the view {name!r}"), markup=False)
-
-        self.push_screen(NameScreen("Save the current filters, sort and columns as"), named)
-
-    def open_view(self, name: str) -> None:
-        try:
-            view = views.load_view(name)
-        except ConnlogError as exc:
-            self.notify(escape_controls(str(exc)), severity="error", markup=False)
-            return
-        self.apply_view(view)
-
-    def delete_view(self, name: str) -> None:
-        views.delete_view(name)
-        self.notify(escape_controls(f"Deleted the view {name!r}"), markup=False)
-
-    def _note_recent(self) -> None:
-        # Remembering is a convenience: never a reason to fail.
-        with contextlib.suppress(ConnlogError, OSError):
-            views.add_recent(self.options.paths)
-
-    def _remember_session(self) -> None:
-        with contextlib.suppress(ConnlogError, OSError):
-            views.save_session(self.options.paths, self.state, **self._view_settings())
-
-    def action_restore_session(self) -> None:
-        try:
-            view = views.load_session(self.options.paths)
-        except ConnlogError as exc:
-            self.notify(escape_controls(str(exc)), severity="error", markup=False)
-            return
-        if view is None:
-            self.notify("No earlier session with these files")
-            return
-        self.apply_view(replace(view, name="last session"))
 
     def action_sort(self) -> None:
         def chosen(answer: tuple[str, bool] | None) -> None:

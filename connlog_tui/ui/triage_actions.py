@@ -1,0 +1,138 @@
+"""The app's triage: failures diagnosed and login attempts stitched in the background,
+the triage and compare screens, and n/N between failures.
+
+A mixin of ConnlogApp: it reads the app's frame, view and state, and asks the triage layer
+(connlog_tui.triage) for everything it shows.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from textual import work
+from textual.worker import get_current_worker
+
+from connlog_tui import triage
+from connlog_tui.query import FilterState
+from connlog_tui.schema import ROW_ID
+from connlog_tui.ui.compare_screen import CompareScreen
+from connlog_tui.ui.detail import DetailPanel
+from connlog_tui.ui.table import LogTable
+from connlog_tui.ui.triage_screen import TriageScreen
+
+
+class TriageActions:
+    # Set in ConnlogApp.__init__: stitched login attempts once worked out, the progress
+    # note for the status bar, and what each app's working logins use.
+    attempts: pl.DataFrame | None
+    analysis_note: str | None
+
+    def _attempt(self, index: int | None) -> tuple[dict, list[dict]] | None:
+        if index is None or self.frame is None or self.attempts is None:
+            return None
+        row_id = int(self.frame[ROW_ID][index])
+        facts = triage.attempt_of(self.attempts, row_id)
+        if facts is None:
+            return None
+        events = self.frame.filter(pl.col(ROW_ID).is_in(facts["row_ids"])).sort("time")
+        return facts, events.drop("request", "response").to_dicts()
+
+    @work(thread=True, exclusive=True, group="analyse")
+    def analyse(self) -> None:
+        """Diagnose every failure and stitch login attempts, in the background: decoding
+        payloads costs about a millisecond a row, so a big log takes a while."""
+        frame = self.frame
+        if frame is None:
+            return
+        worker = get_current_worker()
+        failing = len(triage.failing_rows(frame))
+        self._baseline = baseline = triage.baselines(frame)
+        parts, done = [], 0
+        for part in triage.iter_diagnoses(frame, chunk=500, baseline=baseline):
+            if worker.is_cancelled:
+                return
+            parts.append(part)
+            done += part.height
+            note = f"diagnosing failures {done:,}/{failing:,}"
+            self.call_from_thread(self._analysis_progress, note)
+        keys = []
+        for part in triage.iter_message_keys(frame):
+            if worker.is_cancelled:
+                return
+            keys.append(part)
+            self.call_from_thread(self._analysis_progress, "linking login attempts")
+        attempts = triage.stitch_attempts(frame, pl.concat(keys) if keys else None)
+        diagnoses = pl.concat(parts) if parts else None
+        self.call_from_thread(self._analysed, diagnoses, attempts)
+
+    @work(thread=True, group="analyse-appended")
+    def diagnose_appended(self, start: int) -> None:
+        """Diagnose the failures among rows that follow mode just appended."""
+        frame = self.frame
+        rows = triage.failing_rows(frame.slice(start)) + start
+        if rows.is_empty():
+            return
+        diagnoses = triage.diagnose_rows(frame, rows, baseline=self._baseline)
+        self.call_from_thread(self._analysed, diagnoses, self.attempts)
+
+    def _analysis_progress(self, note: str | None) -> None:
+        self.analysis_note = note
+        self._update_status()
+
+    def _analysed(self, diagnoses: pl.DataFrame | None, attempts: pl.DataFrame) -> None:
+        if self.frame is None:
+            return
+        if diagnoses is not None:
+            # Row ids are stable (follow mode only appends), so this fits the current frame.
+            self.frame = triage.apply_diagnoses(self.frame, diagnoses)
+        self.attempts = attempts
+        self.analysis_note = None
+        self.refilter()
+        table = self.query_one(LogTable)
+        self.query_one(DetailPanel).show(
+            self._row(table.current_row), self._attempt(table.current_row)
+        )
+
+    def action_triage(self) -> None:
+        """Failures of the current view grouped by app and reason, and by user; picking a
+        group filters the table to it."""
+        if self.frame is None or self.result is None:
+            return
+
+        def picked(state: FilterState | None) -> None:
+            if state is not None:
+                self.set_state(state)
+                self._sync_widgets()
+
+        screen = TriageScreen(self.frame, self.result.indices, self.state, zone=self.zone)
+        self.push_screen(screen, picked)
+
+    def action_compare(self) -> None:
+        """The selected failure beside the nearest working login of the same app."""
+        row = self.query_one(LogTable).current_row
+        if self.frame is None or row is None:
+            return
+        if self.frame["outcome"][row] != "failure":
+            self.notify("Select a failed row to compare it with a working login")
+            return
+        self.compare(int(self.frame[ROW_ID][row]))
+
+    @work(thread=True, exclusive=True, group="compare")
+    def compare(self, row_id: int) -> None:
+        frame = self.frame
+        comparison = triage.compare_with_working(frame, row_id, self.attempts)
+        failed = frame.row(comparison.failed_row_id or row_id, named=True)
+        working = None
+        if comparison.found_working:
+            working = frame.row(comparison.working_row_id, named=True)
+        screen = CompareScreen(comparison, failed, working, zone=self.zone)
+        self.call_from_thread(self.push_screen, screen)
+
+    def action_next_failure(self, direction: int) -> None:
+        table = self.query_one(LogTable)
+        if self.frame is None or not table.row_count:
+            return
+        found = triage.next_failure(self.frame, table.indices, table.cursor, direction)
+        if found is None:
+            self.notify("No more failures " + ("below" if direction > 0 else "above"))
+            return
+        table.cursor = found
