@@ -98,7 +98,9 @@ def test_triage_over_ssh_with_keys_only(ssh_server, terminal, tmp_path: Path):
     term.keys("e")
     term.wait_for("Export 3 rows")
     term.keys("C-u", str(out), "Enter")
-    term.wait_for("Exported 3 rows")
+    deadline = time.monotonic() + 30
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
     rows = list(csv.DictReader(out.open()))
     assert [row["Action"] for row in rows] == ["SSO Failed"] * 3
     # A bigger window: the layout follows (panes beside the table, more columns).
