@@ -207,7 +207,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.frame = frame
         self.quarantine = quarantine
         names = sorted({Path(s).name for s in frame["source"].cast(pl.String).unique()})
-        self.sub_title = ", ".join(names)
+        self.sub_title = escape_controls(", ".join(names))
         if self.state.is_empty:
             self.state = self._initial_state(frame)
         else:  # the user may have started filtering the preview: keep what they chose
