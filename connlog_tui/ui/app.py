@@ -99,7 +99,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.result: QueryResult | None = None
         self.fatal_error: str | None = None
         self._debounce = None
-        self._loading: tuple[int, float] | None = None  # (preview rows, start) while loading
+        # While loading: (rows shown from the preview, when loading started, file bytes,
+        # rows estimated from the preview's bytes per row).
+        self._loading: tuple[int, float, int, int] | None = None
         self._loading_timer = None
         self._first_paint = threading.Event()
         self.tails: list = []  # follow.Tail per followed file, while following
@@ -184,7 +186,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         """Show the file's first rows while the full load runs."""
         if self.frame is not None:
             return
-        self._loading = (frame.height, started)
+        size = sum(p.stat().st_size for p, _ in expand(self.options.paths) if p.exists())
+        text = [c for c, t in frame.schema.items() if t == pl.String]
+        row_bytes = frame.select(pl.sum_horizontal(pl.col(text).str.len_bytes()).sum()).item()
+        per_row = (row_bytes or 0) / frame.height + 30  # + the date and separators
+        self._loading = (frame.height, started, size, round(size / per_row))
         self.frame = frame
         self.state = self._initial_state(frame)
         self.refilter()
@@ -291,11 +297,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             return
         parts = [f"{self.result.count:,} of {self.result.total:,} rows"]
         if self._loading is not None:
-            shown, started = self._loading
-            size = sum(p.stat().st_size for p, _ in expand(self.options.paths) if p.exists())
+            shown, started, size, estimate = self._loading
             parts = [
                 f"Loading {size / 1e6:,.0f} MB… {time.monotonic() - started:.1f} s",
                 f"first {shown:,} rows shown",
+                f"≈{estimate:,} rows in all (estimated)",
             ]
         if self.quarantine.height:
             parts.append(f"{self.quarantine.height:,} quarantined (b lists)")
