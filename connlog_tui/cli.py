@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connlog_tui import __version__
@@ -181,7 +182,7 @@ def options_from(args: argparse.Namespace) -> Options:
     if args.demo:
         paths = demo_paths() + paths
     if not paths:
-        raise ConnlogError("no log given (try `connlog --demo` or `connlog --help`)")
+        raise ConnlogError(f"no log given (try `connlog --demo` or `connlog --help`){_recent()}")
     mappings = {}
     for item in args.map:
         column, sep, field = item.partition("=")
@@ -217,6 +218,17 @@ def options_from(args: argparse.Namespace) -> Options:
         view=view,
         warnings=warnings,
     )
+
+
+def _recent() -> str:
+    """The files opened last, to offer when none is given."""
+    from connlog_tui import views
+
+    try:
+        recent = [p for p in views.recent_files() if Path(p).exists()][:3]
+    except ConnlogError:
+        return ""
+    return f"; recent: {' '.join(recent)}" if recent else ""
 
 
 def filter_state(options: Options, frame):

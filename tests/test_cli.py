@@ -128,3 +128,12 @@ def test_plus_addressing_finds_every_spelling_of_a_person():
     assert "jane.doe+sso@acme-corp.example" not in {r["Email ID/Login ID"] for r in plain}
     assert {"Jane.Doe@acme-corp.example", " jane.doe@acme-corp.example "} <= spellings
     assert len(tagged) > len(plain)
+
+
+def test_no_log_given_offers_the_recent_ones(tmp_path):
+    from connlog_tui import views
+
+    views.add_recent([str(SMALL_LOG)])
+    result = connlog()
+    assert result.returncode == 2
+    assert "no log given" in result.stderr and str(SMALL_LOG) in result.stderr
