@@ -38,7 +38,7 @@ class TableColumn:
 COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("time", "Date", 19),
     TableColumn("action", "Action", 14),
-    TableColumn("app", "Application", 16),
+    TableColumn("app", "Application", 14),
     TableColumn("user", "Email ID/Login ID", 16, flex=True),
     TableColumn("request_type", "Request Type", 27),
     TableColumn("outcome", "Outcome", 8),
@@ -226,9 +226,10 @@ class LogTable(ScrollView, can_focus=True):
         names = [n for n in self.shown_columns if n in self.frame.columns]
         page = query.rows(self.frame, self.indices, first, count)
         outcomes = [str(o) for o in page["outcome"]]
-        if "diagnosis" in page.columns:
-            # The source's own reason where it gave one, else the triage layer's diagnosis.
-            page = page.with_columns(reason=pl.coalesce("reason", "diagnosis"))
+        if "failure_reason" in page.columns:
+            # The source's own reason where it gave one, else the triage layer's short label
+            # ("Assertion expired"); the detail panel has the whole diagnosis.
+            page = page.with_columns(reason=pl.coalesce("reason", "failure_reason", "diagnosis"))
         page = page.select(names)
         zone, fmt = self.zone, self.date_format
         cells = [
