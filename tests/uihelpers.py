@@ -36,5 +36,6 @@ async def settle(pilot) -> None:
             await app.workers.wait_for_complete()
         await pilot.pause()
         if app.result is not None and not any(w.is_running for w in app.workers):
+            await pilot.pause(0.1)  # the detail panel follows the cursor after a short rest
             return
     raise AssertionError("the app never settled")

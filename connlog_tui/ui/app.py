@@ -61,6 +61,7 @@ SORTABLE = {
 }
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
+DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
 
 
 class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
@@ -99,6 +100,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.result: QueryResult | None = None
         self.fatal_error: str | None = None
         self._debounce = None
+        self._detail_timer = None
         # While loading: (rows shown from the preview, when loading started, file bytes,
         # rows estimated from the preview's bytes per row).
         self._loading: tuple[int, float, int, int] | None = None
@@ -361,9 +363,16 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
     @on(LogTable.CursorMoved)
     def _cursor_moved(self, event: LogTable.CursorMoved) -> None:
+        # Decoding payloads takes milliseconds: while keys repeat (holding down pgdn), only
+        # the table redraws; the panel catches up once the cursor rests.
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        self._detail_timer = self.set_timer(DETAIL_DELAY, partial(self._show_detail, event.row))
+
+    def _show_detail(self, index: int | None) -> None:
         detail = self.query_one(DetailPanel)
         if detail.display:
-            detail.show(self._row(event.row), self._attempt(event.row))
+            detail.show(self._row(index), self._attempt(index))
 
     @on(LogTable.Opened)
     def _opened(self, event: LogTable.Opened) -> None:
