@@ -11,10 +11,9 @@ from dataclasses import dataclass, replace
 import polars as pl
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -72,6 +71,8 @@ def layout_columns(width: int, columns: list[TableColumn]) -> list[tuple[TableCo
 
 def fit(text: str, width: int) -> str:
     """Pad or cut to exactly `width` cells, marking a cut with an ellipsis."""
+    if text.isascii():  # one cell a character: no need to measure (the common case)
+        return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
     if cell_len(text) > width:
         return set_cell_size(text, width - 1) + "…"
     return set_cell_size(text, width)
@@ -141,6 +142,9 @@ class LogTable(ScrollView, can_focus=True):
         self.frame: pl.DataFrame | None = None
         self.indices: pl.Series = pl.Series("index", [], dtype=pl.UInt32)
         self._page: tuple[int, int, list[list[str]], list[str]] | None = None
+        self._lines: dict[int, str] = {}  # row -> its drawn text, at the current layout
+        self._layout_key: tuple | None = None
+        self._drawing: tuple | None = None  # width, columns, styles of the frame being drawn
         self.zone = "UTC"
         self.date_format = DEFAULT_FORMAT
         self.shown_columns: tuple[str, ...] = DEFAULT_VISIBLE
@@ -161,12 +165,14 @@ class LogTable(ScrollView, can_focus=True):
         self.shown_columns = tuple(n for n in names if n in BY_NAME) or DEFAULT_VISIBLE
         self.column_cursor = 0
         self._page = None
+        self._lines = {}
         self.refresh()
 
     def set_zone(self, zone: str, date_format: str | None = None) -> None:
         self.zone = zone
         self.date_format = date_format or self.date_format
         self._page = None
+        self._lines = {}
         self.refresh()
 
     def action_column(self, delta: int) -> None:
@@ -197,6 +203,7 @@ class LogTable(ScrollView, can_focus=True):
         self.frame = frame
         self.indices = indices
         self._page = None
+        self._lines = {}
         self.virtual_size = Size(self.size.width, len(indices) + 1)
         position = len(indices) - 1
         if keep is not None and len(indices) and not (at_end and in_time_order):
@@ -244,32 +251,50 @@ class LogTable(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, self.row_count + 1)
         self._page = None
+        self._lines = {}
 
     @property
     def visible_rows(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every line of this frame shares, worked out once per frame, not per line.
         width = self.scrollable_content_region.width
         columns = self.drawn()
+        key = (width, tuple((c.name, w) for c, w in columns))
+        if key != self._layout_key:
+            self._layout_key, self._lines = key, {}
+        styles = {
+            name: self.get_component_rich_style(f"logtable--{name}")
+            for name in ("failure", "success", "pending", "cursor")
+        }
+        styles["base"] = self.rich_style
+        self._drawing = (width, columns, styles)
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width, columns, styles = self._drawing or (self.size.width, self.drawn(), {})
         if y == 0:
             return self._header(columns, width)
         first = round(self.scroll_offset.y)
         cells, outcomes = self._page_rows(first, self.visible_rows + 1)
         index = y - 1
+        base = styles.get("base") or self.rich_style
         if index >= len(cells):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         row = first + index
-        names = [
-            n for n in self.shown_columns if self.frame is not None and n in self.frame.columns
-        ]
-        by_name = dict(zip(names, cells[index], strict=False))
-        style = self.rich_style
-        if outcomes[index] in ("failure", "success", "pending"):
-            style += self.get_component_rich_style(f"logtable--{outcomes[index]}")
-        if row == self.cursor:
-            style += self.get_component_rich_style("logtable--cursor")
-        return self._strip([by_name.get(c.name, "") for c, _ in columns], columns, style, width)
+        line = self._lines.get(row)
+        if line is None:
+            names = [n for n in self.shown_columns if n in self.frame.columns]
+            by_name = dict(zip(names, cells[index], strict=False))
+            line = self._line([by_name.get(c.name, "") for c, _ in columns], columns, width)
+            self._lines[row] = line
+        style = base
+        if outcomes[index] in styles:
+            style += styles[outcomes[index]]
+        if row == self.cursor and "cursor" in styles:
+            style += styles["cursor"]
+        return Strip([Segment(line, style)], width)
 
     def _header(self, columns: list, width: int) -> Strip:
         """Column titles; the column `<` and `>` resize is marked (when the table has focus)."""
@@ -285,10 +310,10 @@ class LogTable(ScrollView, can_focus=True):
         segments.append(Segment(" " * max(0, width - used), style))
         return Strip(segments).crop(0, width)
 
-    def _strip(self, texts: list[str], columns: list, style: Style, width: int) -> Strip:
-        line = " ".join(fit(text, w) for text, (_, w) in zip(texts, columns, strict=False))
-        line = set_cell_size(line, width) if cell_len(line) != width else line
-        return Strip([Segment(line, style)], width)
+    def _line(self, texts: list[str], columns: list, width: int) -> str:
+        return fit(
+            " ".join(fit(text, w) for text, (_, w) in zip(texts, columns, strict=False)), width
+        )
 
     # -- cursor and keys -----------------------------------------------------------------
 

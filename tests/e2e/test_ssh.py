@@ -63,7 +63,6 @@ def ssh_server(tmp_path: Path):
 
 def test_triage_over_ssh_with_keys_only(ssh_server, terminal, tmp_path: Path):
     port, key = ssh_server
-    out = tmp_path / "failures.csv"
     # The remote side runs the same interpreter's connlog, in this test's private dirs.
     env = " ".join(f"{k}={shlex.quote(v)}" for k, v in os.environ.items() if k.startswith("XDG_"))
     remote = (
@@ -97,10 +96,14 @@ def test_triage_over_ssh_with_keys_only(ssh_server, terminal, tmp_path: Path):
     term.wait_for("3 of 12 rows")
     term.keys("e")
     term.wait_for("Export 3 rows")
-    term.keys("C-u", str(out), "Enter")
+    # Take the suggested name: a timestamped CSV in the working directory (here tmp_path).
+    time.sleep(0.3)
+    term.keys("Enter")
     deadline = time.monotonic() + 30
-    while not out.exists() and time.monotonic() < deadline:
+    while not (found := sorted(tmp_path.glob("connlog-export-*.csv"))):
+        assert time.monotonic() < deadline, f"no export appeared; screen was:\n{term.screen()}"
         time.sleep(0.1)
+    out = found[0]
     rows = list(csv.DictReader(out.open()))
     assert [row["Action"] for row in rows] == ["SSO Failed"] * 3
     # A bigger window: the layout follows (panes beside the table, more columns).

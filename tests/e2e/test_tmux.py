@@ -25,7 +25,9 @@ def test_triage_a_failure_with_keys_only(terminal, tmp_path: Path):
     term.wait_for("1 of 12 rows")  # the status bar is back: the payloads closed
     term.keys("e")
     term.wait_for("Export 1 rows")
-    term.keys("C-u", str(out), "Enter")
+    term.keys("C-u", str(out))
+    term.wait_for(out.name)  # typed into the path box (it has focus once the dialog is up)
+    term.keys("Enter")
     term.wait_for("Exported 1 rows")
     assert out.read_text().count("OAuth 2.0 Office 365") == 1
     term.keys("q")
