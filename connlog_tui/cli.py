@@ -419,8 +419,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _one_line(text: str) -> str:
-    from connlog_tui.textsafe import escape_controls
-
     return escape_controls(" ".join(text.split()))
 
 

@@ -59,6 +59,26 @@ SORTABLE = {
     "reason": "Reason",
     "source": "Source",
 }
+# The command palette's entries: (title, help, action). Saved views are added per view.
+PALETTE = (
+    ("Search", "Search every field, payloads included (/)", "search"),
+    ("Clear filters", "Reset every filter (x)", "clear"),
+    ("Export view", "Write the rows shown to a file (e)", "export"),
+    ("Toggle filter panes", "Show or hide the panes (f)", "toggle_filters"),
+    ("Quarantined rows", "List rows that could not be parsed (b)", "quarantine"),
+    ("Help", "Every key, grouped by task (?)", "help"),
+    ("Triage", "Failures grouped by app, reason and user (t)", "triage"),
+    ("Compare with a working login", "The selected failure vs a success (w)", "compare"),
+    ("Time zone", "Show times in UTC / local / configured (z)", "cycle_zone"),
+    ("Columns", "Choose the table's columns (C)", "choose_columns"),
+    ("Sort", "Sort by a column (s)", "sort"),
+    ("Copy row", "Copy the selected row as JSON (c)", "copy_row"),
+    ("Copy payload", "Copy the payload shown (y)", "copy_payload"),
+    ("Follow", "Show rows as they are written (F)", "toggle_follow"),
+    ("Light/dark theme", "Toggle the theme (T)", "toggle_theme"),
+    ("Save view", "Save filters, sort and columns by name", "save_view"),
+    ("Restore last session", "The filters you had on these files", "restore_session"),
+)
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
@@ -549,43 +569,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Search", "Search every field, payloads included", self.action_search)
-        yield SystemCommand("Clear filters", "Reset every filter", self.action_clear)
-        yield SystemCommand("Export view", "Write the rows shown to a file", self.action_export)
-        yield SystemCommand(
-            "Toggle filter panes", "Show or hide the panes", self.action_toggle_filters
-        )
-        yield SystemCommand(
-            "Quarantined rows", "List rows that could not be parsed", self.action_quarantine
-        )
-        yield SystemCommand("Help", "Every key, grouped by task", self.action_help)
-        yield SystemCommand(
-            "Triage", "Failures grouped by app, reason and user (t)", self.action_triage
-        )
-        yield SystemCommand(
-            "Compare with a working login",
-            "The selected failure vs a success (w)",
-            self.action_compare,
-        )
-        yield SystemCommand(
-            "Time zone", "Show times in UTC / local / configured (z)", self.action_cycle_zone
-        )
-        yield SystemCommand("Columns", "Choose the table's columns (C)", self.action_choose_columns)
-        yield SystemCommand("Sort", "Sort by a column (s)", self.action_sort)
-        yield SystemCommand("Copy row", "Copy the selected row as JSON (c)", self.action_copy_row)
-        yield SystemCommand("Copy payload", "Copy the payload shown (y)", self.action_copy_payload)
-        yield SystemCommand(
-            "Follow", "Show rows as they are written (F)", self.action_toggle_follow
-        )
-        yield SystemCommand("Light/dark theme", "Toggle the theme (T)", self.action_toggle_theme)
-        yield SystemCommand(
-            "Save view", "Save filters, sort and columns by name", self.action_save_view
-        )
-        yield SystemCommand(
-            "Restore last session",
-            "The filters you had on these files",
-            self.action_restore_session,
-        )
+        for title, help_text, action in PALETTE:
+            yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
         try:
             saved = views.list_views()
         except ConnlogError:
