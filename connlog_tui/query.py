@@ -98,19 +98,44 @@ def user_expr(text: str) -> pl.Expr | None:
     return pl.col(USER_KEY).str.contains(needle, literal=True) if needle else None
 
 
+def search_pattern(text: str) -> str:
+    # A case-insensitive regex of the escaped text: the regex engine's literal prefilter
+    # runs at memchr speed, where Aho-Corasick with ASCII case folding was up to 15x slower
+    # on long payloads (measured on the bench log).
+    return "(?i)" + re.escape(text)
+
+
 def search_expr(text: str, columns: Iterable[str] = TEXT_COLUMNS) -> pl.Expr | None:
     """Case-insensitive literal substring in any text column, payloads included."""
     if not text:
         return None
-    # A case-insensitive regex of the escaped text: the regex engine's literal prefilter
-    # runs at memchr speed, where Aho-Corasick with ASCII case folding was up to 15x slower
-    # on long payloads (measured on the bench log).
-    pattern = "(?i)" + re.escape(text)
+    pattern = search_pattern(text)
+    return pl.any_horizontal(
+        pl.col(c).cast(pl.String).str.contains(pattern).fill_null(False) for c in columns
+    )
 
-    def match(col: pl.Expr) -> pl.Expr:
-        return col.str.contains(pattern)
 
-    return pl.any_horizontal(match(pl.col(c).cast(pl.String)).fill_null(False) for c in columns)
+def frame_search_expr(
+    frame: pl.DataFrame, text: str, columns: Iterable[str] = TEXT_COLUMNS
+) -> pl.Expr | None:
+    """`search_expr` shaped for this frame: a categorical column is matched through its
+    few distinct values (not cast to text row by row), and all-null columns are skipped."""
+    if not text:
+        return None
+    pattern = search_pattern(text)
+    conds = []
+    for name in columns:
+        if name not in frame.columns or frame[name].null_count() == frame.height:
+            continue
+        column = frame[name]
+        if isinstance(column.dtype, pl.Categorical | pl.Enum):
+            values = column.unique().drop_nulls().cast(pl.String)
+            hits = values.filter(values.str.contains(pattern))
+            if hits.len():
+                conds.append(pl.col(name).is_in(hits.implode(), nulls_equal=False))
+        else:
+            conds.append(pl.col(name).str.contains(pattern).fill_null(False))
+    return pl.any_horizontal(conds) if conds else pl.lit(False)
 
 
 def cheap_expr(state: FilterState, skip: str | None = None) -> pl.Expr | None:
@@ -149,7 +174,14 @@ def run(frame: pl.DataFrame, state: FilterState, facets: Iterable[str] = FACETS)
     if base:
         lazy = lazy.filter(pl.all_horizontal(base))
     if state.search:
-        lazy = lazy.filter(search_expr(state.search))
+        if base:
+            # The cheap conditions first, on their own: the text search then reads only
+            # the rows they keep (Polars would otherwise fuse both into one pass).
+            lazy = lazy.collect().lazy()
+        # The streaming engine splits the long text columns into morsels over every core.
+        found = lazy.filter(frame_search_expr(frame, state.search)).select("_i")
+        keep = found.collect(engine="streaming")["_i"]
+        lazy = frame.lazy().with_row_index("_i").filter(pl.col("_i").is_in(keep.implode()))
     masks = {col: pick_expr(col, vals) for col, vals in state.picked.items()}
     small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items())).collect()
 

@@ -119,3 +119,23 @@ def test_filter_expr_is_one_expression_matching_run(frame):
     by_run = query.run(frame, state).indices.to_list()
     # jane's two Office 365 logout rows: "logout" is in their Request Type.
     assert by_expr == by_run == [6, 7]
+
+
+@pytest.mark.parametrize("needle", ["netsuite", "SSO FAILED", "failure", "oauth 2.0", "acme", "zz"])
+def test_search_through_category_values_matches_row_by_row_search(frame, needle):
+    # run() matches categorical columns through their distinct values and skips all-null
+    # columns; the plain row-by-row expression is the reference.
+    by_row = frame.filter(query.search_expr(needle))["row_id"].to_list()
+    result = query.run(frame, FilterState(search=needle))
+    assert frame[result.indices]["row_id"].to_list() == by_row
+    if needle != "zz":
+        assert by_row
+
+
+def test_search_after_cheap_conditions_keeps_facet_counts(frame):
+    state = FilterState(search="acme").with_picked("action", {"SSO Failed"})
+    result = query.run(frame, state)
+    everywhere = query.run(frame, FilterState(search="acme"))
+    # The action pane counts under every other condition: the search, not the pick.
+    assert result.facets["action"] == everywhere.facets["action"]
+    assert result.count == everywhere.facets["action"]["SSO Failed"]
