@@ -67,7 +67,7 @@ def test_second_load_comes_from_the_cache(tmp_path, private_cache, reads):
     assert first.frame.equals(second.frame)
     assert first.frame.schema == second.frame.schema
     assert first.quarantine.equals(second.quarantine) and second.quarantine.height == 1
-    assert list(private_cache.glob("*.frame.parquet"))
+    assert list(private_cache.glob("*/frame-*.parquet"))
 
 
 def test_cache_is_never_written_next_to_the_input(tmp_path):
@@ -130,7 +130,7 @@ def test_export_with_no_cache_leaves_the_cache_empty(tmp_path, private_cache, ca
     assert not private_cache.exists() or not list(private_cache.iterdir())
     assert cli.main(["export", str(path), "-o", "-"]) == 0
     cache.wait()
-    assert list(private_cache.glob("*.frame.parquet"))
+    assert list(private_cache.glob("*/frame-*.parquet"))
 
 
 def test_the_cache_is_bounded_and_evicts_the_oldest(tmp_path, private_cache, monkeypatch):
@@ -141,10 +141,9 @@ def test_the_cache_is_bounded_and_evicts_the_oldest(tmp_path, private_cache, mon
     for path in paths[1:]:
         # Entries written a second apart, oldest first (mtime resolution varies).
         for key, _, _ in cache.entries():
-            for suffix in (cache.FRAME_SUFFIX, cache.QUARANTINE_SUFFIX):
-                entry = private_cache / (key + suffix)
-                stat = entry.stat()
-                os.utime(entry, (stat.st_atime - 10, stat.st_mtime - 10))
+            entry = cache.entry_dir(key)
+            stat = entry.stat()
+            os.utime(entry, (stat.st_atime - 10, stat.st_mtime - 10))
         load(path)
         assert sum(size for _, _, size in cache.entries()) <= one_entry * 2.5
     kept = {k for k, _, _ in cache.entries()}
@@ -164,7 +163,7 @@ def test_an_entry_over_the_bound_is_not_kept(tmp_path, monkeypatch):
 def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path, private_cache, reads):
     path = log_file(tmp_path)
     first = load(path)
-    (entry,) = private_cache.glob("*.frame.parquet")
+    (entry,) = private_cache.glob("*/frame-*.parquet")
     entry.write_bytes(entry.read_bytes()[:50])  # truncated
     again = load(path)
     assert again.frame.equals(first.frame)
@@ -176,7 +175,7 @@ def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path, private_cache, reads):
 def test_an_entry_with_wrong_columns_is_rebuilt(tmp_path, private_cache, reads):
     path = log_file(tmp_path)
     load(path)
-    (entry,) = private_cache.glob("*.frame.parquet")
+    (entry,) = private_cache.glob("*/frame-*.parquet")
     pl.DataFrame({"x": [1]}).write_parquet(entry)
     assert load(path).frame.height == 3
     assert len(reads) == 2
