@@ -264,6 +264,20 @@ def _sweep_temporaries(older_than: float = 3600.0) -> None:
                         path.unlink()
         for path in [*root.glob("*.frame.parquet"), *root.glob("*.quarantine.parquet")]:
             path.unlink(missing_ok=True)
+        for path in root.glob(".spool-*"):  # a lean load's parts, if its process is gone
+            pid = path.name.split("-")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def read_through(

@@ -20,6 +20,7 @@ import polars as pl
 
 from connlog_tui import __version__
 from connlog_tui.errors import ConnlogError
+from connlog_tui.payloads import POS, PayloadStore, fill
 from connlog_tui.query import FilterState
 from connlog_tui.schema import COLUMNS, HEADERS
 
@@ -47,10 +48,16 @@ CHUNK_ROWS = 100_000
 Progress = Callable[[int], None]
 
 
-def _chunks(frame: pl.DataFrame, size: int, progress: Progress | None = None):
-    """The frame in slices of `size` rows, reporting the rows done after each."""
+def _chunks(
+    frame: pl.DataFrame,
+    size: int,
+    progress: Progress | None = None,
+    payloads: PayloadStore | None = None,
+):
+    """The frame in slices of `size` rows, reporting the rows done after each. With a
+    lean load's `payloads`, each slice's payloads are read in as it is written."""
     for start in range(0, frame.height, max(size, 1)):
-        chunk = frame.slice(start, size)
+        chunk = fill(frame.slice(start, size), payloads)
         yield chunk
         if progress:
             progress(start + chunk.height)
@@ -63,6 +70,7 @@ def write_csv(
     guard: bool = True,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    payloads: PayloadStore | None = None,
     **_ignored,
 ) -> None:
     """CSV in slices of `chunk_rows` appended to `out` (the bytes are the same as one
@@ -70,7 +78,7 @@ def write_csv(
     if frame.height == 0:
         _export_columns(frame, guard=guard).write_csv(out, datetime_format=None)
         return
-    for i, chunk in enumerate(_chunks(frame, chunk_rows, progress)):
+    for i, chunk in enumerate(_chunks(frame, chunk_rows, progress, payloads)):
         data = _export_columns(chunk, guard=guard)
         data.write_csv(out, include_header=i == 0, datetime_format=None)
 
@@ -82,10 +90,11 @@ def write_jsonl(
     guard: bool = True,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    payloads: PayloadStore | None = None,
     **_ignored,
 ) -> None:
     """One JSON object a line; an empty file (no records) when there are no rows."""
-    for chunk in _chunks(frame, chunk_rows, progress):
+    for chunk in _chunks(frame, chunk_rows, progress, payloads):
         _export_columns(chunk, guard=False).write_ndjson(out)
 
 
@@ -96,11 +105,12 @@ def write_json(
     guard: bool = True,
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    payloads: PayloadStore | None = None,
     **_ignored,
 ) -> None:
     """One JSON array of records, written slice by slice; `[]` when there are no rows."""
     out.write(b"[")
-    for i, chunk in enumerate(_chunks(frame, chunk_rows, progress)):
+    for i, chunk in enumerate(_chunks(frame, chunk_rows, progress, payloads)):
         buffer = io.BytesIO()
         _export_columns(chunk, guard=False).write_json(buffer)
         inner = buffer.getvalue().strip()[1:-1]
@@ -185,6 +195,7 @@ def export(
     redact: bool = False,
     report: Mapping | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    payloads: PayloadStore | None = None,
 ) -> int:
     """Write `frame` to `out` ("-" is stdout, as CSV). Returns the number of rows written.
 
@@ -198,10 +209,15 @@ def export(
     called with the number of rows written so far, after each slice of `chunk_rows`.
     `report` is for PDF: title, filters, sources, zone (taken from `provenance` if not
     given). With no rows, every format still writes a valid file (CSV: the header).
+    `payloads`: a lean load's store; CSV and JSON read each slice's payloads as they go,
+    the other formats (and redaction) read the whole view's first.
     """
     fmt = format_for(out)
     writer = WRITERS[fmt]
-    frame = frame.select(HEADERS.keys())
+    streamed = payloads is not None and POS in frame.columns
+    if streamed and (redact or fmt not in ("csv", "jsonl", "json")):
+        frame, streamed = payloads.fill(frame), False
+    frame = frame.select(*HEADERS.keys(), *([POS] if streamed else []))
     if redact:
         from connlog_tui.redact import redact_frame
 
@@ -211,6 +227,8 @@ def export(
     if fmt == "pdf":
         report = {"title": "connlog export", **(report or {})}
     options = {"guard": guard, "progress": progress, "chunk_rows": chunk_rows, "report": report}
+    if streamed:
+        options["payloads"] = payloads
     if out == "-":
         if provenance is not None:
             raise ConnlogError("a provenance sidecar needs an output file, not stdout")

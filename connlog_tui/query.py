@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
+from connlog_tui.payloads import POS, PayloadStore
 from connlog_tui.schema import ROW_ID, TEXT_COLUMNS, USER_KEY
 
 # Columns with a pick-list filter pane, in pane order.
@@ -164,10 +165,16 @@ class QueryResult:
         return self.indices.len()
 
 
-def run(frame: pl.DataFrame, state: FilterState, facets: Iterable[str] = FACETS) -> QueryResult:
+def run(
+    frame: pl.DataFrame,
+    state: FilterState,
+    facets: Iterable[str] = FACETS,
+    payloads: PayloadStore | None = None,
+) -> QueryResult:
     """Evaluate a filter state: matching row indices, and for each facet column the counts
     of its values under all the *other* conditions (so a pane shows what picking a value
-    would give). One pass: the masks are computed once, then combined per facet."""
+    would give). One pass: the masks are computed once, then combined per facet.
+    `payloads`: a lean load's store, whose payloads the text search reads from disk."""
     facets = [f for f in facets if f in frame.columns]
     base = [e for e in (time_expr(state), user_expr(state.user)) if e is not None]
     lazy = frame.lazy().with_row_index("_i")
@@ -179,7 +186,11 @@ def run(frame: pl.DataFrame, state: FilterState, facets: Iterable[str] = FACETS)
             # the rows they keep (Polars would otherwise fuse both into one pass).
             lazy = lazy.collect().lazy()
         # The streaming engine splits the long text columns into morsels over every core.
-        found = lazy.filter(frame_search_expr(frame, state.search)).select("_i")
+        matches = frame_search_expr(frame, state.search)
+        if payloads is not None and POS in frame.columns:
+            hits = payloads.search(search_pattern(state.search))
+            matches = matches | pl.col(POS).is_in(hits.implode())
+        found = lazy.filter(matches).select("_i")
         keep = found.collect(engine="streaming")["_i"]
         lazy = frame.lazy().with_row_index("_i").filter(pl.col("_i").is_in(keep.implode()))
     masks = {col: pick_expr(col, vals) for col, vals in state.picked.items()}

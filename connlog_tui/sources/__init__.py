@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 
 from connlog_tui.errors import ConnlogError
-from connlog_tui.schema import finish
+from connlog_tui.payloads import PAYLOADS, POS, Part, PayloadStore, should_be_lean
+from connlog_tui.schema import SCHEMA, empty_frame, empty_quarantine, finish
 from connlog_tui.sources.auth0 import Auth0Reader
 from connlog_tui.sources.base import (
     Reader,
@@ -140,20 +141,143 @@ def load(
     use_cache: bool = True,
     mappings: dict[str, str] | None = None,
     plus_addressing: bool = False,
+    lean: bool | None = False,
+    memory_budget: int | None = None,
 ) -> ReadResult:
     """Read every path into one canonical frame, merged in time order. `use_cache`: reopen
     unchanged files from the columnar cache, and cache the ones read cold. `mappings`
     (canonical column -> source field path, from --map) reads every file through them.
-    `plus_addressing`: match users ignoring `+tag` in the local part."""
+    `plus_addressing`: match users ignoring `+tag` in the local part. `lean`: leave the
+    payloads on disk (connlog_tui/payloads.py); None decides by the files' size against
+    `memory_budget` (bytes; default a share of available memory)."""
     found = expand(paths)
-    results = [read_file(path, name, format, use_cache, mappings) for path, name in found]
+    if lean is None:
+        total = sum(path.stat().st_size for path, _ in found if path.is_file())
+        lean = should_be_lean(total, memory_budget)
+    store = None
+    if lean:
+        results, parts, start = [], [], 0
+        for path, name in found:
+            result, file_parts = read_file_lean(path, name, format, use_cache, mappings, start)
+            results.append(result)
+            parts += file_parts
+            start += result.frame.height
+        spools = {p.path.parent for p in parts if p.path.parent.name.startswith(SPOOL_PREFIX)}
+        store = PayloadStore(parts, spools=sorted(spools))
+    else:
+        results = [read_file(path, name, format, use_cache, mappings) for path, name in found]
     merged = merge(results)
+    merged.payloads = store
     merged.frame = finish(merged.frame, plus_addressing=plus_addressing)
     merged.files = [
         (name, r.frame.height, r.quarantine.height)
         for (_, name), r in zip(found, results, strict=True)
     ]
     return merged
+
+
+SPOOL_PREFIX = ".spool-"
+BLOCK_BYTES = 32 * 1024**2  # text parsed at a time by a lean load
+
+
+def read_file_lean(
+    path: Path,
+    name: str,
+    format: str | None,
+    use_cache: bool,
+    mappings: dict[str, str] | None,
+    start: int,
+) -> tuple[ReadResult, list[Part]]:
+    """One file for lean mode: its frame without payloads (each row's `payload_pos`
+    counts on from `start`), and the Parquet parts holding the whole canonical rows. A
+    cache hit reads only the small columns; otherwise the file is parsed a block at a
+    time and each block written as a part, so memory stays bounded. The parts become the
+    cache entry when they fit the cache's bound, else a spool deleted with the store."""
+    from connlog_tui import cache
+
+    forced = _reader_for(format, mappings)
+    if isinstance(forced, MappedReader):
+        mappings = forced.mappings
+    source = open_source(path, name)
+    key = None
+    if use_cache and not source.is_parquet:
+        key = cache.key_for(path, name, format, mappings)
+    found = cache.lookup_parts(key) if key else None
+    if found is not None:
+        cache.stats.hits += 1
+        part_files, quarantine = found
+    else:
+        if key:
+            cache.stats.misses += 1
+        directory = _spool_directory(cache)
+        quarantine, part_files = _write_parts(source, forced, directory, cache)
+        if key and cache.key_for(path, name, format, mappings) == key:
+            size = sum(p.stat().st_size for p in part_files)
+            if size <= cache.max_bytes() and cache.commit(key, directory, quarantine):
+                part_files = cache.part_paths(cache.entry_dir(key))
+    parts, lean = [], []
+    for part_file in part_files:
+        scan = pl.scan_parquet(part_file)
+        small = scan.select(pl.exclude(PAYLOADS)).collect()
+        parts.append(Part(part_file, start, small.height))
+        lean.append(
+            small.with_columns(pl.lit(None, pl.String).alias(c) for c in PAYLOADS).with_columns(
+                pl.int_range(pl.len(), dtype=pl.UInt64).add(start).alias(POS)
+            )
+        )
+        start += small.height
+    frame = (
+        pl.concat(lean) if lean else empty_frame().with_columns(pl.lit(None, pl.UInt64).alias(POS))
+    )
+    frame = frame.select(*SCHEMA, POS)
+    return ReadResult(frame, quarantine), parts
+
+
+def _spool_directory(cache) -> Path:
+    """Where a lean load writes its parts: in the cache directory, or the system's
+    temporary directory when the cache cannot be written."""
+    import os
+    import tempfile
+
+    prefix = f"{SPOOL_PREFIX}{os.getpid()}-"
+    try:
+        root = cache.cache_dir()
+        root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    except OSError:
+        return Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def _write_parts(source: Source, forced: Reader | None, directory: Path, cache):
+    """Parse `source` into Parquet parts in `directory`, a block at a time when its reader
+    can; returns (quarantine, part files)."""
+    reader = forced or detect(source)
+    read_blocks = getattr(reader, "read_blocks", None)
+    blocks = read_blocks(source, BLOCK_BYTES) if read_blocks else None
+    files, quarantines = [], []
+    if blocks is not None:
+        try:
+            for result in blocks:
+                if result.frame.height:
+                    files.append(cache.write_part(directory, len(files), result.frame))
+                quarantines.append(result.quarantine)
+        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
+            # Ragged rows or a broken quote: the whole-file reader finds and keeps them.
+            for written in files:
+                written.unlink(missing_ok=True)
+            files, quarantines, blocks = [], [], None
+    if blocks is None:
+        result = reader.read(source)
+        damage = source.damage_row()
+        if damage is not None:
+            result.quarantine = pl.concat(
+                [result.quarantine, quarantine_rows(source.name, [damage])]
+            )
+        if result.frame.height:
+            files.append(cache.write_part(directory, 0, result.frame))
+        quarantines.append(result.quarantine)
+    quarantine = pl.concat(quarantines) if quarantines else empty_quarantine()
+    return quarantine, files
 
 
 def preview(paths: list[str], format: str | None = None, rows: int = 500) -> ReadResult | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import io
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -179,6 +180,51 @@ def open_source(path: Path, name: str | None = None) -> Source:
     return source
 
 
+def csv_blocks(path: Path, block_bytes: int) -> Iterator[tuple[bytes, bytes, int]]:
+    """A UTF-8 CSV file as (header line, a block of whole records, the file line the block
+    starts on), about `block_bytes` a block, so a big file is parsed in bounded memory.
+    A block ends at a newline outside quotes: one after an even number of `"` (a doubled
+    quote inside a field counts two)."""
+    with path.open("rb") as fh:
+        header = fh.readline()
+        if header.startswith(codecs.BOM_UTF8):
+            header = header[len(codecs.BOM_UTF8) :]
+        while header.count(b'"') % 2:  # a quoted newline in the header
+            more = fh.readline()
+            if not more:
+                break
+            header += more
+        line = 1 + header.count(b"\n")
+        carry = b""
+        while True:
+            chunk = fh.read(block_bytes)
+            data = carry + chunk
+            if not chunk:
+                if data.strip():
+                    yield header, data, line
+                return
+            cut = _record_end(data)
+            if cut is None:
+                carry = data
+                continue
+            yield header, data[:cut], line
+            line += data.count(b"\n", 0, cut)
+            carry = data[cut:]
+
+
+def _record_end(data: bytes) -> int | None:
+    """Just after the last newline of `data` that is outside quotes, if any."""
+    end = data.rfind(b"\n")
+    quotes = data.count(b'"', 0, end) if end >= 0 else 0
+    while end >= 0:
+        if quotes % 2 == 0:
+            return end + 1
+        before = data.rfind(b"\n", 0, end)
+        quotes -= data.count(b'"', before + 1 if before >= 0 else 0, end)
+        end = before
+    return None
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:8192]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n" or ch == "\ufffd")
@@ -195,6 +241,8 @@ class ReadResult:
     # (A file's rows are not counted by their `source` value: connlog's own exports,
     # read back, keep the source they name.)
     files: list[tuple[str, int, int]] = field(default_factory=list)
+    # Of a lean load: where the payloads are (connlog_tui.payloads.PayloadStore).
+    payloads: object | None = None
 
     @property
     def rows_read(self) -> int:

@@ -4,15 +4,17 @@ connlog's extra ones), as CSV, JSON (an array), JSON Lines or Parquet."""
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import re
+from collections.abc import Iterator
 
 import polars as pl
 
 from connlog_tui.errors import ConnlogError
 from connlog_tui.schema import HEADERS, TEXT_COLUMNS
-from connlog_tui.sources.base import ReadResult, Source, build, quarantine_rows
+from connlog_tui.sources.base import ReadResult, Source, build, csv_blocks, quarantine_rows
 from connlog_tui.sources.jsonrecords import strip_trailing_commas
 
 # Header spellings we accept, after normalising case and spaces.
@@ -78,6 +80,34 @@ class MangoAppsReader:
             return self._read_csv(source, n_rows=rows, strict=True)
         except (pl.exceptions.PolarsError, ConnlogError):
             return ReadResult()
+
+    def read_blocks(self, source: Source, block_bytes: int) -> Iterator[ReadResult] | None:
+        """A plain UTF-8 CSV read a block of records at a time (for lean mode's bounded
+        memory); None for the other layouts, which are read whole. A block Polars cannot
+        parse raises, and the caller reads the file whole (record by record)."""
+        if source.is_parquet or source.is_gzip or source.encoding != "utf-8":
+            return None
+        head = source.head.lstrip()
+        if head.startswith(("[", "{")):
+            return None
+        delimiter = _delimiter(head) or ","
+        return self._csv_blocks(source, delimiter, block_bytes)
+
+    def _csv_blocks(self, source: Source, delimiter: str, block_bytes: int):
+        for header, body, first_line in csv_blocks(source.path, block_bytes):
+            raw = pl.read_csv(
+                io.BytesIO(header + body),
+                infer_schema=False,
+                encoding="utf8-lossy",
+                quote_char='"',
+                separator=delimiter,
+            )
+            mapping = column_map(raw.columns)
+            raw = self._select(raw, mapping, source, unguard=True)
+            result = build(raw, source=source.name, format=self.name)
+            if result.quarantine.height:
+                result.quarantine = _with_csv_lines(result.quarantine, raw, first_line + 1)
+            yield result
 
     # -- CSV ---------------------------------------------------------------------------
 
@@ -347,14 +377,15 @@ def _first_json_keys(head: str) -> list[str]:
     return list(record) if isinstance(record, dict) else []
 
 
-def _with_csv_lines(quarantine: pl.DataFrame, raw: pl.DataFrame) -> pl.DataFrame:
+def _with_csv_lines(quarantine: pl.DataFrame, raw: pl.DataFrame, first: int = 2) -> pl.DataFrame:
     """Replace record numbers by file line numbers: a record starts one line after the
-    previous one ends, and quoted payloads may span several lines."""
+    previous one ends, and quoted payloads may span several lines. `first`: the line of
+    `raw`'s first record (2, after the header, unless it is a later block of the file)."""
     text_cols = [c for c in raw.columns if raw.schema[c] == pl.String]
     newlines = pl.sum_horizontal(
         pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text_cols
     )
     starts = raw.select(
-        (pl.lit(2) + pl.int_range(pl.len()) + newlines.cum_sum() - newlines).alias("line")
+        (pl.lit(first) + pl.int_range(pl.len()) + newlines.cum_sum() - newlines).alias("line")
     )["line"]
     return quarantine.with_columns(line=starts.gather(quarantine["line"] - 1).cast(pl.Int64))

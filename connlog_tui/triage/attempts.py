@@ -24,6 +24,7 @@ from urllib.parse import unquote
 import polars as pl
 
 from connlog_tui.decode.binary import b64decode_loose
+from connlog_tui.payloads import PayloadStore
 from connlog_tui.schema import ROW_ID, USER_KEY, Outcome
 
 from .diagnoses import kind_expr, with_row_id
@@ -107,9 +108,12 @@ def _event_rows(frame: pl.DataFrame) -> pl.Expr:
     return pl.col("outcome").cast(pl.String).is_in(_EVENT_OUTCOMES)
 
 
-def iter_message_keys(frame: pl.DataFrame, *, chunk: int = 5000) -> Iterator[pl.DataFrame]:
+def iter_message_keys(
+    frame: pl.DataFrame, *, chunk: int = 5000, payloads: PayloadStore | None = None
+) -> Iterator[pl.DataFrame]:
     """`message_keys` in chunks, for a worker with progress. Only SSO/SLO event rows
-    whose payloads hold a SAML message are read (a vectorised pre-filter)."""
+    whose payloads hold a SAML message are read (a vectorised pre-filter). A lean load's
+    `payloads` are read in batches of event rows."""
     frame = with_row_id(frame)
     blobs = []
     for column in ("request", "response"):
@@ -122,13 +126,18 @@ def iter_message_keys(frame: pl.DataFrame, *, chunk: int = 5000) -> Iterator[pl.
                 pl.when(text.str.contains(_SAML_XML)).then(text),
             ).alias(f"_{column}")
         )
-    found = (
-        frame.lazy()
-        .filter(_event_rows(frame))
-        .select(pl.col(ROW_ID).cast(pl.UInt32), *blobs)
-        .filter(pl.col("_request").is_not_null() | pl.col("_response").is_not_null())
-        .collect()
-    )
+    events = frame.filter(_event_rows(frame))
+    for batch in payloads.batches(events) if payloads is not None else [events]:
+        found = (
+            batch.lazy()
+            .select(pl.col(ROW_ID).cast(pl.UInt32), *blobs)
+            .filter(pl.col("_request").is_not_null() | pl.col("_response").is_not_null())
+            .collect()
+        )
+        yield from _keys_of(found, chunk)
+
+
+def _keys_of(found: pl.DataFrame, chunk: int) -> Iterator[pl.DataFrame]:
     for start in range(0, found.height, max(1, chunk)):
         part = found.slice(start, chunk)
         rows = []

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import polars as pl
 
 from connlog_tui.decode import diagnose
+from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.schema import ROW_ID
 
 DIAGNOSIS_SCHEMA: dict[str, pl.DataType] = {
@@ -76,7 +77,9 @@ def empty_diagnoses() -> pl.DataFrame:
     return pl.DataFrame(schema=DIAGNOSIS_SCHEMA)
 
 
-def baselines(frame: pl.DataFrame, sample: int = BASELINE_SAMPLE) -> pl.DataFrame:
+def baselines(
+    frame: pl.DataFrame, sample: int = BASELINE_SAMPLE, payloads: PayloadStore | None = None
+) -> pl.DataFrame:
     """Per application and kind (SSO, SLO), the audience and destination its successful
     logins (logouts) use most.
 
@@ -100,9 +103,9 @@ def baselines(frame: pl.DataFrame, sample: int = BASELINE_SAMPLE) -> pl.DataFram
         pl.col(c).str.contains_any(_AUDIENCE_MARKERS).fill_null(False)
         for c in ("request", "response")
     )
-    payloads = frame.select("request", "response")[recent["_pos"]]
+    texts = fill(frame[recent["_pos"]], payloads).select("request", "response")
     picked = (
-        pl.concat([recent, payloads], how="horizontal")
+        pl.concat([recent, texts], how="horizontal")
         .filter(has_marker)
         .group_by("app", "kind", maintain_order=True)
         .tail(sample)
@@ -140,6 +143,7 @@ def iter_diagnoses(
     *,
     chunk: int = 500,
     baseline: pl.DataFrame | None = None,
+    payloads: PayloadStore | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Diagnoses of the failing rows (or of `rows`, positions in the frame), `chunk` rows
     at a time, each a partial frame in DIAGNOSIS_SCHEMA. The total is `len(rows)` or
@@ -148,10 +152,10 @@ def iter_diagnoses(
     positions = failing_rows(frame) if rows is None else pl.Series(rows).cast(pl.UInt32)
     if positions.is_empty():
         return
-    base = baselines(frame) if baseline is None else baseline
+    base = baselines(frame, payloads=payloads) if baseline is None else baseline
     wanted = ["time", "app", "action", "request_type", "request", "response", "reason"]
     for start in range(0, positions.len(), max(1, chunk)):
-        sub = frame[positions.slice(start, chunk)]
+        sub = fill(frame[positions.slice(start, chunk)], payloads)
         missing = [pl.lit(None, pl.String).alias(c) for c in wanted if c not in sub.columns]
         yield _diagnose_chunk(sub.with_columns(missing), base)
 
@@ -161,11 +165,12 @@ def diagnose_rows(
     rows: pl.Series | None = None,
     *,
     baseline: pl.DataFrame | None = None,
+    payloads: PayloadStore | None = None,
 ) -> pl.DataFrame:
     """Diagnoses (DIAGNOSIS_SCHEMA) of every failing row, or of `rows` (positions in the
     frame). Expensive (payload decoding per row): do it once per frame, or in a worker
     with `iter_diagnoses`."""
-    parts = list(iter_diagnoses(frame, rows, baseline=baseline))
+    parts = list(iter_diagnoses(frame, rows, baseline=baseline, payloads=payloads))
     return pl.concat(parts) if parts else empty_diagnoses()
 
 

@@ -1,0 +1,141 @@
+"""Lean mode: payloads stay on disk, in the Parquet parts of the cache.
+
+A big tenant's log is mostly payload text (a SAML response alone is 4-12 KB). In lean
+mode the loaded frame keeps every column the filters read, but its `request` and
+`response` are null; each row carries `payload_pos`, its position in the `PayloadStore`,
+which reads payloads back from the parts for just the rows that need them: the rows on
+screen, the selected row, an export slice, a triage batch. Text search scans the parts on
+the streaming engine, so memory grows with the row count, not with payload size.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import weakref
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+POS = "payload_pos"
+PAYLOADS = ("request", "response")
+# A fetch touching more row groups than this scans the parts instead of slicing them.
+MAX_SLICES = 64
+GROUP_ROWS = 1024  # the cache's row group size (cache.ROW_GROUP_ROWS)
+
+
+@dataclass(frozen=True)
+class Part:
+    path: Path
+    start: int  # store position of its first row
+    rows: int
+
+
+@dataclass
+class PayloadStore:
+    """The payload columns of a lean load, left in Parquet parts."""
+
+    parts: list[Part]
+    # Directories of parts not kept in the cache (too big for its bound, or --no-cache):
+    # deleted when the store is (or at exit).
+    spools: list[Path] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for spool in self.spools:
+            weakref.finalize(self, shutil.rmtree, str(spool), ignore_errors=True)
+
+    @property
+    def rows(self) -> int:
+        return sum(p.rows for p in self.parts)
+
+    def _scan(self, part: Part) -> pl.LazyFrame:
+        return (
+            pl.scan_parquet(part.path)
+            .select(PAYLOADS)
+            .with_row_index(POS, offset=part.start)
+            .with_columns(pl.col(POS).cast(pl.UInt64))
+        )
+
+    def fetch(self, positions: Iterable[int] | pl.Series) -> pl.DataFrame:
+        """`payload_pos`, `request`, `response` for these positions, in the order given."""
+        wanted = pl.Series(POS, positions, dtype=pl.UInt64)
+        if wanted.is_empty():
+            return pl.DataFrame(
+                schema={POS: pl.UInt64, "request": pl.String, "response": pl.String}
+            )
+        groups = (wanted // GROUP_ROWS).unique()
+        scans = []
+        if groups.len() <= MAX_SLICES:
+            # Reading a slice decodes only the row groups it covers.
+            for group in groups.to_list():
+                first = group * GROUP_ROWS
+                for part in self.parts:
+                    lo, hi = max(first, part.start), min(first + GROUP_ROWS, part.start + part.rows)
+                    if lo < hi:
+                        scans.append(self._scan(part).slice(lo - part.start, hi - lo))
+        else:
+            keep = wanted.unique().implode()
+            scans = [self._scan(p).filter(pl.col(POS).is_in(keep)) for p in self.parts]
+        got = pl.concat(scans).collect() if scans else None
+        found = wanted.to_frame()
+        if got is None:
+            return found.with_columns(pl.lit(None, pl.String).alias(c) for c in PAYLOADS)
+        return found.join(got, on=POS, how="left", maintain_order="left")
+
+    def fill(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """These rows of a lean frame with their payloads read back in."""
+        if POS not in frame.columns or frame.is_empty():
+            return frame
+        got = self.fetch(frame[POS])
+        return frame.with_columns(got[c] for c in PAYLOADS)
+
+    def batches(self, frame: pl.DataFrame, rows: int = 20_000) -> Iterator[pl.DataFrame]:
+        """The rows of a lean frame, payloads filled, `rows` at a time (bounded memory)."""
+        for start in range(0, frame.height, rows):
+            yield self.fill(frame.slice(start, rows))
+
+    def search(self, pattern: str) -> pl.Series:
+        """Positions of the rows whose payloads match the regex `pattern`, by streaming
+        through the parts (every core, a few row groups in memory at a time)."""
+        if not self.parts:
+            return pl.Series(POS, [], dtype=pl.UInt64)
+        hit = pl.any_horizontal(pl.col(c).str.contains(pattern).fill_null(False) for c in PAYLOADS)
+        scans = [self._scan(p).filter(hit).select(POS) for p in self.parts]
+        return pl.concat(scans).collect(engine="streaming")[POS]
+
+
+def fill(frame: pl.DataFrame, store: PayloadStore | None) -> pl.DataFrame:
+    """`frame` with payloads, whether or not it came from a lean load."""
+    return store.fill(frame) if store is not None else frame
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux: MemAvailable), else physical memory."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+# Lean mode starts when the files would take more than this share of available memory
+# (a loaded frame is about as big as its text; the config's `memory_budget` overrides).
+DEFAULT_BUDGET_SHARE = 0.25
+
+
+def default_budget() -> int | None:
+    available = available_memory()
+    return int(available * DEFAULT_BUDGET_SHARE) if available else None
+
+
+def should_be_lean(total_bytes: int, budget: int | None) -> bool:
+    budget = default_budget() if budget is None else budget
+    return budget is not None and total_bytes > budget
