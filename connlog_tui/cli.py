@@ -58,6 +58,23 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="read the files afresh: neither use nor write the columnar cache",
     )
+    memory = parser.add_mutually_exclusive_group()
+    memory.add_argument(
+        "--lean",
+        dest="lean",
+        action="store_const",
+        const=True,
+        default=None,
+        help="leave payloads on disk and read them per row (default: when the files are "
+        "bigger than memory_budget, a quarter of available memory unless configured)",
+    )
+    memory.add_argument(
+        "--in-memory",
+        dest="lean",
+        action="store_const",
+        const=False,
+        help="hold every payload in memory, however big the files",
+    )
     parser.add_argument(
         "--plus-addressing",
         action="store_true",
@@ -163,6 +180,7 @@ class Options:
     until: datetime | None
     search: str
     use_cache: bool = True
+    lean: bool | None = None  # None: decided by the files' size against the memory budget
     follow: bool = False
     plus_addressing: bool = False
     config: Config | None = None  # the config file's settings with the flags on top
@@ -211,6 +229,7 @@ def options_from(args: argparse.Namespace) -> Options:
         until=parse_in_zone(args.until, zone, end=True) if args.until else None,
         search=args.search,
         use_cache=args.use_cache,
+        lean=args.lean,
         follow=getattr(args, "follow", False),
         plus_addressing=args.plus_addressing,
         config=merged,
@@ -264,6 +283,8 @@ def load_options(options: Options):
         mappings=options.mappings or None,
         use_cache=options.use_cache,
         plus_addressing=options.plus_addressing,
+        lean=options.lean,
+        memory_budget=options.config.memory_budget if options.config else None,
     )
 
 

@@ -13,6 +13,7 @@ and carry on with the defaults (`load_or_default`). Command-line flags win over 
     columns = ["time", "action", "app", "user", "outcome"]   # canonical column names
     export_dir = "~/connlog-exports"
     formula_guard = true            # quote CSV cells that spreadsheets would run
+    memory_budget = "2GB"           # bigger logs open in lean mode (payloads on disk)
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class Config:
     columns: tuple[str, ...] = DEFAULT_COLUMNS
     export_dir: Path | None = None
     formula_guard: bool = True
+    memory_budget: int | None = None  # bytes; None: a quarter of available memory
 
 
 KEYS = tuple(f.name for f in fields(Config))
@@ -159,6 +161,18 @@ def check_bool(value: Any) -> bool:
     return value
 
 
+def check_size(value: Any) -> int:
+    """A size in bytes: a whole number, or text like "512MB", "2GB", "1.5 GiB"."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    units = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+    units |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
+    if found and found[2].lower() in units and float(found[1]) > 0:
+        return int(float(found[1]) * units[found[2].lower()])
+    raise ValueError('want a size like "2GB", "512MB" or a number of bytes')
+
+
 CHECKS = {
     "timezone": check_zone,
     "theme": check_theme,
@@ -166,6 +180,7 @@ CHECKS = {
     "columns": check_columns,
     "export_dir": check_export_dir,
     "formula_guard": check_bool,
+    "memory_budget": check_size,
 }
 
 
