@@ -14,10 +14,8 @@ from textual.worker import get_current_worker
 from connlog_tui import triage
 from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
-from connlog_tui.ui.compare_screen import CompareScreen
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.table import LogTable
-from connlog_tui.ui.triage_screen import TriageScreen
 
 
 class TriageActions:
@@ -103,6 +101,10 @@ class TriageActions:
                 self.set_state(state)
                 self._sync_widgets()
 
+        # Imported here, not at the top: the screen (and the triage functions it uses)
+        # is only needed once t is pressed, not for the app's first screen.
+        from connlog_tui.ui.triage_screen import TriageScreen
+
         screen = TriageScreen(self.frame, self.result.indices, self.state, zone=self.zone)
         self.push_screen(screen, picked)
 
@@ -118,6 +120,9 @@ class TriageActions:
 
     @work(thread=True, exclusive=True, group="compare")
     def compare(self, row_id: int) -> None:
+        # Imported on first use (w), not at start-up: see action_triage.
+        from connlog_tui.ui.compare_screen import CompareScreen
+
         frame = self.frame
         comparison = triage.compare_with_working(frame, row_id, self.attempts)
         failed = frame.row(comparison.failed_row_id or row_id, named=True)
