@@ -16,7 +16,6 @@ from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     Checkbox,
-    DataTable,
     Input,
     Label,
     OptionList,
@@ -280,6 +279,10 @@ class QuarantineScreen(ModalScreen[None]):
         self.quarantine = quarantine
 
     def compose(self) -> ComposeResult:
+        # DataTable is imported here, not at the top: only this screen (opened with b)
+        # uses it, and importing it costs the app's start-up a few milliseconds.
+        from textual.widgets import DataTable
+
         with Vertical():
             yield Label(
                 f" {self.quarantine.height:,} quarantined rows (not in the table). Esc closes."
@@ -287,6 +290,8 @@ class QuarantineScreen(ModalScreen[None]):
             yield DataTable(cursor_type="row")
 
     def on_mount(self) -> None:
+        from textual.widgets import DataTable
+
         table = self.query_one(DataTable)
         table.add_columns("Source", "Line", "Reason", "Text")
         # Capped: this is a list to read, and DataTable measures every cell.
