@@ -314,11 +314,11 @@ def run_export(argv: list[str]) -> int:
     state = filter_state(options, frame)
     if args.failures_only:
         state = state.with_picked("outcome", {"failure"})
-    result = query.run(frame, state, facets=())
+    result = query.run(frame, state, facets=(), payloads=loaded.payloads)
     inputs = [path for path, _ in sources.expand(options.paths)]
     diagnose = args.failures_only or args.diagnose
     view = (
-        _with_diagnoses(frame, result.indices)
+        _with_diagnoses(frame, result.indices, loaded.payloads)
         if diagnose
         else query.view_frame(frame, result.indices)
     )
@@ -330,6 +330,7 @@ def run_export(argv: list[str]) -> int:
         inputs=inputs,
         redact=args.redact,
         provenance=provenance_record(sources=inputs, state=state) if args.provenance else None,
+        payloads=loaded.payloads,
     )
     where = "stdout" if args.output == "-" else args.output
     print(f"connlog: wrote {written} of {frame.height} rows to {where}", file=sys.stderr)
@@ -371,7 +372,7 @@ def _count(read: int, good: int, bad: int) -> str:
     return f"{read} rows read = {good} loaded + {bad} quarantined"
 
 
-def _with_diagnoses(frame, indices):
+def _with_diagnoses(frame, indices, payloads=None):
     """The view to export, its failed rows carrying their diagnosis (decoding their
     payloads: about 1 ms a failed row)."""
     import polars as pl
@@ -382,7 +383,8 @@ def _with_diagnoses(frame, indices):
     if failing.is_empty():
         return query.view_frame(frame, indices)
     # Mismatches are judged against the whole log's successful logins, not just the view's.
-    view = triage.apply_diagnoses(frame[indices], triage.diagnose_rows(frame, failing))
+    found = triage.diagnose_rows(frame, failing, payloads=payloads)
+    view = triage.apply_diagnoses(frame[indices], found)
     return query.view_frame(view, pl.int_range(view.height, eager=True))
 
 

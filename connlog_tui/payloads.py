@@ -89,7 +89,8 @@ class PayloadStore:
         if POS not in frame.columns or frame.is_empty():
             return frame
         got = self.fetch(frame[POS])
-        return frame.with_columns(got[c] for c in PAYLOADS)
+        # Rows appended by follow mode have no position: they keep their own payloads.
+        return frame.with_columns(pl.coalesce(pl.lit(got[c]), pl.col(c)).alias(c) for c in PAYLOADS)
 
     def batches(self, frame: pl.DataFrame, rows: int = 20_000) -> Iterator[pl.DataFrame]:
         """The rows of a lean frame, payloads filled, `rows` at a time (bounded memory)."""

@@ -106,7 +106,7 @@ class MangoAppsReader:
             raw = self._select(raw, mapping, source, unguard=True)
             result = build(raw, source=source.name, format=self.name)
             if result.quarantine.height:
-                result.quarantine = _with_csv_lines(result.quarantine, raw, first_line + 1)
+                result.quarantine = _with_csv_lines(result.quarantine, raw, first_line)
             yield result
 
     # -- CSV ---------------------------------------------------------------------------

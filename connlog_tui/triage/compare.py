@@ -12,6 +12,7 @@ import polars as pl
 
 from connlog_tui.decode import decode_payload
 from connlog_tui.decode.timefmt import parse_iso
+from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.schema import ROW_ID, USER_KEY
 
 from .diagnoses import with_row_id
@@ -127,6 +128,7 @@ def compare_with_working(
     attempts: pl.DataFrame | None = None,
     *,
     max_candidates: int = MAX_CANDIDATES,
+    payloads: PayloadStore | None = None,
 ) -> Comparison:
     """Differences between a failed row (or the failing event of its attempt, when
     `attempts` from stitch_attempts is given) and the nearest-in-time successful login
@@ -136,7 +138,7 @@ def compare_with_working(
     are compared by value; attributes and other claims by value when the working login
     is the same user's, else by presence (values differ from person to person); timing
     (issue time and validity against the event time, attempt duration) when it differs
-    by over a minute or expiry flips.
+    by over a minute or expiry flips. `payloads`: a lean load's store.
     """
     frame = with_row_id(frame)
     rows = frame.filter(pl.col(ROW_ID) == row_id)
@@ -147,7 +149,7 @@ def compare_with_working(
         events = frame.filter(pl.col(ROW_ID).is_in(failed_attempt["row_ids"]))
         failures = events.filter(pl.col("outcome") == "failure")
         rows = failures.tail(1) if failures.height else rows
-    failed = rows.row(0, named=True)
+    failed = fill(rows.head(1), payloads).row(0, named=True)
     app = failed.get("app")
     kind = _kind(failed)
 
@@ -165,6 +167,7 @@ def compare_with_working(
         .head(max_candidates * 4)
         .collect()
     )
+    candidates = fill(candidates, payloads)
     candidates = [c for c in candidates.iter_rows(named=True) if _kind(c) == kind]
     if not candidates:
         return Comparison(

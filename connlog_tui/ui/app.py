@@ -29,6 +29,7 @@ from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError
 from connlog_tui.export import export, provenance_record
+from connlog_tui.payloads import fill
 from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.schema import HEADERS, empty_quarantine
 from connlog_tui.sources import expand
@@ -114,6 +115,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         super().__init__()
         self.options = options
         self.frame: pl.DataFrame | None = None
+        self.payloads = None  # lean mode: the PayloadStore the payloads are read from
         self.quarantine = empty_quarantine()
         self.state = FilterState()
         self.sort: tuple[str, bool] = ("time", False)  # column, descending
@@ -202,7 +204,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         except ConnlogError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
-        self.call_from_thread(self._loaded, loaded.frame, loaded.quarantine)
+        self.call_from_thread(self._loaded, loaded.frame, loaded.quarantine, loaded.payloads)
 
     def _preview(self, frame: pl.DataFrame, started: float) -> None:
         """Show the file's first rows while the full load runs."""
@@ -227,13 +229,14 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
         return filter_state(self.options, frame)
 
-    def _loaded(self, frame: pl.DataFrame, quarantine: pl.DataFrame) -> None:
+    def _loaded(self, frame: pl.DataFrame, quarantine: pl.DataFrame, payloads=None) -> None:
         self.query_one("#loading", ProgressBar).display = False
         if self._loading_timer is not None:
             self._loading_timer.stop()
         self._loading = None
         self.frame = frame
         self.quarantine = quarantine
+        self.payloads = self.table.payloads = payloads
         names = sorted({Path(s).name for s in frame["source"].cast(pl.String).unique()})
         self.sub_title = escape_controls(", ".join(names))
         if self.state.is_empty:
@@ -295,7 +298,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         frame, state, (column, descending) = self.frame, self.state, self.sort
         if frame is None:
             return
-        result = query.run(frame, state)
+        result = query.run(frame, state, payloads=self.payloads)
         if (column, descending) != ("time", False):
             indices = query.sort_indices(frame, result.indices, column, descending)
             result = replace(result, indices=indices)
@@ -325,6 +328,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                 f"first {shown:,} rows shown",
                 f"≈{estimate:,} rows in all (estimated)",
             ]
+        if self.payloads is not None:
+            parts.append("lean: payloads on disk")
         if self.quarantine.height:
             parts.append(f"{self.quarantine.height:,} quarantined (b lists)")
         parts.append("; ".join(self._describe_state()) or "no filters")
@@ -405,7 +410,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     def _row(self, index: int | None) -> dict | None:
         if index is None or self.frame is None:
             return None
-        row = self.frame.row(index, named=True)
+        row = fill(self.frame.slice(index, 1), self.payloads).row(0, named=True)
         if (
             row.get("outcome") == "failure"
             and not row.get("diagnosis")
@@ -413,7 +418,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         ):
             # Not reached by the background pass yet: diagnose this one row now (~1 ms).
             rows = pl.Series([index], dtype=pl.UInt32)
-            found = triage.diagnose_rows(self.frame, rows, baseline=self._baseline)
+            found = triage.diagnose_rows(
+                self.frame, rows, baseline=self._baseline, payloads=self.payloads
+            )
             if found.height:
                 row["diagnosis"] = found["diagnosis"][0]
         return row
@@ -546,6 +553,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                 redact=choice.redact,
                 provenance=provenance,
                 progress=progress,
+                payloads=self.payloads,
                 report={
                     "title": "connlog export",
                     "filters": self._describe_state(),

@@ -139,6 +139,7 @@ class LogTable(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.payloads = None  # a lean load's PayloadStore
         self.frame: pl.DataFrame | None = None
         self.indices: pl.Series = pl.Series("index", [], dtype=pl.UInt32)
         self._page: tuple[int, int, list[list[str]], list[str]] | None = None
@@ -232,6 +233,8 @@ class LogTable(ScrollView, can_focus=True):
             return [], []
         names = [n for n in self.shown_columns if n in self.frame.columns]
         page = query.rows(self.frame, self.indices, first, count)
+        if self.payloads is not None and {"request", "response"} & set(names):
+            page = self.payloads.fill(page)  # lean mode: this page's payloads from disk
         outcomes = [str(o) for o in page["outcome"]]
         if "failure_reason" in page.columns:
             # The source's own reason where it gave one, else the triage layer's short label

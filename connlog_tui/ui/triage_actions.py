@@ -43,9 +43,10 @@ class TriageActions:
             return
         worker = get_current_worker()
         failing = len(triage.failing_rows(frame))
-        self._baseline = baseline = triage.baselines(frame)
+        payloads = self.payloads
+        self._baseline = baseline = triage.baselines(frame, payloads=payloads)
         parts, done = [], 0
-        for part in triage.iter_diagnoses(frame, chunk=500, baseline=baseline):
+        for part in triage.iter_diagnoses(frame, chunk=500, baseline=baseline, payloads=payloads):
             if worker.is_cancelled:
                 return
             parts.append(part)
@@ -53,7 +54,7 @@ class TriageActions:
             note = f"diagnosing failures {done:,}/{failing:,}"
             self.call_from_thread(self._analysis_progress, note)
         keys = []
-        for part in triage.iter_message_keys(frame):
+        for part in triage.iter_message_keys(frame, payloads=payloads):
             if worker.is_cancelled:
                 return
             keys.append(part)
@@ -69,7 +70,9 @@ class TriageActions:
         rows = triage.failing_rows(frame.slice(start)) + start
         if rows.is_empty():
             return
-        diagnoses = triage.diagnose_rows(frame, rows, baseline=self._baseline)
+        diagnoses = triage.diagnose_rows(
+            frame, rows, baseline=self._baseline, payloads=self.payloads
+        )
         self.call_from_thread(self._analysed, diagnoses, self.attempts)
 
     def _analysis_progress(self, note: str | None) -> None:
@@ -124,11 +127,13 @@ class TriageActions:
         from connlog_tui.ui.compare_screen import CompareScreen
 
         frame = self.frame
-        comparison = triage.compare_with_working(frame, row_id, self.attempts)
-        failed = frame.row(comparison.failed_row_id or row_id, named=True)
+        comparison = triage.compare_with_working(
+            frame, row_id, self.attempts, payloads=self.payloads
+        )
+        failed = self._row(comparison.failed_row_id or row_id)
         working = None
         if comparison.found_working:
-            working = frame.row(comparison.working_row_id, named=True)
+            working = self._row(comparison.working_row_id)
         screen = CompareScreen(comparison, failed, working, zone=self.zone)
         self.call_from_thread(self.push_screen, screen)
 
