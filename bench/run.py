@@ -37,6 +37,7 @@ EXPORT_APP = "Okta"  # ~10% of rows: the ~100k-row filtered view at 1M rows
 DATA_ROW = re.compile(r"20\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d")
 # lnav shows the raw CSV line (`2026-03-01T00:00:05Z,MangoApps,...`); its top lines hold a
 # clock and a breadcrumb with timestamps, which must not count as rows.
+STATUS_COUNT = re.compile(r"([\d,]+) of ([\d,]+) rows")
 LNAV_ROW = re.compile(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ,")
 
 
@@ -93,6 +94,8 @@ def worker(name: str, path: str, reps: int) -> dict:
         }
     if name == "queries":
         return queries(path, reps)
+    if name == "connlog_lean":
+        return lean_queries(path, reps)
     raise SystemExit(f"unknown worker {name}")
 
 
@@ -175,6 +178,54 @@ def queries(path: str, reps: int) -> dict:
     out["rows"] = frame.height
     del pl
     return out
+
+
+def lean_queries(path: str, reps: int) -> dict:
+    """Lean mode through the library: a cold load into an empty cache (streamed, so
+    bounded memory), a reopen, the pane filters and payload searches with the store."""
+    from connlog_tui import cache, query, sources
+    from connlog_tui.query import FilterState
+
+    root = Path(os.environ[cache.DIR_ENV]).with_name("cache-lean-worker")
+    shutil.rmtree(root, ignore_errors=True)
+    os.environ[cache.DIR_ENV] = str(root)
+    try:
+        t = time.perf_counter()
+        loaded = sources.load([path], lean=True)
+        out: dict = {"cold_seconds": time.perf_counter() - t, "cold_rss": maxrss_bytes()}
+        del loaded
+        t = time.perf_counter()
+        loaded = sources.load([path], lean=True)
+        out["reopen_seconds"] = time.perf_counter() - t
+        frame, store = loaded.frame, loaded.payloads
+        fs = FilterState()
+        filters = [
+            fs.with_picked("app", ["Okta"]),
+            fs.with_picked("action", ["SSO Failed"]),
+            FilterState(user="jane"),
+        ]
+        samples = []
+        for state in filters:
+            for _ in range(max(2, reps // 2)):
+                t = time.perf_counter()
+                query.run(frame, state, payloads=store)
+                samples.append(time.perf_counter() - t)
+        out["filter_p95"] = p95(samples)
+        searches = {}
+        for needle in ["AADSTS70008", "grace.garcia17@globex.example", "zq-no-such-x"]:
+            times = []
+            for _ in range(3):
+                t = time.perf_counter()
+                result = query.run(frame, FilterState(search=needle), payloads=store)
+                times.append(time.perf_counter() - t)
+            searches[needle] = {"rows": result.count, "median": statistics.median(times)}
+        out["searches"] = searches
+        out["search_max"] = max(s["median"] for s in searches.values())
+        out["rss"] = maxrss_bytes()
+        out["rows"] = frame.height
+        return out
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def run_worker(name: str, path: Path, env: dict, reps: int = 1, timeout: int = 1800) -> dict:
@@ -289,9 +340,49 @@ def key_to_frame(term: Tmux, key: str, timeout: float = 5.0) -> float | None:
     return None
 
 
+def connlog_lean_tmux(path: Path, env: dict, needle: str) -> dict:
+    """`connlog FILE --lean` with an empty cache: the cold load streams into the cache;
+    then a payload search typed into the search box, timed from Enter until the status
+    bar shows the new count; then the process's peak RSS (VmHWM)."""
+    exe = shutil.which("connlog") or f"{sys.executable} -m connlog_tui"
+    lean_cache = DATA / "cache-lean"
+    shutil.rmtree(lean_cache, ignore_errors=True)
+    term = Tmux(f"{exe} '{path}' --lean; sleep 600", dict(env, CONNLOG_CACHE_DIR=str(lean_cache)))
+    out: dict = {}
+    try:
+        first = term.wait(has_data_row)
+        out["first_screen"] = first[0] if first else None
+        loaded = term.wait(lambda s: " rows" in s and "Loading" not in s, timeout=900)
+        out["loaded"] = loaded[0] if loaded else None
+        if loaded is None:
+            return out
+        time.sleep(2.0)
+        term.keys("/")
+        term.keys("-l", needle)
+        time.sleep(0.5)
+        before = term.screen()
+        t = time.perf_counter()
+        term.keys("Enter")
+
+        def narrowed(screen: str) -> bool:  # "11,396 of 1,000,000 rows": the new count
+            found = STATUS_COUNT.search(screen)
+            return screen != before and bool(found) and found[1] != found[2]
+
+        done = term.wait(narrowed, timeout=300)
+        out["search"] = (time.perf_counter() - t) if done else None
+        if done:
+            out["search_rows"] = STATUS_COUNT.search(done[1])[1]
+        time.sleep(1.0)
+        out["rss"] = term.peak_rss("connlog")
+    finally:
+        term.close()
+        shutil.rmtree(lean_cache, ignore_errors=True)
+    return out
+
+
 def connlog_tmux(path: Path, env: dict, reps: int, cached: bool) -> dict:
     exe = shutil.which("connlog") or f"{sys.executable} -m connlog_tui"
-    flag = "" if cached else " --no-cache"
+    flag = " --in-memory" if cached else " --in-memory --no-cache"
     term = Tmux(f"{exe} '{path}'{flag}; sleep 600", env)
     out: dict = {}
     try:
@@ -480,6 +571,10 @@ def main() -> int:
     raw["tmux_warm"] = guarded(connlog_tmux, path, env, 10 if args.quick else 40, cached=True)
     lnav_reason = "skipped (--no-lnav)" if args.no_lnav else ensure_lnav()
     needle = "grace.garcia17@globex.example"
+    step("lean mode: library load + filters + search")
+    raw["lean"] = run_worker("connlog_lean", path, env, reps=reps)
+    step("tmux: connlog --lean, cold, then a payload search")
+    raw["tmux_lean"] = guarded(connlog_lean_tmux, path, env, "AADSTS70008")
     if lnav_reason is None:
         step("tmux: lnav")
         raw["lnav"] = guarded(lnav_tmux, path, env, needle)
@@ -617,15 +712,32 @@ def build_table(raw: dict, size: int) -> list:
         )
     else:
         figure(rows, "peak RSS, in-memory mode", "n/a", "≤ 1.0x file size", None, "not read")
-    figure(
-        rows,
-        "peak RSS, lean mode / its payload search",
-        "n/a",
-        "≤ 0.15x file / ≤ 1.0x lnav",
-        None,
-        "connlog has no lean (payloads-on-disk) mode yet"
-        + (f"; lnav peak RSS {fmt_b(ln['rss'])}" if ln.get("rss") else ""),
-    )
+    lean, tl = raw.get("lean", {}), raw.get("tmux_lean", {})
+    peak = max(x for x in (lean.get("rss"), tl.get("rss"), 0) if x is not None)
+    search = tl.get("search")
+    if peak and search is not None:
+        lf = ln.get("filter_in")
+        figure(
+            rows,
+            "peak RSS, lean mode / its payload search",
+            f"{fmt_b(peak)} ({peak / size:.2f}x) / {fmt_s(search)}",
+            "≤ 0.15x file / ≤ 1.0x lnav",
+            peak <= 0.15 * size and (lf is None or search <= lf),
+            f"app in tmux (cold --lean load, then search) {fmt_b(tl.get('rss'))}; library "
+            f"worker {fmt_b(lean.get('rss'))} (cold load {fmt_s(lean.get('cold_seconds'))}, "
+            f"reopen {fmt_s(lean.get('reopen_seconds'))}, filter p95 "
+            f"{fmt_s(lean.get('filter_p95'))}, search max {fmt_s(lean.get('search_max'))}); "
+            f"lnav filter-in {fmt_s(lf)}, lnav peak RSS {fmt_b(ln.get('rss'))}",
+        )
+    else:
+        figure(
+            rows,
+            "peak RSS, lean mode / its payload search",
+            "n/a",
+            "≤ 0.15x file / ≤ 1.0x lnav",
+            None,
+            err(lean) + err(tl) or "not measured",
+        )
     ex = q.get("export")
     if ex:
         ratio = ex["connlog"] / ex["polars"]
