@@ -572,7 +572,11 @@ def main() -> int:
     lnav_reason = "skipped (--no-lnav)" if args.no_lnav else ensure_lnav()
     needle = "grace.garcia17@globex.example"
     step("lean mode: library load + filters + search")
-    raw["lean"] = run_worker("connlog_lean", path, env, reps=reps)
+    # As `connlog --lean` does before Polars loads (connlog_tui/memory.py).
+    from connlog_tui.memory import LEAN_MALLOC_CONF
+
+    lean_env = dict(env, _RJEM_MALLOC_CONF=LEAN_MALLOC_CONF)
+    raw["lean"] = run_worker("connlog_lean", path, lean_env, reps=reps)
     step("tmux: connlog --lean, cold, then a payload search")
     raw["tmux_lean"] = guarded(connlog_lean_tmux, path, env, "AADSTS70008")
     if lnav_reason is None:

@@ -274,6 +274,19 @@ def filter_state(options: Options, frame):
     )
 
 
+def decide_memory(args: argparse.Namespace) -> None:
+    """Settle in-memory or lean (payloads on disk) from the flags, the files' size and
+    the configured budget, before anything imports Polars (lean mode tunes its allocator)."""
+    from connlog_tui import memory
+
+    if args.lean is None:
+        paths = list(args.paths) + (demo_paths() if args.demo else [])
+        budget = memory.configured_budget()
+        args.lean = memory.should_be_lean(memory.input_bytes(paths), budget)
+    if args.lean:
+        memory.prepare_lean()
+
+
 def load_options(options: Options):
     from connlog_tui import sources
 
@@ -300,10 +313,11 @@ def check_inputs(options: Options) -> None:
 
 
 def run_export(argv: list[str]) -> int:
+    args = export_parser().parse_args(argv)
+    decide_memory(args)
     from connlog_tui import query, sources
     from connlog_tui.export import export, provenance_record
 
-    args = export_parser().parse_args(argv)
     options = options_from(args)
     if args.view and options.view is None:  # a broken views file: don't export everything
         raise ConnlogError(options.warnings[-1].rsplit(" (starting without", 1)[0])
@@ -409,6 +423,7 @@ def run_browse(argv: list[str]) -> int:
 
         print(config_path())
         return 0
+    decide_memory(args)
     options = options_from(args)
     check_inputs(options)
     from connlog_tui.ui.app import ConnlogApp

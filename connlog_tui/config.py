@@ -162,15 +162,9 @@ def check_bool(value: Any) -> bool:
 
 
 def check_size(value: Any) -> int:
-    """A size in bytes: a whole number, or text like "512MB", "2GB", "1.5 GiB"."""
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    units = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
-    units |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(value))
-    if found and found[2].lower() in units and float(found[1]) > 0:
-        return int(float(found[1]) * units[found[2].lower()])
-    raise ValueError('want a size like "2GB", "512MB" or a number of bytes')
+    from connlog_tui.memory import parse_size
+
+    return parse_size(value)
 
 
 CHECKS = {

@@ -10,7 +10,6 @@ the streaming engine, so memory grows with the row count, not with payload size.
 
 from __future__ import annotations
 
-import os
 import shutil
 import weakref
 from collections.abc import Iterable, Iterator
@@ -110,33 +109,3 @@ class PayloadStore:
 def fill(frame: pl.DataFrame, store: PayloadStore | None) -> pl.DataFrame:
     """`frame` with payloads, whether or not it came from a lean load."""
     return store.fill(frame) if store is not None else frame
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available now (Linux: MemAvailable), else physical memory."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
-# Lean mode starts when the files would take more than this share of available memory
-# (a loaded frame is about as big as its text; the config's `memory_budget` overrides).
-DEFAULT_BUDGET_SHARE = 0.25
-
-
-def default_budget() -> int | None:
-    available = available_memory()
-    return int(available * DEFAULT_BUDGET_SHARE) if available else None
-
-
-def should_be_lean(total_bytes: int, budget: int | None) -> bool:
-    budget = default_budget() if budget is None else budget
-    return budget is not None and total_bytes > budget

@@ -153,3 +153,47 @@ def test_small_fixture_round_trips(small_blocks):
     eager = sources.load([str(SMALL_LOG)], use_cache=False)
     lean = sources.load([str(SMALL_LOG)], lean=True)
     assert full(lean).equals(eager.frame)
+
+
+def test_a_block_polars_cannot_parse_falls_back_to_the_whole_file_reader(tmp_path, small_blocks):
+    path = ragged_log(tmp_path)
+    text = path.read_text().splitlines()
+    text.insert(40, "2026-03-01T10:00:00Z,App1,SSO Failed,x,y,z,too,many,fields")
+    path.write_text("\n".join(text) + "\n")
+    eager = sources.load([str(path)], use_cache=False)
+    lean = sources.load([str(path)], use_cache=False, lean=True)
+    assert full(lean).equals(eager.frame)
+    assert lean.quarantine.equals(eager.quarantine)
+    assert "expected 7 fields" in " ".join(lean.quarantine["reason"])
+    assert len(lean.payloads.parts) == 1
+
+
+def test_cli_decides_lean_from_flags_size_and_configured_budget(tmp_path, monkeypatch):
+    from connlog_tui import memory
+    from connlog_tui.config import config_path
+
+    monkeypatch.delenv("_RJEM_MALLOC_CONF", raising=False)
+    path = str(ragged_log(tmp_path))
+
+    def decided(*flags: str) -> bool:
+        args = cli.browse_parser().parse_args([path, *flags])
+        cli.decide_memory(args)
+        return args.lean
+
+    assert decided() is False  # a small file, the default budget
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text('memory_budget = "1KB"\n')
+    assert memory.configured_budget() == 1000
+    assert decided("--in-memory") is False
+    assert "_RJEM_MALLOC_CONF" not in memory.os.environ
+    assert decided() is True  # over the configured budget
+    assert memory.os.environ["_RJEM_MALLOC_CONF"] == memory.LEAN_MALLOC_CONF
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("2GB", 2 * 10**9), ("512 MiB", 512 * 2**20), ("1.5gb", 1.5e9), (100, 100)]
+)
+def test_sizes(text, size):
+    from connlog_tui.memory import parse_size
+
+    assert parse_size(text) == size

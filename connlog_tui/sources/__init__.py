@@ -3,12 +3,15 @@ expands paths, picks a reader per file (or the one forced) and merges the result
 
 from __future__ import annotations
 
+import contextlib
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import polars as pl
 
 from connlog_tui.errors import ConnlogError
-from connlog_tui.payloads import PAYLOADS, POS, Part, PayloadStore, should_be_lean
+from connlog_tui.memory import should_be_lean
+from connlog_tui.payloads import PAYLOADS, POS, Part, PayloadStore
 from connlog_tui.schema import SCHEMA, empty_frame, empty_quarantine, finish
 from connlog_tui.sources.auth0 import Auth0Reader
 from connlog_tui.sources.base import (
@@ -206,31 +209,45 @@ def read_file_lean(
     if found is not None:
         cache.stats.hits += 1
         part_files, quarantine = found
+        small = _lean_columns(part_files)
     else:
         if key:
             cache.stats.misses += 1
         directory = _spool_directory(cache)
-        quarantine, part_files = _write_parts(source, forced, directory, cache)
+        quarantine, part_files, small = _write_parts(source, forced, directory, cache)
+        # The small columns in one file too: a reopen reads them in one go (the parts'
+        # 1024-row groups would leave them in a thousand chunks).
+        small.write_parquet(directory / LEAN_FILE, compression=cache.COMPRESSION)
         if key and cache.key_for(path, name, format, mappings) == key:
-            size = sum(p.stat().st_size for p in part_files)
+            size = sum(p.stat().st_size for p in directory.iterdir())
             if size <= cache.max_bytes() and cache.commit(key, directory, quarantine):
                 part_files = cache.part_paths(cache.entry_dir(key))
-    parts, lean = [], []
+    parts = []
     for part_file in part_files:
-        scan = pl.scan_parquet(part_file)
-        small = scan.select(pl.exclude(PAYLOADS)).collect()
-        parts.append(Part(part_file, start, small.height))
-        lean.append(
-            small.with_columns(pl.lit(None, pl.String).alias(c) for c in PAYLOADS).with_columns(
-                pl.int_range(pl.len(), dtype=pl.UInt64).add(start).alias(POS)
-            )
-        )
-        start += small.height
-    frame = (
-        pl.concat(lean) if lean else empty_frame().with_columns(pl.lit(None, pl.UInt64).alias(POS))
+        rows = pl.scan_parquet(part_file).select(pl.len()).collect().item()  # the footer
+        parts.append(Part(part_file, start + sum(p.rows for p in parts), rows))
+    frame = small.with_columns(pl.lit(None, pl.String).alias(c) for c in PAYLOADS).with_columns(
+        (pl.int_range(pl.len(), dtype=pl.UInt64) + start).alias(POS)
     )
-    frame = frame.select(*SCHEMA, POS)
-    return ReadResult(frame, quarantine), parts
+    return ReadResult(frame.select(*SCHEMA, POS), quarantine), parts
+
+
+LEAN_FILE = "lean.parquet"
+
+
+def _lean_columns(part_files: list[Path]) -> pl.DataFrame:
+    """Every column but the payloads, from an entry's lean file if it has one."""
+    lean_file = part_files[0].parent / LEAN_FILE
+    if lean_file.is_file():
+        with contextlib.suppress(Exception):  # damaged: read the parts instead
+            small = pl.read_parquet(lean_file)
+            if small.schema == _lean_schema():
+                return small
+    return pl.scan_parquet(part_files).select(pl.exclude(PAYLOADS)).collect().rechunk()
+
+
+def _lean_schema() -> pl.Schema:
+    return pl.Schema({n: t for n, t in SCHEMA.items() if n not in PAYLOADS})
 
 
 def _spool_directory(cache) -> Path:
@@ -250,22 +267,35 @@ def _spool_directory(cache) -> Path:
 
 def _write_parts(source: Source, forced: Reader | None, directory: Path, cache):
     """Parse `source` into Parquet parts in `directory`, a block at a time when its reader
-    can; returns (quarantine, part files)."""
+    can; returns (quarantine, part files, the rows without their payloads)."""
     reader = forced or detect(source)
     read_blocks = getattr(reader, "read_blocks", None)
     blocks = read_blocks(source, BLOCK_BYTES) if read_blocks else None
-    files, quarantines = [], []
+    files, quarantines, smalls = [], [], []
     if blocks is not None:
-        try:
-            for result in blocks:
-                if result.frame.height:
-                    files.append(cache.write_part(directory, len(files), result.frame))
-                quarantines.append(result.quarantine)
-        except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
-            # Ragged rows or a broken quote: the whole-file reader finds and keeps them.
-            for written in files:
-                written.unlink(missing_ok=True)
-            files, quarantines, blocks = [], [], None
+        # Each part is written while the next block is parsed (both release the GIL);
+        # one write in flight at most, so memory stays at about two blocks.
+        with ThreadPoolExecutor(1, thread_name_prefix="connlog-part") as writer:
+            writing = None
+            try:
+                for result in blocks:
+                    if result.frame.height:
+                        smalls.append(result.frame.drop(PAYLOADS))
+                        if writing is not None:
+                            files.append(writing.result())
+                        writing = writer.submit(
+                            cache.write_part, directory, len(files) + 1, result.frame
+                        )
+                    quarantines.append(result.quarantine)
+                if writing is not None:
+                    files.append(writing.result())
+            except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
+                # Ragged rows or a broken quote: the whole-file reader finds and keeps them.
+                if writing is not None:
+                    wait([writing])
+                for written in directory.glob("frame-*.parquet"):
+                    written.unlink(missing_ok=True)
+                files, quarantines, smalls, blocks = [], [], [], None
     if blocks is None:
         result = reader.read(source)
         damage = source.damage_row()
@@ -275,9 +305,11 @@ def _write_parts(source: Source, forced: Reader | None, directory: Path, cache):
             )
         if result.frame.height:
             files.append(cache.write_part(directory, 0, result.frame))
+            smalls.append(result.frame.drop(PAYLOADS))
         quarantines.append(result.quarantine)
     quarantine = pl.concat(quarantines) if quarantines else empty_quarantine()
-    return quarantine, files
+    small = pl.concat(smalls) if smalls else empty_frame().drop(PAYLOADS)
+    return quarantine, files, small
 
 
 def preview(paths: list[str], format: str | None = None, rows: int = 500) -> ReadResult | None:

@@ -184,7 +184,8 @@ def csv_blocks(path: Path, block_bytes: int) -> Iterator[tuple[bytes, bytes, int
     """A UTF-8 CSV file as (header line, a block of whole records, the file line the block
     starts on), about `block_bytes` a block, so a big file is parsed in bounded memory.
     A block ends at a newline outside quotes: one after an even number of `"` (a doubled
-    quote inside a field counts two)."""
+    quote inside a field counts two). The next block is read from there (a seek, not a
+    copy of the rest)."""
     with path.open("rb") as fh:
         header = fh.readline()
         if header.startswith(codecs.BOM_UTF8):
@@ -195,21 +196,25 @@ def csv_blocks(path: Path, block_bytes: int) -> Iterator[tuple[bytes, bytes, int
                 break
             header += more
         line = 1 + header.count(b"\n")
-        carry = b""
+        size = block_bytes
         while True:
-            chunk = fh.read(block_bytes)
-            data = carry + chunk
-            if not chunk:
-                if data.strip():
-                    yield header, data, line
+            start = fh.tell()
+            block = fh.read(size)
+            if not block:
                 return
-            cut = _record_end(data)
-            if cut is None:
-                carry = data
-                continue
-            yield header, data[:cut], line
-            line += data.count(b"\n", 0, cut)
-            carry = data[cut:]
+            if len(block) == size:  # more follows: end at the last whole record
+                cut = _record_end(block)
+                if cut is None:  # one record longer than a block: read a bigger one
+                    fh.seek(start)
+                    size *= 2
+                    continue
+                if cut < len(block):
+                    block = block[:cut]
+                    fh.seek(start + cut)
+            size = block_bytes
+            if block.strip():
+                yield header, block, line
+            line += block.count(b"\n")
 
 
 def _record_end(data: bytes) -> int | None:

@@ -4,7 +4,6 @@ connlog's extra ones), as CSV, JSON (an array), JSON Lines or Parquet."""
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import json
 import re
@@ -94,16 +93,19 @@ class MangoAppsReader:
         return self._csv_blocks(source, delimiter, block_bytes)
 
     def _csv_blocks(self, source: Source, delimiter: str, block_bytes: int):
+        options = {
+            "infer_schema": False,
+            "encoding": "utf8-lossy",
+            "quote_char": '"',
+            "separator": delimiter,
+        }
+        names = None
         for header, body, first_line in csv_blocks(source.path, block_bytes):
-            raw = pl.read_csv(
-                io.BytesIO(header + body),
-                infer_schema=False,
-                encoding="utf8-lossy",
-                quote_char='"',
-                separator=delimiter,
-            )
-            mapping = column_map(raw.columns)
-            raw = self._select(raw, mapping, source, unguard=True)
+            if names is None:
+                names = pl.read_csv(header, **options).columns
+            # The header is parsed once; each block is read as headerless records.
+            raw = pl.read_csv(body, has_header=False, new_columns=names, **options)
+            raw = self._select(raw, column_map(names), source, unguard=True)
             result = build(raw, source=source.name, format=self.name)
             if result.quarantine.height:
                 result.quarantine = _with_csv_lines(result.quarantine, raw, first_line)
