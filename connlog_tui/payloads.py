@@ -64,7 +64,7 @@ class PayloadStore:
             return pl.DataFrame(
                 schema={POS: pl.UInt64, "request": pl.String, "response": pl.String}
             )
-        groups = (wanted // GROUP_ROWS).unique()
+        groups = (wanted // GROUP_ROWS).drop_nulls().unique()  # null: a followed row
         scans = []
         if groups.len() <= MAX_SLICES:
             # Reading a slice decodes only the row groups it covers.
@@ -75,7 +75,7 @@ class PayloadStore:
                     if lo < hi:
                         scans.append(self._scan(part).slice(lo - part.start, hi - lo))
         else:
-            keep = wanted.unique().implode()
+            keep = wanted.drop_nulls().unique().implode()
             scans = [self._scan(p).filter(pl.col(POS).is_in(keep)) for p in self.parts]
         got = pl.concat(scans).collect() if scans else None
         found = wanted.to_frame()

@@ -197,3 +197,13 @@ def test_sizes(text, size):
     from connlog_tui.memory import parse_size
 
     assert parse_size(text) == size
+
+
+def test_rows_without_a_position_keep_their_own_payloads(tmp_path):
+    # Follow mode appends rows read from the live file: they have no place in the store.
+    lean = sources.load([str(ragged_log(tmp_path))], lean=True)
+    appended = sources.load([str(SMALL_LOG)]).frame
+    frame = pl.concat([lean.frame, appended], how="diagonal_relaxed")
+    filled = lean.payloads.fill(frame)
+    assert filled["request"].tail(appended.height).equals(appended["request"])
+    assert filled["request"].head(lean.frame.height).equals(full(lean)["request"])
