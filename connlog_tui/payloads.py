@@ -77,7 +77,8 @@ class PayloadStore:
         else:
             keep = wanted.drop_nulls().unique().implode()
             scans = [self._scan(p).filter(pl.col(POS).is_in(keep)) for p in self.parts]
-        got = pl.concat(scans).collect() if scans else None
+        # Streaming: a scan over every part keeps a few row groups in memory, not all.
+        got = pl.concat(scans).collect(engine="streaming") if scans else None
         found = wanted.to_frame()
         if got is None:
             return found.with_columns(pl.lit(None, pl.String).alias(c) for c in PAYLOADS)

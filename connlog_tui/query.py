@@ -185,16 +185,15 @@ def run(
             # The cheap conditions first, on their own: the text search then reads only
             # the rows they keep (Polars would otherwise fuse both into one pass).
             lazy = lazy.collect().lazy()
-        # The streaming engine splits the long text columns into morsels over every core.
         matches = frame_search_expr(frame, state.search)
         if payloads is not None and POS in frame.columns:
             hits = payloads.search(search_pattern(state.search))
             matches = matches | pl.col(POS).is_in(hits.implode())
-        found = lazy.filter(matches).select("_i")
-        keep = found.collect(engine="streaming")["_i"]
-        lazy = frame.lazy().with_row_index("_i").filter(pl.col("_i").is_in(keep.implode()))
+        lazy = lazy.filter(matches)
     masks = {col: pick_expr(col, vals) for col, vals in state.picked.items()}
-    small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items())).collect()
+    small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items()))
+    # The streaming engine splits long text columns into morsels over every core.
+    small = small.collect(engine="streaming" if state.search else "auto")
 
     def others(skip: str | None) -> pl.Expr:
         conds = [pl.col(f"_m_{c}") for c in masks if c != skip]

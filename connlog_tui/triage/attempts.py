@@ -127,7 +127,7 @@ def iter_message_keys(
             ).alias(f"_{column}")
         )
     events = frame.filter(_event_rows(frame))
-    for batch in payloads.batches(events) if payloads is not None else [events]:
+    for batch in payloads.batches(events, 5_000) if payloads is not None else [events]:
         found = (
             batch.lazy()
             .select(pl.col(ROW_ID).cast(pl.UInt32), *blobs)

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.widgets import Footer, Input, ProgressBar, Static, TextArea
 from textual.worker import get_current_worker
 
 from connlog_tui import query, triage, views
@@ -90,7 +90,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
     BINDINGS = [
-        Binding("slash", "search", "Search"),
+        # Priority: handled before the keys queued behind it are sent on (see action_search).
+        Binding("slash", "search", "Search", priority=True),
         Binding("f", "toggle_filters", "Filters"),
         Binding("x", "clear", "Clear"),
         Binding("e", "export", "Export"),
@@ -437,7 +438,20 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     # -- actions -------------------------------------------------------------------------
 
     def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
+        # Focus now, not on the next loop turn (as `.focus()` does): keys typed right
+        # after `/` (a paste, a fast typist over SSH) are already queued behind it.
+        self.screen.set_focus(self.query_one("#search", Input))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search":
+            # `/` is a priority key only to jump to the search box: in any text field, on
+            # another screen or in a maximized panel it is typed or handled as usual.
+            focused = self.focused
+            typing = isinstance(focused, Input) or (
+                isinstance(focused, TextArea) and not focused.read_only
+            )
+            return not typing and self.screen is self.screen_stack[0] and not self.screen.maximized
+        return True
 
     def action_toggle_filters(self) -> None:
         sidebar = self.query_one(FilterSidebar)

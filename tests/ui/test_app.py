@@ -289,3 +289,19 @@ async def test_layout_follows_the_terminal_size():
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.2)
         assert not app.query_one(FilterSidebar).display
+
+
+async def test_keys_typed_right_after_slash_reach_the_search_box():
+    # All queued at once, as a paste or a fast typist over SSH delivers them.
+    from textual import events
+
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for key, char in [("slash", "/"), *[(c, c) for c in "aadsts70008"], ("enter", None)]:
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)  # no waiting in between, unlike pilot.press
+        await settle(pilot)
+        assert app.query_one("#search", Input).value == "aadsts70008"
+        assert app.query_one(LogTable).row_count == 1
