@@ -380,6 +380,37 @@ def connlog_lean_tmux(path: Path, env: dict, needle: str) -> dict:
     return out
 
 
+FLOOR_APP = """
+from textual.app import App
+from textual.widgets import Static
+class Floor(App):
+    n = 0
+    def compose(self):
+        yield Static("2026-01-01 00:00:00 0", id="s")
+    def on_key(self, event):
+        self.n += 1
+        self.query_one("#s", Static).update(f"2026-01-01 00:00:00 {self.n}")
+Floor().run()
+"""
+
+
+def textual_floor(env: dict, reps: int) -> dict:
+    """The same key-to-frame measurement on a one-widget Textual app that redraws one
+    line per key: what tmux, capture-pane and Textual itself cost, before connlog."""
+    script = DATA / "floor_app.py"
+    script.write_text(FLOOR_APP)
+    term = Tmux(f"{sys.executable} {script}; sleep 600", env)
+    try:
+        term.wait(has_data_row, timeout=30)
+        time.sleep(1.0)
+        pages = [key_to_frame(term, "PageDown") for _ in range(reps)]
+        pages = [p for p in pages if p is not None]
+        return {"page_median": statistics.median(pages), "page_max": max(pages)} if pages else {}
+    finally:
+        term.close()
+        script.unlink(missing_ok=True)
+
+
 def connlog_tmux(path: Path, env: dict, reps: int, cached: bool) -> dict:
     exe = shutil.which("connlog") or f"{sys.executable} -m connlog_tui"
     flag = " --in-memory" if cached else " --in-memory --no-cache"
@@ -571,6 +602,8 @@ def main() -> int:
     raw["tmux_warm"] = guarded(connlog_tmux, path, env, 10 if args.quick else 40, cached=True)
     lnav_reason = "skipped (--no-lnav)" if args.no_lnav else ensure_lnav()
     needle = "grace.garcia17@globex.example"
+    step("tmux: the floor (a one-widget Textual app, paging)")
+    raw["tmux_floor"] = guarded(textual_floor, env, 10 if args.quick else 40)
     step("lean mode: library load + filters + search")
     # As `connlog --lean` does before Polars loads (connlog_tui/memory.py).
     from connlog_tui.memory import LEAN_MALLOC_CONF
@@ -699,7 +732,9 @@ def build_table(raw: dict, size: int) -> list:
             "≤ 16 ms / ≤ 50 ms",
             tw["page_median"] <= 0.016 and tw["page_max"] <= 0.05,
             f"tmux send-keys to changed capture-pane, {tw['page_n']} PageDowns; "
-            f"resolution ~{fmt_s(tw.get('capture_seconds'))} (one capture-pane)",
+            f"resolution ~{fmt_s(tw.get('capture_seconds'))} (one capture-pane); the same on "
+            f"a one-widget Textual app: {fmt_s(raw.get('tmux_floor', {}).get('page_median'))}"
+            f" / {fmt_s(raw.get('tmux_floor', {}).get('page_max'))}",
         )
     else:
         figure(rows, "scroll/page key to frame", "n/a", "≤ 16 ms / ≤ 50 ms", None, "no screen")
