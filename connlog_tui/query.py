@@ -93,10 +93,18 @@ def time_expr(state: FilterState) -> pl.Expr | None:
     return pl.all_horizontal(conds) if conds else None
 
 
-def user_expr(text: str) -> pl.Expr | None:
-    # Matches the pre-normalised user column, so case and stray spaces don't matter.
+def user_expr(text: str, frame: pl.DataFrame | None = None) -> pl.Expr | None:
+    """Matches the pre-normalised user column, so case and stray spaces don't matter. A
+    loaded frame's keys are categorical: the substring is matched against its distinct
+    users once, not row by row."""
     needle = text.strip().lower()
-    return pl.col(USER_KEY).str.contains(needle, literal=True) if needle else None
+    if not needle:
+        return None
+    if frame is not None and isinstance(frame.schema.get(USER_KEY), pl.Categorical):
+        users = frame[USER_KEY].unique().drop_nulls().cast(pl.String)
+        hits = users.filter(users.str.contains(needle, literal=True))
+        return pl.col(USER_KEY).is_in(hits.implode(), nulls_equal=False)
+    return pl.col(USER_KEY).cast(pl.String).str.contains(needle, literal=True)
 
 
 def search_pattern(text: str) -> str:
@@ -176,7 +184,7 @@ def run(
     would give). One pass: the masks are computed once, then combined per facet.
     `payloads`: a lean load's store, whose payloads the text search reads from disk."""
     facets = [f for f in facets if f in frame.columns]
-    base = [e for e in (time_expr(state), user_expr(state.user)) if e is not None]
+    base = [e for e in (time_expr(state), user_expr(state.user, frame)) if e is not None]
     lazy = frame.lazy().with_row_index("_i")
     if base:
         lazy = lazy.filter(pl.all_horizontal(base))

@@ -144,5 +144,7 @@ def finish(frame: pl.DataFrame, start: int = 0, plus_addressing: bool = False) -
     numbers rows appended to a frame of that many rows)."""
     return frame.with_columns(
         (pl.int_range(pl.len(), dtype=pl.UInt32) + start).alias(ROW_ID),
-        identity_key(pl.col("user"), plus_addressing).alias(USER_KEY),
+        # Categorical: a tenant has far fewer users than events (and the user filter
+        # then matches each distinct user once).
+        identity_key(pl.col("user"), plus_addressing).cast(pl.Categorical).alias(USER_KEY),
     )
