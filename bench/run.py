@@ -373,6 +373,14 @@ def connlog_lean_tmux(path: Path, env: dict, needle: str) -> dict:
         if done:
             out["search_rows"] = STATUS_COUNT.search(done[1])[1]
         time.sleep(1.0)
+        out["rss_search"] = term.peak_rss("connlog")
+        # The background triage (diagnoses, then attempt linking) reads payloads in
+        # batches too: the peak counts until it has finished.
+        t = time.perf_counter()
+        settled = term.wait(
+            lambda s: "diagnosing" not in s and "linking" not in s and " rows" in s, timeout=900
+        )
+        out["triage_seconds"] = (time.perf_counter() - t) if settled else None
         out["rss"] = term.peak_rss("connlog")
     finally:
         term.close()
@@ -762,7 +770,9 @@ def build_table(raw: dict, size: int) -> list:
             f"{fmt_b(peak)} ({peak / size:.2f}x) / {fmt_s(search)}",
             "≤ 0.15x file / ≤ 1.0x lnav",
             peak <= 0.15 * size and (lf is None or search <= lf),
-            f"app in tmux (cold --lean load, then search) {fmt_b(tl.get('rss'))}; library "
+            f"app in tmux: {fmt_b(tl.get('rss_search'))} after the cold --lean load and the "
+            f"search, {fmt_b(tl.get('rss'))} once background triage ended "
+            f"(+{fmt_s(tl.get('triage_seconds'))}); library "
             f"worker {fmt_b(lean.get('rss'))} (cold load {fmt_s(lean.get('cold_seconds'))}, "
             f"reopen {fmt_s(lean.get('reopen_seconds'))}, filter p95 "
             f"{fmt_s(lean.get('filter_p95'))}, search max {fmt_s(lean.get('search_max'))}); "
