@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import polars as pl
 
 from connlog_tui.decode.binary import b64decode_loose
-from connlog_tui.payloads import PayloadStore
+from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.schema import ROW_ID, USER_KEY, Outcome
 
 from .diagnoses import kind_expr, with_row_id
@@ -127,7 +127,10 @@ def iter_message_keys(
             ).alias(f"_{column}")
         )
     events = frame.filter(_event_rows(frame))
-    for batch in payloads.batches(events, 5_000) if payloads is not None else [events]:
+    # A batch at a time: the SAML messages pulled out of the payloads are copies, and all
+    # of them at once would double a big log's memory.
+    for start in range(0, events.height, max(1, chunk)):
+        batch = fill(events.slice(start, chunk), payloads)
         found = (
             batch.lazy()
             .select(pl.col(ROW_ID).cast(pl.UInt32), *blobs)
