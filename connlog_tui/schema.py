@@ -142,7 +142,15 @@ def identity_key(expr: pl.Expr, plus_addressing: bool = False) -> pl.Expr:
 def finish(frame: pl.DataFrame, start: int = 0, plus_addressing: bool = False) -> pl.DataFrame:
     """Add the derived columns the query layer relies on, once per loaded frame (`start`
     numbers rows appended to a frame of that many rows)."""
+    # A text column with no values at all (a format without IPs, lean mode's payloads)
+    # becomes one null broadcast to every row: ~16 bytes a row less per column.
+    empty = [
+        pl.lit(None, pl.String).alias(name)
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String and frame.height and frame[name].null_count() == frame.height
+    ]
     return frame.with_columns(
+        *empty,
         (pl.int_range(pl.len(), dtype=pl.UInt32) + start).alias(ROW_ID),
         # Categorical: a tenant has far fewer users than events (and the user filter
         # then matches each distinct user once).

@@ -180,7 +180,7 @@ def load(
 
 
 SPOOL_PREFIX = ".spool-"
-BLOCK_BYTES = 32 * 1024**2  # text parsed at a time by a lean load
+BLOCK_BYTES = 16 * 1024**2  # text parsed at a time by a lean load
 
 
 def read_file_lean(
