@@ -78,7 +78,9 @@ def test_filters_and_export_work_on_every_format(name):
     users = frame["user"].drop_nulls()
     if len(users):
         user = users[0].strip()
-        wanted = frame.filter(pl.col("user_key").str.contains(user.lower(), literal=True)).height
+        wanted = frame.filter(
+            pl.col("user_key").cast(pl.String).str.contains(user.lower(), literal=True)
+        ).height
         assert len(export_rows(path, "--user", user.upper())) == wanted
     word = "success" if name != "data_connector" else "imported"
     searched = frame.filter(
