@@ -37,6 +37,7 @@ EXPORT_APP = "Okta"  # ~10% of rows: the ~100k-row filtered view at 1M rows
 DATA_ROW = re.compile(r"20\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d")
 # lnav shows the raw CSV line (`2026-03-01T00:00:05Z,MangoApps,...`); its top lines hold a
 # clock and a breadcrumb with timestamps, which must not count as rows.
+POLL_PAUSE = 0.003  # seconds between capture-pane polls (see Tmux.wait)
 STATUS_COUNT = re.compile(r"([\d,]+) of ([\d,]+) rows")
 LNAV_ROW = re.compile(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ,")
 
@@ -274,6 +275,9 @@ class Tmux:
             screen = self.screen()
             if test(screen):
                 return time.perf_counter() - self.started, screen
+            # Each capture-pane is a process: back-to-back they would take a core from
+            # the program being measured (on this 2-core machine).
+            time.sleep(POLL_PAUSE)
         return None
 
     def pids(self, name: str) -> list[int]:
@@ -337,6 +341,7 @@ def key_to_frame(term: Tmux, key: str, timeout: float = 5.0) -> float | None:
     while time.perf_counter() < deadline:
         if term.screen() != before:
             return time.perf_counter() - t
+        time.sleep(POLL_PAUSE)
     return None
 
 

@@ -15,6 +15,8 @@ from connlog_tui.errors import ConnlogError
 from connlog_tui.textsafe import escape_controls
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from connlog_tui.config import Config
     from connlog_tui.views import View
 
@@ -189,6 +191,8 @@ class Options:
     # Problems the user should hear about but that do not stop connlog (a broken config
     # or views file): the CLI prints them, the app shows them.
     warnings: list[str] = field(default_factory=list)
+    # The first rows, read on a thread since before the UI was imported (start_preview).
+    preview: Future | None = None
 
 
 def options_from(args: argparse.Namespace) -> Options:
@@ -299,6 +303,19 @@ def load_options(options: Options):
         lean=options.lean,
         memory_budget=options.config.memory_budget if options.config else None,
     )
+
+
+def start_preview(options: Options) -> Future:
+    """`sources.preview` of the files on a thread: Polars reads without holding the GIL,
+    so this overlaps the UI toolkit's import, and the app has rows when it mounts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from connlog_tui import sources
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="connlog-preview")
+    future = pool.submit(sources.preview, options.paths, options.format)
+    pool.shutdown(wait=False)
+    return future
 
 
 def check_inputs(options: Options) -> None:
@@ -426,6 +443,7 @@ def run_browse(argv: list[str]) -> int:
     decide_memory(args)
     options = options_from(args)
     check_inputs(options)
+    options.preview = start_preview(options)
     from connlog_tui.ui.app import ConnlogApp
 
     app = ConnlogApp(options)

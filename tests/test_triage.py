@@ -591,6 +591,8 @@ def test_export_failures_only_writes_failures_with_their_diagnosis():
 def test_triage_imports_without_textual():
     code = (
         "import sys, connlog_tui.triage\n"
+        # The package loads its submodules on first use: use every one of them.
+        "for n in connlog_tui.triage.__all__: getattr(connlog_tui.triage, n)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

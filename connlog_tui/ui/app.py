@@ -87,6 +87,7 @@ DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows 
 
 class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     TITLE = "connlog"
+    AUTO_FOCUS = "#table"  # the table from the start: one focus change, not two
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
     BINDINGS = [
@@ -196,7 +197,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
         started = time.monotonic()
         try:
-            first = sources.preview(self.options.paths, self.options.format)
+            pending = getattr(self.options, "preview", None)
+            if pending is not None:  # started by the CLI before the UI was imported
+                first = pending.result()  # raises its ConnlogError, handled below
+            else:
+                first = sources.preview(self.options.paths, self.options.format)
             if first is not None and first.frame.height:
                 self.call_from_thread(self._preview, first.frame, started)
                 # Let the first rows reach the screen before the full read takes both cores.
