@@ -124,15 +124,14 @@ def search_expr(text: str, columns: Iterable[str] = TEXT_COLUMNS) -> pl.Expr | N
     )
 
 
-def frame_search_expr(
+def _search_parts(
     frame: pl.DataFrame, text: str, columns: Iterable[str] = TEXT_COLUMNS
-) -> pl.Expr | None:
-    """`search_expr` shaped for this frame: a categorical column is matched through its
-    few distinct values (not cast to text row by row), and all-null columns are skipped."""
-    if not text:
-        return None
+) -> tuple[list[pl.Expr], list[str]]:
+    """The search split by column kind: conditions on the categorical columns (matched
+    through their few distinct values, not cast to text row by row), and the text
+    columns to scan. All-null columns are left out."""
     pattern = search_pattern(text)
-    conds = []
+    categorical, texts = [], []
     for name in columns:
         if name not in frame.columns or frame[name].null_count() == frame.height:
             continue
@@ -141,9 +140,56 @@ def frame_search_expr(
             values = column.unique().drop_nulls().cast(pl.String)
             hits = values.filter(values.str.contains(pattern))
             if hits.len():
-                conds.append(pl.col(name).is_in(hits.implode(), nulls_equal=False))
+                categorical.append(pl.col(name).is_in(hits.implode(), nulls_equal=False))
         else:
-            conds.append(pl.col(name).str.contains(pattern).fill_null(False))
+            texts.append(name)
+    return categorical, texts
+
+
+def _text_match(columns: list[str], needle: str, literal: bool = False) -> pl.Expr:
+    return pl.any_horizontal(
+        pl.col(c).str.contains(needle, literal=literal).fill_null(False) for c in columns
+    )
+
+
+def frame_search_expr(
+    frame: pl.DataFrame, text: str, columns: Iterable[str] = TEXT_COLUMNS
+) -> pl.Expr | None:
+    """`search_expr` shaped for this frame (see `_search_parts`), as one expression."""
+    if not text:
+        return None
+    categorical, texts = _search_parts(frame, text, columns)
+    if texts:
+        categorical.append(_text_match(texts, search_pattern(text)))
+    return pl.any_horizontal(categorical) if categorical else pl.lit(False)
+
+
+def caseless_anchor(text: str) -> str:
+    """The longest run of ASCII characters that have no case (digits, punctuation,
+    spaces) in `text`, when 2 or more long: every case-insensitive match of `text`
+    holds it verbatim, so a literal scan for it can go first."""
+    best = max(re.findall(r"[\x20-\x40\x5b-\x60\x7b-\x7e]+", text), key=len, default="")
+    return best if len(best) >= 2 else ""
+
+
+def _search_filter(
+    frame: pl.DataFrame, lazy: pl.LazyFrame, text: str, payloads: PayloadStore | None
+) -> pl.Expr:
+    """The text search as a condition on `lazy`'s rows (numbered by `_i`)."""
+    pattern = search_pattern(text)
+    conds, texts = _search_parts(frame, text)
+    anchor = caseless_anchor(text)
+    if texts and anchor and anchor != text:
+        # Two passes: a literal scan for the part without case (memchr speed, ~1.5x a
+        # case-insensitive regex), then the regex on the few rows that hold it.
+        found = lazy.filter(_text_match(texts, anchor, literal=True)).select("_i", *texts)
+        found = found.collect(engine="streaming")
+        hits = found.filter(_text_match(texts, pattern))["_i"]
+        conds.append(pl.col("_i").is_in(hits.implode()))
+    elif texts:
+        conds.append(_text_match(texts, anchor if anchor == text else pattern, anchor == text))
+    if payloads is not None and POS in frame.columns:
+        conds.append(pl.col(POS).is_in(payloads.search(pattern).implode()))
     return pl.any_horizontal(conds) if conds else pl.lit(False)
 
 
@@ -193,11 +239,7 @@ def run(
             # The cheap conditions first, on their own: the text search then reads only
             # the rows they keep (Polars would otherwise fuse both into one pass).
             lazy = lazy.collect().lazy()
-        matches = frame_search_expr(frame, state.search)
-        if payloads is not None and POS in frame.columns:
-            hits = payloads.search(search_pattern(state.search))
-            matches = matches | pl.col(POS).is_in(hits.implode())
-        lazy = lazy.filter(matches)
+        lazy = lazy.filter(_search_filter(frame, lazy, state.search, payloads))
     masks = {col: pick_expr(col, vals) for col, vals in state.picked.items()}
     small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items()))
     # The streaming engine splits long text columns into morsels over every core.

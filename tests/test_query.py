@@ -121,7 +121,20 @@ def test_filter_expr_is_one_expression_matching_run(frame):
     assert by_expr == by_run == [6, 7]
 
 
-@pytest.mark.parametrize("needle", ["netsuite", "SSO FAILED", "failure", "oauth 2.0", "acme", "zz"])
+@pytest.mark.parametrize(
+    "needle",
+    [
+        "netsuite",
+        "SSO FAILED",
+        "failure",
+        "oauth 2.0",
+        "acme",
+        "zz",
+        "aadsts70008",
+        'INVALID_GRANT"',
+        '": "',
+    ],
+)
 def test_search_through_category_values_matches_row_by_row_search(frame, needle):
     # run() matches categorical columns through their distinct values and skips all-null
     # columns; the plain row-by-row expression is the reference.
