@@ -93,6 +93,14 @@ def time_expr(state: FilterState) -> pl.Expr | None:
     return pl.all_horizontal(conds) if conds else None
 
 
+def category_values(dtype: pl.DataType) -> pl.Series:
+    """Every value a categorical (or enum) column may hold, without scanning it: its
+    category pool (a superset: other columns sharing the pool add theirs)."""
+    if isinstance(dtype, pl.Enum):
+        return dtype.categories
+    return dtype.categories.to_series()
+
+
 def user_expr(text: str, frame: pl.DataFrame | None = None) -> pl.Expr | None:
     """Matches the pre-normalised user column, so case and stray spaces don't matter. A
     loaded frame's keys are categorical: the substring is matched against its distinct
@@ -101,7 +109,7 @@ def user_expr(text: str, frame: pl.DataFrame | None = None) -> pl.Expr | None:
     if not needle:
         return None
     if frame is not None and isinstance(frame.schema.get(USER_KEY), pl.Categorical):
-        users = frame[USER_KEY].unique().drop_nulls().cast(pl.String)
+        users = category_values(frame.schema[USER_KEY])
         hits = users.filter(users.str.contains(needle, literal=True))
         return pl.col(USER_KEY).is_in(hits.implode(), nulls_equal=False)
     return pl.col(USER_KEY).cast(pl.String).str.contains(needle, literal=True)
@@ -137,7 +145,7 @@ def _search_parts(
             continue
         column = frame[name]
         if isinstance(column.dtype, pl.Categorical | pl.Enum):
-            values = column.unique().drop_nulls().cast(pl.String)
+            values = category_values(column.dtype)
             hits = values.filter(values.str.contains(pattern))
             if hits.len():
                 categorical.append(pl.col(name).is_in(hits.implode(), nulls_equal=False))
