@@ -47,3 +47,27 @@ def test_hostile_text_never_reaches_the_terminal(terminal):
     # The response holds Rich markup and a real ESC sequence: both show as plain text.
     screen = term.wait_for("[link=https://evil.example]click[/link]")
     assert "\\x1b[31mred\\x1b[0m" in screen
+
+
+def test_lean_mode_reads_payloads_from_disk(terminal, tmp_path: Path):
+    # --lean: the payloads stay in the Parquet cache; search, the payload panel and an
+    # export still reach them.
+    out = tmp_path / "lean.csv"
+    term = terminal(f"cd {tmp_path} && " + connlog_command(str(SMALL_LOG), "--lean"))
+    screen = term.wait_for("12 of 12 rows")
+    assert "lean: payloads on disk" in screen
+    term.keys("/", "AADSTS70008", "Enter")  # only in a response payload
+    term.wait_for("1 of 12 rows")
+    term.keys("Enter")
+    term.wait_for("The provided authorization code has")
+    term.keys("Escape")
+    term.wait_for("1 of 12 rows")
+    term.keys("e")
+    term.wait_for("Export 1 rows")
+    term.keys("C-u", str(out))
+    term.wait_for(out.name)
+    term.keys("Enter")
+    term.wait_for("Exported 1 rows")
+    assert "AADSTS70008" in out.read_text()
+    term.keys("q")
+    term.wait_for("EXIT=0")
