@@ -204,10 +204,12 @@ def stitch_attempts(
             pl.col(ROW_ID).cast(pl.UInt32),
             "time",
             pl.col("outcome").cast(Outcome),
-            pl.col("app").cast(pl.String),
-            pl.col("request_type").cast(pl.String),
-            user.cast(pl.String).alias("user_key"),
-            kind_expr().alias("kind"),
+            # Categorical keys: joined and grouped by their codes, not copied as text
+            # (a million events cast to strings took ~1 GB at the peak).
+            pl.col("app").cast(pl.Categorical),
+            pl.col("request_type").cast(pl.Categorical),
+            user.alias("user_key"),
+            kind_expr().cast(pl.Categorical).alias("kind"),
             _oauth_code("response").alias("_code_out"),
             _oauth_code("request").alias("_code_in"),
         )
@@ -224,6 +226,8 @@ def stitch_attempts(
             .then(pl.coalesce("saml:" + pl.col("in_response_to"), "code:" + pl.col("_code_in")))
             .alias("_link_in"),
         )
+        # Only the links are needed from here: every later step copies what it keeps.
+        .drop("message", "saml_id", "in_response_to", "_code_out", "_code_in", strict=False)
         .collect()
     )
     inits = events.filter(pending)
@@ -302,7 +306,8 @@ def stitch_attempts(
 
     done_outcome = pl.col("outcome").filter(pl.col("outcome") != "pending").last()
     attempts = (
-        events.join(member, on=ROW_ID, how="inner")
+        events.select(ROW_ID, "time", "outcome", "kind", "app", "user_key")
+        .join(member, on=ROW_ID, how="inner")
         .sort("time", ROW_ID)
         .group_by("attempt_id", maintain_order=True)
         .agg(
