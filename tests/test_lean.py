@@ -207,3 +207,17 @@ def test_rows_without_a_position_keep_their_own_payloads(tmp_path):
     filled = lean.payloads.fill(frame)
     assert filled["request"].tail(appended.height).equals(appended["request"])
     assert filled["request"].head(lean.frame.height).equals(full(lean)["request"])
+
+
+def test_several_files_and_formats_in_lean_mode(tmp_path, small_blocks):
+    # A CSV read in blocks beside a JSON Lines file read whole: one store, positions
+    # counted on across files, rows merged in time order as in memory.
+    okta = Path(cli.demo_paths()[0]).with_name("demo_okta_system_log.jsonl")
+    paths = [str(ragged_log(tmp_path)), str(SMALL_LOG), str(okta)]
+    eager = sources.load(paths, use_cache=False)
+    lean = sources.load(paths, lean=True)
+    assert full(lean).equals(eager.frame)
+    assert lean.files == eager.files
+    state = FilterState(search="session")
+    want = query.run(eager.frame, state).indices.to_list()
+    assert query.run(lean.frame, state, payloads=lean.payloads).indices.to_list() == want
