@@ -221,3 +221,13 @@ def test_several_files_and_formats_in_lean_mode(tmp_path, small_blocks):
     state = FilterState(search="session")
     want = query.run(eager.frame, state).indices.to_list()
     assert query.run(lean.frame, state, payloads=lean.payloads).indices.to_list() == want
+
+
+def test_reopen_takes_part_sizes_from_the_entry_or_the_footers(tmp_path, small_blocks):
+    path = str(ragged_log(tmp_path))
+    first = sources.load([path], lean=True)
+    listing = first.payloads.parts[0].path.parent / sources.PARTS_FILE
+    assert listing.is_file()
+    assert sources.load([path], lean=True).payloads.parts == first.payloads.parts
+    listing.write_text("{not json")  # damaged: the part footers say the same
+    assert sources.load([path], lean=True).payloads.parts == first.payloads.parts

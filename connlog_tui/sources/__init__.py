@@ -4,6 +4,7 @@ expands paths, picks a reader per file (or the one forced) and merges the result
 from __future__ import annotations
 
 import contextlib
+import json
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
@@ -214,17 +215,17 @@ def read_file_lean(
         if key:
             cache.stats.misses += 1
         directory = _spool_directory(cache)
-        quarantine, part_files, small = _write_parts(source, forced, directory, cache)
+        quarantine, part_files, small, part_rows = _write_parts(source, forced, directory, cache)
         # The small columns in one file too: a reopen reads them in one go (the parts'
         # 1024-row groups would leave them in a thousand chunks).
         small.write_parquet(directory / LEAN_FILE, compression=cache.COMPRESSION)
+        (directory / PARTS_FILE).write_text(json.dumps({"rows": part_rows}))
         if key and cache.key_for(path, name, format, mappings) == key:
             size = sum(p.stat().st_size for p in directory.iterdir())
             if size <= cache.max_bytes() and cache.commit(key, directory, quarantine):
                 part_files = cache.part_paths(cache.entry_dir(key))
     parts = []
-    for part_file in part_files:
-        rows = pl.scan_parquet(part_file).select(pl.len()).collect().item()  # the footer
+    for part_file, rows in zip(part_files, _part_rows(part_files), strict=True):
         parts.append(Part(part_file, start + sum(p.rows for p in parts), rows))
     frame = small.with_columns(pl.lit(None, pl.String).alias(c) for c in PAYLOADS).with_columns(
         (pl.int_range(pl.len(), dtype=pl.UInt64) + start).alias(POS)
@@ -233,6 +234,16 @@ def read_file_lean(
 
 
 LEAN_FILE = "lean.parquet"
+PARTS_FILE = "parts.json"  # each part's row count, so a reopen reads no part footers
+
+
+def _part_rows(part_files: list[Path]) -> list[int]:
+    if part_files:
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            rows = json.loads((part_files[0].parent / PARTS_FILE).read_text())["rows"]
+            if len(rows) == len(part_files) and all(isinstance(n, int) for n in rows):
+                return rows
+    return [pl.scan_parquet(p).select(pl.len()).collect().item() for p in part_files]
 
 
 def _lean_columns(part_files: list[Path]) -> pl.DataFrame:
@@ -267,7 +278,8 @@ def _spool_directory(cache) -> Path:
 
 def _write_parts(source: Source, forced: Reader | None, directory: Path, cache):
     """Parse `source` into Parquet parts in `directory`, a block at a time when its reader
-    can; returns (quarantine, part files, the rows without their payloads)."""
+    can; returns (quarantine, part files, the rows without their payloads, each part's
+    row count)."""
     reader = forced or detect(source)
     read_blocks = getattr(reader, "read_blocks", None)
     blocks = read_blocks(source, BLOCK_BYTES) if read_blocks else None
@@ -309,7 +321,7 @@ def _write_parts(source: Source, forced: Reader | None, directory: Path, cache):
         quarantines.append(result.quarantine)
     quarantine = pl.concat(quarantines) if quarantines else empty_quarantine()
     small = pl.concat(smalls) if smalls else empty_frame().drop(PAYLOADS)
-    return quarantine, files, small
+    return quarantine, files, small, [f.height for f in smalls]
 
 
 def preview(paths: list[str], format: str | None = None, rows: int = 500) -> ReadResult | None:
