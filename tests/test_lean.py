@@ -15,6 +15,7 @@ from connlog_tui.cli import demo_paths
 from connlog_tui.export import export
 from connlog_tui.payloads import POS, PayloadStore
 from connlog_tui.query import FilterState
+from connlog_tui.sources import lean as lean_load
 
 DEMO = demo_paths()[0]
 
@@ -38,7 +39,7 @@ def ragged_log(tmp_path: Path) -> Path:
 @pytest.fixture
 def small_blocks(monkeypatch):
     # ~5 records a block: many parts, and block ends inside quoted payloads
-    monkeypatch.setattr(sources, "BLOCK_BYTES", 400)
+    monkeypatch.setattr(lean_load, "BLOCK_BYTES", 400)
 
 
 def full(result: sources.ReadResult) -> pl.DataFrame:
@@ -226,7 +227,7 @@ def test_several_files_and_formats_in_lean_mode(tmp_path, small_blocks):
 def test_reopen_takes_part_sizes_from_the_entry_or_the_footers(tmp_path, small_blocks):
     path = str(ragged_log(tmp_path))
     first = sources.load([path], lean=True)
-    listing = first.payloads.parts[0].path.parent / sources.PARTS_FILE
+    listing = first.payloads.parts[0].path.parent / lean_load.PARTS_FILE
     assert listing.is_file()
     assert sources.load([path], lean=True).payloads.parts == first.payloads.parts
     listing.write_text("{not json")  # damaged: the part footers say the same
