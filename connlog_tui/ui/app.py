@@ -87,7 +87,6 @@ DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows 
 
 class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     TITLE = "connlog"
-    AUTO_FOCUS = "#table"  # the table from the start: one focus change, not two
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
     BINDINGS = [
