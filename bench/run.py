@@ -345,21 +345,31 @@ def key_to_frame(term: Tmux, key: str, timeout: float = 5.0) -> float | None:
     return None
 
 
+def open_connlog(path: Path, flags: str, env: dict, timeout: float) -> tuple[Tmux, dict]:
+    """`connlog FILE FLAGS` in tmux, timed to its first screen of rows (`first_screen`)
+    and to the status bar's full row count (`loaded`, None if it never came)."""
+    exe = shutil.which("connlog") or f"{sys.executable} -m connlog_tui"
+    term = Tmux(f"{exe} '{path}'{flags}; sleep 600", env)
+    try:
+        first = term.wait(has_data_row)
+        loaded = term.wait(lambda s: " rows" in s and "Loading" not in s, timeout=timeout)
+    except BaseException:
+        term.close()
+        raise
+    out = {"first_screen": first[0] if first else None, "loaded": loaded[0] if loaded else None}
+    return term, out
+
+
 def connlog_lean_tmux(path: Path, env: dict, needle: str) -> dict:
     """`connlog FILE --lean` with an empty cache: the cold load streams into the cache;
     then a payload search typed into the search box, timed from Enter until the status
     bar shows the new count; then the process's peak RSS (VmHWM)."""
-    exe = shutil.which("connlog") or f"{sys.executable} -m connlog_tui"
     lean_cache = DATA / "cache-lean"
     shutil.rmtree(lean_cache, ignore_errors=True)
-    term = Tmux(f"{exe} '{path}' --lean; sleep 600", dict(env, CONNLOG_CACHE_DIR=str(lean_cache)))
-    out: dict = {}
+    lean_env = dict(env, CONNLOG_CACHE_DIR=str(lean_cache))
+    term, out = open_connlog(path, " --lean", lean_env, timeout=900)
     try:
-        first = term.wait(has_data_row)
-        out["first_screen"] = first[0] if first else None
-        loaded = term.wait(lambda s: " rows" in s and "Loading" not in s, timeout=900)
-        out["loaded"] = loaded[0] if loaded else None
-        if loaded is None:
+        if out["loaded"] is None:
             return out
         time.sleep(2.0)
         term.keys("/")
@@ -425,16 +435,10 @@ def textual_floor(env: dict, reps: int) -> dict:
 
 
 def connlog_tmux(path: Path, env: dict, reps: int, cached: bool) -> dict:
-    exe = shutil.which("connlog") or f"{sys.executable} -m connlog_tui"
-    flag = " --in-memory" if cached else " --in-memory --no-cache"
-    term = Tmux(f"{exe} '{path}'{flag}; sleep 600", env)
-    out: dict = {}
+    flags = " --in-memory" if cached else " --in-memory --no-cache"
+    term, out = open_connlog(path, flags, env, timeout=600)
     try:
-        first = term.wait(has_data_row)
-        out["first_screen"] = first[0] if first else None
-        loaded = term.wait(lambda s: " rows" in s and "Loading" not in s, timeout=600)
-        out["loaded"] = loaded[0] if loaded else None
-        if not cached or loaded is None:
+        if not cached or out["loaded"] is None:
             return out
         time.sleep(1.0)
         out["capture_seconds"] = capture_cost(term)
