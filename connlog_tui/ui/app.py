@@ -83,6 +83,8 @@ PALETTE = (
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
+USER_ACTIVE_SECONDS = 0.5  # background triage pauses this long after each key or click
+USER_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
 class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
@@ -138,6 +140,19 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.attempts: pl.DataFrame | None = None  # stitched login attempts, once worked out
         self._baseline: pl.DataFrame | None = None  # what each app's working logins use
         self.zone = options.zone
+        self.user_active_until = 0.0  # background work steps aside until then
+
+    # -- background work gives way to the user ---------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, USER_EVENTS):
+            self.user_active_until = time.monotonic() + USER_ACTIVE_SECONDS
+        await super().on_event(event)
+
+    def wait_while_user_is_active(self, worker) -> None:
+        """For background workers, between steps: pause while keys are coming in."""
+        while time.monotonic() < self.user_active_until and not worker.is_cancelled:
+            time.sleep(0.05)
 
     # -- layout --------------------------------------------------------------------------
 

@@ -46,7 +46,10 @@ class TriageActions:
         payloads = self.payloads
         self._baseline = baseline = triage.baselines(frame, payloads=payloads)
         parts, done = [], 0
-        for part in triage.iter_diagnoses(frame, chunk=500, baseline=baseline, payloads=payloads):
+        # Small chunks (~0.1 s of decoding each), and none while the user is pressing keys:
+        # decoding holds the GIL, which the UI thread needs for every frame it draws.
+        for part in triage.iter_diagnoses(frame, chunk=100, baseline=baseline, payloads=payloads):
+            self.wait_while_user_is_active(worker)
             if worker.is_cancelled:
                 return
             parts.append(part)
@@ -54,7 +57,8 @@ class TriageActions:
             note = f"diagnosing failures {done:,}/{failing:,}"
             self.call_from_thread(self._analysis_progress, note)
         keys = []
-        for part in triage.iter_message_keys(frame, payloads=payloads):
+        for part in triage.iter_message_keys(frame, chunk=1000, payloads=payloads):
+            self.wait_while_user_is_active(worker)
             if worker.is_cancelled:
                 return
             keys.append(part)

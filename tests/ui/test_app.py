@@ -305,3 +305,20 @@ async def test_keys_typed_right_after_slash_reach_the_search_box():
         await settle(pilot)
         assert app.query_one("#search", Input).value == "aadsts70008"
         assert app.query_one(LogTable).row_count == 1
+
+
+async def test_background_triage_steps_aside_while_keys_come_in():
+    import time
+    from types import SimpleNamespace
+
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.user_active_until < time.monotonic()
+        await pilot.press("down")
+        assert app.user_active_until > time.monotonic()  # a worker would wait now
+        cancelled = SimpleNamespace(is_cancelled=True)
+        app.wait_while_user_is_active(cancelled)  # but never past its cancellation
+        await settle(pilot)
+        assert app.analysis_note is None  # and the triage still finishes
+        assert app.attempts is not None
