@@ -33,6 +33,7 @@ from pathlib import Path
 
 import polars as pl
 
+from connlog_tui.payloads import GROUP_ROWS
 from connlog_tui.schema import QUARANTINE_SCHEMA, SCHEMA, SCHEMA_VERSION
 from connlog_tui.sources.base import ReadResult
 
@@ -46,8 +47,8 @@ PART_GLOB = "frame-*.parquet"
 # speed: reopening is what the cache is for.
 COMPRESSION = "lz4"
 # Small row groups: a reopen decodes them on every core, and lean mode reads one row's
-# payloads by decoding only its group (~2 ms, where 50k-row groups took ~50 ms).
-ROW_GROUP_ROWS = 1024
+# payloads by decoding only its group.
+ROW_GROUP_ROWS = GROUP_ROWS
 
 
 @dataclass

@@ -132,15 +132,13 @@ def search_expr(text: str, columns: Iterable[str] = TEXT_COLUMNS) -> pl.Expr | N
     )
 
 
-def _search_parts(
-    frame: pl.DataFrame, text: str, columns: Iterable[str] = TEXT_COLUMNS
-) -> tuple[list[pl.Expr], list[str]]:
+def _search_parts(frame: pl.DataFrame, text: str) -> tuple[list[pl.Expr], list[str]]:
     """The search split by column kind: conditions on the categorical columns (matched
     through their few distinct values, not cast to text row by row), and the text
     columns to scan. All-null columns are left out."""
     pattern = search_pattern(text)
     categorical, texts = [], []
-    for name in columns:
+    for name in TEXT_COLUMNS:
         if name not in frame.columns or frame[name].null_count() == frame.height:
             continue
         column = frame[name]
@@ -158,18 +156,6 @@ def _text_match(columns: list[str], needle: str, literal: bool = False) -> pl.Ex
     return pl.any_horizontal(
         pl.col(c).str.contains(needle, literal=literal).fill_null(False) for c in columns
     )
-
-
-def frame_search_expr(
-    frame: pl.DataFrame, text: str, columns: Iterable[str] = TEXT_COLUMNS
-) -> pl.Expr | None:
-    """`search_expr` shaped for this frame (see `_search_parts`), as one expression."""
-    if not text:
-        return None
-    categorical, texts = _search_parts(frame, text, columns)
-    if texts:
-        categorical.append(_text_match(texts, search_pattern(text)))
-    return pl.any_horizontal(categorical) if categorical else pl.lit(False)
 
 
 def caseless_anchor(text: str) -> str:
@@ -194,8 +180,10 @@ def _search_filter(
         found = found.collect(engine="streaming")
         hits = found.filter(_text_match(texts, pattern))["_i"]
         conds.append(pl.col("_i").is_in(hits.implode()))
+    elif texts and anchor == text:  # nothing in it has case: a plain literal scan
+        conds.append(_text_match(texts, text, literal=True))
     elif texts:
-        conds.append(_text_match(texts, anchor if anchor == text else pattern, anchor == text))
+        conds.append(_text_match(texts, pattern))
     if payloads is not None and POS in frame.columns:
         conds.append(pl.col(POS).is_in(payloads.search(pattern).implode()))
     return pl.any_horizontal(conds) if conds else pl.lit(False)
