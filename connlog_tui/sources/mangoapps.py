@@ -93,12 +93,7 @@ class MangoAppsReader:
         return self._csv_blocks(source, delimiter, block_bytes)
 
     def _csv_blocks(self, source: Source, delimiter: str, block_bytes: int):
-        options = {
-            "infer_schema": False,
-            "encoding": "utf8-lossy",
-            "quote_char": '"',
-            "separator": delimiter,
-        }
+        options = _csv_options(delimiter)
         names = None
         for header, body, first_line in csv_blocks(source.path, block_bytes):
             if names is None:
@@ -117,11 +112,8 @@ class MangoAppsReader:
         try:
             raw = pl.read_csv(
                 source.polars_input(),
-                infer_schema=False,
-                encoding="utf8-lossy",
-                quote_char='"',
-                separator=_delimiter(source.head.lstrip()) or ",",
                 n_rows=n_rows,
+                **_csv_options(_delimiter(source.head.lstrip()) or ","),
             )
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
             if strict:
@@ -377,6 +369,16 @@ def _first_json_keys(head: str) -> list[str]:
     except json.JSONDecodeError:
         return re.findall(r'"([^"\\]{1,80})"\s*:', text[:4000])
     return list(record) if isinstance(record, dict) else []
+
+
+def _csv_options(delimiter: str) -> dict:
+    """How Polars reads the CSV layout: every field as text (parsed later, per column)."""
+    return {
+        "infer_schema": False,
+        "encoding": "utf8-lossy",
+        "quote_char": '"',
+        "separator": delimiter,
+    }
 
 
 def _with_csv_lines(quarantine: pl.DataFrame, raw: pl.DataFrame, first: int = 2) -> pl.DataFrame:
