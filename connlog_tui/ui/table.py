@@ -6,11 +6,13 @@ time through the query layer, so drawing a frame costs the same at 100 rows or 1
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import polars as pl
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
@@ -78,6 +80,15 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+def single_cell_pieces(line: str) -> tuple[str, ...]:
+    """A drawn line cut where it leaves the characters Rich measures quickly: Rich
+    measures a run with one "…" in it a character at a time, in Python, each time it is
+    cropped or divided. Alone, "…" is measured once and cached."""
+    if line.isascii():
+        return (line,)
+    return tuple(piece for piece in re.split(r"([^\x20-\x7e]+)", line) if piece)
+
+
 def cell_text(name: str, value: object, zone: str = "UTC", date_format: str = "") -> str:
     if value is None:
         return ""
@@ -143,9 +154,11 @@ class LogTable(ScrollView, can_focus=True):
         self.frame: pl.DataFrame | None = None
         self.indices: pl.Series = pl.Series("index", [], dtype=pl.UInt32)
         self._page: tuple[int, int, list[list[str]], list[str]] | None = None
-        self._lines: dict[int, str] = {}  # row -> its drawn text, at the current layout
+        self._lines: dict[int, tuple[str, ...]] = {}  # row -> its drawn text, at this layout
         self._layout_key: tuple | None = None
         self._drawing: tuple | None = None  # width, columns, styles of the frame being drawn
+        self._style_cache: tuple | None = None  # (focus, theme), the row styles
+        self._page_names: list[str] = []  # the columns of the cells in `_page`
         self.zone = "UTC"
         self.date_format = DEFAULT_FORMAT
         self.shown_columns: tuple[str, ...] = DEFAULT_VISIBLE
@@ -232,6 +245,7 @@ class LogTable(ScrollView, can_focus=True):
         if self.frame is None or first >= self.row_count:
             return [], []
         names = [n for n in self.shown_columns if n in self.frame.columns]
+        self._page_names = names
         page = query.rows(self.frame, self.indices, first, count)
         if self.payloads is not None and {"request", "response"} & set(names):
             page = self.payloads.fill(page)  # lean mode: this page's payloads from disk
@@ -267,37 +281,44 @@ class LogTable(ScrollView, can_focus=True):
         key = (width, tuple((c.name, w) for c, w in columns))
         if key != self._layout_key:
             self._layout_key, self._lines = key, {}
-        styles = {
-            name: self.get_component_rich_style(f"logtable--{name}")
-            for name in ("failure", "success", "pending", "cursor")
-        }
-        styles["base"] = self.rich_style
-        self._drawing = (width, columns, styles)
+        self._drawing = (width, columns, self._styles())
         return super().render_lines(crop)
 
+    def _styles(self) -> dict[str, Style]:
+        """The row styles, looked up once per theme and focus (the lookup walks the CSS:
+        too slow to do for every frame while paging)."""
+        key = (self.has_focus, self.app.theme)
+        if self._style_cache is None or self._style_cache[0] != key:
+            styles = {
+                name: self.get_component_rich_style(f"logtable--{name}")
+                for name in ("failure", "success", "pending", "cursor")
+            }
+            styles["base"] = self.rich_style
+            self._style_cache = (key, styles)
+        return self._style_cache[1]
+
     def render_line(self, y: int) -> Strip:
-        width, columns, styles = self._drawing or (self.size.width, self.drawn(), {})
+        width, columns, styles = self._drawing or (self.size.width, self.drawn(), self._styles())
         if y == 0:
             return self._header(columns, width)
         first = round(self.scroll_offset.y)
         cells, outcomes = self._page_rows(first, self.visible_rows + 1)
         index = y - 1
-        base = styles.get("base") or self.rich_style
+        base = styles["base"]
         if index >= len(cells):
             return Strip.blank(width, base)
         row = first + index
-        line = self._lines.get(row)
-        if line is None:
-            names = [n for n in self.shown_columns if n in self.frame.columns]
-            by_name = dict(zip(names, cells[index], strict=False))
+        pieces = self._lines.get(row)
+        if pieces is None:
+            by_name = dict(zip(self._page_names, cells[index], strict=False))
             line = self._line([by_name.get(c.name, "") for c, _ in columns], columns, width)
-            self._lines[row] = line
+            pieces = self._lines[row] = single_cell_pieces(line)
         style = base
         if outcomes[index] in styles:
             style += styles[outcomes[index]]
-        if row == self.cursor and "cursor" in styles:
+        if row == self.cursor:
             style += styles["cursor"]
-        return Strip([Segment(line, style)], width)
+        return Strip([Segment(piece, style) for piece in pieces], width)
 
     def _header(self, columns: list, width: int) -> Strip:
         """Column titles; the column `<` and `>` resize is marked (when the table has focus)."""
