@@ -183,6 +183,13 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         table.focus()
         for warning in self.options.warnings:
             self.notify(escape_controls(warning), severity="warning", markup=False, timeout=10)
+        # The CLI read the first rows while the UI toolkit was importing: when they are
+        # there already, the very first frame shows them.
+        pending = getattr(self.options, "preview", None)
+        if pending is not None and pending.done() and pending.exception() is None:
+            first = pending.result()
+            if first is not None and first.frame.height:
+                self._preview(first.frame, time.monotonic(), at_once=True)
         self.load()
 
     def on_unmount(self) -> None:
@@ -211,13 +218,15 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
         started = time.monotonic()
         try:
-            pending = getattr(self.options, "preview", None)
-            if pending is not None:  # started by the CLI before the UI was imported
-                first = pending.result()  # raises its ConnlogError, handled below
-            else:
-                first = sources.preview(self.options.paths, self.options.format)
-            if first is not None and first.frame.height:
-                self.call_from_thread(self._preview, first.frame, started)
+            if self.frame is None:  # no preview shown on mount
+                pending = getattr(self.options, "preview", None)
+                if pending is not None:  # started by the CLI before the UI was imported
+                    first = pending.result()  # raises its ConnlogError, handled below
+                else:
+                    first = sources.preview(self.options.paths, self.options.format)
+                if first is not None and first.frame.height:
+                    self.call_from_thread(self._preview, first.frame, started)
+            if self.frame is not None:
                 # Let the first rows reach the screen before the full read takes both cores.
                 self._first_paint.wait(timeout=2)
             loaded = load_options(self.options)
@@ -226,8 +235,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             return
         self.call_from_thread(self._loaded, loaded.frame, loaded.quarantine, loaded.payloads)
 
-    def _preview(self, frame: pl.DataFrame, started: float) -> None:
-        """Show the file's first rows while the full load runs."""
+    def _preview(self, frame: pl.DataFrame, started: float, at_once: bool = False) -> None:
+        """Show the file's first rows while the full load runs (`at_once`: filtered here,
+        not on a worker: a few hundred rows take a millisecond)."""
         if self.frame is not None:
             return
         size = sum(p.stat().st_size for p, _ in expand(self.options.paths) if p.exists())
@@ -237,7 +247,10 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self._loading = (frame.height, started, size, round(size / per_row))
         self.frame = frame
         self.state = self._initial_state(frame)
-        self.refilter()
+        if at_once:
+            self._show(self._query(frame, self.state), self.state)
+        else:
+            self.refilter()
         self._loading_timer = self.set_interval(0.2, self._update_status)
 
     def _fail(self, message: str) -> None:
@@ -315,15 +328,20 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     def refilter(self) -> None:
         """Run the current filter state. A newer run replaces this one: its result is
         dropped rather than shown, so typing never queues stale work."""
-        frame, state, (column, descending) = self.frame, self.state, self.sort
+        frame, state = self.frame, self.state
         if frame is None:
             return
+        result = self._query(frame, state)
+        if not get_current_worker().is_cancelled and state is self.state:
+            self.call_from_thread(self._show, result, state)
+
+    def _query(self, frame: pl.DataFrame, state: FilterState) -> QueryResult:
         result = query.run(frame, state, payloads=self.payloads)
+        column, descending = self.sort
         if (column, descending) != ("time", False):
             indices = query.sort_indices(frame, result.indices, column, descending)
             result = replace(result, indices=indices)
-        if not get_current_worker().is_cancelled and state is self.state:
-            self.call_from_thread(self._show, result, state)
+        return result
 
     def _show(self, result: QueryResult, state: FilterState) -> None:
         if state is not self.state or self.frame is None:

@@ -200,6 +200,42 @@ async def test_first_rows_show_before_a_slow_load_completes(monkeypatch):
         assert not app.query_one("#loading").display
 
 
+async def test_a_preview_read_before_the_ui_started_is_on_its_first_frame(monkeypatch):
+    """The CLI reads the first rows while Textual imports: the first frame drawn shows
+    them, with no worker round trip (the load itself is held back here)."""
+    import threading
+
+    import connlog_tui.cli as cli
+
+    release = threading.Event()
+    real_load = cli.load_options
+
+    def slow_load(options):
+        assert release.wait(30), "the test never released the load"
+        return real_load(options)
+
+    monkeypatch.setattr(cli, "load_options", slow_load)
+    app = make_app([SMALL_LOG])
+    app.options.preview = cli.start_preview(app.options)
+    app.options.preview.result(timeout=30)
+    first_frame_rows = []
+    real_display = type(app)._display
+
+    def display(self, screen, renderable):
+        if renderable is not None and not first_frame_rows:
+            first_frame_rows.append(self.query_one(LogTable).row_count)
+        return real_display(self, screen, renderable)
+
+    monkeypatch.setattr(type(app), "_display", display)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert first_frame_rows == [12]
+        assert "first 12 rows shown" in status(app)
+        release.set()
+        await settle(pilot)
+        assert "12 of 12 rows" in status(app)
+
+
 async def test_starts_at_the_newest_row_and_sorts_by_a_column():
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(120, 40)) as pilot:
