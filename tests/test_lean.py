@@ -146,8 +146,12 @@ def test_triage_diagnoses_lean_rows_as_in_memory():
     want = triage.diagnose_rows(eager.frame)
     got = triage.diagnose_rows(lean.frame, payloads=lean.payloads)
     assert want.height and got.equals(want)
-    keys = list(triage.iter_message_keys(lean.frame, payloads=lean.payloads))
-    assert pl.concat(keys).equals(triage.message_keys(eager.frame))
+    keys = pl.concat(list(triage.iter_message_keys(lean.frame, payloads=lean.payloads)))
+    assert keys.equals(triage.message_keys(eager.frame))
+    # Attempts linked by OAuth code too: the codes come from the payloads, read with the keys.
+    attempts = triage.stitch_attempts(lean.frame, keys)
+    assert attempts.equals(triage.stitch_attempts(eager.frame))
+    assert attempts["link"].str.starts_with("code:").sum() > 100
 
 
 def test_small_fixture_round_trips(small_blocks):

@@ -36,6 +36,9 @@ KEYS_SCHEMA: dict[str, pl.DataType] = {
     "message": pl.String(),
     "saml_id": pl.String(),
     "in_response_to": pl.String(),
+    # The OAuth authorization code an event carries: handed out in an initiation's
+    # response, redeemed in a completion's request.
+    "oauth_code": pl.String(),
 }
 ATTEMPT_SCHEMA: dict[str, pl.DataType] = {
     "attempt_id": pl.UInt32(),
@@ -112,8 +115,8 @@ def iter_message_keys(
     frame: pl.DataFrame, *, chunk: int = 5000, payloads: PayloadStore | None = None
 ) -> Iterator[pl.DataFrame]:
     """`message_keys` in chunks, for a worker with progress. Only SSO/SLO event rows
-    whose payloads hold a SAML message are read (a vectorised pre-filter). A lean load's
-    `payloads` are read in batches of event rows."""
+    whose payloads hold a SAML message or an OAuth code are read (a vectorised
+    pre-filter). A lean load's `payloads` are read in batches of event rows."""
     frame = with_row_id(frame)
     blobs = []
     for column in ("request", "response"):
@@ -126,6 +129,12 @@ def iter_message_keys(
                 pl.when(text.str.contains(_SAML_XML)).then(text),
             ).alias(f"_{column}")
         )
+    code = (
+        pl.when(pl.col("outcome") == "pending")
+        .then(_oauth_code("response"))
+        .otherwise(_oauth_code("request"))
+        .alias("oauth_code")
+    )
     events = frame.filter(_event_rows(frame))
     # A batch at a time: the SAML messages pulled out of the payloads are copies, and all
     # of them at once would double a big log's memory.
@@ -133,8 +142,8 @@ def iter_message_keys(
         batch = fill(events.slice(start, chunk), payloads)
         found = (
             batch.lazy()
-            .select(pl.col(ROW_ID).cast(pl.UInt32), *blobs)
-            .filter(pl.col("_request").is_not_null() | pl.col("_response").is_not_null())
+            .select(pl.col(ROW_ID).cast(pl.UInt32), *blobs, code)
+            .filter(pl.any_horizontal(pl.col("_request", "_response", "oauth_code").is_not_null()))
             .collect()
         )
         yield from _keys_of(found, chunk)
@@ -144,18 +153,22 @@ def _keys_of(found: pl.DataFrame, chunk: int) -> Iterator[pl.DataFrame]:
     for start in range(0, found.height, max(1, chunk)):
         part = found.slice(start, chunk)
         rows = []
-        for row_id, request, response in part.iter_rows():
+        for row_id, request, response, code in part.iter_rows():
             ids = [root_ids(request), root_ids(response)]
             message = next((m for m, _, _ in ids if m), None)
             requests = [i for m, i, _ in ids if m in ("AuthnRequest", "LogoutRequest") and i]
             answers = [r for _, _, r in ids if r]
-            rows.append((row_id, message, next(iter(requests), None), next(iter(answers), None)))
+            rows.append(
+                (row_id, message, next(iter(requests), None), next(iter(answers), None), code)
+            )
         yield pl.DataFrame(rows, schema=KEYS_SCHEMA, orient="row")
 
 
 def message_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """Per SSO/SLO event row with a SAML payload: its message type, the request ID it
-    starts (AuthnRequest/LogoutRequest ID) and the ID it answers (InResponseTo).
+    """Per SSO/SLO event row with a SAML payload or an OAuth code: its message type, the
+    request ID it starts (AuthnRequest/LogoutRequest ID), the ID it answers
+    (InResponseTo) and its OAuth code. The payloads are read here only: attempt
+    stitching works from these keys (so it needs no payloads in memory).
     Per-row Python (~60 µs a SAML row); compute once per frame."""
     parts = list(iter_message_keys(frame))
     return pl.concat(parts) if parts else pl.DataFrame(schema=KEYS_SCHEMA)
@@ -210,8 +223,6 @@ def stitch_attempts(
             pl.col("request_type").cast(pl.Categorical),
             user.alias("user_key"),
             kind_expr().cast(pl.Categorical).alias("kind"),
-            _oauth_code("response").alias("_code_out"),
-            _oauth_code("request").alias("_code_in"),
         )
         .join(
             keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID)),
@@ -220,14 +231,14 @@ def stitch_attempts(
         )
         .with_columns(
             pl.when(pending)
-            .then(pl.coalesce("saml:" + saml_out, "code:" + pl.col("_code_out")))
+            .then(pl.coalesce("saml:" + saml_out, "code:" + pl.col("oauth_code")))
             .alias("_link_out"),
             pl.when(~pending)
-            .then(pl.coalesce("saml:" + pl.col("in_response_to"), "code:" + pl.col("_code_in")))
+            .then(pl.coalesce("saml:" + pl.col("in_response_to"), "code:" + pl.col("oauth_code")))
             .alias("_link_in"),
         )
         # Only the links are needed from here: every later step copies what it keeps.
-        .drop("message", "saml_id", "in_response_to", "_code_out", "_code_in", strict=False)
+        .drop("message", "saml_id", "in_response_to", "oauth_code", strict=False)
         .collect()
     )
     inits = events.filter(pending)
