@@ -22,6 +22,9 @@ POS = "payload_pos"
 PAYLOADS = ("request", "response")
 # A fetch touching more row groups than this scans the parts instead of slicing them.
 MAX_SLICES = 64
+# Slices of one part must stay separate scans: merged as one common subplan, each is
+# read from the part's start (seconds, and its memory, deep in a big part).
+SEPARATE_SCANS = pl.QueryOptFlags(comm_subplan_elim=False)
 # Row group size of the cache's parts: a row's payloads are read by decoding its group
 # (~2 ms at this size, where 50k-row groups took ~50 ms).
 GROUP_ROWS = 1024
@@ -47,21 +50,21 @@ class PayloadStore:
         for spool in self.spools:
             weakref.finalize(self, shutil.rmtree, str(spool), ignore_errors=True)
 
-    def _scan(self, part: Part) -> pl.LazyFrame:
-        return (
-            pl.scan_parquet(part.path)
-            .select(PAYLOADS)
-            .with_row_index(POS, offset=part.start)
-            .with_columns(pl.col(POS).cast(pl.UInt64))
+    def _scan(self, part: Part, first: int = 0, rows: int | None = None) -> pl.LazyFrame:
+        """The part's payloads with their positions; `first` and `rows` (counted in the
+        part) read only that slice. The slice goes before the row index: after it,
+        Polars reads the part from its start (seconds, and its memory, deep in a big
+        part)."""
+        scan = pl.scan_parquet(part.path).select(PAYLOADS)
+        if first or rows is not None:
+            scan = scan.slice(first, rows)
+        return scan.with_row_index(POS, offset=part.start + first).with_columns(
+            pl.col(POS).cast(pl.UInt64)
         )
 
-    def fetch(self, positions: Iterable[int] | pl.Series) -> pl.DataFrame:
-        """`payload_pos`, `request`, `response` for these positions, in the order given."""
-        wanted = pl.Series(POS, positions, dtype=pl.UInt64)
-        if wanted.is_empty():
-            return pl.DataFrame(
-                schema={POS: pl.UInt64, "request": pl.String, "response": pl.String}
-            )
+    def plan(self, wanted: pl.Series) -> pl.LazyFrame | None:
+        """The read behind `fetch` (collect it with SEPARATE_SCANS): a slice of each row
+        group holding a wanted row, or, past MAX_SLICES groups, a filtered scan."""
         groups = (wanted // GROUP_ROWS).drop_nulls().unique()  # null: a followed row
         scans = []
         if groups.len() <= MAX_SLICES:
@@ -71,12 +74,24 @@ class PayloadStore:
                 for part in self.parts:
                     lo, hi = max(first, part.start), min(first + GROUP_ROWS, part.start + part.rows)
                     if lo < hi:
-                        scans.append(self._scan(part).slice(lo - part.start, hi - lo))
+                        scans.append(self._scan(part, lo - part.start, hi - lo))
         else:
             keep = wanted.drop_nulls().unique().implode()
             scans = [self._scan(p).filter(pl.col(POS).is_in(keep)) for p in self.parts]
         # Streaming: a scan over every part keeps a few row groups in memory, not all.
-        got = pl.concat(scans).collect(engine="streaming") if scans else None
+        return pl.concat(scans) if scans else None
+
+    def fetch(self, positions: Iterable[int] | pl.Series) -> pl.DataFrame:
+        """`payload_pos`, `request`, `response` for these positions, in the order given."""
+        wanted = pl.Series(POS, positions, dtype=pl.UInt64)
+        if wanted.is_empty():
+            return pl.DataFrame(
+                schema={POS: pl.UInt64, "request": pl.String, "response": pl.String}
+            )
+        plan = self.plan(wanted)
+        got = None
+        if plan is not None:
+            got = plan.collect(engine="streaming", optimizations=SEPARATE_SCANS)
         found = wanted.to_frame()
         if got is None:
             return found.with_columns(pl.lit(None, pl.String).alias(c) for c in PAYLOADS)

@@ -4,6 +4,7 @@ search, per export slice and per triage batch, giving the same answers as in mem
 from __future__ import annotations
 
 import gc
+import re
 from pathlib import Path
 
 import polars as pl
@@ -13,7 +14,7 @@ from conftest import HEADER, SMALL_LOG
 from connlog_tui import cache, cli, query, sources, triage
 from connlog_tui.cli import demo_paths
 from connlog_tui.export import export
-from connlog_tui.payloads import POS, PayloadStore
+from connlog_tui.payloads import POS, SEPARATE_SCANS, PayloadStore
 from connlog_tui.query import FilterState
 from connlog_tui.sources import lean as lean_load
 
@@ -114,6 +115,26 @@ def test_fetch_keeps_order_and_handles_far_apart_rows(tmp_path, small_blocks, mo
     monkeypatch.setattr("connlog_tui.payloads.GROUP_ROWS", 1)
     monkeypatch.setattr("connlog_tui.payloads.MAX_SLICES", 2)
     assert lean.payloads.fetch(positions).equals(got)
+
+
+def test_fetch_reads_each_row_group_slice_from_the_part_itself(tmp_path, monkeypatch):
+    """An entry written by an in-memory load is one big part. Each slice must be pushed
+    into its own Parquet scan: shared as one cached scan, every slice was cut from a read
+    of the part from its start (0.8 s and ~1 GB deep in a 1M-row part)."""
+    monkeypatch.setattr("connlog_tui.payloads.GROUP_ROWS", 4)
+    path = ragged_log(tmp_path)
+    sources.load([str(path)])  # in memory: the cache entry is a single part
+    lean = sources.load([str(path)], lean=True)
+    assert len(lean.payloads.parts) == 1
+    positions = [50, 9, 30]
+    plan = lean.payloads.plan(pl.Series(positions, dtype=pl.UInt64))
+    text = plan.explain(optimizations=SEPARATE_SCANS)
+    assert "CACHE" not in text
+    offsets = sorted(int(n) for n in re.findall(r"SLICE: Positive \{ offset: (\d+)", text))
+    assert offsets == [8, 28, 48]  # the row groups of 4 rows holding 9, 30 and 50
+    assert lean.payloads.fetch(positions)["request"].to_list() == [
+        full(lean)["request"][p] for p in positions
+    ]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
