@@ -210,6 +210,17 @@ def stitch_attempts(
     saml_out = pl.when(pl.col("message").is_in(["AuthnRequest", "LogoutRequest"])).then(
         pl.col("saml_id")
     )
+    # The ID an initiation hands out, and the one a completion answers ("saml:<ID>",
+    # "code:<code>"). Joined as 64-bit hashes: a million events' link texts, copied by
+    # every join and sort below, were most of stitching's peak memory. The texts are put
+    # back at the end for the linked attempts only.
+    link_out = pl.when(pending).then(
+        pl.coalesce("saml:" + saml_out, "code:" + pl.col("oauth_code"))
+    )
+    link_in = pl.when(~pending).then(
+        pl.coalesce("saml:" + pl.col("in_response_to"), "code:" + pl.col("oauth_code"))
+    )
+    keys = keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID))
     events = (
         frame.lazy()
         .filter(_event_rows(frame))
@@ -224,20 +235,8 @@ def stitch_attempts(
             user.alias("user_key"),
             kind_expr().cast(pl.Categorical).alias("kind"),
         )
-        .join(
-            keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID)),
-            on=ROW_ID,
-            how="left",
-        )
-        .with_columns(
-            pl.when(pending)
-            .then(pl.coalesce("saml:" + saml_out, "code:" + pl.col("oauth_code")))
-            .alias("_link_out"),
-            pl.when(~pending)
-            .then(pl.coalesce("saml:" + pl.col("in_response_to"), "code:" + pl.col("oauth_code")))
-            .alias("_link_in"),
-        )
-        # Only the links are needed from here: every later step copies what it keeps.
+        .join(keys, on=ROW_ID, how="left")
+        .with_columns(_hash(link_out).alias("_link_out"), _hash(link_in).alias("_link_in"))
         .drop("message", "saml_id", "in_response_to", "oauth_code", strict=False)
         .collect()
     )
@@ -296,12 +295,12 @@ def stitch_attempts(
                 pl.lit(False).alias("inferred"),
             ),
             paired.with_columns(
-                pl.lit(None, pl.String).alias("link"), pl.lit(True).alias("inferred")
+                pl.lit(None, pl.UInt64).alias("link"), pl.lit(True).alias("inferred")
             ),
             paired.select(
                 pl.col("attempt_id").alias(ROW_ID),
                 "attempt_id",
-                pl.lit(None, pl.String).alias("link"),
+                pl.lit(None, pl.UInt64).alias("link"),
                 pl.lit(True).alias("inferred"),
             ),
         ],
@@ -310,7 +309,7 @@ def stitch_attempts(
     alone = events.join(member, on=ROW_ID, how="anti").select(
         ROW_ID,
         pl.col(ROW_ID).alias("attempt_id"),
-        pl.lit(None, pl.String).alias("link"),
+        pl.lit(None, pl.UInt64).alias("link"),
         pl.lit(False).alias("inferred"),
     )
     member = pl.concat([member, alone], how="vertical_relaxed")
@@ -340,7 +339,27 @@ def stitch_attempts(
         )
         .sort("first_time", "attempt_id")
     )
+    # The link texts back: a linked attempt's id is its initiation's row, which holds it.
+    linked_ids = attempts.filter(pl.col("link").is_not_null())["attempt_id"]
+    texts = (
+        keys.filter(pl.col(ROW_ID).is_in(linked_ids.implode()))
+        .select(
+            pl.col(ROW_ID).alias("attempt_id"),
+            pl.coalesce("saml:" + saml_out, "code:" + pl.col("oauth_code")).alias("_text"),
+        )
+        .collect()
+    )
+    attempts = attempts.join(texts, on="attempt_id", how="left", maintain_order="left")
+    attempts = attempts.with_columns(
+        pl.when(pl.col("link").is_not_null()).then("_text").alias("link")
+    )
     return attempts.select(pl.col(k).cast(v) for k, v in ATTEMPT_SCHEMA.items())
+
+
+def _hash(link: pl.Expr) -> pl.Expr:
+    """A link text as a 64-bit hash (null stays null). Two different IDs sharing a hash
+    would need ~4 billion links for even odds: a log has at most millions."""
+    return pl.when(link.is_not_null()).then(link.hash(seed=0))
 
 
 def attempt_index(attempts: pl.DataFrame) -> pl.DataFrame:
