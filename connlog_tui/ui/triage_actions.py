@@ -7,6 +7,8 @@ A mixin of ConnlogApp: it reads the app's frame, view and state, and asks the tr
 
 from __future__ import annotations
 
+import time
+
 import polars as pl
 from textual import work
 from textual.worker import get_current_worker
@@ -16,6 +18,22 @@ from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.table import LogTable
+
+
+class _Progress:
+    """The background triage's progress note, passed to the UI at most every quarter
+    second (each note redraws the status bar)."""
+
+    EVERY = 0.25
+
+    def __init__(self, app) -> None:
+        self.app, self.last = app, 0.0
+
+    def note(self, text: str) -> None:
+        now = time.monotonic()
+        if now - self.last >= self.EVERY:
+            self.last = now
+            self.app.call_from_thread(self.app._analysis_progress, text)
 
 
 class TriageActions:
@@ -46,23 +64,24 @@ class TriageActions:
         payloads = self.payloads
         self._baseline = baseline = triage.baselines(frame, payloads=payloads)
         parts, done = [], 0
-        # Small chunks (~0.1 s of decoding each), and none while the user is pressing keys:
-        # decoding holds the GIL, which the UI thread needs for every frame it draws.
-        for part in triage.iter_diagnoses(frame, chunk=100, baseline=baseline, payloads=payloads):
+        progress = _Progress(self)
+        # Small chunks (~20-30 ms of decoding each; smaller ones cost more per row), and
+        # none while the user is pressing keys: decoding holds the GIL, which the UI thread
+        # needs for every frame it draws, so a key arriving mid-chunk waits for its end.
+        for part in triage.iter_diagnoses(frame, chunk=50, baseline=baseline, payloads=payloads):
             self.wait_while_user_is_active(worker)
             if worker.is_cancelled:
                 return
             parts.append(part)
             done += part.height
-            note = f"diagnosing failures {done:,}/{failing:,}"
-            self.call_from_thread(self._analysis_progress, note)
+            progress.note(f"diagnosing failures {done:,}/{failing:,}")
         keys = []
-        for part in triage.iter_message_keys(frame, chunk=1000, payloads=payloads):
+        for part in triage.iter_message_keys(frame, chunk=500, payloads=payloads):
             self.wait_while_user_is_active(worker)
             if worker.is_cancelled:
                 return
             keys.append(part)
-            self.call_from_thread(self._analysis_progress, "linking login attempts")
+            progress.note("linking login attempts")
         attempts = triage.stitch_attempts(frame, pl.concat(keys) if keys else None)
         diagnoses = pl.concat(parts) if parts else None
         self.call_from_thread(self._analysed, diagnoses, attempts)
