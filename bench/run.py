@@ -38,6 +38,8 @@ EXPORT_APP = "Okta"  # ~10% of rows: the ~100k-row filtered view at 1M rows
 DATA_ROW = re.compile(r"20\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d")
 # lnav shows the raw CSV line (`2026-03-01T00:00:05Z,MangoApps,...`); its top lines hold a
 # clock and a breadcrumb with timestamps, which must not count as rows.
+# A redrawn page of the 200x50 table is ~10 KB of output; a status-bar tick ~0.3 KB.
+PAGE_BYTES = 4000
 POLL_PAUSE = 0.003  # seconds between capture-pane polls (see Tmux.wait)
 STATUS_COUNT = re.compile(r"([\d,]+) of ([\d,]+) rows")
 LNAV_ROW = re.compile(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ,")
@@ -251,6 +253,7 @@ class Tmux:
     def __init__(self, command: str, env: dict, width: int = 200, height: int = 50) -> None:
         self.socket = f"connlog-bench-{os.getpid()}-{time.monotonic_ns()}"
         self.env = dict(env, TERM="xterm-256color")
+        self.width, self.height = width, height
         self.started = time.perf_counter()
         self.tmux("new-session", "-d", "-s", "b", "-x", str(width), "-y", str(height), command)
 
@@ -332,36 +335,52 @@ class Control:
         )
         self.fd = self.proc.stdout.fileno()
         os.set_blocking(self.fd, False)
-        self.command("refresh-client -C 200x50")  # keep the session's size
-        self.burst(quiet=0.3)
+        self.command(f"refresh-client -C {term.width}x{term.height}")  # keep the size
+        self.settle()
 
     def command(self, line: str) -> None:
         self.proc.stdin.write(line.encode() + b"\n")
         self.proc.stdin.flush()
 
-    def burst(self, quiet: float, timeout: float = 5.0) -> float | None:
-        """When the last `%output` of the next burst arrived (None if none came)."""
-        last, deadline = None, time.perf_counter() + timeout
+    def burst(self, quiet: float, timeout: float = 5.0) -> tuple[float | None, int]:
+        """When the last `%output` of the next burst arrived (None if none came), and
+        how many bytes of notifications the burst held."""
+        last, size, deadline = None, 0, time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             ready, _, _ = select.select([self.fd], [], [], quiet if last else timeout)
             if not ready:
                 if last is not None:
-                    return last
+                    break
                 continue
             chunk = os.read(self.fd, 1 << 20)
             if not chunk:
                 break
             if b"%output" in chunk:
-                last = time.perf_counter()
-        return last
+                last, size = time.perf_counter(), size + len(chunk)
+        return last, size
 
-    def key_to_frame(self, key: str) -> float | None:
-        """Seconds from sending `key` to the end of the frame the program draws for it."""
-        self.burst(quiet=0.02, timeout=0.02)  # anything still in flight
+    def settle(self, quiet: float = 0.2, limit: float = 2.0) -> None:
+        """Wait until the program has drawn nothing for `quiet` seconds (the detail panel
+        follows the cursor 60 ms after it rests): output still in flight when a key is
+        sent would be taken for that key's frame."""
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            end, _ = self.burst(quiet=quiet, timeout=quiet)
+            if end is None:
+                return
+
+    def key_to_frame(self, key: str, min_bytes: int = 1) -> float | None:
+        """Seconds from sending `key` to the end of the frame the program draws for it:
+        the first burst of at least `min_bytes` (a status-bar tick is not a page)."""
+        self.settle()
         t = time.perf_counter()
         self.command(f"send-keys -t b {key}")
-        end = self.burst(quiet=self.QUIET)
-        return None if end is None else end - t
+        while True:
+            end, size = self.burst(quiet=self.QUIET)
+            if end is None:
+                return None
+            if size >= min_bytes:
+                return end - t
 
     def close(self) -> None:
         with contextlib.suppress(OSError, BrokenPipeError):
@@ -401,16 +420,16 @@ def key_to_frame(term: Tmux, key: str, timeout: float = 5.0) -> float | None:
     return None
 
 
-def paging(term: Tmux, reps: int) -> dict:
-    """PageDown `reps` times through a control-mode client, a pause between presses."""
+def paging(term: Tmux, reps: int, min_bytes: int = 1) -> dict:
+    """PageDown `reps` times through a control-mode client, each once the screen is
+    still; a frame is the first burst of output of at least `min_bytes`."""
     control = Control(term)
     try:
         pages = []
         for _ in range(reps):
-            took = control.key_to_frame("PageDown")
+            took = control.key_to_frame("PageDown", min_bytes)
             if took is not None:
                 pages.append(took)
-            time.sleep(0.05)
     finally:
         control.close()
     if not pages:
@@ -521,7 +540,7 @@ def connlog_tmux(path: Path, env: dict, reps: int, cached: bool) -> dict:
         out["capture_seconds"] = capture_cost(term)
         key_to_frame(term, "g")  # the first row, away from the end
         time.sleep(0.3)
-        out.update(paging(term, reps))
+        out.update(paging(term, reps, min_bytes=PAGE_BYTES))
         pages = []
         for _ in range(reps):
             took = key_to_frame(term, "PageDown")
