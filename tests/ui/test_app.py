@@ -8,6 +8,7 @@ from conftest import SMALL_LOG
 from textual.widgets import Input, Static, TextArea
 from uihelpers import make_app, settle
 
+import connlog_tui.cli as cli
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import FacetPane, FilterSidebar
 from connlog_tui.ui.screens import ExportScreen, QuarantineScreen
@@ -172,10 +173,9 @@ async def test_load_error_exits_with_message(tmp_path):
     assert app.fatal_error and "empty file" in app.fatal_error
 
 
-async def test_first_rows_show_before_a_slow_load_completes(monkeypatch):
+def hold_the_load(monkeypatch):
+    """The app's full load waits until the returned event is set."""
     import threading
-
-    import connlog_tui.cli as cli
 
     release = threading.Event()
     real_load = cli.load_options
@@ -185,6 +185,11 @@ async def test_first_rows_show_before_a_slow_load_completes(monkeypatch):
         return real_load(options)
 
     monkeypatch.setattr(cli, "load_options", slow_load)
+    return release
+
+
+async def test_first_rows_show_before_a_slow_load_completes(monkeypatch):
+    release = hold_the_load(monkeypatch)
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(100):
@@ -203,18 +208,7 @@ async def test_first_rows_show_before_a_slow_load_completes(monkeypatch):
 async def test_a_preview_read_before_the_ui_started_is_on_its_first_frame(monkeypatch):
     """The CLI reads the first rows while Textual imports: the first frame drawn shows
     them, with no worker round trip (the load itself is held back here)."""
-    import threading
-
-    import connlog_tui.cli as cli
-
-    release = threading.Event()
-    real_load = cli.load_options
-
-    def slow_load(options):
-        assert release.wait(30), "the test never released the load"
-        return real_load(options)
-
-    monkeypatch.setattr(cli, "load_options", slow_load)
+    release = hold_the_load(monkeypatch)
     app = make_app([SMALL_LOG])
     app.options.preview = cli.start_preview(app.options)
     app.options.preview.result(timeout=30)
