@@ -383,7 +383,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             column, descending = self.sort
             parts.append(f"sorted by {SORTABLE[column]} {'▼' if descending else '▲'}")
         status = self.query_one("#status", Static)
-        status.update(escape_controls(" · ".join(parts)))
+        # One line, whatever it says: no layout pass (which redrew the table's scrollbar,
+        # ~5 KB to the terminal, on every tick of the background triage's progress).
+        status.update(escape_controls(" · ".join(parts)), layout=False)
 
     @on(FacetPane.Changed)
     def _facet_changed(self, event: FacetPane.Changed) -> None:
