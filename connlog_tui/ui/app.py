@@ -83,7 +83,9 @@ PALETTE = (
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
-USER_ACTIVE_SECONDS = 0.5  # background triage pauses this long after each key or click
+# Background triage pauses this long after each key or click: someone reading page by page
+# presses a key every second or so, and each key would otherwise wait for a triage step.
+USER_ACTIVE_SECONDS = 1.5
 USER_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 
 
