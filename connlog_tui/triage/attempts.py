@@ -220,7 +220,7 @@ def stitch_attempts(
     link_in = pl.when(~pending).then(
         pl.coalesce("saml:" + pl.col("in_response_to"), "code:" + pl.col("oauth_code"))
     )
-    keys = keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID))
+    key_rows = keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID))
     events = (
         frame.lazy()
         .filter(_event_rows(frame))
@@ -235,7 +235,7 @@ def stitch_attempts(
             user.alias("user_key"),
             kind_expr().cast(pl.Categorical).alias("kind"),
         )
-        .join(keys, on=ROW_ID, how="left")
+        .join(key_rows, on=ROW_ID, how="left")
         .with_columns(_hash(link_out).alias("_link_out"), _hash(link_in).alias("_link_in"))
         .drop("message", "saml_id", "in_response_to", "oauth_code", strict=False)
         .collect()
@@ -342,7 +342,7 @@ def stitch_attempts(
     # The link texts back: a linked attempt's id is its initiation's row, which holds it.
     linked_ids = attempts.filter(pl.col("link").is_not_null())["attempt_id"]
     texts = (
-        keys.filter(pl.col(ROW_ID).is_in(linked_ids.implode()))
+        key_rows.filter(pl.col(ROW_ID).is_in(linked_ids.implode()))
         .select(
             pl.col(ROW_ID).alias("attempt_id"),
             pl.coalesce("saml:" + saml_out, "code:" + pl.col("oauth_code")).alias("_text"),

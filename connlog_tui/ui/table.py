@@ -153,12 +153,12 @@ class LogTable(ScrollView, can_focus=True):
         self.payloads = None  # a lean load's PayloadStore
         self.frame: pl.DataFrame | None = None
         self.indices: pl.Series = pl.Series("index", [], dtype=pl.UInt32)
-        self._page: tuple[int, int, list[list[str]], list[str]] | None = None
+        # first row, row count, cells, outcomes and the cells' column names of one page
+        self._page: tuple[int, int, list[list[str]], list[str], list[str]] | None = None
         self._lines: dict[int, tuple[str, ...]] = {}  # row -> its drawn text, at this layout
         self._layout_key: tuple | None = None
         self._drawing: tuple | None = None  # width, columns, styles of the frame being drawn
         self._style_cache: tuple | None = None  # (focus, theme), the row styles
-        self._page_names: list[str] = []  # the columns of the cells in `_page`
         self.zone = "UTC"
         self.date_format = DEFAULT_FORMAT
         self.shown_columns: tuple[str, ...] = DEFAULT_VISIBLE
@@ -245,7 +245,6 @@ class LogTable(ScrollView, can_focus=True):
         if self.frame is None or first >= self.row_count:
             return [], []
         names = [n for n in self.shown_columns if n in self.frame.columns]
-        self._page_names = names
         page = query.rows(self.frame, self.indices, first, count)
         if self.payloads is not None and {"request", "response"} & set(names):
             page = self.payloads.fill(page)  # lean mode: this page's payloads from disk
@@ -260,7 +259,7 @@ class LogTable(ScrollView, can_focus=True):
             [cell_text(name, value, zone, fmt) for name, value in zip(names, row, strict=False)]
             for row in page.iter_rows()
         ]
-        self._page = (first, count, cells, outcomes)
+        self._page = (first, count, cells, outcomes, names)
         return cells, outcomes
 
     # -- drawing -------------------------------------------------------------------------
@@ -310,7 +309,7 @@ class LogTable(ScrollView, can_focus=True):
         row = first + index
         pieces = self._lines.get(row)
         if pieces is None:
-            by_name = dict(zip(self._page_names, cells[index], strict=False))
+            by_name = dict(zip(self._page[4], cells[index], strict=False))
             line = self._line([by_name.get(c.name, "") for c, _ in columns], columns, width)
             pieces = self._lines[row] = single_cell_pieces(line)
         style = base
