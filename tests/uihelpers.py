@@ -8,6 +8,7 @@ from textual.worker import WorkerCancelled
 
 from connlog_tui.cli import Options
 from connlog_tui.ui.app import ConnlogApp
+from connlog_tui.ui.filters import FacetPane
 
 
 def make_app(paths: Iterable[str], **filters) -> ConnlogApp:
@@ -27,6 +28,14 @@ def make_app(paths: Iterable[str], **filters) -> ConnlogApp:
     return ConnlogApp(options)
 
 
+def facets_filled(app) -> bool:
+    """The facet panes the load mounts have their options (they add them once mounted;
+    a screenshot taken in between shows them empty)."""
+    return all(
+        pane.is_mounted and pane.option_count == len(pane._choices) for pane in app.query(FacetPane)
+    )
+
+
 async def settle(pilot) -> None:
     """Wait until loading and filtering workers are done and their results are shown."""
     app = pilot.app
@@ -35,7 +44,11 @@ async def settle(pilot) -> None:
         with contextlib.suppress(WorkerCancelled):  # a newer run replaced it: wait again
             await app.workers.wait_for_complete()
         await pilot.pause()
-        if app.result is not None and not any(w.is_running for w in app.workers):
+        if (
+            app.result is not None
+            and not any(w.is_running for w in app.workers)
+            and facets_filled(app)
+        ):
             await pilot.pause(0.1)  # the detail panel follows the cursor after a short rest
             return
     raise AssertionError("the app never settled")
