@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,14 @@ def private_user_dirs(tmp_path_factory, monkeypatch):
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
         monkeypatch.setenv(name, str(home / name.lower()))
     monkeypatch.setenv("CONNLOG_CACHE_DIR", str(home / "connlog-cache"))
+
+
+@pytest.fixture(autouse=True)
+def unfrozen_heap():
+    """The app freezes the heap once loaded (connlog_tui/ui/heap.py): in the test process
+    that would keep every earlier test's garbage from being collected."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import FollowMode
+from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.screens import (
     ColumnsScreen,
     ExportChoice,
@@ -193,6 +194,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             if first is not None and first.frame.height:
                 self._preview(first.frame, time.monotonic(), at_once=True)
         self.load()
+        keep_out_of_gc()
 
     def on_unmount(self) -> None:
         for tail in self.tails:
@@ -299,6 +301,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.refilter()
         if self.options.follow and not self.tails:
             self.action_toggle_follow()
+        keep_out_of_gc()
 
     def _sync_widgets(self) -> None:
         """Make the panes show the current filter state (after load, Clear, a view)."""

@@ -17,6 +17,7 @@ from connlog_tui import triage
 from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
 from connlog_tui.ui.detail import DetailPanel
+from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.table import LogTable
 
 
@@ -111,6 +112,7 @@ class TriageActions:
         self.attempts = attempts
         self.analysis_note = None
         self.refilter()
+        keep_out_of_gc()
         table = self.query_one(LogTable)
         self.query_one(DetailPanel).show(
             self._row(table.current_row), self._attempt(table.current_row)
