@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
+from textual.widget import AwaitMount
 from textual.widgets import Static, TabbedContent, TabPane, TextArea
 
 from connlog_tui.textsafe import escape_controls
@@ -87,6 +88,20 @@ def summary_text(row: dict, zone: str = "UTC") -> Text:
     return text
 
 
+class PayloadTabs(TabbedContent):
+    """The selected row's Response, Request and login Attempt, a text area each."""
+
+    def __init__(self) -> None:
+        super().__init__(id="payload-tabs")
+        for title, name in (
+            ("Response", "response"),
+            ("Request", "request"),
+            ("Attempt", "attempt"),
+        ):
+            area = TextArea(id=name, read_only=True, soft_wrap=True)
+            self.compose_add_child(TabPane(title, area, id=f"tab-{name}"))
+
+
 class DetailPanel(Vertical, can_focus=False):
     """Shows one row. `r` toggles decoded/raw payloads."""
 
@@ -113,16 +128,27 @@ class DetailPanel(Vertical, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary", markup=False)
-        with TabbedContent(id="payload-tabs"):
-            with TabPane("Response", id="tab-response"):
-                yield TextArea(id="response", read_only=True, soft_wrap=True)
-            with TabPane("Request", id="tab-request"):
-                yield TextArea(id="request", read_only=True, soft_wrap=True)
-            with TabPane("Attempt", id="tab-attempt"):
-                yield TextArea(id="attempt", read_only=True, soft_wrap=True)
+
+    def on_mount(self) -> None:
+        # The payload tabs (three text areas) take ~40 ms to mount and style: they come
+        # after the app's first frame, which they would not change (the panel only shows
+        # a row once the cursor has rested on it).
+        self.call_after_refresh(self._add_tabs)
+
+    async def _add_tabs(self) -> None:
+        if (mounting := self._mount_tabs()) is not None:
+            await mounting
+            self._refresh_contents()
+
+    def _mount_tabs(self) -> AwaitMount | None:
+        if self.query(TabbedContent) or not self.is_attached:  # there, or the app closed
+            return None
+        return self.mount(PayloadTabs())
 
     def visible_area(self) -> TextArea:
         """The payload on the active tab."""
+        if self._mount_tabs() is not None:  # asked for before they came: fill them in next
+            self.call_after_refresh(self._refresh_contents)
         active = self.query_one(TabbedContent).active or "tab-response"
         return self.query_one(f"#{active.removeprefix('tab-')}", TextArea)
 
@@ -147,12 +173,13 @@ class DetailPanel(Vertical, can_focus=False):
         if not self.is_mounted:
             return
         summary = self.query_one("#summary", Static)
+        summary.update("No row selected" if self.row is None else summary_text(self.row, self.zone))
+        if not self.query(TextArea):  # the tabs are not mounted yet: they fill in then
+            return
         if self.row is None:
-            summary.update("No row selected")
             for name in ("request", "response", "attempt"):
                 self.query_one(f"#{name}", TextArea).load_text("")
             return
-        summary.update(summary_text(self.row, self.zone))
         mode = "raw" if self.raw else "decoded"
         for name in ("request", "response"):
             area = self.query_one(f"#{name}", TextArea)
