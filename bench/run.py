@@ -437,10 +437,21 @@ def paging(term: Tmux, reps: int, min_bytes: int = 1) -> dict:
     return {"page_median": statistics.median(pages), "page_max": max(pages), "page_n": len(pages)}
 
 
+def connlog_command() -> list[str]:
+    """The `connlog` script installed beside this Python. The one on PATH may be a
+    version manager's shim (pyenv's is a shell script that runs `pyenv exec`, ~50 ms a
+    start on this machine): that is the machine's set-up, not connlog's start-up."""
+    beside = Path(sys.executable).with_name("connlog")
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("connlog")
+    return [found] if found else [sys.executable, "-m", "connlog_tui"]
+
+
 def open_connlog(path: Path, flags: str, env: dict, timeout: float) -> tuple[Tmux, dict]:
     """`connlog FILE FLAGS` in tmux, timed to its first screen of rows (`first_screen`)
     and to the status bar's full row count (`loaded`, None if it never came)."""
-    exe = shutil.which("connlog") or f"{sys.executable} -m connlog_tui"
+    exe = " ".join(connlog_command())
     term = Tmux(f"{exe} '{path}'{flags}; sleep 600", env)
     try:
         first = term.wait(has_data_row)
@@ -731,8 +742,7 @@ def main() -> int:
     step("connlog export (CLI, end to end)")
     out = DATA / "bench-export.csv"
     out.unlink(missing_ok=True)
-    exe = shutil.which("connlog") or sys.executable
-    cmd = [exe] if exe != sys.executable else [exe, "-m", "connlog_tui"]
+    cmd = connlog_command()
     t = time.perf_counter()
     proc = subprocess.run(
         [*cmd, "export", str(path), "--app", EXPORT_APP, "-o", str(out)],
