@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .attempts import (
         ATTEMPT_SCHEMA,
+        KEYS_SCHEMA,
         attempt_index,
         attempt_of,
         iter_message_keys,
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 # urllib...), about 40 ms of imports.
 _HOME = {
     "ATTEMPT_SCHEMA": "attempts",
+    "KEYS_SCHEMA": "attempts",
     "attempt_index": "attempts",
     "attempt_of": "attempts",
     "iter_message_keys": "attempts",
@@ -99,6 +101,7 @@ __all__ = [
     "histogram",
     "next_failure",
     "ATTEMPT_SCHEMA",
+    "KEYS_SCHEMA",
     "attempt_index",
     "attempt_of",
     "iter_message_keys",

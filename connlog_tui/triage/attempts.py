@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import polars as pl
 
 from connlog_tui.decode.binary import b64decode_loose
-from connlog_tui.payloads import PayloadStore, fill
+from connlog_tui.payloads import POS, PayloadStore, fill
 from connlog_tui.schema import ROW_ID, USER_KEY, Outcome
 
 from .diagnoses import kind_expr, with_row_id
@@ -135,7 +135,9 @@ def iter_message_keys(
         .otherwise(_oauth_code("request"))
         .alias("oauth_code")
     )
-    events = frame.filter(_event_rows(frame))
+    # Only the columns read here: the event rows are a copy (of most of a big log).
+    needed = [ROW_ID, "outcome", "request", "response", POS]
+    events = frame.select(c for c in needed if c in frame.columns).filter(_event_rows(frame))
     # A batch at a time: the SAML messages pulled out of the payloads are copies, and all
     # of them at once would double a big log's memory.
     for start in range(0, events.height, max(1, chunk)):
@@ -210,17 +212,20 @@ def stitch_attempts(
     saml_out = pl.when(pl.col("message").is_in(["AuthnRequest", "LogoutRequest"])).then(
         pl.col("saml_id")
     )
-    # The ID an initiation hands out, and the one a completion answers ("saml:<ID>",
-    # "code:<code>"). Joined as 64-bit hashes: a million events' link texts, copied by
+    key_rows = keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID))
+    # The ID an initiation hands out, and the one a completion answers (a SAML request
+    # ID, else an OAuth code), as 64-bit hashes: a million events' link texts, copied by
     # every join and sort below, were most of stitching's peak memory. The texts are put
     # back at the end for the linked attempts only.
-    link_out = pl.when(pending).then(
-        pl.coalesce("saml:" + saml_out, "code:" + pl.col("oauth_code"))
+    links = key_rows.select(
+        ROW_ID,
+        pl.coalesce(_hash(saml_out, SAML_SEED), _hash(pl.col("oauth_code"), CODE_SEED)).alias(
+            "_out"
+        ),
+        pl.coalesce(
+            _hash(pl.col("in_response_to"), SAML_SEED), _hash(pl.col("oauth_code"), CODE_SEED)
+        ).alias("_in"),
     )
-    link_in = pl.when(~pending).then(
-        pl.coalesce("saml:" + pl.col("in_response_to"), "code:" + pl.col("oauth_code"))
-    )
-    key_rows = keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID))
     events = (
         frame.lazy()
         .filter(_event_rows(frame))
@@ -235,39 +240,53 @@ def stitch_attempts(
             user.alias("user_key"),
             kind_expr().cast(pl.Categorical).alias("kind"),
         )
-        .join(key_rows, on=ROW_ID, how="left")
-        .with_columns(_hash(link_out).alias("_link_out"), _hash(link_in).alias("_link_in"))
-        .drop("message", "saml_id", "in_response_to", "oauth_code", strict=False)
+        .join(links, on=ROW_ID, how="left")
+        .select(
+            pl.exclude("_out", "_in"),
+            pl.when(pending).then("_out").alias("_link_out"),
+            pl.when(~pending).then("_in").alias("_link_in"),
+        )
         .collect()
     )
-    inits = events.filter(pending)
-    dones = events.filter(~pending)
+    # Each step below is one lazy query, collected on its own: only its result stays
+    # in memory, not every intermediate frame at once.
+    inits = events.lazy().filter(pending)
+    dones = events.lazy().filter(~pending)
 
     # 1. Linked by IDs: every completion answering an initiation's ID joins its attempt.
     by_link = (
         inits.filter(pl.col("_link_out").is_not_null())
+        .select(ROW_ID, "time", "_link_out")
         .sort("time", ROW_ID)
         .unique("_link_out", keep="first", maintain_order=True)
         .select(pl.col("_link_out").alias("link"), pl.col(ROW_ID).alias("attempt_id"))
+        .collect()
     )
-    linked = dones.join(by_link, left_on="_link_in", right_on="link", how="inner").select(
-        ROW_ID, "attempt_id", pl.col("_link_in").alias("link")
+    linked = (
+        dones.select(ROW_ID, "_link_in")
+        .join(by_link.lazy(), left_on="_link_in", right_on="link", how="inner")
+        .select(ROW_ID, "attempt_id", pl.col("_link_in").alias("link"))
+        .collect()
     )
     linked_inits = by_link.filter(pl.col("attempt_id").is_in(linked["attempt_id"].implode()))
+    del by_link
 
     # 2. Inferred: the latest unlinked initiation of the same user/app/type/kind within
     #    the window before a completion; each initiation takes its earliest completion.
     #    Not when both carry IDs (they would have linked).
     by = ["user_key", "app", "request_type", "kind"]
-    free_dones = dones.join(linked, on=ROW_ID, how="anti").sort("time")
+    free_dones = (
+        dones.join(linked.lazy(), on=ROW_ID, how="anti")
+        .sort("time")
+        .select(ROW_ID, "time", *by, "_link_in")
+    )
     free_inits = (
-        inits.join(linked_inits, left_on=ROW_ID, right_on="attempt_id", how="anti")
+        inits.join(linked_inits.lazy(), left_on=ROW_ID, right_on="attempt_id", how="anti")
         .select(*by, "time", pl.col(ROW_ID).alias("attempt_id"), "_link_out")
         .sort("time")
     )
     paired = (
-        free_dones.select(ROW_ID, "time", *by, "_link_in")
-        .join_asof(
+        free_dones.join_asof(
             free_inits,
             on="time",
             by=by,
@@ -283,6 +302,7 @@ def stitch_attempts(
         .sort("time", ROW_ID)
         .unique("attempt_id", keep="first", maintain_order=True)
         .select(ROW_ID, "attempt_id")
+        .collect()
     )
 
     member = pl.concat(
@@ -306,6 +326,7 @@ def stitch_attempts(
         ],
         how="vertical_relaxed",
     ).unique(ROW_ID, keep="first", maintain_order=True)
+    del linked, linked_inits, paired
     alone = events.join(member, on=ROW_ID, how="anti").select(
         ROW_ID,
         pl.col(ROW_ID).alias("attempt_id"),
@@ -313,11 +334,13 @@ def stitch_attempts(
         pl.lit(False).alias("inferred"),
     )
     member = pl.concat([member, alone], how="vertical_relaxed")
+    del alone
 
     done_outcome = pl.col("outcome").filter(pl.col("outcome") != "pending").last()
     attempts = (
-        events.select(ROW_ID, "time", "outcome", "kind", "app", "user_key")
-        .join(member, on=ROW_ID, how="inner")
+        events.lazy()
+        .select(ROW_ID, "time", "outcome", "kind", "app", "user_key")
+        .join(member.lazy(), on=ROW_ID, how="inner")
         .sort("time", ROW_ID)
         .group_by("attempt_id", maintain_order=True)
         .agg(
@@ -338,7 +361,10 @@ def stitch_attempts(
             pl.col("outcome").fill_null("pending"),
         )
         .sort("first_time", "attempt_id")
+        # Polars 2.1's streaming sort panics on these categorical columns.
+        .collect(engine="in-memory")
     )
+    del events, member
     # The link texts back: a linked attempt's id is its initiation's row, which holds it.
     linked_ids = attempts.filter(pl.col("link").is_not_null())["attempt_id"]
     texts = (
@@ -356,10 +382,14 @@ def stitch_attempts(
     return attempts.select(pl.col(k).cast(v) for k, v in ATTEMPT_SCHEMA.items())
 
 
-def _hash(link: pl.Expr) -> pl.Expr:
-    """A link text as a 64-bit hash (null stays null). Two different IDs sharing a hash
+# A SAML ID and an OAuth code that happened to be the same text must not link.
+SAML_SEED, CODE_SEED = 1, 2
+
+
+def _hash(link: pl.Expr, seed: int) -> pl.Expr:
+    """A link ID as a 64-bit hash (null stays null). Two different IDs sharing a hash
     would need ~4 billion links for even odds: a log has at most millions."""
-    return pl.when(link.is_not_null()).then(link.hash(seed=0))
+    return pl.when(link.is_not_null()).then(link.hash(seed=seed))
 
 
 def attempt_index(attempts: pl.DataFrame) -> pl.DataFrame:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 from conftest import SMALL_LOG
 from textual.widgets import Static, TabbedContent, TextArea
 from uihelpers import make_app, settle
 
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.table import LogTable
+from connlog_tui.ui.triage_actions import _Pile
 
 DEMO = Path(__file__).resolve().parents[2] / "connlog_tui" / "data" / "demo_connector_log.csv"
 
@@ -126,3 +128,16 @@ async def test_w_compares_a_failure_with_a_working_login():
         assert isinstance(app.screen, CompareScreen)
         fields = [field for field, _, _ in app.screen.comparison]
         assert "Audience" in fields
+
+
+def test_background_triage_merges_its_small_parts_as_they_come():
+    """Keys and diagnoses arrive a few hundred rows at a time: a hundred parts are merged
+    into one frame, so a big log's triage does not hold thousands of tiny frames."""
+    pile = _Pile()
+    parts = [pl.DataFrame({"row_id": list(range(i, i + 10))}) for i in range(0, 2500, 10)]
+    for part in parts:
+        pile.add(part)
+    assert len(pile.merged) == 2 and len(pile.parts) == 50
+    assert all(frame.n_chunks() == 1 for frame in pile.merged)
+    assert pile.frame().equals(pl.concat(parts))
+    assert _Pile().frame() is None
