@@ -86,6 +86,20 @@ def test_non_ascii_search_is_case_insensitive(write):
     assert query.run(frame, FilterState(search="échec")).count == 1
 
 
+def test_an_ascii_search_folds_ascii_case_only(write):
+    """ "kelvin" matches KELVIN around non-ASCII text, not the Kelvin sign (U+212A) that
+    Unicode case folding would also take for k."""
+    header = "Date,Application To/From,Action,Request Type,Email ID/Login ID,Request,Response"
+    rows = ["ünï KELVIN ok", "\u212aelvin", "Kelvin"]
+    body = "".join(
+        f"2026-03-01T09:00:0{i}Z,A,NA,Authentication-Connections,u{i}@x,{text},\n"
+        for i, text in enumerate(rows)
+    )
+    frame = load([str(write("k.csv", f"{header}\n{body}"))]).frame
+    found = query.run(frame, FilterState(search="kelvin")).indices.to_list()
+    assert sorted(frame["request"].gather(found).to_list()) == ["Kelvin", "ünï KELVIN ok"]
+
+
 def test_date_alone_means_the_whole_day(frame):
     state = FilterState(since=parse_when("2026-03-02"), until=parse_when("2026-03-02", end=True))
     assert users(frame, state) == ["mallory@acme.example", "frank@acme.example"]
