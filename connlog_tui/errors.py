@@ -1,4 +1,5 @@
-"""The one error type connlog shows to users: a single line, no traceback."""
+"""The one error type connlog shows to users (a single line, no traceback), and the
+signal a stale query stops with."""
 
 
 class ConnlogError(Exception):
@@ -7,3 +8,8 @@ class ConnlogError(Exception):
     def __init__(self, message: str, path: str | None = None) -> None:
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class Stale(Exception):
+    """A query given up part way because a newer one replaced it (raised between the
+    slices of a text search when its `stale()` check says so; never shown to users)."""

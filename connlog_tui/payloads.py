@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import shutil
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+
+from connlog_tui.errors import Stale
 
 POS = "payload_pos"
 PAYLOADS = ("request", "response")
@@ -25,6 +27,9 @@ MAX_SLICES = 64
 # Slices of one part must stay separate scans: merged as one common subplan, each is
 # read from the part's start (seconds, and its memory, deep in a big part).
 SEPARATE_SCANS = pl.QueryOptFlags(comm_subplan_elim=False)
+# A text search reads this many rows between checks that it is still wanted (see
+# query.run's `stale`): ~30 ms of scanning on the bench log.
+STALE_CHECK_ROWS = 131_072
 # Row group size of the cache's parts: a row's payloads are read by decoding its group
 # (~2 ms at this size, where 50k-row groups took ~50 ms).
 GROUP_ROWS = 1024
@@ -105,14 +110,34 @@ class PayloadStore:
         # Rows appended by follow mode have no position: they keep their own payloads.
         return frame.with_columns(pl.coalesce(pl.lit(got[c]), pl.col(c)).alias(c) for c in PAYLOADS)
 
-    def search(self, pattern: str) -> pl.Series:
+    def search(self, pattern: str, stale: Callable[[], bool] | None = None) -> pl.Series:
         """Positions of the rows whose payloads match the regex `pattern`, by streaming
-        through the parts (every core, a few row groups in memory at a time)."""
-        if not self.parts:
-            return pl.Series(POS, [], dtype=pl.UInt64)
+        through the parts (every core, a few row groups in memory at a time), about
+        STALE_CHECK_ROWS rows per read; before each, `stale()` may stop it (`Stale`)."""
         hit = pl.any_horizontal(pl.col(c).str.contains(pattern).fill_null(False) for c in PAYLOADS)
-        scans = [self._scan(p).filter(hit).select(POS) for p in self.parts]
-        return pl.concat(scans).collect(engine="streaming")[POS]
+        found = [pl.Series(POS, [], dtype=pl.UInt64)]
+        for scans in self._batches(STALE_CHECK_ROWS):
+            if stale is not None and stale():
+                raise Stale
+            read = pl.concat([scan.filter(hit).select(POS) for scan in scans])
+            found.append(read.collect(engine="streaming", optimizations=SEPARATE_SCANS)[POS])
+        return pl.concat(found)
+
+    def _batches(self, rows: int) -> Iterator[list[pl.LazyFrame]]:
+        """Scans of every part, grouped into reads of about `rows` rows (a bigger part
+        is read a slice at a time)."""
+        batch, size = [], 0
+        for part in self.parts:
+            for first in range(0, part.rows, rows):
+                count = min(rows, part.rows - first)
+                whole = count == part.rows
+                batch.append(self._scan(part) if whole else self._scan(part, first, count))
+                size += count
+                if size >= rows:
+                    yield batch
+                    batch, size = [], 0
+        if batch:
+            yield batch
 
 
 def fill(frame: pl.DataFrame, store: PayloadStore | None) -> pl.DataFrame:

@@ -12,7 +12,9 @@ import pytest
 from conftest import HEADER, SMALL_LOG
 
 from connlog_tui import cache, cli, query, sources, triage
+from connlog_tui import payloads as payloads_module
 from connlog_tui.cli import demo_paths
+from connlog_tui.errors import Stale
 from connlog_tui.export import export
 from connlog_tui.payloads import POS, SEPARATE_SCANS, PayloadStore
 from connlog_tui.query import FilterState
@@ -103,6 +105,31 @@ def test_search_reads_payloads_from_disk(tmp_path, small_blocks, needle):
     got = query.run(lean.frame, state, payloads=lean.payloads)
     assert got.indices.to_list() == want.indices.to_list()
     assert got.facets == want.facets
+
+
+def small_reads(monkeypatch, rows: int) -> None:
+    monkeypatch.setattr(query, "STALE_CHECK_ROWS", rows)
+    monkeypatch.setattr(payloads_module, "STALE_CHECK_ROWS", rows)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 1000])
+def test_a_search_read_in_slices_finds_the_same_rows(tmp_path, small_blocks, monkeypatch, rows):
+    """The payload search reads ~STALE_CHECK_ROWS rows at a time (slices of big parts,
+    batches of small ones): whatever the size, the same rows."""
+    lean = sources.load([str(ragged_log(tmp_path))], lean=True)
+    want = lean.payloads.search("(?i)line two")
+    assert want.len() == lean.frame.height  # every row says "line two"
+    small_reads(monkeypatch, rows)
+    assert lean.payloads.search("(?i)line two").to_list() == want.to_list()
+
+
+def test_a_stale_payload_search_stops_before_its_next_read(tmp_path, small_blocks, monkeypatch):
+    lean = sources.load([str(ragged_log(tmp_path))], lean=True)
+    small_reads(monkeypatch, 7)
+    checks = []
+    with pytest.raises(Stale):
+        lean.payloads.search("(?i)line two", stale=lambda: checks.append(1) or len(checks) > 1)
+    assert len(checks) == 2  # one read done, then it stopped
 
 
 def test_fetch_keeps_order_and_handles_far_apart_rows(tmp_path, small_blocks, monkeypatch):

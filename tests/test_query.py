@@ -9,6 +9,7 @@ import pytest
 from conftest import SMALL_LOG
 
 from connlog_tui import query
+from connlog_tui.errors import Stale
 from connlog_tui.query import FilterState, build_state
 from connlog_tui.sources import load
 from connlog_tui.timeparse import parse_when
@@ -98,6 +99,33 @@ def test_an_ascii_search_folds_ascii_case_only(write):
     frame = load([str(write("k.csv", f"{header}\n{body}"))]).frame
     found = query.run(frame, FilterState(search="kelvin")).indices.to_list()
     assert sorted(frame["request"].gather(found).to_list()) == ["Kelvin", "ünï KELVIN ok"]
+
+
+@pytest.mark.parametrize("needle", ["aadsts70008", "INTERNAL SERVER", "acme", "[bold red]", "zz"])
+@pytest.mark.parametrize("picked", [{}, {"action": ["SSO Failed"]}])
+def test_a_search_scanned_in_slices_finds_the_same_rows(frame, monkeypatch, needle, picked):
+    state = build_state(frame, picked, search=needle)
+    whole = query.run(frame, state)
+    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)
+    sliced = query.run(frame, state)
+    assert sliced.indices.to_list() == whole.indices.to_list()
+    assert sliced.facets == whole.facets
+
+
+def test_a_stale_search_stops_part_way(frame, monkeypatch):
+    """A newer filter state makes `stale()` true: the search stops before its next slice
+    instead of scanning the rest."""
+    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
+    checks = []
+
+    def stale() -> bool:
+        checks.append(1)
+        return len(checks) > 2
+
+    with pytest.raises(Stale):
+        query.run(frame, FilterState(search="acme"), stale=stale)
+    assert len(checks) == 3
+    assert query.run(frame, FilterState(search="acme"), stale=lambda: False).count > 0
 
 
 def test_date_alone_means_the_whole_day(frame):

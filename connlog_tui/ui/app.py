@@ -27,7 +27,7 @@ from textual.worker import get_current_worker
 from connlog_tui import query, triage, views
 from connlog_tui import timezones as tz
 from connlog_tui.config import Config
-from connlog_tui.errors import ConnlogError
+from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export, provenance_record
 from connlog_tui.payloads import fill
 from connlog_tui.query import FACETS, FilterState, QueryResult
@@ -331,17 +331,26 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
     @work(thread=True, exclusive=True, group="query")
     def refilter(self) -> None:
-        """Run the current filter state. A newer run replaces this one: its result is
-        dropped rather than shown, so typing never queues stale work."""
+        """Run the current filter state. A newer run replaces this one: a text search
+        stops part way (a slice of rows at a time), any other result is dropped rather
+        than shown, so typing never queues stale work."""
         frame, state = self.frame, self.state
         if frame is None:
             return
-        result = self._query(frame, state)
-        if not get_current_worker().is_cancelled and state is self.state:
+        worker = get_current_worker()
+
+        def stale() -> bool:
+            return worker.is_cancelled or state is not self.state
+
+        try:
+            result = self._query(frame, state, stale)
+        except Stale:
+            return
+        if not stale():
             self.call_from_thread(self._show, result, state)
 
-    def _query(self, frame: pl.DataFrame, state: FilterState) -> QueryResult:
-        result = query.run(frame, state, payloads=self.payloads)
+    def _query(self, frame: pl.DataFrame, state: FilterState, stale=None) -> QueryResult:
+        result = query.run(frame, state, payloads=self.payloads, stale=stale)
         column, descending = self.sort
         if (column, descending) != ("time", False):
             indices = query.sort_indices(frame, result.indices, column, descending)

@@ -307,6 +307,33 @@ async def test_a_stale_filter_run_is_dropped_not_shown(monkeypatch):
         assert runs[-1] == "aadsts"
 
 
+async def test_a_search_run_is_told_when_a_newer_state_replaces_it(monkeypatch):
+    """Each run gets a `stale()` check (the query layer asks it between slices of a text
+    search): true once a newer filter state has replaced the run's own."""
+    from dataclasses import replace as _replace
+
+    from connlog_tui import query as query_module
+
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        real_run = query_module.run
+        checks = {}
+
+        def spy(frame, state, *args, stale=None, **kwargs):
+            checks[state.search] = stale
+            return real_run(frame, state, *args, stale=stale, **kwargs)
+
+        monkeypatch.setattr(query_module, "run", spy)
+        app.set_state(_replace(app.state, search="acme"))
+        await settle(pilot)
+        assert checks["acme"]() is False
+        app.set_state(_replace(app.state, search="aadsts"))
+        await settle(pilot)
+        assert checks["acme"]() is True and checks["aadsts"]() is False
+        assert app.query_one(LogTable).row_count == 1
+
+
 async def test_layout_follows_the_terminal_size():
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(80, 24)) as pilot:
