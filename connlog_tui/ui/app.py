@@ -84,6 +84,7 @@ PALETTE = (
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
+BUSY_AFTER = 0.15  # a filter run still going after this many seconds says so
 # Background triage pauses this long after each key or click: someone reading page by page
 # presses a key every second or so, and each key would otherwise wait for a triage step.
 USER_ACTIVE_SECONDS = 1.5
@@ -128,6 +129,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.result: QueryResult | None = None
         self.fatal_error: str | None = None
         self._debounce = None
+        self._busy_timer = None
+        self.busy = False  # a filter run has been going for BUSY_AFTER: the status says so
         self._detail_timer = None
         # While loading: (rows shown from the preview, when loading started, file bytes,
         # rows estimated from the preview's bytes per row).
@@ -329,8 +332,20 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         else:
             self.refilter()
 
-    @work(thread=True, exclusive=True, group="query")
     def refilter(self) -> None:
+        """Run the current filter state in the background; if it takes a while (a payload
+        search over a big log), the status bar says so until its result is shown."""
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+        self._busy_timer = self.set_timer(BUSY_AFTER, self._show_busy)
+        self._run_filter()
+
+    def _show_busy(self) -> None:
+        self.busy = True
+        self._update_status()
+
+    @work(thread=True, exclusive=True, group="query")
+    def _run_filter(self) -> None:
         """Run the current filter state. A newer run replaces this one: a text search
         stops part way (a slice of rows at a time), any other result is dropped rather
         than shown, so typing never queues stale work."""
@@ -360,6 +375,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     def _show(self, result: QueryResult, state: FilterState) -> None:
         if state is not self.state or self.frame is None:
             return
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+        self.busy = False
         self.result = result
         in_time_order = self.sort == ("time", False)
         self.query_one(LogTable).set_view(self.frame, result.indices, in_time_order=in_time_order)
@@ -373,6 +391,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if self.result is None:
             return
         parts = [f"{self.result.count:,} of {self.result.total:,} rows"]
+        if self.busy:  # the count is still the previous filters'
+            parts.insert(0, "searching…" if self.state.search else "filtering…")
         if self._loading is not None:
             shown, started, size, estimate = self._loading
             parts = [

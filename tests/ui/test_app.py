@@ -334,6 +334,32 @@ async def test_a_search_run_is_told_when_a_newer_state_replaces_it(monkeypatch):
         assert app.query_one(LogTable).row_count == 1
 
 
+async def test_a_slow_search_says_searching_until_its_rows_are_shown(monkeypatch):
+    """A payload search over a big log takes a while: after BUSY_AFTER the status bar says
+    "searching…" (its count is still the previous filters'), until the new rows come."""
+    import time as _time
+    from dataclasses import replace as _replace
+
+    from connlog_tui import query as query_module
+
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "searching" not in status(app)
+        real_run = query_module.run
+
+        def slow_run(*args, **kwargs):
+            _time.sleep(0.6)
+            return real_run(*args, **kwargs)
+
+        monkeypatch.setattr(query_module, "run", slow_run)
+        app.set_state(_replace(app.state, search="aadsts"))
+        await pilot.pause(0.4)
+        assert status(app).startswith("searching… · 12 of 12 rows")
+        await settle(pilot)
+        assert "searching" not in status(app) and "1 of 12 rows" in status(app)
+
+
 async def test_layout_follows_the_terminal_size():
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(80, 24)) as pilot:
