@@ -25,7 +25,7 @@ import polars as pl
 
 from connlog_tui.decode.binary import b64decode_loose
 from connlog_tui.payloads import POS, PayloadStore, fill
-from connlog_tui.schema import ROW_ID, USER_KEY, Outcome
+from connlog_tui.schema import ROW_ID, USER_KEY, Outcome, UserKey
 
 from .diagnoses import kind_expr, with_row_id
 from .identity import identity_key
@@ -47,10 +47,12 @@ ATTEMPT_SCHEMA: dict[str, pl.DataType] = {
     "last_time": pl.Datetime("us", "UTC"),
     "duration_seconds": pl.Float64(),
     "outcome": Outcome,
-    "kind": pl.String(),
+    # Categorical: a million attempts' app and user texts were ~35 MB as strings. Users
+    # in the frame's own pool of them (schema.UserKey), not added to the shared one.
+    "kind": pl.Categorical(),
     "inferred": pl.Boolean(),
-    "app": pl.String(),
-    "user_key": pl.String(),
+    "app": pl.Categorical(),
+    "user_key": UserKey,
     "link": pl.String(),
 }
 
