@@ -277,6 +277,18 @@ def test_iter_diagnoses_in_chunks_equals_the_whole(zoom):
     chunks = list(iter_diagnoses(zoom, chunk=2))
     assert [c.height for c in chunks] == [2, 2]  # four failures
     assert pl.concat(chunks).equals(diagnose_rows(zoom))
+    # Decoded a step at a time within a chunk, with a call between steps: the same rows.
+    calls = []
+
+    def carry_on() -> bool:
+        calls.append(1)
+        return False
+
+    stepped = list(iter_diagnoses(zoom, chunk=3, step=1, between=carry_on))
+    assert [c.height for c in stepped] == [3, 1] and len(calls) == 4
+    assert pl.concat(stepped).equals(diagnose_rows(zoom))
+    # `between` saying stop ends it mid-chunk: that chunk is not yielded.
+    assert list(iter_diagnoses(zoom, chunk=3, step=1, between=lambda: True)) == []
     # Given rows: only those.
     one = diagnose_rows(zoom, pl.Series([3]))
     assert one["row_id"].to_list() == [zoom["row_id"][3]]

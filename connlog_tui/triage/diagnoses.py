@@ -8,11 +8,11 @@ connector messages, mismatches, the wording) is vectorised Polars over those row
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import polars as pl
 
-from connlog_tui.decode import diagnose
+from connlog_tui.decode import Diagnosis, diagnose
 from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.schema import ROW_ID
 
@@ -142,22 +142,36 @@ def iter_diagnoses(
     rows: pl.Series | None = None,
     *,
     chunk: int = 500,
+    step: int | None = None,
+    between: Callable[[], bool] | None = None,
     baseline: pl.DataFrame | None = None,
     payloads: PayloadStore | None = None,
 ) -> Iterator[pl.DataFrame]:
     """Diagnoses of the failing rows (or of `rows`, positions in the frame), `chunk` rows
     at a time, each a partial frame in DIAGNOSIS_SCHEMA. The total is `len(rows)` or
-    `len(failing_rows(frame))`. Expensive: ~1 ms per SAML row (payload decoding)."""
+    `len(failing_rows(frame))`. Expensive: ~0.3 ms per SAML row (payload decoding).
+
+    For a UI worker: the payloads of a chunk are read at once and its diagnosis is finished
+    in one vectorised pass (~15 ms a call whatever its size), while the per-row decoding
+    goes `step` rows at a time with `between()` called after each (a worker pauses there
+    for the user's keys); when it returns True, the iteration stops."""
     frame = with_row_id(frame)
     positions = failing_rows(frame) if rows is None else pl.Series(rows).cast(pl.UInt32)
     if positions.is_empty():
         return
     base = baselines(frame, payloads=payloads) if baseline is None else baseline
     wanted = ["time", "app", "action", "request_type", "request", "response", "reason"]
-    for start in range(0, positions.len(), max(1, chunk)):
+    chunk = max(1, chunk)
+    step = max(1, step or chunk)
+    for start in range(0, positions.len(), chunk):
         sub = fill(frame[positions.slice(start, chunk)], payloads)
-        missing = [pl.lit(None, pl.String).alias(c) for c in wanted if c not in sub.columns]
-        yield _diagnose_chunk(sub.with_columns(missing), base)
+        sub = sub.with_columns(pl.lit(None, pl.String).alias(c) for c in wanted if c not in sub)
+        found: list[Diagnosis] = []
+        for offset in range(0, sub.height, step):
+            found += _decode_rows(sub.slice(offset, step))
+            if between is not None and between():
+                return
+        yield _finish(sub, found, base)
 
 
 def diagnose_rows(
@@ -209,9 +223,14 @@ def _quote(expr: pl.Expr) -> pl.Expr:
     return pl.concat_str([pl.lit("'"), _clean(short), pl.lit("'")])
 
 
-def _diagnose_chunk(sub: pl.DataFrame, base: pl.DataFrame) -> pl.DataFrame:
+def _decode_rows(sub: pl.DataFrame) -> list[Diagnosis]:
+    """The per-row part: each row's payloads decoded in Python."""
     rows = sub.select("request", "response", "time", pl.col("app").cast(pl.String)).iter_rows()
-    found = [diagnose(request, response, time, app) for request, response, time, app in rows]
+    return [diagnose(request, response, time, app) for request, response, time, app in rows]
+
+
+def _finish(sub: pl.DataFrame, found: list[Diagnosis], base: pl.DataFrame) -> pl.DataFrame:
+    """The vectorised part: the decoded facts beside the rows, against the baseline."""
     decoded = pl.DataFrame(
         {
             "_idp": [d.reason for d in found],
