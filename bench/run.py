@@ -448,11 +448,15 @@ def connlog_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "connlog_tui"]
 
 
+def start_connlog(path: Path, flags: str, env: dict) -> Tmux:
+    """`connlog FILE FLAGS` in a fresh tmux."""
+    return Tmux(f"{' '.join(connlog_command())} '{path}'{flags}; sleep 600", env)
+
+
 def open_connlog(path: Path, flags: str, env: dict, timeout: float) -> tuple[Tmux, dict]:
     """`connlog FILE FLAGS` in tmux, timed to its first screen of rows (`first_screen`)
     and to the status bar's full row count (`loaded`, None if it never came)."""
-    exe = " ".join(connlog_command())
-    term = Tmux(f"{exe} '{path}'{flags}; sleep 600", env)
+    term = start_connlog(path, flags, env)
     try:
         first = term.wait(has_data_row)
         loaded = term.wait(lambda s: " rows" in s and "Loading" not in s, timeout=timeout)
@@ -470,7 +474,7 @@ def first_screens(path: Path, env: dict, starts: int) -> dict:
     noise; the median of several is the figure."""
     times = []
     for _ in range(starts):
-        term = Tmux(f"{' '.join(connlog_command())} '{path}' --no-cache; sleep 600", env)
+        term = start_connlog(path, " --no-cache", env)
         try:
             first = term.wait(has_data_row)
         finally:
