@@ -18,8 +18,10 @@ from urllib.parse import quote
 import polars as pl
 import pytest
 from conftest import FIXTURES, SMALL_LOG
+from polars.testing import assert_frame_equal
 
 from connlog_tui import query
+from connlog_tui.cli import demo_paths
 from connlog_tui.sources import load
 from connlog_tui.triage import (
     apply_diagnoses,
@@ -394,6 +396,17 @@ def test_attempts_without_ids_are_paired_and_marked_inferred(small):
     assert attempt(action="NA") is None
     carol = attempt(user_key="carol@acme.example")
     assert carol["inferred"] is False and carol["duration_seconds"] == 0.0
+
+
+def test_attempts_do_not_depend_on_the_frames_row_order():
+    # A loaded frame is in time order, which stitching uses rather than sorting; a frame
+    # in any other order (its rows keeping their row_ids) gives the same attempts.
+    frame = load(demo_paths(), use_cache=False).frame
+    attempts = stitch_attempts(frame)
+    assert attempts.height > 100 and attempts["inferred"].any()
+    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=7)
+    assert not shuffled["time"].is_sorted()
+    assert_frame_equal(stitch_attempts(shuffled), attempts, categorical_as_str=True)
 
 
 def test_inferred_pairing_respects_the_window(write):
