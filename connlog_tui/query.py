@@ -76,7 +76,7 @@ class FilterState:
 def resolve_values(frame: pl.DataFrame, column: str, wanted: Iterable[str]) -> frozenset[str]:
     """The values of a column that match `wanted` exactly but for case (CLI filters)."""
     lowered = {w.strip().lower() for w in wanted}
-    present = frame[column].cast(pl.String).unique().drop_nulls()
+    present = frame[column].unique().drop_nulls().cast(pl.String)
     return frozenset(v for v in present if v.lower() in lowered) or frozenset(lowered)
 
 
