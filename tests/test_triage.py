@@ -307,6 +307,12 @@ def test_apply_diagnoses_joins_on_row_id_in_frame_order(small):
     # Applying again replaces rather than duplicates the derived columns.
     again = apply_diagnoses(applied, diagnoses)
     assert again.columns == applied.columns and again.equals(applied)
+    # Only the columns asked for (what the browser shows), the same values.
+    shown = apply_diagnoses(small, diagnoses, columns=("failure_reason", "diagnosis"))
+    assert shown.columns == [*small.columns, "failure_reason"]
+    assert shown.select("failure_reason", "diagnosis").equals(
+        applied.select("failure_reason", "diagnosis")
+    )
 
 
 # -- login attempts -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ connector messages, mismatches, the wording) is vectorised Polars over those row
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import polars as pl
 
@@ -188,28 +188,32 @@ def diagnose_rows(
     return pl.concat(parts) if parts else empty_diagnoses()
 
 
-def apply_diagnoses(frame: pl.DataFrame, diagnoses: pl.DataFrame) -> pl.DataFrame:
-    """The frame with the derived columns added, in the frame's row order.
+def apply_diagnoses(
+    frame: pl.DataFrame, diagnoses: pl.DataFrame, columns: Iterable[str] = DERIVED
+) -> pl.DataFrame:
+    """The frame with the derived `columns` added, in the frame's row order.
     A diagnosis already in the frame (an export read back) is kept where none is new.
+    Each added column is as long as the frame (~16 bytes a row for text, mostly null):
+    a browser of millions of rows adds only the ones it shows.
 
     The new columns are scattered into place rather than joined, so the frame's other
     columns (payloads included) are shared, not copied."""
-    frame = with_row_id(frame)
+    frame, columns = with_row_id(frame), tuple(columns)
     new = diagnoses.unique(ROW_ID, keep="last", maintain_order=True)
     where = (
         frame.select(ROW_ID)
         .with_row_index("_pos")
-        .join(new.select(pl.col(ROW_ID).cast(frame.schema[ROW_ID]), *DERIVED), on=ROW_ID)
+        .join(new.select(pl.col(ROW_ID).cast(frame.schema[ROW_ID]), *columns), on=ROW_ID)
     )
-    columns = []
-    for name in DERIVED:
+    added = []
+    for name in columns:
         dtype = new.schema[name]
         full = pl.repeat(None, frame.height, dtype=dtype, eager=True).alias(name)
         full = full.scatter(where["_pos"], where[name]) if where.height else full
         if name == "diagnosis" and "diagnosis" in frame.columns:
             full = full.fill_null(frame["diagnosis"].cast(dtype))
-        columns.append(full)
-    return frame.with_columns(columns)
+        added.append(full)
+    return frame.with_columns(added)
 
 
 def _clean(expr: pl.Expr, limit: int = 300) -> pl.Expr:

@@ -21,6 +21,11 @@ from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.table import LogTable
 
 
+# The diagnosis columns the browser reads (table, detail panel, triage groups). Each is
+# added at the frame's full length: all seven took ~80 MB on a 1M-row log, these ~40.
+SHOWN = ("failure_reason", "diagnosis")
+
+
 class _Progress:
     """The background triage's progress note, passed to the UI at most every quarter
     second (each note redraws the status bar)."""
@@ -115,9 +120,11 @@ class TriageActions:
             keys.add(part)
             progress.note("linking login attempts")
         found = keys.frame()
+        del keys
         attempts = triage.stitch_attempts(
             frame, found if found is not None else pl.DataFrame(schema=triage.KEYS_SCHEMA)
         )
+        del found  # not held while the frame gains its diagnosis columns
         self.call_from_thread(self._analysed, diagnoses.frame(), attempts)
 
     @work(thread=True, group="analyse-appended")
@@ -141,7 +148,7 @@ class TriageActions:
             return
         if diagnoses is not None:
             # Row ids are stable (follow mode only appends), so this fits the current frame.
-            self.frame = triage.apply_diagnoses(self.frame, diagnoses)
+            self.frame = triage.apply_diagnoses(self.frame, diagnoses, columns=SHOWN)
         self.attempts = attempts
         self.analysis_note = None
         self.refilter()
