@@ -20,7 +20,6 @@ from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.table import LogTable
 
-
 # The diagnosis columns the browser reads (table, detail panel, triage groups). Each is
 # added at the frame's full length: all seven took ~80 MB on a 1M-row log, these ~40.
 SHOWN = ("failure_reason", "diagnosis")
