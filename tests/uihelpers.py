@@ -29,10 +29,14 @@ def make_app(paths: Iterable[str], **filters) -> ConnlogApp:
 
 
 def facets_filled(app) -> bool:
-    """The facet panes the load mounts have their options (they add them once mounted;
-    a screenshot taken in between shows them empty)."""
+    """The facet panes the load mounts have their options, and those on screen have laid
+    them out (a pane laid out before its options were in stayed two lines tall: see
+    FacetPane.__init__). Panes hidden in a narrow terminal have no size."""
     return all(
-        pane.is_mounted and pane.option_count == len(pane._choices) for pane in app.query(FacetPane)
+        pane.is_mounted
+        and pane.option_count == len(pane._choices)
+        and (pane.size.height == 0 or pane.virtual_size.height >= pane.option_count)
+        for pane in app.query(FacetPane)
     )
 
 

@@ -49,8 +49,8 @@ class FacetPane(SelectionList[str]):
         self._counts: dict[str, int] = {}  # as last drawn
         self._shown: dict[str, int] = {}  # as last given
         self._quiet = False
-
-    def on_mount(self) -> None:
+        # Added now, not once mounted: a pane laid out before its options were in now
+        # and then stayed two lines tall and empty (its height was never worked out again).
         self.add_options([(self._prompt(v, None), v) for v in self._choices])
 
     @property
