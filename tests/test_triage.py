@@ -34,6 +34,7 @@ from connlog_tui.triage import (
     histogram,
     identity_key,
     iter_diagnoses,
+    kind_expr,
     message_keys,
     next_failure,
     stitch_attempts,
@@ -629,3 +630,24 @@ def test_triage_imports_without_textual():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_kind_is_slo_when_action_or_request_type_speaks_of_logging_out():
+    rows = [
+        ("SSO Initiated", "Authentication-Applications", "SSO"),
+        ("SLO Initiated", "Authentication-Applications", "SLO"),
+        ("NA", "Logout-Connections", "SLO"),
+        ("User sign out", None, "SLO"),
+        ("Sign-out failed", "Authentication-Connections", "SLO"),
+        ("SLOW login", "Authentication-Applications", "SSO"),  # a word, not SLO
+        (None, None, "SSO"),
+    ]
+    frame = pl.DataFrame(
+        {"action": [a for a, _, _ in rows], "request_type": [r for _, r, _ in rows]},
+        schema={"action": pl.Categorical, "request_type": pl.Categorical},
+    )
+    kind = kind_expr().alias("kind")
+    assert frame.select(kind)["kind"].to_list() == [k for _, _, k in rows]
+    # Worked out on the rows it is given, after a filter too.
+    kept = frame.lazy().filter(pl.col("action") != "NA").select(kind).collect()
+    assert kept["kind"].to_list() == [k for a, _, k in rows if a not in ("NA", None)]

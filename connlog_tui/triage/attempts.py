@@ -229,6 +229,9 @@ def stitch_attempts(
         ).alias("_in"),
     )
     in_time_order = frame["time"].is_sorted()
+    # Only what pairing and linking read: who, where and what an attempt is comes back
+    # at the end from its first row (each of these columns was ~4 MB a million events,
+    # held by every step).
     events = (
         frame.lazy()
         .filter(_event_rows(frame))
@@ -236,21 +239,19 @@ def stitch_attempts(
             pl.col(ROW_ID).cast(pl.UInt32),
             "time",
             pl.col("outcome").cast(Outcome),
-            # Categorical keys: joined and grouped by their codes, not copied as text
-            # (a million events cast to strings took ~1 GB at the peak).
-            pl.col("app").cast(pl.Categorical),
+            *_who(user),
             pl.col("request_type").cast(pl.Categorical),
-            user.alias("user_key"),
-            kind_expr().cast(pl.Categorical).alias("kind"),
         )
         .join(links, on=ROW_ID, how="left", maintain_order="left")
         .select(
-            pl.exclude("request_type", "_out", "_in"),
+            ROW_ID,
+            "time",
+            "outcome",
             # Who, where and what an inferred pairing must agree on, as one 64-bit hash:
             # an as-of join by the four columns held ~60 MB more at its peak (1M rows).
             pl.struct("user_key", "app", "request_type", "kind").hash(PAIR_SEED).alias("_pair"),
-            pl.when(pending).then("_out").alias("_link_out"),
-            pl.when(~pending).then("_in").alias("_link_in"),
+            # The ID an initiation hands out, or the one a completion answers.
+            pl.when(pending).then("_out").otherwise("_in").alias("_link"),
         )
         .collect()
     )
@@ -266,16 +267,16 @@ def stitch_attempts(
 
     # 1. Linked by IDs: every completion answering an initiation's ID joins its attempt.
     by_link = (
-        inits.filter(pl.col("_link_out").is_not_null())
-        .select(ROW_ID, "_link_out")
-        .unique("_link_out", keep="first", maintain_order=True)
-        .select(pl.col("_link_out").alias("link"), pl.col(ROW_ID).alias("attempt_id"))
+        inits.filter(pl.col("_link").is_not_null())
+        .select(ROW_ID, "_link")
+        .unique("_link", keep="first", maintain_order=True)
+        .select(pl.col("_link").alias("link"), pl.col(ROW_ID).alias("attempt_id"))
         .collect(engine="in-memory")  # here twice as fast as streaming (1M rows)
     )
     linked = (
-        dones.select(ROW_ID, "_link_in")
-        .join(by_link.lazy(), left_on="_link_in", right_on="link", how="inner")
-        .select(ROW_ID, "attempt_id", pl.col("_link_in").alias("link"))
+        dones.select(ROW_ID, "_link")
+        .join(by_link.lazy(), left_on="_link", right_on="link", how="inner")
+        .select(ROW_ID, "attempt_id", pl.col("_link").alias("link"))
         .collect()
     )
     linked_inits = by_link.filter(pl.col("attempt_id").is_in(linked["attempt_id"].implode()))
@@ -285,7 +286,7 @@ def stitch_attempts(
     #    the window before a completion; each initiation takes its earliest completion.
     #    Not when both carry IDs (they would have linked).
     free_dones = dones.join(linked.lazy(), on=ROW_ID, how="anti", maintain_order="left").select(
-        ROW_ID, pl.col("time").set_sorted(), "_pair", "_link_in"
+        ROW_ID, pl.col("time").set_sorted(), "_pair", pl.col("_link").alias("_link_in")
     )
     free_inits = inits.join(
         linked_inits.lazy(),
@@ -293,7 +294,12 @@ def stitch_attempts(
         right_on="attempt_id",
         how="anti",
         maintain_order="left",
-    ).select("_pair", pl.col("time").set_sorted(), pl.col(ROW_ID).alias("attempt_id"), "_link_out")
+    ).select(
+        "_pair",
+        pl.col("time").set_sorted(),
+        pl.col(ROW_ID).alias("attempt_id"),
+        pl.col("_link").alias("_link_out"),
+    )
     paired = (
         free_dones.join_asof(
             free_inits,
@@ -346,7 +352,7 @@ def stitch_attempts(
 
     # Every event with its attempt, in time order; then only this copy is kept for the
     # group-by (the events and their members next to it were ~70 MB more at its peak).
-    joined = events.select(ROW_ID, "time", "outcome", "kind", "app", "user_key").join(
+    joined = events.select(ROW_ID, "time", "outcome").join(
         member, on=ROW_ID, how="inner", maintain_order="left"
     )
     del events, member, inits, dones, free_dones, free_inits
@@ -359,10 +365,7 @@ def stitch_attempts(
             pl.col("time").min().alias("first_time"),
             pl.col("time").max().alias("last_time"),
             done_outcome.alias("outcome"),
-            pl.col("kind").first(),
             pl.col("inferred").any(),
-            pl.col("app").first(),
-            pl.col("user_key").first(),
             pl.col("link").drop_nulls().first(),
         )
         .with_columns(
@@ -371,29 +374,61 @@ def stitch_attempts(
             ),
             pl.col("outcome").fill_null("pending"),
         )
-        # Polars 2.1's streaming engine panics on these categorical columns.
-        .collect(engine="in-memory")
+        .collect()
     )
     del joined
     # Groups come in the order of their first events, nearly always the order wanted:
     # sorting (a copy of every attempt) only when not.
     if not _in_attempt_order(attempts):
         attempts = attempts.sort("first_time", "attempt_id")
+    # Columns are added beside the attempts' own (shared, not copied), each worked out
+    # from the attempts' keys only: a join of the whole attempts frame copies all of it.
+    # Who, where and what: the attempt's first event's (pairing made them agree).
+    who = _at_rows(frame, attempts["row_ids"].list.first(), _who(user))
+    attempts = attempts.with_columns(who.get_columns())
+    del who
     # The link texts back: a linked attempt's id is its initiation's row, which holds it.
     linked_ids = attempts.filter(pl.col("link").is_not_null())["attempt_id"]
-    texts = (
-        key_rows.filter(pl.col(ROW_ID).is_in(linked_ids.implode()))
-        .select(
-            pl.col(ROW_ID).alias("attempt_id"),
-            pl.coalesce("saml:" + saml_out, "code:" + pl.col("oauth_code")).alias("_text"),
-        )
+    texts = key_rows.filter(pl.col(ROW_ID).is_in(linked_ids.implode())).select(
+        pl.col(ROW_ID).alias("attempt_id"),
+        pl.coalesce("saml:" + saml_out, "code:" + pl.col("oauth_code")).alias("_text"),
+    )
+    link = (
+        attempts.lazy()
+        .select("attempt_id", "link")
+        .join(texts, on="attempt_id", how="left", maintain_order="left")
+        .select(pl.when(pl.col("link").is_not_null()).then("_text").alias("link"))
         .collect()
     )
-    attempts = attempts.join(texts, on="attempt_id", how="left", maintain_order="left")
-    attempts = attempts.with_columns(
-        pl.when(pl.col("link").is_not_null()).then("_text").alias("link")
-    )
+    attempts = attempts.with_columns(link.to_series())
     return attempts.select(pl.col(k).cast(v) for k, v in ATTEMPT_SCHEMA.items())
+
+
+def _at_rows(frame: pl.DataFrame, row_ids: pl.Series, exprs: list[pl.Expr]) -> pl.DataFrame:
+    """`exprs` at the frame's rows of these row_ids, in their order. A loaded frame's
+    row_id is its position: the rows are picked, and only they worked out (a join by
+    row_id hashed the whole frame, ~60 MB for a million rows)."""
+    read = sorted({name for expr in exprs for name in expr.meta.root_names()})
+    if frame.select((pl.col(ROW_ID) == pl.int_range(pl.len())).all()).item():
+        picked = frame.select(pl.col(read).gather(row_ids))
+    else:
+        picked = (
+            row_ids.alias(ROW_ID)
+            .to_frame()
+            .join(frame.select(ROW_ID, *read), on=ROW_ID, how="left", maintain_order="left")
+        )
+    # Polars 2.1's streaming engine panics on these categorical columns.
+    return picked.lazy().select(exprs).collect(engine="in-memory")
+
+
+def _who(user: pl.Expr) -> list[pl.Expr]:
+    """An event's app, user and kind, as categoricals: joined and grouped by their codes,
+    not copied as text (a million events cast to strings took ~1 GB at the peak)."""
+    return [
+        pl.col("app").cast(pl.Categorical),
+        user.alias("user_key"),
+        kind_expr().cast(pl.Categorical).alias("kind"),
+    ]
 
 
 def _in_attempt_order(attempts: pl.DataFrame) -> bool:
