@@ -4,7 +4,10 @@ search, per export slice and per triage batch, giving the same answers as in mem
 from __future__ import annotations
 
 import gc
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -241,6 +244,30 @@ def test_cli_decides_lean_from_flags_size_and_configured_budget(tmp_path, monkey
     assert "_RJEM_MALLOC_CONF" not in memory.os.environ
     assert decided() is True  # over the configured budget
     assert memory.os.environ["_RJEM_MALLOC_CONF"] == memory.LEAN_MALLOC_CONF
+
+
+def test_lean_mode_replaces_the_allocator_setting_polars_passed_on_not_a_users(
+    tmp_path, monkeypatch
+):
+    from connlog_tui import memory
+    from connlog_tui.config import config_path
+
+    # The value a parent process that imported Polars passes on is the installed Polars'.
+    clean = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    probe = "import os, polars; print(os.environ['_RJEM_MALLOC_CONF'])"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], env=clean, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == memory.POLARS_MALLOC_CONF
+    config_path().parent.mkdir(parents=True, exist_ok=True)
+    config_path().write_text('memory_budget = "1KB"\n')
+    args = cli.browse_parser().parse_args([str(ragged_log(tmp_path))])
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", memory.POLARS_MALLOC_CONF)
+    cli.decide_memory(args)
+    assert args.lean and memory.os.environ["_RJEM_MALLOC_CONF"] == memory.LEAN_MALLOC_CONF
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "background_thread:true")  # the user's own
+    cli.decide_memory(args)
+    assert memory.os.environ["_RJEM_MALLOC_CONF"] == "background_thread:true"
 
 
 @pytest.mark.parametrize(
