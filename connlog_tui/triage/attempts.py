@@ -31,9 +31,12 @@ from .diagnoses import kind_expr, with_row_id
 from .identity import identity_key
 
 PAIR_WINDOW = timedelta(minutes=5)
+# A text column costs 16 bytes a row even where null (a string view): the message type,
+# one of four, is an enum.
+SAML_MESSAGES = ["AuthnRequest", "Response", "LogoutRequest", "LogoutResponse"]
 KEYS_SCHEMA: dict[str, pl.DataType] = {
     ROW_ID: pl.UInt32(),
-    "message": pl.String(),
+    "message": pl.Enum(SAML_MESSAGES),
     "saml_id": pl.String(),
     "in_response_to": pl.String(),
     # The OAuth authorization code an event carries: handed out in an initiation's
@@ -63,9 +66,7 @@ _SAML_XML = r"urn:oasis:names:tc:SAML:2\.0:protocol"
 _OAUTH_CODE = r"(?:^|[?&\s])code="
 _PREFIX_CHARS = 1400  # base64 characters decoded per payload: the root element is early
 _INFLATE_BYTES = 4096
-_ROOT = re.compile(
-    r"<(?:[\w.-]+:)?(AuthnRequest|Response|LogoutRequest|LogoutResponse)\b([^>]{0,4000})>"
-)
+_ROOT = re.compile(rf"<(?:[\w.-]+:)?({'|'.join(SAML_MESSAGES)})\b([^>]{{0,4000}})>")
 _ATTR = {
     name: re.compile(rf"""\s{name}\s*=\s*["']([^"']{{1,256}})["']""")
     for name in ("ID", "InResponseTo")
@@ -162,6 +163,8 @@ def _keys_of(found: pl.DataFrame, chunk: int) -> Iterator[pl.DataFrame]:
             message = next((m for m, _, _ in ids if m), None)
             requests = [i for m, i, _ in ids if m in ("AuthnRequest", "LogoutRequest") and i]
             answers = [r for _, _, r in ids if r]
+            if not (requests or answers or code):
+                continue  # nothing to link by (most SAML responses carry no InResponseTo)
             rows.append(
                 (row_id, message, next(iter(requests), None), next(iter(answers), None), code)
             )
@@ -169,8 +172,8 @@ def _keys_of(found: pl.DataFrame, chunk: int) -> Iterator[pl.DataFrame]:
 
 
 def message_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """Per SSO/SLO event row with a SAML payload or an OAuth code: its message type, the
-    request ID it starts (AuthnRequest/LogoutRequest ID), the ID it answers
+    """Per SSO/SLO event row whose payloads carry an ID to link by: its SAML message type,
+    the request ID it starts (AuthnRequest/LogoutRequest ID), the ID it answers
     (InResponseTo) and its OAuth code. The payloads are read here only: attempt
     stitching works from these keys (so it needs no payloads in memory).
     Per-row Python (~60 µs a SAML row); compute once per frame."""
