@@ -27,10 +27,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-# The environment this script was started with, as a user's shell would give it to the
-# programs measured. Importing Polars (here, or in gen.py) puts its allocator's default
-# (`_RJEM_MALLOC_CONF`) into os.environ, and `connlog --lean` keeps a setting it finds
-# rather than its own: started from os.environ, the lean app peaked ~40% higher.
+# The environment this script was started with: the programs measured get what a user's
+# shell would give them, not what this process's imports added (importing Polars, here or
+# in gen.py, puts its allocator's default `_RJEM_MALLOC_CONF` into os.environ, which
+# `connlog --lean` once kept instead of its own setting: the lean app peaked ~40% higher).
 SHELL_ENV = dict(os.environ)
 
 HERE = Path(__file__).resolve().parent
