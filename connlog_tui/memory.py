@@ -13,7 +13,7 @@ from pathlib import Path
 DEFAULT_BUDGET_SHARE = 0.25
 # Return freed memory to the system at once: a lean load frees a block's buffers before
 # parsing the next, and without this the freed pages stay resident (~25% higher peak
-# RSS, measured on the bench log; parsing is ~30% slower). An existing setting wins.
+# RSS, measured on the bench log; parsing is ~30% slower). A user's own setting wins.
 LEAN_MALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
 # What importing Polars puts into os.environ when the setting is unset. Found in ours, it
 # was passed on by a parent Python process that imported Polars (a script, a test run),
