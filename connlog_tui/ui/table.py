@@ -52,6 +52,7 @@ COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("response", "Response", 30, flex=True),
 )
 BY_NAME = {c.name: c for c in COLUMNS}
+LINE_CACHE = 4096  # drawn rows kept (a page is a screenful: ~20-60 rows)
 DEFAULT_VISIBLE = ("time", "action", "app", "user", "reason", "request_type", "source")
 
 
@@ -153,9 +154,10 @@ class LogTable(ScrollView, can_focus=True):
         self.payloads = None  # a lean load's PayloadStore
         self.frame: pl.DataFrame | None = None
         self.indices: pl.Series = pl.Series("index", [], dtype=pl.UInt32)
-        # first row, row count, cells, outcomes and the cells' column names of one page
-        self._page: tuple[int, int, list[list[str]], list[str], list[str]] | None = None
-        self._lines: dict[int, tuple[str, ...]] = {}  # row -> its drawn text, at this layout
+        # row -> its drawn text and outcome, at this layout: the rows on screen and a page
+        # either side (read ahead while idle, so a page key only has to draw)
+        self._lines: dict[int, tuple[tuple[str, ...], str]] = {}
+        self._reading_ahead = False
         self._layout_key: tuple | None = None
         self._drawing: tuple | None = None  # width, columns, styles of the frame being drawn
         self._style_cache: tuple | None = None  # (focus, theme), the row styles
@@ -178,14 +180,12 @@ class LogTable(ScrollView, can_focus=True):
     def show_columns(self, names: tuple[str, ...]) -> None:
         self.shown_columns = tuple(n for n in names if n in BY_NAME) or DEFAULT_VISIBLE
         self.column_cursor = 0
-        self._page = None
         self._lines = {}
         self.refresh()
 
     def set_zone(self, zone: str, date_format: str | None = None) -> None:
         self.zone = zone
         self.date_format = date_format or self.date_format
-        self._page = None
         self._lines = {}
         self.refresh()
 
@@ -216,7 +216,6 @@ class LogTable(ScrollView, can_focus=True):
         at_end = self.row_count > 0 and self.cursor >= self.row_count - 1
         self.frame = frame
         self.indices = indices
-        self._page = None
         self._lines = {}
         self.virtual_size = Size(self.size.width, len(indices) + 1)
         position = len(indices) - 1
@@ -239,11 +238,13 @@ class LogTable(ScrollView, can_focus=True):
             return None
         return int(self.indices[min(self.cursor, self.row_count - 1)])
 
-    def _page_rows(self, first: int, count: int) -> tuple[list[list[str]], list[str]]:
-        if self._page and self._page[0] == first and self._page[1] >= count:
-            return self._page[2], self._page[3]
-        if self.frame is None or first >= self.row_count:
-            return [], []
+    def _draw_rows(self, first: int, count: int) -> None:
+        """Fetch rows `first`.. of the view (one query for them all) and draw their text
+        into the line cache."""
+        count = min(count, self.row_count - first)
+        if self.frame is None or self._drawing is None or first < 0 or count <= 0:
+            return
+        width, columns, _ = self._drawing
         names = [n for n in self.shown_columns if n in self.frame.columns]
         page = query.rows(self.frame, self.indices, first, count)
         if self.payloads is not None and {"request", "response"} & set(names):
@@ -255,18 +256,27 @@ class LogTable(ScrollView, can_focus=True):
             page = page.with_columns(reason=pl.coalesce("reason", "failure_reason", "diagnosis"))
         page = page.select(names)
         zone, fmt = self.zone, self.date_format
-        cells = [
-            [cell_text(name, value, zone, fmt) for name, value in zip(names, row, strict=False)]
-            for row in page.iter_rows()
-        ]
-        self._page = (first, count, cells, outcomes, names)
-        return cells, outcomes
+        if len(self._lines) > LINE_CACHE:
+            self._lines = {}
+        rows = zip(range(first, first + count), page.iter_rows(), outcomes, strict=False)
+        for row, values, outcome in rows:
+            by_name = {n: cell_text(n, v, zone, fmt) for n, v in zip(names, values, strict=False)}
+            line = self._line([by_name.get(c.name, "") for c, _ in columns], columns, width)
+            self._lines[row] = (single_cell_pieces(line), outcome)
+
+    def _read_ahead(self) -> None:
+        """Draw the page below the screen and the page above it, if not yet drawn."""
+        self._reading_ahead = False
+        first, count = round(self.scroll_offset.y), self.visible_rows + 1
+        for start in (first + count, first - count):
+            missing = [r for r in range(max(0, start), start + count) if r not in self._lines]
+            if missing and missing[0] < self.row_count:
+                self._draw_rows(missing[0], missing[-1] - missing[0] + 1)
 
     # -- drawing -------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, self.row_count + 1)
-        self._page = None
         self._lines = {}
 
     @property
@@ -281,6 +291,9 @@ class LogTable(ScrollView, can_focus=True):
         if key != self._layout_key:
             self._layout_key, self._lines = key, {}
         self._drawing = (width, columns, self._styles())
+        if not self._reading_ahead:
+            self._reading_ahead = True
+            self.call_after_refresh(self._read_ahead)  # once this frame is out
         return super().render_lines(crop)
 
     def _styles(self) -> dict[str, Style]:
@@ -300,21 +313,16 @@ class LogTable(ScrollView, can_focus=True):
         width, columns, styles = self._drawing or (self.size.width, self.drawn(), self._styles())
         if y == 0:
             return self._header(columns, width)
-        first = round(self.scroll_offset.y)
-        cells, outcomes = self._page_rows(first, self.visible_rows + 1)
-        index = y - 1
+        row = round(self.scroll_offset.y) + y - 1
+        if row not in self._lines:
+            self._draw_rows(row, self.visible_rows + 1 - (y - 1))  # the rest of the screen
         base = styles["base"]
-        if index >= len(cells):
+        if row not in self._lines:
             return Strip.blank(width, base)
-        row = first + index
-        pieces = self._lines.get(row)
-        if pieces is None:
-            by_name = dict(zip(self._page[4], cells[index], strict=False))
-            line = self._line([by_name.get(c.name, "") for c, _ in columns], columns, width)
-            pieces = self._lines[row] = single_cell_pieces(line)
+        pieces, outcome = self._lines[row]
         style = base
-        if outcomes[index] in styles:
-            style += styles[outcomes[index]]
+        if outcome in styles:
+            style += styles[outcome]
         if row == self.cursor:
             style += styles["cursor"]
         return Strip([Segment(piece, style) for piece in pieces], width)
