@@ -37,6 +37,7 @@ from connlog_tui.triage import (
     kind_expr,
     message_keys,
     next_failure,
+    rows_with_ids,
     stitch_attempts,
 )
 from connlog_tui.triage.attempts import root_ids
@@ -414,6 +415,17 @@ def test_attempts_do_not_depend_on_the_frames_row_order():
     shuffled = frame.sample(fraction=1.0, shuffle=True, seed=7)
     assert not shuffled["time"].is_sorted()
     assert_frame_equal(stitch_attempts(shuffled), attempts, categorical_as_str=True)
+
+
+def test_rows_with_ids_picks_the_same_rows_whatever_the_frames_order(small):
+    ids = [7, 2, 5, 2, small.height + 3]  # repeated, unsorted, and one not in the frame
+    picked = rows_with_ids(small, ids)
+    assert picked["row_id"].to_list() == [2, 5, 7]
+    assert_frame_equal(picked, small.filter(pl.col("row_id").is_in([2, 5, 7])))
+    # Rows out of position (a filtered or shuffled frame): found by their row_id.
+    shuffled = small.sample(fraction=1.0, shuffle=True, seed=3)
+    assert_frame_equal(rows_with_ids(shuffled, ids).sort("row_id"), picked)
+    assert rows_with_ids(small.tail(3), [0, 1]).is_empty()
 
 
 def test_inferred_pairing_respects_the_window(write):

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         failing_rows,
         iter_diagnoses,
         kind_expr,
+        rows_with_ids,
     )
     from .groups import (
         APP_GROUP_SCHEMA,
@@ -58,6 +59,7 @@ _HOME = {
     "compare_with_working": "compare",
     "payload_facts": "compare",
     "DERIVED": "diagnoses",
+    "rows_with_ids": "diagnoses",
     "DIAGNOSIS_SCHEMA": "diagnoses",
     "apply_diagnoses": "diagnoses",
     "baselines": "diagnoses",
@@ -113,6 +115,7 @@ __all__ = [
     "baselines",
     "diagnose_rows",
     "failing_rows",
+    "rows_with_ids",
     "identity_key",
     "iter_diagnoses",
     "kind_expr",

@@ -15,7 +15,7 @@ from connlog_tui.decode.timefmt import parse_iso
 from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.schema import ROW_ID, USER_KEY
 
-from .diagnoses import with_row_id
+from .diagnoses import rows_with_ids, with_row_id
 
 MAX_CANDIDATES = 8  # successful rows decoded at most, nearest first
 ABSENT = "(absent)"
@@ -141,12 +141,12 @@ def compare_with_working(
     by over a minute or expiry flips. `payloads`: a lean load's store.
     """
     frame = with_row_id(frame)
-    rows = frame.filter(pl.col(ROW_ID) == row_id)
+    rows = rows_with_ids(frame, [row_id])
     if rows.is_empty():
         return Comparison(note=f"no row {row_id}")
     failed_attempt = _attempt(attempts, row_id)
     if failed_attempt is not None:
-        events = frame.filter(pl.col(ROW_ID).is_in(failed_attempt["row_ids"]))
+        events = rows_with_ids(frame, failed_attempt["row_ids"])
         failures = events.filter(pl.col("outcome") == "failure")
         rows = failures.tail(1) if failures.height else rows
     failed = fill(rows.head(1), payloads).row(0, named=True)

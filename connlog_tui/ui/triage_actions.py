@@ -76,7 +76,7 @@ class TriageActions:
         facts = triage.attempt_of(self.attempts, row_id)
         if facts is None:
             return None
-        events = self.frame.filter(pl.col(ROW_ID).is_in(facts["row_ids"])).sort("time")
+        events = triage.rows_with_ids(self.frame, facts["row_ids"]).sort("time")
         return facts, events.drop("request", "response").to_dicts()
 
     @work(thread=True, exclusive=True, group="analyse")
