@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 
-from conftest import SMALL_LOG
+from conftest import HEADER, SMALL_LOG
 from textual.widgets import Input, Static, TextArea
 from uihelpers import make_app, settle
 
@@ -442,3 +442,30 @@ async def test_the_payload_tabs_come_after_the_first_frame_and_fill_in(monkeypat
         assert shown == render_payload(row["response"], raw=False) and "calc" in shown
         await pilot.press("enter")
         assert app.focused is detail.visible_area()
+
+
+async def test_paging_shows_each_screens_rows_and_keeps_few_drawn(monkeypatch, write):
+    # The table draws a page ahead while idle and keeps drawn rows in a cache: what is on
+    # screen must still be the view's rows at the scroll offset, and the cache bounded.
+    import connlog_tui.ui.table as table_module
+
+    monkeypatch.setattr(table_module, "LINE_CACHE", 40)
+    lines = [HEADER] + [
+        f"2026-03-01T{i // 60:02d}:{i % 60:02d}:00Z,Zoom,SSO Successful,"
+        f"Authentication-Applications,user{i:03d}@acme.example,,"
+        for i in range(400)
+    ]
+    app = make_app([str(write("many.csv", "\n".join(lines) + "\n"))])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        await pilot.press("g")
+        for _ in range(12):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            first = round(table.scroll_offset.y)
+            assert first > 0 and table.cursor == first + table.visible_rows - 1
+            for y in range(1, table.visible_rows + 1):
+                user = app.frame["user"][int(table.indices[first + y - 1])]
+                assert f" {user} " in table.render_line(y).text
+            assert len(table._lines) <= 40 + 2 * (table.visible_rows + 1)
