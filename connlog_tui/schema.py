@@ -12,11 +12,18 @@ from dataclasses import dataclass
 import polars as pl
 
 # Bump when the canonical columns change: the Parquet cache is keyed on it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 OUTCOMES = ("failure", "success", "pending", "info")
 Outcome = pl.Enum(OUTCOMES)
 Timestamp = pl.Datetime("us", "UTC")
+
+
+# Users, as spelled and as matched (USER_KEY), in a category pool of their own: the shared
+# pool then holds only the few values of app, action, request type, source and format,
+# which a search matches in microseconds. A tenant has far fewer users than events: as
+# text, a million rows' users took ~45 MB; as categories 4 bytes a row.
+UserKey = pl.Categorical(pl.Categories("connlog_user_key"))
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,7 @@ COLUMNS: tuple[Column, ...] = (
         "action", "Action", pl.Categorical(), "SSO Initiated, SSO Failed, ... or the event type"
     ),
     Column("request_type", "Request Type", pl.Categorical(), "Authentication-Applications, ..."),
-    Column("user", "Email ID/Login ID", pl.String(), "the user as the log spelled it"),
+    Column("user", "Email ID/Login ID", UserKey, "the user as the log spelled it"),
     Column("request", "Request", pl.String(), "request payload, verbatim"),
     Column("response", "Response", pl.String(), "response payload, verbatim"),
     Column("outcome", "Outcome", Outcome, "failure / success / pending / info"),
@@ -139,11 +146,6 @@ def identity_key(expr: pl.Expr, plus_addressing: bool = False) -> pl.Expr:
     return key
 
 
-# Users in a category pool of their own: the shared pool then holds only the few values
-# of app, action, request type, source and format, which a search matches in microseconds.
-UserKey = pl.Categorical(pl.Categories("connlog_user_key"))
-
-
 def finish(frame: pl.DataFrame, start: int = 0, plus_addressing: bool = False) -> pl.DataFrame:
     """Add the derived columns the query layer relies on, once per loaded frame (`start`
     numbers rows appended to a frame of that many rows)."""
@@ -157,7 +159,13 @@ def finish(frame: pl.DataFrame, start: int = 0, plus_addressing: bool = False) -
     return frame.with_columns(
         *empty,
         (pl.int_range(pl.len(), dtype=pl.UInt32) + start).alias(ROW_ID),
-        # Categorical: a tenant has far fewer users than events (and the user filter
-        # then matches each distinct user once).
-        identity_key(pl.col("user"), plus_addressing).cast(UserKey).alias(USER_KEY),
+        user_keys(frame.get_column("user"), plus_addressing),
     )
+
+
+def user_keys(users: pl.Series, plus_addressing: bool = False) -> pl.Series:
+    """The USER_KEY column for these users: each distinct user's key is worked out once
+    and looked up (5x faster on a million rows than keying every row's text)."""
+    distinct = users.unique()
+    keys = distinct.to_frame().select(identity_key(pl.col(users.name), plus_addressing))
+    return users.replace_strict(distinct, keys.to_series(), return_dtype=UserKey).alias(USER_KEY)
