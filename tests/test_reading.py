@@ -11,7 +11,7 @@ import pytest
 from conftest import HEADER, SMALL_LOG
 
 from connlog_tui.errors import ConnlogError
-from connlog_tui.schema import COLUMNS, ROW_ID, SCHEMA
+from connlog_tui.schema import COLUMNS, ROW_ID, SCHEMA, conform, outcome_from_action
 from connlog_tui.sources import load
 
 
@@ -40,6 +40,17 @@ def test_outcome_is_derived_from_action():
     assert outcomes["SLO Successful"] == "success"
     assert outcomes["SSO Initiated"] == "pending"
     assert outcomes["NA"] == "info"
+
+
+def test_outcomes_worked_out_per_distinct_action_match_row_by_row():
+    actions = ["SSO Failed", None, "queued", "SLO Successful", "Sign-in", "SSO Failed", None]
+    frame = pl.DataFrame({"action": actions, "outcome": [None, "Success", *[None] * 5]})
+    expected = frame.select(outcome_from_action(pl.col("action"))).to_series().to_list()
+    assert conform(frame.drop("outcome"), source="s", format="f")["outcome"].to_list() == expected
+    # A source's own outcome wins; the action fills in where it gave none.
+    given = conform(frame, source="s", format="f")["outcome"].to_list()
+    assert given == [expected[0], "success", *expected[2:]]
+    assert expected[:4] == ["failure", "info", "pending", "success"]
 
 
 @pytest.mark.parametrize(
