@@ -238,13 +238,12 @@ class LogTable(ScrollView, can_focus=True):
             return None
         return int(self.indices[min(self.cursor, self.row_count - 1)])
 
-    def _draw_rows(self, first: int, count: int) -> None:
-        """Fetch rows `first`.. of the view (one query for them all) and draw their text
-        into the line cache."""
+    def _draw_rows(self, first: int, count: int, width: int, columns: list) -> None:
+        """Fetch rows `first`.. of the view (one query for them all) and draw their text,
+        laid out in `columns` across `width`, into the line cache."""
         count = min(count, self.row_count - first)
-        if self.frame is None or self._drawing is None or first < 0 or count <= 0:
+        if self.frame is None or first < 0 or count <= 0:
             return
-        width, columns, _ = self._drawing
         names = [n for n in self.shown_columns if n in self.frame.columns]
         page = query.rows(self.frame, self.indices, first, count)
         if self.payloads is not None and {"request", "response"} & set(names):
@@ -267,11 +266,14 @@ class LogTable(ScrollView, can_focus=True):
     def _read_ahead(self) -> None:
         """Draw the page below the screen and the page above it, if not yet drawn."""
         self._reading_ahead = False
+        if self._drawing is None:
+            return
+        width, columns, _ = self._drawing
         first, count = round(self.scroll_offset.y), self.visible_rows + 1
         for start in (first + count, first - count):
             missing = [r for r in range(max(0, start), start + count) if r not in self._lines]
             if missing and missing[0] < self.row_count:
-                self._draw_rows(missing[0], missing[-1] - missing[0] + 1)
+                self._draw_rows(missing[0], missing[-1] - missing[0] + 1, width, columns)
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -315,7 +317,7 @@ class LogTable(ScrollView, can_focus=True):
             return self._header(columns, width)
         row = round(self.scroll_offset.y) + y - 1
         if row not in self._lines:
-            self._draw_rows(row, self.visible_rows + 1 - (y - 1))  # the rest of the screen
+            self._draw_rows(row, self.visible_rows + 2 - y, width, columns)  # rest of screen
         base = styles["base"]
         if row not in self._lines:
             return Strip.blank(width, base)
