@@ -27,7 +27,7 @@ from connlog_tui.decode.binary import b64decode_loose
 from connlog_tui.payloads import POS, PayloadStore, fill
 from connlog_tui.schema import ROW_ID, USER_KEY, Outcome, UserKey
 
-from .diagnoses import kind_expr, with_row_id
+from .diagnoses import at_positions, kind_expr, with_row_id
 from .identity import identity_key
 
 PAIR_WINDOW = timedelta(minutes=5)
@@ -408,13 +408,11 @@ def stitch_attempts(
 
 
 def _at_rows(frame: pl.DataFrame, row_ids: pl.Series, exprs: list[pl.Expr]) -> pl.DataFrame:
-    """`exprs` at the frame's rows of these row_ids, in their order. A loaded frame's
-    row_id is its position: the rows are picked, and only they worked out (a join by
-    row_id hashed the whole frame, ~60 MB for a million rows)."""
+    """`exprs` at the frame's rows of these row_ids, in their order: only those rows are
+    worked out (a join by row_id hashed the whole frame, ~60 MB for a million rows)."""
     read = sorted({name for expr in exprs for name in expr.meta.root_names()})
-    if frame.select((pl.col(ROW_ID) == pl.int_range(pl.len())).all()).item():
-        picked = frame.select(pl.col(read).gather(row_ids))
-    else:
+    picked = at_positions(frame, row_ids, read)
+    if picked is None:
         picked = (
             row_ids.alias(ROW_ID)
             .to_frame()

@@ -76,16 +76,26 @@ def with_row_id(frame: pl.DataFrame) -> pl.DataFrame:
     return frame if ROW_ID in frame.columns else frame.with_row_index(ROW_ID)
 
 
+def at_positions(
+    frame: pl.DataFrame, row_ids: pl.Series, columns: list[str] | None = None
+) -> pl.DataFrame | None:
+    """The rows with these row_ids (and `columns` of them, else all), in their order,
+    picked by position: a loaded frame's row_id is its position, so they are picked and
+    checked, not searched for (a filter or join scanned or hashed the whole frame). None
+    when the rows are not where their row_ids say (a filtered or re-ordered frame)."""
+    top = row_ids.max()
+    if top is not None and top >= frame.height:
+        return None
+    picked = (frame if columns is None else frame.select(ROW_ID, *columns))[row_ids]
+    return picked if picked[ROW_ID].equals(row_ids) else None
+
+
 def rows_with_ids(frame: pl.DataFrame, row_ids) -> pl.DataFrame:
     """The rows of `frame` (which has a row_id) whose row_id is one of `row_ids`, in the
-    frame's order. A loaded frame's row_id is its position: the rows are picked and
-    checked, not searched for (a filter scanned a million rows, ~16 ms a look-up)."""
+    frame's order."""
     ids = pl.Series(ROW_ID, row_ids, dtype=pl.UInt32).unique().sort()
-    if ids.len() and ids.max() < frame.height:
-        picked = frame[ids]
-        if picked[ROW_ID].equals(ids):
-            return picked
-    return frame.filter(pl.col(ROW_ID).is_in(ids.implode()))
+    picked = at_positions(frame, ids)
+    return picked if picked is not None else frame.filter(pl.col(ROW_ID).is_in(ids.implode()))
 
 
 def failing_rows(frame: pl.DataFrame) -> pl.Series:
