@@ -11,6 +11,16 @@ from conftest import SMALL_LOG
 from tmuxterm import connlog_command
 
 
+def wait_for_export(term, out: Path, rows: int) -> None:
+    """The export's toast; when it never shows, say whether the file was written, to tell
+    a missed toast from an export that never ran (a CI run once timed out here)."""
+    try:
+        term.wait_for(f"Exported {rows} rows")
+    except AssertionError as exc:
+        written = f"{out.stat().st_size} bytes" if out.exists() else "not written"
+        raise AssertionError(f"{exc}\n(the export file: {written})") from None
+
+
 def test_triage_a_failure_with_keys_only(terminal, tmp_path: Path):
     out = tmp_path / "failures.csv"
     term = terminal(f"cd {tmp_path} && " + connlog_command(str(SMALL_LOG)))
@@ -28,7 +38,7 @@ def test_triage_a_failure_with_keys_only(terminal, tmp_path: Path):
     term.keys("C-u", str(out))
     term.wait_for(out.name)  # typed into the path box (it has focus once the dialog is up)
     term.keys("Enter")
-    term.wait_for("Exported 1 rows")
+    wait_for_export(term, out, 1)
     assert out.read_text().count("OAuth 2.0 Office 365") == 1
     term.keys("q")
     term.wait_for("EXIT=0")
@@ -67,7 +77,7 @@ def test_lean_mode_reads_payloads_from_disk(terminal, tmp_path: Path):
     term.keys("C-u", str(out))
     term.wait_for(out.name)
     term.keys("Enter")
-    term.wait_for("Exported 1 rows")
+    wait_for_export(term, out, 1)
     assert "AADSTS70008" in out.read_text()
     term.keys("q")
     term.wait_for("EXIT=0")
