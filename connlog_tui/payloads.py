@@ -69,7 +69,8 @@ class PayloadStore:
 
     def plan(self, wanted: pl.Series) -> pl.LazyFrame | None:
         """The read behind `fetch` (collect it with SEPARATE_SCANS): a slice of each row
-        group holding a wanted row, or, past MAX_SLICES groups, a filtered scan."""
+        group holding a wanted row, or, past MAX_SLICES groups, a filtered scan of each
+        part's stretch between its first and last wanted row."""
         groups = (wanted // GROUP_ROWS).drop_nulls().unique()  # null: a followed row
         scans = []
         if groups.len() <= MAX_SLICES:
@@ -81,8 +82,19 @@ class PayloadStore:
                     if lo < hi:
                         scans.append(self._scan(part, lo - part.start, hi - lo))
         else:
-            keep = wanted.drop_nulls().unique().implode()
-            scans = [self._scan(p).filter(pl.col(POS).is_in(keep)) for p in self.parts]
+            keep = wanted.drop_nulls().unique().sort()
+            for part in self.parts:
+                first = keep.search_sorted(part.start, "left")
+                end = keep.search_sorted(part.start + part.rows, "left")
+                inside = keep.slice(first, end - first)
+                if inside.is_empty():
+                    continue
+                # Only the stretch of the part from its first wanted row to its last: an
+                # export slice of a time-ordered view is one stretch of the file, where a
+                # scan of every part read the whole cache once per slice.
+                lo, hi = inside[0] - part.start, inside[-1] - part.start
+                scan = self._scan(part, lo, hi - lo + 1)
+                scans.append(scan.filter(pl.col(POS).is_in(inside.implode())))
         # Streaming: a scan over every part keeps a few row groups in memory, not all.
         return pl.concat(scans) if scans else None
 
