@@ -40,7 +40,11 @@ from connlog_tui.sources.base import ReadResult
 CACHE_VERSION = 2  # bump when the entry layout changes
 DIR_ENV = "CONNLOG_CACHE_DIR"
 MAX_ENV = "CONNLOG_CACHE_MAX_BYTES"
-DEFAULT_MAX_BYTES = 4 * 1024**3
+# The bound unless CONNLOG_CACHE_MAX_BYTES sets one: a tenth of the disk the cache is on,
+# and at least 4 GiB. A big tenant's log makes an entry of several GB (a 7.7 GB log: 4.3 GB),
+# and an entry over the bound is never kept, so every open of that log would be cold.
+MIN_MAX_BYTES = 4 * 1024**3
+DISK_SHARE = 0.1
 QUARANTINE_FILE = "quarantine.parquet"
 PART_GLOB = "frame-*.parquet"
 # Payloads (base64, JSON, XML) gain little from heavier codecs, and LZ4 decodes at memory
@@ -74,10 +78,21 @@ def cache_dir() -> Path:
 
 
 def max_bytes() -> int:
+    """The cache's bound in bytes: CONNLOG_CACHE_MAX_BYTES, else a share of its disk."""
+    with contextlib.suppress(KeyError, ValueError):
+        return int(os.environ[MAX_ENV])
+    return default_max_bytes()
+
+
+def default_max_bytes() -> int:
+    place = cache_dir()
+    while not place.exists() and place != place.parent:  # not made yet: its disk is
+        place = place.parent
     try:
-        return int(os.environ.get(MAX_ENV, DEFAULT_MAX_BYTES))
-    except ValueError:
-        return DEFAULT_MAX_BYTES
+        disk = shutil.disk_usage(place).total
+    except OSError:
+        disk = 0
+    return max(MIN_MAX_BYTES, int(disk * DISK_SHARE))
 
 
 def key_for(

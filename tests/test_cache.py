@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import polars as pl
 import pytest
@@ -158,6 +159,26 @@ def test_an_entry_over_the_bound_is_not_kept(tmp_path, monkeypatch):
     load(path)
     assert cache.entries() == []
     assert load(path).frame.height == 3
+
+
+@pytest.mark.parametrize(
+    ("disk_gb", "bound_gb"),
+    [(250, 25), (20, 4 * 1024**3 / 1e9)],  # a tenth of the disk, at least 4 GiB
+)
+def test_the_default_bound_grows_with_the_disk(private_cache, monkeypatch, disk_gb, bound_gb):
+    seen = []
+
+    def usage(path):
+        seen.append(Path(path))
+        return SimpleNamespace(total=int(disk_gb * 1e9), used=0, free=int(disk_gb * 1e9))
+
+    monkeypatch.setattr(cache.shutil, "disk_usage", usage)
+    # The cache directory is not made yet: its bound is a share of the disk it will be on.
+    assert not private_cache.exists()
+    assert cache.max_bytes() == pytest.approx(bound_gb * 1e9, abs=1)
+    assert seen == [private_cache.parent]
+    monkeypatch.setenv(cache.MAX_ENV, "12345")  # the user's bound wins
+    assert cache.max_bytes() == 12345
 
 
 def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path, private_cache, reads):
