@@ -512,16 +512,22 @@ def first_screens(path: Path, env: dict, starts: int) -> dict:
     rows only. One start is at the mercy of what the steps before it left in the page
     cache (Textual's modules, unread since the previous tmux step) and of this VM's
     noise; the median of several is the figure."""
+    command = f"{' '.join(connlog_command())} '{path}' --no-cache"
+    return {"seconds": first_screen_times(command, env, starts)}
+
+
+def first_screen_times(command: str, env: dict, starts: int) -> list[float]:
+    """`command` started `starts` times in a fresh tmux, each timed to its first row."""
     times = []
     for _ in range(starts):
-        term = start_connlog(path, " --no-cache", env)
+        term = Tmux(f"{command}; sleep 600", env)
         try:
             first = term.wait(has_data_row)
         finally:
             term.close()
         if first:
             times.append(first[0])
-    return {"seconds": times}
+    return times
 
 
 def connlog_lean_tmux(path: Path, env: dict, needle: str) -> dict:
@@ -601,16 +607,8 @@ def first_screen_floor(env: dict, starts: int) -> dict:
     for label, imports in (("textual", ""), ("textual_polars", "import polars")):
         script = DATA / f"floor_{label}.py"
         script.write_text(FIRST_SCREEN_APP.format(imports=imports))
-        times = []
         try:
-            for _ in range(starts):
-                term = Tmux(f"{sys.executable} {script}; sleep 600", env)
-                try:
-                    first = term.wait(has_data_row, timeout=30)
-                finally:
-                    term.close()
-                if first:
-                    times.append(first[0])
+            times = first_screen_times(f"{sys.executable} {script}", env, starts)
         finally:
             script.unlink(missing_ok=True)
         out[label] = statistics.median(times) if times else None
