@@ -202,9 +202,10 @@ def scan_floor(frame, needle: str, reps: int) -> dict:
     literal and case-insensitive."""
     import polars as pl
 
+    from connlog_tui.payloads import PAYLOADS
     from connlog_tui.query import search_pattern
 
-    texts = [c for c in ("request", "response") if c in frame.columns]
+    texts = [c for c in PAYLOADS if c in frame.columns]
     out = {}
     for label, pattern, literal in (
         ("literal", needle, True),
