@@ -189,3 +189,27 @@ def test_reading_never_modifies_the_log(small_log):
     before = (small_log.read_bytes(), small_log.stat().st_mtime_ns)
     load([str(small_log)])
     assert (small_log.read_bytes(), small_log.stat().st_mtime_ns) == before
+
+
+@pytest.mark.parametrize("prefixes", [(150, 700), (60,), (1 << 20,)])
+def test_the_preview_from_a_prefix_is_the_files_first_records(write, monkeypatch, prefixes):
+    """The preview parses the file's first bytes; records cut by a prefix (quoted
+    payloads spanning lines, a bad date among them) must come out as read from the file,
+    whether the prefix holds them (1 MB), needs growing (150 B) or never does (60 B)."""
+    from connlog_tui.sources import mangoapps, preview
+
+    lines = [HEADER]
+    for i in range(12):
+        day = "yesterday" if i == 3 else f"2026-03-01T09:{i:02d}:00Z"
+        lines.append(f'{day},A,SSO Failed,Authentication-Applications,u{i},"a\nb,{i}",')
+    path = write("log.csv", "\n".join(lines) + "\n")
+    monkeypatch.setattr(mangoapps, "PREVIEW_PREFIXES", prefixes)
+    shown = preview([str(path)], rows=5)
+
+    whole = load([str(path)])
+    first = whole.frame.filter(pl.col("user").is_in([f"u{i}" for i in range(5)]))
+    assert shown.frame.drop(ROW_ID).equals(first.drop(ROW_ID))
+    assert shown.frame.height == 4
+    assert shown.quarantine.select("line", "reason").equals(
+        whole.quarantine.select("line", "reason")
+    )
