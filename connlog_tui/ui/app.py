@@ -316,6 +316,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             pane.set_selected(state.picked.get(pane.column, frozenset()))
         with self.prevent(Input.Changed):
             self.query_one("#search", Input).value = state.search
+            if not self.query(DateRangePane):  # not mounted yet: synced when it is (Ready)
+                return
             self.query_one("#user", Input).value = state.user
             dates = self.query_one(DateRangePane)
             dates.border_title = f"Date range ({tz.label(self.zone)})"
@@ -323,6 +325,10 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                 tz.format_time(state.since, self.zone) if state.since else "",
                 tz.format_time(state.until, self.zone) if state.until else "",
             )
+
+    @on(FilterSidebar.Ready)
+    def _sidebar_ready(self) -> None:
+        self._sync_widgets()
 
     # -- filtering -----------------------------------------------------------------------
 
@@ -533,8 +539,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         sidebar = self.query_one(FilterSidebar)
         sidebar.display = not sidebar.display
         if sidebar.display:
-            panes = list(sidebar.query(FacetPane))
-            (panes[0] if panes else sidebar.query_one("#user")).focus()
+            for pane in [*sidebar.query(FacetPane), *sidebar.query("#user")][:1]:
+                pane.focus()
         else:
             self.query_one(LogTable).focus()
 

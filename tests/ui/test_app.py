@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gc
+from datetime import UTC, datetime
 
 from conftest import HEADER, SMALL_LOG
 from textual.widgets import Input, Static, TextArea
@@ -442,6 +443,29 @@ async def test_the_payload_tabs_come_after_the_first_frame_and_fill_in(monkeypat
         assert shown == render_payload(row["response"], raw=False) and "calc" in shown
         await pilot.press("enter")
         assert app.focused is detail.visible_area()
+
+
+async def test_the_user_and_date_panes_come_after_the_first_frame_and_fill_in(monkeypatch):
+    """The sidebar's user box and date range are mounted once the first frame is out
+    (~30 ms of start-up), then show the filters given on the command line."""
+    since = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    app = make_app([SMALL_LOG], user="carol", since=since)
+    inputs_on_first_frame = []
+    real_display = type(app)._display
+
+    def display(self, screen, renderable):
+        if renderable is not None and not inputs_on_first_frame:
+            inputs_on_first_frame.append(len(self.query_one(FilterSidebar).query(Input)))
+        return real_display(self, screen, renderable)
+
+    monkeypatch.setattr(type(app), "_display", display)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert inputs_on_first_frame == [0]
+        assert app.query_one("#user", Input).value == "carol"
+        assert app.query_one("#since", Input).value.startswith("2026-03-01 09:00")
+        await pilot.press("f", "f")  # hidden, then shown: focus goes to the first pane
+        assert isinstance(app.focused, FacetPane)
 
 
 async def test_paging_shows_each_screens_rows_and_keeps_few_drawn(monkeypatch, write):
