@@ -362,6 +362,10 @@ def stitch_attempts(
     done_outcome = pl.col("outcome").filter(pl.col("outcome") != "pending").last()
     attempts = (
         joined.lazy()
+        # Grouped in attempt order, each attempt's events kept in time order (a stable
+        # sort): a group-by of the unsorted column held ~100 MB more at its peak than
+        # the sort and the sorted group-by together (900k events).
+        .sort("attempt_id", maintain_order=True)
         .group_by("attempt_id", maintain_order=True)
         .agg(
             pl.col(ROW_ID).alias("row_ids"),
@@ -380,8 +384,9 @@ def stitch_attempts(
         .collect()
     )
     del joined
-    # Groups come in the order of their first events, nearly always the order wanted:
-    # sorting (a copy of every attempt) only when not.
+    # Groups come in attempt_id order (their first events' rows, in time order in a
+    # loaded frame), nearly always the order wanted: sorting (a copy of every attempt)
+    # only when not.
     if not _in_attempt_order(attempts):
         attempts = attempts.sort("first_time", "attempt_id")
     # Columns are added beside the attempts' own (shared, not copied), each worked out
