@@ -409,6 +409,37 @@ async def test_background_triage_steps_aside_while_keys_come_in():
         assert app.attempts is not None
 
 
+async def test_diagnoses_show_before_the_login_attempts_are_linked(monkeypatch):
+    """Linking attempts is most of a big log's triage: the diagnoses are shown first."""
+    import threading
+
+    from connlog_tui import triage
+
+    linking = threading.Event()
+    real_keys = triage.iter_message_keys
+
+    def held_keys(*args, **kwargs):
+        linking.wait(timeout=30)
+        yield from real_keys(*args, **kwargs)
+
+    monkeypatch.setattr(triage, "iter_message_keys", held_keys)
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        def diagnosed() -> int:
+            return 0 if app.frame is None else app.frame["diagnosis"].drop_nulls().len()
+
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if diagnosed():
+                break
+        assert diagnosed()
+        assert app.attempts is None and "linking" in app.analysis_note
+        linking.set()
+        await settle(pilot)
+        assert app.attempts is not None and app.analysis_note is None
+
+
 async def test_the_loaded_heap_is_kept_out_of_full_garbage_collections():
     """Once the log is loaded and triaged, what is alive then is frozen: a full collection
     no longer walks it (over a big log one took ~35 ms, now and then on a key press)."""
