@@ -11,10 +11,13 @@ from pathlib import Path
 # Lean mode starts when the files would take more than this share of available memory
 # (a loaded frame is about as big as its text; the config's `memory_budget` overrides).
 DEFAULT_BUDGET_SHARE = 0.25
-# Return freed memory to the system at once: a lean load frees a block's buffers before
-# parsing the next, and without this the freed pages stay resident (~25% higher peak
-# RSS, measured on the bench log; parsing is ~30% slower). A user's own setting wins.
-LEAN_MALLOC_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
+# Return freed memory to the system within 10 ms, from one arena: a lean load frees a
+# block's buffers before parsing the next, and with Polars' default (500 ms, an arena per
+# core) the freed pages stay resident (~25% higher peak RSS on the bench log). Returned
+# at once (0 ms), every page of the next batch faults in afresh: a payload search read
+# from the cache took twice as long (1.3M page faults for 1M rows). One arena reuses what
+# another thread freed (the stitching's peak: -35 MB). A user's own setting wins.
+LEAN_MALLOC_CONF = "dirty_decay_ms:10,muzzy_decay_ms:0,narenas:1"
 # What importing Polars puts into os.environ when the setting is unset. Found in ours, it
 # was passed on by a parent Python process that imported Polars (a script, a test run),
 # not chosen by the user: lean mode's setting replaces it (kept, the lean app peaked ~40%
