@@ -56,3 +56,17 @@ async def settle(pilot) -> None:
             await pilot.pause(0.1)  # the detail panel follows the cursor after a short rest
             return
     raise AssertionError("the app never settled")
+
+
+def on_first_frame(monkeypatch, app: ConnlogApp, probe) -> list:
+    """A list that gets what `probe()` returns when the app writes its first frame."""
+    seen: list = []
+    real_display = type(app)._display
+
+    def display(self, screen, renderable):
+        if renderable is not None and not seen:
+            seen.append(probe())
+        return real_display(self, screen, renderable)
+
+    monkeypatch.setattr(type(app), "_display", display)
+    return seen

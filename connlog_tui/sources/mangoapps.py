@@ -139,7 +139,11 @@ class MangoAppsReader:
     # -- CSV ---------------------------------------------------------------------------
 
     def _read_csv(
-        self, source: Source, n_rows: int | None = None, strict=False, raw=None
+        self,
+        source: Source,
+        n_rows: int | None = None,
+        strict=False,
+        raw: pl.DataFrame | None = None,
     ) -> ReadResult:
         """The CSV's records (`raw`: the records already parsed as text, by `_csv_head`)."""
         try:

@@ -539,8 +539,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         sidebar = self.query_one(FilterSidebar)
         sidebar.display = not sidebar.display
         if sidebar.display:
-            for pane in [*sidebar.query(FacetPane), *sidebar.query("#user")][:1]:
-                pane.focus()
+            panes = [*sidebar.query(FacetPane), *sidebar.query("#user")]
+            if panes:  # none in the first moments, before the panes are mounted
+                panes[0].focus()
         else:
             self.query_one(LogTable).focus()
 

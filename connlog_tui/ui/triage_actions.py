@@ -154,6 +154,7 @@ class TriageActions:
         # Row ids are stable (follow mode only appends), so this fits the current frame.
         self.frame = triage.apply_diagnoses(self.frame, diagnoses, columns=SHOWN)
         self.refilter()
+        keep_out_of_gc()
         self._show_current_row()
 
     def _linked(self, attempts: pl.DataFrame) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from conftest import HEADER, SMALL_LOG
 from textual.widgets import Input, Static, TextArea
-from uihelpers import make_app, settle
+from uihelpers import make_app, on_first_frame, settle
 
 import connlog_tui.cli as cli
 from connlog_tui.ui.detail import DetailPanel, render_payload
@@ -456,15 +456,9 @@ async def test_the_payload_tabs_come_after_the_first_frame_and_fill_in(monkeypat
     """The detail panel's three text areas are mounted once the first frame is out (they
     cost ~40 ms of start-up), then show the selected row like any other time."""
     app = make_app([SMALL_LOG])
-    tabs_on_first_frame = []
-    real_display = type(app)._display
-
-    def display(self, screen, renderable):
-        if renderable is not None and not tabs_on_first_frame:
-            tabs_on_first_frame.append(len(self.query_one(DetailPanel).query(TextArea)))
-        return real_display(self, screen, renderable)
-
-    monkeypatch.setattr(type(app), "_display", display)
+    tabs_on_first_frame = on_first_frame(
+        monkeypatch, app, lambda: len(app.query_one(DetailPanel).query(TextArea))
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert tabs_on_first_frame == [0]
@@ -481,15 +475,9 @@ async def test_the_user_and_date_panes_come_after_the_first_frame_and_fill_in(mo
     (~30 ms of start-up), then show the filters given on the command line."""
     since = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     app = make_app([SMALL_LOG], user="carol", since=since)
-    inputs_on_first_frame = []
-    real_display = type(app)._display
-
-    def display(self, screen, renderable):
-        if renderable is not None and not inputs_on_first_frame:
-            inputs_on_first_frame.append(len(self.query_one(FilterSidebar).query(Input)))
-        return real_display(self, screen, renderable)
-
-    monkeypatch.setattr(type(app), "_display", display)
+    inputs_on_first_frame = on_first_frame(
+        monkeypatch, app, lambda: len(app.query_one(FilterSidebar).query(Input))
+    )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert inputs_on_first_frame == [0]
