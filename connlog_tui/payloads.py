@@ -122,18 +122,26 @@ class PayloadStore:
         # Rows appended by follow mode have no position: they keep their own payloads.
         return frame.with_columns(pl.coalesce(pl.lit(got[c]), pl.col(c)).alias(c) for c in PAYLOADS)
 
-    def search(self, pattern: str, stale: Callable[[], bool] | None = None) -> pl.Series:
-        """Positions of the rows whose payloads match the regex `pattern`, by streaming
-        through the parts (every core, a few row groups in memory at a time), about
-        STALE_CHECK_ROWS rows per read; before each, `stale()` may stop it (`Stale`)."""
+    def search(
+        self,
+        pattern: str,
+        stale: Callable[[], bool] | None = None,
+        each: Callable[[pl.Series], None] | None = None,
+    ) -> pl.Series:
+        """Positions (in order) of the rows whose payloads match the regex `pattern`, by
+        streaming through the parts (every core, a few row groups in memory at a time),
+        about STALE_CHECK_ROWS rows per read, the newest rows first; before each, `stale()`
+        may stop it (`Stale`), and after each, `each` is given that read's positions."""
         hit = pl.any_horizontal(pl.col(c).str.contains(pattern).fill_null(False) for c in PAYLOADS)
         found = [pl.Series(POS, [], dtype=pl.UInt64)]
-        for scans in self._batches(STALE_CHECK_ROWS):
+        for scans in reversed(list(self._batches(STALE_CHECK_ROWS))):
             if stale is not None and stale():
                 raise Stale
             read = pl.concat([scan.filter(hit).select(POS) for scan in scans])
             found.append(read.collect(engine="streaming", optimizations=SEPARATE_SCANS)[POS])
-        return pl.concat(found)
+            if each is not None:
+                each(found[-1])
+        return pl.concat(found).sort()
 
     def _batches(self, rows: int) -> Iterator[list[pl.LazyFrame]]:
         """Scans of every part, grouped into reads of about `rows` rows (a bigger part

@@ -9,6 +9,7 @@ columns are only touched for the rows on screen, for text search and for export.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -29,6 +30,10 @@ FACET_TITLES = {
     "outcome": "Outcome",
     "format": "Format",
 }
+
+# A long text search reports its matches so far at most this often (seconds): a search
+# that ends sooner shows only its result.
+PARTIAL_EVERY = 0.25
 
 QUICK_RANGES: dict[str, timedelta] = {
     "1h": timedelta(hours=1),
@@ -171,20 +176,53 @@ def caseless_anchor(text: str) -> str:
     return best if len(best) >= 2 else ""
 
 
+class _Matches:
+    """A text search's matches as its slices are scanned: rows (`_i`) of the in-memory
+    text columns, payload positions of a lean load's store, and conditions on the
+    categorical columns. `report`, if given, is sent the condition for the matches so far,
+    at most every PARTIAL_EVERY seconds (so a quick search reports only its end)."""
+
+    def __init__(self, conds: list[pl.Expr], report: Callable[[pl.Expr], None] | None):
+        self.conds, self.report = conds, report
+        self.rows: list[pl.Series] = []
+        self.positions: list[pl.Series] = []
+        self.last = time.monotonic()
+        self.unreported = bool(conds)  # matches found since the last report
+
+    def condition(self) -> pl.Expr:
+        conds = list(self.conds)
+        if self.rows:
+            conds.append(pl.col("_i").is_in(pl.concat(self.rows).implode()))
+        if self.positions:
+            conds.append(pl.col(POS).is_in(pl.concat(self.positions).implode()))
+        return pl.any_horizontal(conds) if conds else pl.lit(False)
+
+    def found(self, into: list[pl.Series], hits: pl.Series) -> None:
+        into.append(hits)
+        self.unreported = self.unreported or bool(hits.len())
+        due = time.monotonic() - self.last >= PARTIAL_EVERY
+        if self.report is not None and self.unreported and due:
+            self.report(self.condition())
+            self.last, self.unreported = time.monotonic(), False
+
+
 def _search_filter(
     frame: pl.DataFrame,
     rows: pl.DataFrame,
     text: str,
     payloads: PayloadStore | None,
     stale: Callable[[], bool] | None,
+    report: Callable[[pl.Expr], None] | None = None,
 ) -> pl.Expr:
     """The text search as a condition on row numbers (`_i`). `rows`: the rows to search,
     numbered by `_i` if the cheap conditions picked them, else the whole frame. The long
-    text columns are scanned a slice at a time, `stale()` checked before each: a newer
-    search stops this one within a slice's scan (~30 ms), not after the whole scan
-    (slicing costs nothing measurable: both cores still work on each slice)."""
+    text columns are scanned a slice at a time, the newest first (a view opens at its
+    newest row); `stale()` is checked before each: a newer search stops this one within
+    a slice's scan (~30 ms), not after the whole scan (slicing costs nothing measurable:
+    both cores still work on each slice). `report`: see `_Matches`."""
     pattern = search_pattern(text)
     conds, texts = _search_parts(frame, text)
+    matches = _Matches(conds, report)
     anchor = caseless_anchor(text)
     if texts:
         if anchor and anchor != text:
@@ -195,8 +233,7 @@ def _search_filter(
             first, then = _text_match(texts, text, literal=True), None
         else:
             first, then = _text_match(texts, pattern), None
-        hits = []
-        for start in range(0, rows.height, STALE_CHECK_ROWS):
+        for start in reversed(range(0, rows.height, STALE_CHECK_ROWS)):
             if stale is not None and stale():
                 raise Stale
             piece = rows.slice(start, STALE_CHECK_ROWS).lazy()
@@ -204,12 +241,10 @@ def _search_filter(
                 piece = piece.with_row_index("_i", offset=start)
             found = piece.filter(first).select("_i", *(texts if then is not None else ()))
             found = found.collect(engine="streaming")
-            hits.append((found.filter(then) if then is not None else found)["_i"])
-        if hits:
-            conds.append(pl.col("_i").is_in(pl.concat(hits).implode()))
+            matches.found(matches.rows, (found.filter(then) if then is not None else found)["_i"])
     if payloads is not None and POS in frame.columns:
-        conds.append(pl.col(POS).is_in(payloads.search(pattern, stale).implode()))
-    return pl.any_horizontal(conds) if conds else pl.lit(False)
+        payloads.search(pattern, stale, each=lambda hits: matches.found(matches.positions, hits))
+    return matches.condition()
 
 
 def cheap_expr(state: FilterState, skip: str | None = None) -> pl.Expr | None:
@@ -227,11 +262,13 @@ def filter_expr(state: FilterState) -> pl.Expr:
 
 @dataclass(frozen=True)
 class QueryResult:
-    """The rows a filter state selects (indices into the frame) and the facet counts."""
+    """The rows a filter state selects (indices into the frame) and the facet counts.
+    `complete` is False for a search's matches so far, reported while it scans."""
 
     indices: pl.Series
     facets: dict[str, dict[str, int]]
     total: int
+    complete: bool = True
 
     @property
     def count(self) -> int:
@@ -244,30 +281,54 @@ def run(
     facets: Iterable[str] = FACETS,
     payloads: PayloadStore | None = None,
     stale: Callable[[], bool] | None = None,
+    partial: Callable[[QueryResult], None] | None = None,
 ) -> QueryResult:
     """Evaluate a filter state: matching row indices, and for each facet column the counts
     of its values under all the *other* conditions (so a pane shows what picking a value
     would give). One pass: the masks are computed once, then combined per facet.
     `payloads`: a lean load's store, whose payloads the text search reads from disk.
     `stale`: asked during a text search; when it says True, the search stops and raises
-    `Stale` (the app's check: has a newer filter state replaced this one?)."""
+    `Stale` (the app's check: has a newer filter state replaced this one?).
+    `partial`: given, while a long text search runs, its results so far (the newest
+    rows are searched first), at most every PARTIAL_EVERY seconds."""
     facets = [f for f in facets if f in frame.columns]
     base = [e for e in (time_expr(state), user_expr(state.user, frame)) if e is not None]
     lazy = frame.lazy().with_row_index("_i")
     if base:
         lazy = lazy.filter(pl.all_horizontal(base))
-    if state.search:
-        rows = frame
-        if base:
-            # The cheap conditions first, on their own: the text search then reads only
-            # the rows they keep (Polars would otherwise fuse both into one pass).
-            rows = lazy.collect()
-            lazy = rows.lazy()
-        lazy = lazy.filter(_search_filter(frame, rows, state.search, payloads, stale))
+    if not state.search:
+        return _counted(frame, lazy, state, facets)
+    rows = frame
+    if base:
+        # The cheap conditions first, on their own: the text search then reads only
+        # the rows they keep (Polars would otherwise fuse both into one pass).
+        rows = lazy.collect()
+        lazy = rows.lazy()
+
+    def report(matched: pl.Expr) -> None:
+        if partial is not None:
+            so_far = _counted(frame, lazy.filter(matched), state, facets)
+            partial(replace(so_far, complete=False))
+
+    matched = _search_filter(
+        frame, rows, state.search, payloads, stale, report if partial else None
+    )
+    # The streaming engine splits long text columns into morsels over every core.
+    return _counted(frame, lazy.filter(matched), state, facets, engine="streaming")
+
+
+def _counted(
+    frame: pl.DataFrame,
+    lazy: pl.LazyFrame,
+    state: FilterState,
+    facets: list[str],
+    engine: str = "auto",
+) -> QueryResult:
+    """The rows of `lazy` (numbered by `_i`) that the picked values keep, and the facet
+    counts: each facet counted under the picks of the others."""
     masks = {col: pick_expr(col, vals) for col, vals in state.picked.items()}
     small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items()))
-    # The streaming engine splits long text columns into morsels over every core.
-    small = small.collect(engine="streaming" if state.search else "auto")
+    small = small.collect(engine=engine)
 
     def others(skip: str | None) -> pl.Expr:
         conds = [pl.col(f"_m_{c}") for c in masks if c != skip]

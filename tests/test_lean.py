@@ -110,6 +110,23 @@ def test_search_reads_payloads_from_disk(tmp_path, small_blocks, needle):
     assert got.facets == want.facets
 
 
+def test_a_long_payload_search_shows_its_newest_matches_first(tmp_path, small_blocks, monkeypatch):
+    """Read from disk a few rows at a time, the newest first, a search's matches so far
+    are the newest of its final ones; the final result is the in-memory one."""
+    path = str(ragged_log(tmp_path))
+    state = FilterState(search="line two")  # in every row's payload
+    want = query.run(sources.load([path], use_cache=False).frame, state).indices.to_list()
+    lean = sources.load([path], lean=True)
+    small_reads(monkeypatch, 7)
+    monkeypatch.setattr(query, "PARTIAL_EVERY", 0)
+    reports = []
+    got = query.run(lean.frame, state, payloads=lean.payloads, partial=reports.append)
+    assert got.indices.to_list() == want
+    assert len(reports) >= 2 and reports[0].count < len(want)
+    for report in reports:
+        assert report.indices.to_list() == want[len(want) - report.count :]
+
+
 def small_reads(monkeypatch, rows: int) -> None:
     monkeypatch.setattr(query, "STALE_CHECK_ROWS", rows)
     monkeypatch.setattr(payloads_module, "STALE_CHECK_ROWS", rows)

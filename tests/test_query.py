@@ -112,6 +112,49 @@ def test_a_search_scanned_in_slices_finds_the_same_rows(frame, monkeypatch, need
     assert sliced.facets == whole.facets
 
 
+@pytest.mark.parametrize(
+    ("needle", "picked"), [("https", {}), ("error", {"action": ["SSO Failed", "SLO Failed"]})]
+)
+def test_a_long_search_shows_its_newest_matches_first(frame, monkeypatch, needle, picked):
+    """While a search scans its slices (newest first), `partial` is given the matches so
+    far, marked incomplete: each holds the newest of the final matches, under the same
+    picks; the final result is the same as a run without `partial`."""
+    state = build_state(frame, picked, search=needle)
+    whole = query.run(frame, state)
+    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)
+    monkeypatch.setattr(query, "PARTIAL_EVERY", 0)  # report after every slice with a match
+    reports = []
+    final = query.run(frame, state, partial=reports.append)
+    assert final.complete and final.indices.to_list() == whole.indices.to_list()
+    assert final.facets == whole.facets
+    assert len(reports) >= 2 and not any(r.complete for r in reports)
+    wanted = whole.indices.to_list()
+    for report in reports:
+        got = report.indices.to_list()
+        assert got == wanted[len(wanted) - len(got) :]  # the newest matches, in order
+    assert reports[0].count < whole.count
+
+
+def test_matches_in_the_small_columns_are_in_the_first_report(frame, monkeypatch):
+    """A user or app matched through its distinct values is known before any slice is
+    scanned: the first report holds it, whatever the payloads hold."""
+    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)
+    monkeypatch.setattr(query, "PARTIAL_EVERY", 0)
+    reports = []
+    result = query.run(frame, FilterState(search="bob.smith"), partial=reports.append)
+    assert result.indices.to_list() == [3, 4]
+    assert [r.indices.to_list() for r in reports][:1] == [[3, 4]]
+
+
+def test_a_quick_search_reports_only_its_result(frame, monkeypatch):
+    """A search over within PARTIAL_EVERY is shown once, whole (no flicker)."""
+    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)
+    monkeypatch.setattr(query, "PARTIAL_EVERY", 3600)
+    reports = []
+    result = query.run(frame, FilterState(search="https"), partial=reports.append)
+    assert reports == [] and result.complete and result.count == 3
+
+
 def test_a_stale_search_stops_part_way(frame, monkeypatch):
     """A newer filter state makes `stale()` true: the search stops before its next slice
     instead of scanning the rest."""

@@ -126,7 +126,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.quarantine = empty_quarantine()
         self.state = FilterState()
         self.sort: tuple[str, bool] = ("time", False)  # column, descending
+        # The last whole result of a filter run, and the filter state it is for; `shown`:
+        # what the table shows (a long search's matches so far while it runs).
         self.result: QueryResult | None = None
+        self.result_state: FilterState | None = None
+        self.shown: QueryResult | None = None
         self.fatal_error: str | None = None
         self._debounce = None
         self._busy_timer = None
@@ -366,15 +370,25 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         def stale() -> bool:
             return worker.is_cancelled or state is not self.state
 
+        def partial(result: QueryResult) -> None:
+            # A long search's matches so far: shown while it goes on.
+            if not stale():
+                self.call_from_thread(self._show, self._sorted(frame, result), state)
+
         try:
-            result = self._query(frame, state, stale)
+            result = self._query(frame, state, stale, partial)
         except Stale:
             return
         if not stale():
             self.call_from_thread(self._show, result, state)
 
-    def _query(self, frame: pl.DataFrame, state: FilterState, stale=None) -> QueryResult:
-        result = query.run(frame, state, payloads=self.payloads, stale=stale)
+    def _query(
+        self, frame: pl.DataFrame, state: FilterState, stale=None, partial=None
+    ) -> QueryResult:
+        result = query.run(frame, state, payloads=self.payloads, stale=stale, partial=partial)
+        return self._sorted(frame, result)
+
+    def _sorted(self, frame: pl.DataFrame, result: QueryResult) -> QueryResult:
         column, descending = self.sort
         if (column, descending) != ("time", False):
             indices = query.sort_indices(frame, result.indices, column, descending)
@@ -382,25 +396,33 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         return result
 
     def _show(self, result: QueryResult, state: FilterState) -> None:
+        """Show a filter run's result (or a search's matches so far: the status bar says
+        "searching…" until the whole result is in, and the panes keep their counts)."""
         if state is not self.state or self.frame is None:
             return
-        if self._busy_timer is not None:
-            self._busy_timer.stop()
-        self.busy = False
-        self.result = result
+        if result.complete:
+            if self._busy_timer is not None:
+                self._busy_timer.stop()
+            self.busy = False
+            self.result, self.result_state = result, state
+        self.shown = result
         in_time_order = self.sort == ("time", False)
         self.query_one(LogTable).set_view(self.frame, result.indices, in_time_order=in_time_order)
-        for pane in self.query(FacetPane):
-            pane.set_counts(result.facets.get(pane.column, {}))
+        if result.complete:
+            for pane in self.query(FacetPane):
+                pane.set_counts(result.facets.get(pane.column, {}))
         self._update_status()
         if self._loading is not None:
             self.call_after_refresh(self._first_paint.set)
 
     def _update_status(self) -> None:
-        if self.result is None:
+        shown = self.shown or self.result
+        if shown is None:
             return
-        parts = [f"{self.result.count:,} of {self.result.total:,} rows"]
-        if self.busy:  # the count is still the previous filters'
+        parts = [f"{shown.count:,} of {shown.total:,} rows"]
+        if not shown.complete:
+            parts = [f"searching… {shown.count:,} of {shown.total:,} rows so far"]
+        elif self.busy:  # the count is still the previous filters'
             parts.insert(0, "searching…" if self.state.search else "filtering…")
         if self._loading is not None:
             shown, started, size, estimate = self._loading
@@ -614,8 +636,17 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             return
         self.push_screen(QuarantineScreen(self.quarantine))
 
+    def result_is_current(self, doing: str) -> bool:
+        """Whether the whole result of the current filters is in; if not (a search still
+        running, a keystroke not yet applied), says so rather than act on an old one."""
+        if self.result is not None and self.result_state is self.state:
+            return True
+        still = "searching" if self.state.search else "filtering"
+        self.notify(f"Still {still}: {doing} once the result is in", timeout=3)
+        return False
+
     def action_export(self) -> None:
-        if self.frame is None or self.result is None:
+        if self.frame is None or not self.result_is_current("export"):
             return
         indices = self.result.indices
 

@@ -175,7 +175,7 @@ class TriageActions:
     def action_triage(self) -> None:
         """Failures of the current view grouped by app and reason, and by user; picking a
         group filters the table to it."""
-        if self.frame is None or self.result is None:
+        if self.frame is None or not self.result_is_current("triage"):
             return
 
         def picked(state: FilterState | None) -> None:

@@ -361,6 +361,46 @@ async def test_a_slow_search_says_searching_until_its_rows_are_shown(monkeypatch
         assert "searching" not in status(app) and "1 of 12 rows" in status(app)
 
 
+async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch):
+    """A search that scans for a while shows the matches found so far (newest rows
+    first), says it is still searching, and will not export or triage a view that is
+    not whole yet; then the whole result replaces them."""
+    import time as _time
+
+    from connlog_tui import query as query_module
+
+    monkeypatch.setattr(query_module, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
+    monkeypatch.setattr(query_module, "PARTIAL_EVERY", 0)
+    real_run = query_module.run
+
+    def slow_run(*args, partial=None, **kwargs):
+        def shown_then_wait(result):
+            partial(result)
+            _time.sleep(1.5)  # the rest of a long scan
+
+        return real_run(*args, partial=shown_then_wait if partial else None, **kwargs)
+
+    monkeypatch.setattr(query_module, "run", slow_run)
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"https", "enter")
+        await pilot.pause(0.5)
+        table = app.query_one(LogTable)
+        assert status(app).startswith("searching… 1 of 12 rows so far")
+        assert table.row_count == 1 and table.current_row == 10  # the newest match
+        await pilot.press("e")
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        assert any("Still searching" in n.message for n in app._notifications)
+        await settle(pilot)
+        assert "searching" not in status(app) and "3 of 12 rows" in status(app)
+        assert table.row_count == 3
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+
+
 async def test_layout_follows_the_terminal_size():
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(80, 24)) as pilot:
