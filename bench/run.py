@@ -48,6 +48,8 @@ DATA_ROW = re.compile(r"20\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d")
 PAGE_BYTES = 4000
 POLL_PAUSE = 0.003  # seconds between capture-pane polls (see Tmux.wait)
 STATUS_COUNT = re.compile(r"([\d,]+) of ([\d,]+) rows")
+# A search miss of letters only: nothing in it lets a literal scan go first.
+LETTERS_MISS = "zqnosuchx"
 LNAV_ROW = re.compile(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ,")
 
 
@@ -141,10 +143,18 @@ def queries(path: str, reps: int) -> dict:
         .with_picked("action", ["SSO Failed"]),
     }
     # Needles: a payload-only base64 fragment (1 row), an error code in responses, a user
-    # (plain in one column, base64 in payloads), and a miss (scans everything).
+    # (plain in one column, base64 in payloads), and two misses: one with a "-" (scanned
+    # for first: no base64 payload holds one) and one of letters only (the worst case:
+    # every byte through the case-insensitive regex).
     request = frame["request"]
     sample = next(r for r in request.slice(frame.height // 2, 1000) if r and len(r) > 400)
-    needles = [sample[300:316], "AADSTS70008", "grace.garcia17@globex.example", "zq-no-such-x"]
+    needles = [
+        sample[300:316],
+        "AADSTS70008",
+        "grace.garcia17@globex.example",
+        "zq-no-such-x",
+        LETTERS_MISS,
+    ]
     out: dict = {"filters": {}, "searches": {}}
     samples: list[float] = []
     for label, state in filters.items():
@@ -168,7 +178,7 @@ def queries(path: str, reps: int) -> dict:
         samples += times
     out["search_p95"] = p95(samples)
     out["search_max"] = max(samples)
-    out["scan_floor"] = scan_floor(frame, needles[-1], reps)
+    out["scan_floor"] = scan_floor(frame, LETTERS_MISS, reps)
     # Export of the app=Okta view vs Polars writing the same rows.
     result = query.run(frame, fs.with_picked("app", [EXPORT_APP]), facets=())
     view = query.view_frame(frame, result.indices)
@@ -197,9 +207,9 @@ def queries(path: str, reps: int) -> dict:
 
 
 def scan_floor(frame, needle: str, reps: int) -> dict:
-    """The search's floor: Polars alone scanning the long text columns for the miss (the
-    search that reads every byte), on both cores (streaming engine, as query.run does),
-    literal and case-insensitive."""
+    """The search's floor: Polars alone scanning the long text columns for a miss of
+    letters only (the search that puts every byte through the regex), on both cores
+    (streaming engine, as query.run does), literal and case-insensitive."""
     import polars as pl
 
     from connlog_tui.payloads import PAYLOADS
@@ -976,10 +986,12 @@ def build_table(raw: dict, size: int) -> list:
         lf = ln.get("filter_in")
         ok = q["search_p95"] <= 0.25 and (lf is None or q["search_p95"] <= 0.25 * lf)
         note = f"lnav filter-in {fmt_s(lf)}" if lf else (lnav_na or "lnav filter-in n/a")
+        medians = ", ".join(f"{n} {fmt_s(v['median'])}" for n, v in q["searches"].items())
+        note += f"; medians: {medians}"
         scan = q.get("scan_floor")
         if scan:
             note += (
-                f"; floor, Polars alone scanning request+response for the miss: literal "
+                f"; floor, Polars alone scanning request+response for {LETTERS_MISS}: literal "
                 f"{fmt_s(scan['literal'])}, case-insensitive {fmt_s(scan['caseless'])}"
             )
         figure(

@@ -168,12 +168,22 @@ def _text_match(columns: list[str], needle: str, literal: bool = False) -> pl.Ex
     )
 
 
+# One-character anchors, rarest first (a guess from URLs, JSON, XML and form bodies).
+# Digits and + / = are not among them: base64 payloads are full of them, so a scan for
+# one rules out nothing, where one for "@", "-" or a space skips every base64 payload.
+_SINGLE_ANCHORS = "@|~^`\\!$*#;[]{}()?,'\"_-<>%&: ."
+
+
 def caseless_anchor(text: str) -> str:
     """The longest run of ASCII characters that have no case (digits, punctuation,
-    spaces) in `text`, when 2 or more long: every case-insensitive match of `text`
-    holds it verbatim, so a literal scan for it can go first."""
-    best = max(re.findall(r"[\x20-\x40\x5b-\x60\x7b-\x7e]+", text), key=len, default="")
-    return best if len(best) >= 2 else ""
+    spaces) in `text`, when 2 or more long, else its rarest such character (see
+    _SINGLE_ANCHORS): every case-insensitive match of `text` holds it verbatim, so a
+    literal scan for it can go first. "" when there is none worth scanning for."""
+    runs = re.findall(r"[\x20-\x40\x5b-\x60\x7b-\x7e]+", text)
+    best = max(runs, key=len, default="")
+    if len(best) >= 2:
+        return best
+    return min((c for c in runs if c in _SINGLE_ANCHORS), key=_SINGLE_ANCHORS.index, default="")
 
 
 class _Matches:

@@ -155,6 +155,25 @@ def test_a_quick_search_reports_only_its_result(frame, monkeypatch):
     assert reports == [] and result.complete and result.count == 3
 
 
+@pytest.mark.parametrize(
+    "needle",
+    ["bob.smith@ACME", "acme.example", "invalid_grant", "x[/]", "Internal Server", "-", "a:b"],
+)
+def test_a_search_scanning_for_a_character_first_finds_every_match(frame, needle):
+    """A needle with punctuation or a space is scanned for that character first (a
+    literal pass), then matched without case: the same rows as lower-casing every text
+    field and looking for the lower-cased needle."""
+    assert query.caseless_anchor(needle)
+    folded = pl.any_horizontal(
+        pl.col(c).cast(pl.String).str.to_lowercase().str.contains(needle.lower(), literal=True)
+        for c in query.TEXT_COLUMNS
+        if c in frame.columns
+    )
+    want = frame.with_row_index("i").filter(folded.fill_null(False))["i"].to_list()
+    assert query.run(frame, FilterState(search=needle)).indices.to_list() == want
+    assert want or needle in ("-", "a:b")
+
+
 def test_a_stale_search_stops_part_way(frame, monkeypatch):
     """A newer filter state makes `stale()` true: the search stops before its next slice
     instead of scanning the rest."""
