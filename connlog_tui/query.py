@@ -299,8 +299,9 @@ def run(
     `payloads`: a lean load's store, whose payloads the text search reads from disk.
     `stale`: asked during a text search; when it says True, the search stops and raises
     `Stale` (the app's check: has a newer filter state replaced this one?).
-    `partial`: given, while a long text search runs, its results so far (the newest
-    rows are searched first), at most every PARTIAL_EVERY seconds."""
+    `partial`: given, while a long text search runs, its matching rows so far (the
+    newest rows are searched first; no facet counts), at most every PARTIAL_EVERY
+    seconds."""
     facets = [f for f in facets if f in frame.columns]
     base = [e for e in (time_expr(state), user_expr(state.user, frame)) if e is not None]
     lazy = frame.lazy().with_row_index("_i")
@@ -316,8 +317,8 @@ def run(
         lazy = rows.lazy()
 
     def report(matched: pl.Expr) -> None:
-        if partial is not None:
-            so_far = _counted(frame, lazy.filter(matched), state, facets)
+        if partial is not None:  # the rows only: facet counts come with the whole result
+            so_far = _counted(frame, lazy.filter(matched), state, [])
             partial(replace(so_far, complete=False))
 
     matched = _search_filter(
