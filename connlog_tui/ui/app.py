@@ -416,12 +416,12 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             self.call_after_refresh(self._first_paint.set)
 
     def _update_status(self) -> None:
-        shown = self.shown or self.result
-        if shown is None:
+        view = self.shown or self.result
+        if view is None:
             return
-        parts = [f"{shown.count:,} of {shown.total:,} rows"]
-        if not shown.complete:
-            parts = [f"searching… {shown.count:,} of {shown.total:,} rows so far"]
+        parts = [f"{view.count:,} of {view.total:,} rows"]
+        if not view.complete:
+            parts = [f"searching… {view.count:,} of {view.total:,} rows so far"]
         elif self.busy:  # the count is still the previous filters'
             parts.insert(0, "searching…" if self.state.search else "filtering…")
         if self._loading is not None:
