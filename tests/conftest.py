@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from connlog_tui import cache
+
 pytest_plugins = ["tmuxterm"]  # the `terminal` fixture for end-to-end tests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +24,11 @@ def private_user_dirs(tmp_path_factory, monkeypatch):
     for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"):
         monkeypatch.setenv(name, str(home / name.lower()))
     monkeypatch.setenv("CONNLOG_CACHE_DIR", str(home / "connlog-cache"))
+    yield
+    # A load's background cache write may outlive its test. Restoring these variables
+    # (monkeypatch's teardown, after this) calls setenv/unsetenv, which is not
+    # thread-safe: Polars reading the environment in that write segfaulted in CI.
+    cache.wait()
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from conftest import SMALL_LOG
 from textual.widgets import Checkbox, Input, Static
 from uihelpers import make_app, settle
 
-from connlog_tui import views
+from connlog_tui import cache, views
 from connlog_tui.cli import browse_parser, options_from
 from connlog_tui.config import config_path
 from connlog_tui.ui.app import ConnlogApp
@@ -49,6 +49,7 @@ async def test_zone_toggle_changes_displayed_times_not_the_data():
             await pilot.pause()
             assert first_cell(app).startswith("2026-03-02 09:00:00")
     finally:
+        cache.wait()  # the load's background cache write: setenv/unsetenv are not thread-safe
         del os.environ["TZ"]
         time.tzset()
 
