@@ -319,12 +319,11 @@ def run(
         lazy = rows.lazy()
 
     def report(matched: pl.Expr) -> None:
-        if partial is not None:  # the rows only: facet counts come with the whole result
-            so_far = _counted(frame, lazy.filter(matched), state, [])
-            partial(replace(so_far, complete=False))
+        # The rows only: facet counts come with the whole result.
+        partial(replace(_counted(frame, lazy.filter(matched), state, []), complete=False))
 
     matched = _search_filter(
-        frame, rows, state.search, payloads, stale, report if partial else None
+        frame, rows, state.search, payloads, stale, report if partial is not None else None
     )
     # The streaming engine splits long text columns into morsels over every core.
     return _counted(frame, lazy.filter(matched), state, facets, engine="streaming")
