@@ -469,9 +469,10 @@ async def test_diagnoses_show_before_the_login_attempts_are_linked(monkeypatch):
         def diagnosed() -> int:
             return 0 if app.frame is None else app.frame["diagnosis"].drop_nulls().len()
 
+        # The diagnoses and the "linking" note reach the UI as two calls: wait for both.
         for _ in range(100):
             await pilot.pause(0.05)
-            if diagnosed():
+            if diagnosed() and "linking" in (app.analysis_note or ""):
                 break
         assert diagnosed()
         assert app.attempts is None and "linking" in app.analysis_note
