@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -434,18 +435,26 @@ def run_decode(argv: list[str]) -> int:
 
 
 def run_browse(argv: list[str]) -> int:
-    args = browse_parser().parse_args(argv)
-    if args.config_path:
-        from connlog_tui.config import config_path
+    # Start-up makes ~100k lasting objects (the modules of Textual, Polars and connlog):
+    # the cyclic collector scanned them over and over while they were made, ~50 ms of a
+    # ~500 ms start to the first screen. Made without it, then frozen (left out of every
+    # later collection, so none of them is scanned again).
+    gc.disable()
+    try:
+        args = browse_parser().parse_args(argv)
+        if args.config_path:
+            from connlog_tui.config import config_path
 
-        print(config_path())
-        return 0
-    decide_memory(args)
-    options = options_from(args)
-    check_inputs(options)
-    options.preview = start_preview(options)
-    from connlog_tui.ui.app import ConnlogApp
-
+            print(config_path())
+            return 0
+        decide_memory(args)
+        options = options_from(args)
+        check_inputs(options)
+        options.preview = start_preview(options)
+        from connlog_tui.ui.app import ConnlogApp
+    finally:
+        gc.freeze()
+        gc.enable()
     app = ConnlogApp(options)
     app.run()
     if app.fatal_error:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import subprocess
 import sys
 
 import pytest
 from conftest import SMALL_LOG
+
+from connlog_tui import cli
 
 
 def connlog(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -137,3 +140,13 @@ def test_no_log_given_offers_the_recent_ones(tmp_path):
     result = connlog()
     assert result.returncode == 2
     assert "no log given" in result.stderr and str(SMALL_LOG) in result.stderr
+
+
+def test_browse_leaves_the_garbage_collector_on_when_it_stops_early(capsys):
+    # Start-up runs with the collector off (see run_browse); an error on the way must
+    # not leave it off for whoever called main().
+    assert cli.main(["/nonexistent/log.csv"]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert gc.isenabled()
+    assert cli.main(["--config-path"]) == 0
+    assert gc.isenabled()
