@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -435,12 +434,9 @@ def run_decode(argv: list[str]) -> int:
 
 
 def run_browse(argv: list[str]) -> int:
-    # Start-up makes ~100k lasting objects (the modules of Textual, Polars and connlog):
-    # the cyclic collector scanned them over and over while they were made, ~50 ms of a
-    # ~500 ms start to the first screen. Made without it, then frozen (left out of every
-    # later collection, so none of them is scanned again).
-    gc.disable()
-    try:
+    from connlog_tui.ui.heap import start_up
+
+    with start_up():
         args = browse_parser().parse_args(argv)
         if args.config_path:
             from connlog_tui.config import config_path
@@ -452,9 +448,6 @@ def run_browse(argv: list[str]) -> int:
         check_inputs(options)
         options.preview = start_preview(options)
         from connlog_tui.ui.app import ConnlogApp
-    finally:
-        gc.freeze()
-        gc.enable()
     app = ConnlogApp(options)
     app.run()
     if app.fatal_error:

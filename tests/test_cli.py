@@ -143,7 +143,7 @@ def test_no_log_given_offers_the_recent_ones(tmp_path):
 
 
 def test_browse_leaves_the_garbage_collector_on_when_it_stops_early(capsys):
-    # Start-up runs with the collector off (see run_browse); an error on the way must
+    # Start-up runs with the collector off (see ui.heap.start_up); an error on the way must
     # not leave it off for whoever called main().
     assert cli.main(["/nonexistent/log.csv"]) == 2
     assert "no such file" in capsys.readouterr().err
