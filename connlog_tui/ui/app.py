@@ -412,8 +412,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             for pane in self.query(FacetPane):
                 pane.set_counts(result.facets.get(pane.column, {}))
         self._update_status()
-        if self._loading is not None:
-            self.call_after_refresh(self._first_paint.set)
+        if self._loading is not None:  # the full read waits for these rows to be shown
+            if result.count:
+                self.table.call_after_rows_drawn(self._first_paint.set)
+            else:
+                self.call_after_refresh(self._first_paint.set)
 
     def _update_status(self) -> None:
         view = self.shown or self.result

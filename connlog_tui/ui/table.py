@@ -7,6 +7,7 @@ time through the query layer, so drawing a frame costs the same at 100 rows or 1
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import polars as pl
@@ -158,6 +159,7 @@ class LogTable(ScrollView, can_focus=True):
         # either side (read ahead while idle, so a page key only has to draw)
         self._lines: dict[int, tuple[tuple[str, ...], str]] = {}
         self._reading_ahead = False
+        self._after_rows_drawn: list[Callable[[], object]] = []
         self._layout_key: tuple | None = None
         self._drawing: tuple | None = None  # width, columns, styles of the frame being drawn
         self._style_cache: tuple | None = None  # (focus, theme), the row styles
@@ -296,7 +298,16 @@ class LogTable(ScrollView, can_focus=True):
         if not self._reading_ahead:
             self._reading_ahead = True
             self.call_after_refresh(self._read_ahead)  # once this frame is out
+        if self._after_rows_drawn and self.row_count:
+            for callback in self._after_rows_drawn:
+                self.call_later(callback)  # run just after this frame is written
+            self._after_rows_drawn = []
         return super().render_lines(crop)
+
+    def call_after_rows_drawn(self, callback: Callable[[], object]) -> None:
+        """Call `callback` once a frame showing rows is out. (`call_after_refresh` waits
+        until the whole app is idle: while it is starting up, ~0.1 s later.)"""
+        self._after_rows_drawn.append(callback)
 
     def _styles(self) -> dict[str, Style]:
         """The row styles, looked up once per theme and focus (the lookup walks the CSS:

@@ -207,6 +207,35 @@ async def test_first_rows_show_before_a_slow_load_completes(monkeypatch):
         assert not app.query_one("#loading").display
 
 
+async def test_the_full_read_starts_once_the_first_rows_are_on_screen(monkeypatch):
+    """Both cores go to the full read only once a frame with the first rows is out."""
+    frames_with_rows = []
+    rows_drawn_at_load = []
+    real_load = cli.load_options
+
+    def load(options):
+        rows_drawn_at_load.append(len(frames_with_rows))
+        return real_load(options)
+
+    monkeypatch.setattr(cli, "load_options", load)
+    app = make_app([SMALL_LOG])
+    app.options.preview = cli.start_preview(app.options)
+    app.options.preview.result(timeout=30)
+    real_display = type(app)._display
+
+    def display(self, screen, renderable):
+        result = real_display(self, screen, renderable)
+        if renderable is not None and self.query_one(LogTable).row_count:
+            frames_with_rows.append(renderable)
+        return result
+
+    monkeypatch.setattr(type(app), "_display", display)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert len(rows_drawn_at_load) == 1 and rows_drawn_at_load[0] >= 1
+        assert "12 of 12 rows" in status(app)
+
+
 async def test_a_preview_read_before_the_ui_started_is_on_its_first_frame(monkeypatch):
     """The CLI reads the first rows while Textual imports: the first frame drawn shows
     them, with no worker round trip (the load itself is held back here)."""
