@@ -147,6 +147,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.config = options.config or Config()
         self.export_note: str | None = None
         self.analysis_note: str | None = None
+        self._analyse_when_shown = False  # a load's first whole result starts triage
         self.attempts: pl.DataFrame | None = None  # stitched login attempts, once worked out
         self._baseline: pl.DataFrame | None = None  # what each app's working logins use
         self.zone = options.zone
@@ -307,7 +308,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.query_one(FilterSidebar).set_facets(facets)
         self.call_after_refresh(self._sync_widgets)
         self._note_recent()
-        self.analyse()
+        # Triage takes both cores for seconds (minutes at a million rows): it starts once
+        # this load's first result is shown, not alongside the query that makes it.
+        self._analyse_when_shown = True
         self.refilter()
         if self.options.follow and not self.tails:
             self.action_toggle_follow()
@@ -412,6 +415,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             for pane in self.query(FacetPane):
                 pane.set_counts(result.facets.get(pane.column, {}))
         self._update_status()
+        if result.complete and self._analyse_when_shown:
+            self._analyse_when_shown = False
+            self.analyse()
         if self._loading is not None:  # the full read waits for these rows to be shown
             if result.count:
                 self.table.call_after_rows_drawn(self._first_paint.set)

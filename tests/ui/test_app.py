@@ -510,6 +510,27 @@ async def test_diagnoses_show_before_the_login_attempts_are_linked(monkeypatch):
         assert app.attempts is not None and app.analysis_note is None
 
 
+async def test_triage_starts_once_the_loaded_logs_first_result_is_shown(monkeypatch):
+    """Triage takes both cores for a long while: it waits for the loaded log's first
+    result to be on screen, instead of slowing the query that makes it."""
+    from connlog_tui.ui.app import ConnlogApp
+
+    started_with = []
+    real_analyse = ConnlogApp.analyse
+
+    def analyse(self):
+        current = self.result_state is self.state  # the result is the loaded log's
+        started_with.append((self._loading, current, self.shown.count, self.table.row_count))
+        return real_analyse(self)
+
+    monkeypatch.setattr(ConnlogApp, "analyse", analyse)
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert started_with == [(None, True, 12, 12)]
+        assert app.attempts is not None and app.frame["diagnosis"].drop_nulls().len()
+
+
 async def test_the_loaded_heap_is_kept_out_of_full_garbage_collections():
     """Once the log is loaded and triaged, what is alive then is frozen: a full collection
     no longer walks it (over a big log one took ~35 ms, now and then on a key press)."""
