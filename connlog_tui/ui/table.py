@@ -124,7 +124,7 @@ class LogTable(ScrollView, can_focus=True):
         "logtable--pending",
     }
     DEFAULT_CSS = """
-    LogTable { background: $surface; scrollbar-gutter: stable; }
+    LogTable { background: $surface; scrollbar-gutter: stable; overflow-x: hidden; }
     LogTable > .logtable--header { text-style: bold; background: $panel; }
     LogTable > .logtable--header-current { text-style: bold reverse; }
     LogTable > .logtable--cursor { background: $accent 50%; }

@@ -578,6 +578,23 @@ async def test_the_user_and_date_panes_come_after_the_first_frame_and_fill_in(mo
         assert isinstance(app.focused, FacetPane)
 
 
+async def test_a_long_log_fills_the_table_to_its_last_line(write):
+    # Columns are fitted to the width (never scrolled sideways): beside the vertical
+    # scrollbar, a horizontal one took the table's last line at 80x24.
+    lines = [HEADER] + [
+        f"2026-03-01T{i // 60:02d}:{i % 60:02d}:00Z,Zoom,SSO Successful,"
+        f"Authentication-Applications,user{i:03d}@acme.example,,"
+        for i in range(100)
+    ]
+    app = make_app([str(write("long.csv", "\n".join(lines) + "\n"))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        assert table.show_vertical_scrollbar and not table.show_horizontal_scrollbar
+        last = table.size.height - 1
+        assert "user099@acme" in table.render_line(last).text  # the newest row, at the bottom
+
+
 async def test_paging_shows_each_screens_rows_and_keeps_few_drawn(monkeypatch, write):
     # The table draws a page ahead while idle and keeps drawn rows in a cache: what is on
     # screen must still be the view's rows at the scroll offset, and the cache bounded.
