@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Static, TextArea
+from textual.widgets import Input, ProgressBar, Static, TextArea
 from textual.worker import get_current_worker
 
 from connlog_tui import query, triage, views
@@ -37,6 +37,7 @@ from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import FollowMode
+from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.screens import (
     ColumnsScreen,
@@ -180,7 +181,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                 yield DetailPanel(id="detail")
         yield ProgressBar(id="loading", show_eta=False, show_percentage=False)
         yield Static("Loading…", id="status", markup=False)
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         self.theme = self.config.theme

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from connlog_tui.textsafe import one_line
 from connlog_tui.timezones import format_time, label
 from connlog_tui.triage import Comparison
+from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.triage_screen import cut
 
 FULL_LIMIT = 2000  # characters of a value shown in full under the table
@@ -75,7 +76,7 @@ class CompareScreen(ModalScreen[None]):
             if self.differences:
                 yield DataTable(id="differences", cursor_type="row", cell_padding=0)
                 yield Static("", id="compare-current")
-        yield Footer()
+        yield FittedFooter()
 
     # -- header --------------------------------------------------------------------------
 

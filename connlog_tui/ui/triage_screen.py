@@ -21,13 +21,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from connlog_tui.query import FilterState
 from connlog_tui.schema import USER_KEY
 from connlog_tui.textsafe import one_line
 from connlog_tui.timezones import DEFAULT_FORMAT, format_time, label
 from connlog_tui.triage import failure_groups, group_filter, histogram
+from connlog_tui.ui.footer import FittedFooter
 
 # The columns the triage functions read; the view is gathered on these only (never the
 # payloads).
@@ -280,7 +281,7 @@ class TriageScreen(ModalScreen[FilterState | None]):
                     id="triage-empty",
                 )
             yield FailureHistogram(self.view, self.zone, id="histogram")
-        yield Footer()
+        yield FittedFooter()
 
     def _title(self) -> Text:
         text = Text()

@@ -595,6 +595,24 @@ async def test_a_long_log_fills_the_table_to_its_last_line(write):
         assert "user099@acme" in table.render_line(last).text  # the newest row, at the bottom
 
 
+async def test_the_key_bar_fits_80_columns_and_grows_with_the_terminal():
+    from textual.widgets._footer import FooterKey
+
+    def keys(app) -> list[str]:
+        return [key.description for key in app.screen.query(FooterKey)]
+
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one("Footer")
+        assert footer.compact and "Help" in keys(app) and "palette" not in keys(app)
+        bar = footer.region
+        assert sum(key.region.width for key in app.screen.query(FooterKey)) <= bar.width
+        await pilot.resize_terminal(130, 30)
+        await pilot.pause(0.2)
+        assert not footer.compact and "palette" in keys(app)
+
+
 async def test_paging_shows_each_screens_rows_and_keeps_few_drawn(monkeypatch, write):
     # The table draws a page ahead while idle and keeps drawn rows in a cache: what is on
     # screen must still be the view's rows at the scroll offset, and the cache bounded.
