@@ -222,6 +222,8 @@ class TriageActions:
             return
         found = triage.next_failure(self.frame, table.indices, table.cursor, direction)
         if found is None:
-            self.notify("No more failures " + ("below" if direction > 0 else "above"))
+            # The view opens at the newest row, where `n` finds nothing: name the way back.
+            where, back = ("below", "N goes up") if direction > 0 else ("above", "n goes down")
+            self.notify(f"No more failures {where} ({back})")
             return
         table.cursor = found

@@ -59,7 +59,7 @@ async def test_n_and_shift_n_jump_between_failures():
         await pilot.press("G", "n")  # past the last failure: stays, and says so
         await pilot.pause()
         assert users[table.current_row] == "frank@acme.example"
-        assert any("No more failures" in n.message for n in app._notifications)
+        assert any("No more failures below (N goes up)" in n.message for n in app._notifications)
 
 
 async def test_diagnoses_are_searchable_once_worked_out():
