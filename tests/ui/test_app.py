@@ -578,15 +578,20 @@ async def test_the_user_and_date_panes_come_after_the_first_frame_and_fill_in(mo
         assert isinstance(app.focused, FacetPane)
 
 
-async def test_a_long_log_fills_the_table_to_its_last_line(write):
-    # Columns are fitted to the width (never scrolled sideways): beside the vertical
-    # scrollbar, a horizontal one took the table's last line at 80x24.
+def logins_a_minute_apart(write, rows: int) -> str:
+    """A log of `rows` successful logins, user000@acme.example onwards, a minute apart."""
     lines = [HEADER] + [
         f"2026-03-01T{i // 60:02d}:{i % 60:02d}:00Z,Zoom,SSO Successful,"
         f"Authentication-Applications,user{i:03d}@acme.example,,"
-        for i in range(100)
+        for i in range(rows)
     ]
-    app = make_app([str(write("long.csv", "\n".join(lines) + "\n"))])
+    return str(write(f"logins_{rows}.csv", "\n".join(lines) + "\n"))
+
+
+async def test_a_long_log_fills_the_table_to_its_last_line(write):
+    # Columns are fitted to the width (never scrolled sideways): beside the vertical
+    # scrollbar, a horizontal one took the table's last line at 80x24.
+    app = make_app([logins_a_minute_apart(write, 100)])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         table = app.query_one(LogTable)
@@ -619,12 +624,7 @@ async def test_paging_shows_each_screens_rows_and_keeps_few_drawn(monkeypatch, w
     import connlog_tui.ui.table as table_module
 
     monkeypatch.setattr(table_module, "LINE_CACHE", 40)
-    lines = [HEADER] + [
-        f"2026-03-01T{i // 60:02d}:{i % 60:02d}:00Z,Zoom,SSO Successful,"
-        f"Authentication-Applications,user{i:03d}@acme.example,,"
-        for i in range(400)
-    ]
-    app = make_app([str(write("many.csv", "\n".join(lines) + "\n"))])
+    app = make_app([logins_a_minute_apart(write, 400)])
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         table = app.query_one(LogTable)
