@@ -404,21 +404,20 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         "searching…" until the whole result is in, and the panes keep their counts)."""
         if state is not self.state or self.frame is None:
             return
+        self.shown = result
+        in_time_order = self.sort == ("time", False)
+        self.table.set_view(self.frame, result.indices, in_time_order=in_time_order)
         if result.complete:
             if self._busy_timer is not None:
                 self._busy_timer.stop()
             self.busy = False
             self.result, self.result_state = result, state
-        self.shown = result
-        in_time_order = self.sort == ("time", False)
-        self.query_one(LogTable).set_view(self.frame, result.indices, in_time_order=in_time_order)
-        if result.complete:
             for pane in self.query(FacetPane):
                 pane.set_counts(result.facets.get(pane.column, {}))
+            if self._analyse_when_shown:
+                self._analyse_when_shown = False
+                self.analyse()
         self._update_status()
-        if result.complete and self._analyse_when_shown:
-            self._analyse_when_shown = False
-            self.analyse()
         if self._loading is not None:  # the full read waits for these rows to be shown
             if result.count:
                 self.table.call_after_rows_drawn(self._first_paint.set)
