@@ -68,7 +68,24 @@ def test_second_load_comes_from_the_cache(tmp_path, private_cache, reads):
     assert first.frame.equals(second.frame)
     assert first.frame.schema == second.frame.schema
     assert first.quarantine.equals(second.quarantine) and second.quarantine.height == 1
-    assert list(private_cache.glob("*/frame-*.parquet"))
+    assert list(private_cache.glob("*/frame.arrow"))
+
+
+def mapped_files() -> set[str]:
+    return {line.split(maxsplit=5)[-1] for line in Path("/proc/self/maps").read_text().splitlines()}
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc")
+def test_a_reopen_maps_the_entry_and_survives_its_eviction(tmp_path, private_cache):
+    path = log_file(tmp_path, rows=50, filler="<saml>" * 300)
+    first = load(path)
+    (arrow,) = private_cache.glob(f"*/{cache.ARROW_FILE}")
+    second = load(path)
+    assert cache.stats.hits == 1
+    assert str(arrow) in mapped_files()  # mapped, not read into the heap
+    cache.remove(arrow.parent.name)  # evicted (say, by another connlog) while mapped
+    assert not arrow.exists()
+    assert second.frame.equals(first.frame)  # the mapping outlives the file
 
 
 def test_cache_is_never_written_next_to_the_input(tmp_path):
@@ -131,7 +148,7 @@ def test_export_with_no_cache_leaves_the_cache_empty(tmp_path, private_cache, ca
     assert not private_cache.exists() or not list(private_cache.iterdir())
     assert cli.main(["export", str(path), "-o", "-"]) == 0
     cache.wait()
-    assert list(private_cache.glob("*/frame-*.parquet"))
+    assert list(private_cache.glob("*/frame.arrow"))
 
 
 def test_the_cache_is_bounded_and_evicts_the_oldest(tmp_path, private_cache, monkeypatch):
@@ -184,7 +201,7 @@ def test_the_default_bound_grows_with_the_disk(private_cache, monkeypatch, disk_
 def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path, private_cache, reads):
     path = log_file(tmp_path)
     first = load(path)
-    (entry,) = private_cache.glob("*/frame-*.parquet")
+    (entry,) = private_cache.glob("*/frame.arrow")
     entry.write_bytes(entry.read_bytes()[:50])  # truncated
     again = load(path)
     assert again.frame.equals(first.frame)
@@ -196,7 +213,7 @@ def test_a_damaged_entry_is_ignored_and_rebuilt(tmp_path, private_cache, reads):
 def test_an_entry_with_wrong_columns_is_rebuilt(tmp_path, private_cache, reads):
     path = log_file(tmp_path)
     load(path)
-    (entry,) = private_cache.glob("*/frame-*.parquet")
+    (entry,) = private_cache.glob("*/frame.arrow")
     pl.DataFrame({"x": [1]}).write_parquet(entry)
     assert load(path).frame.height == 3
     assert len(reads) == 2

@@ -76,6 +76,25 @@ def test_lean_reopen_reads_the_cache_entry_not_the_file(tmp_path, small_blocks, 
     assert cache.stats.hits == 2 and in_memory.frame.equals(full(first))
 
 
+def test_lean_mode_maps_an_entry_an_in_memory_load_wrote(tmp_path, monkeypatch):
+    """An in-memory load's entry is one Arrow file: lean mode maps it whole (its payloads
+    live in the page cache, not the heap) rather than reading the log again, and its rows,
+    with no store position, keep their own payloads for search, fill and export."""
+    path = ragged_log(tmp_path)
+    in_memory = sources.load([str(path)])
+    cache.wait()  # the entry is written in the background
+    monkeypatch.setattr(cache, "stats", cache.Stats())
+    lean = sources.load([str(path)], lean=True)
+    assert cache.stats.hits == 1 and cache.stats.misses == 0
+    assert lean.payloads.parts == [] and lean.frame[POS].null_count() == lean.frame.height
+    assert full(lean).equals(in_memory.frame)
+    assert lean.quarantine.equals(in_memory.quarantine)
+    needle = in_memory.frame["request"].drop_nulls()[3][-12:]
+    wanted = query.run(in_memory.frame, FilterState(search=needle)).indices
+    got = query.run(lean.frame, FilterState(search=needle), payloads=lean.payloads).indices
+    assert wanted.len() >= 1 and got.to_list() == wanted.to_list()
+
+
 def test_a_spool_outside_the_cache_is_deleted_with_its_store(tmp_path):
     result = sources.load([str(ragged_log(tmp_path))], use_cache=False, lean=True)
     (spool,) = result.payloads.spools
@@ -165,12 +184,11 @@ def test_fetch_keeps_order_and_handles_far_apart_rows(tmp_path, small_blocks, mo
 
 
 def test_fetch_reads_each_row_group_slice_from_the_part_itself(tmp_path, monkeypatch):
-    """An entry written by an in-memory load is one big part. Each slice must be pushed
+    """A lean load of a file under BLOCK_BYTES writes one part. Each slice must be pushed
     into its own Parquet scan: shared as one cached scan, every slice was cut from a read
     of the part from its start (0.8 s and ~1 GB deep in a 1M-row part)."""
     monkeypatch.setattr("connlog_tui.payloads.GROUP_ROWS", 4)
     path = ragged_log(tmp_path)
-    sources.load([str(path)])  # in memory: the cache entry is a single part
     lean = sources.load([str(path)], lean=True)
     assert len(lean.payloads.parts) == 1
     positions = [50, 9, 30]
@@ -210,9 +228,8 @@ def test_a_wide_fetch_reads_one_big_part_from_its_first_wanted_row_to_its_last(
     monkeypatch.setattr("connlog_tui.payloads.GROUP_ROWS", 4)
     monkeypatch.setattr("connlog_tui.payloads.MAX_SLICES", 2)
     path = ragged_log(tmp_path)
-    # In memory: the cache entry is a single part, and the rows to expect.
-    expected = sources.load([str(path)]).frame["request"]
-    lean = sources.load([str(path)], lean=True)
+    expected = sources.load([str(path)], use_cache=False).frame["request"]
+    lean = sources.load([str(path)], lean=True)  # under BLOCK_BYTES: one part
     assert len(lean.payloads.parts) == 1
     positions = [30, 9, 41, 12]  # four row groups of 4 rows: more than MAX_SLICES
     plan = lean.payloads.plan(pl.Series(positions, dtype=pl.UInt64))
