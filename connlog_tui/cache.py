@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import shutil
 import tempfile
@@ -38,11 +39,11 @@ from pathlib import Path
 
 import polars as pl
 
-from connlog_tui.payloads import GROUP_ROWS
+from connlog_tui.payloads import GROUP_ROWS, track_mapping
 from connlog_tui.schema import QUARANTINE_SCHEMA, SCHEMA, SCHEMA_VERSION
 from connlog_tui.sources.base import ReadResult
 
-CACHE_VERSION = 2  # bump when the entry layout changes
+CACHE_VERSION = 3  # bump when the entry layout changes (3: in-memory entries are Arrow)
 DIR_ENV = "CONNLOG_CACHE_DIR"
 MAX_ENV = "CONNLOG_CACHE_MAX_BYTES"
 # The bound unless CONNLOG_CACHE_MAX_BYTES sets one: a tenth of the disk the cache is on,
@@ -148,9 +149,12 @@ def map_arrow(path: Path) -> pl.DataFrame:
     import pyarrow as pa  # only a cache hit needs it (~0.1 s to import)
     import pyarrow.ipc
 
-    with pa.memory_map(str(path)) as source:
-        table = pa.ipc.open_file(source).read_all()
+    with path.open("rb") as fh:  # the mapping keeps the file, not the descriptor
+        mapping = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    # Arrow's buffers are slices of the mapping (no copy), and keep it alive.
+    table = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(mapping))).read_all()
     table.validate()  # buffer sizes against lengths: a damaged file is a miss
+    track_mapping(mapping)  # its pages can be handed back after a scan
     frame = pl.from_arrow(table, rechunk=False)
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(f"{path.name}: not a table")

@@ -20,7 +20,7 @@ import polars as pl
 
 from connlog_tui import __version__
 from connlog_tui.errors import ConnlogError
-from connlog_tui.payloads import POS, PayloadStore, fill
+from connlog_tui.payloads import POS, PayloadStore, fill, release_pages
 from connlog_tui.query import FilterState
 from connlog_tui.schema import COLUMNS, HEADERS
 
@@ -59,6 +59,7 @@ def _chunks(
     for start in range(0, frame.height, max(size, 1)):
         chunk = fill(frame.slice(start, size), payloads)
         yield chunk
+        release_pages()  # written: a mapped frame's payload pages go back
         if progress:
             progress(start + chunk.height)
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from connlog_tui.errors import Stale
-from connlog_tui.payloads import POS, STALE_CHECK_ROWS, PayloadStore
+from connlog_tui.payloads import POS, STALE_CHECK_ROWS, PayloadStore, release_pages
 from connlog_tui.schema import ROW_ID, TEXT_COLUMNS, USER_KEY
 
 # Columns with a pick-list filter pane, in pane order.
@@ -253,6 +253,7 @@ def _search_filter(
                 piece = piece.with_row_index("_i", offset=start)
             found = piece.filter(first).select("_i", *(texts if then is not None else ()))
             found = found.collect(engine="streaming")
+            release_pages()  # a mapped frame's payload pages: one slice's held at a time
             matches.found(matches.rows, (found.filter(then) if then is not None else found)["_i"])
     if payloads is not None and POS in frame.columns:
         payloads.search(pattern, stale, each=lambda hits: matches.found(matches.positions, hits))

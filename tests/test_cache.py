@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from conftest import HEADER, SMALL_LOG
 
-from connlog_tui import cache, cli, sources
+from connlog_tui import cache, cli, query, sources
 from connlog_tui.sources.mangoapps import MangoAppsReader
 
 
@@ -86,6 +86,39 @@ def test_a_reopen_maps_the_entry_and_survives_its_eviction(tmp_path, private_cac
     cache.remove(arrow.parent.name)  # evicted (say, by another connlog) while mapped
     assert not arrow.exists()
     assert second.frame.equals(first.frame)  # the mapping outlives the file
+
+
+def resident_bytes(mapped: Path) -> int:
+    """Bytes of `mapped` in this process's resident memory (every mapping of it)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if line[:1].isdigit() or line[:1] in "abcdef":  # a mapping's header line
+            inside = line.split(maxsplit=5)[-1].removesuffix(" (deleted)") == str(mapped)
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1]) * 1024
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux's /proc")
+def test_a_search_of_a_mapped_frame_hands_its_pages_back(tmp_path, private_cache):
+    """A search reads every payload; on a frame reopened from the cache, their pages are
+    handed back to the page cache as it goes, so the whole file is never held."""
+    lines = [HEADER] + [
+        f"2026-03-01T{i // 3600:02}:{i // 60 % 60:02}:{i % 60:02}Z,MangoApps,SSO Failed,"
+        f"Authentication-Connections,u{i}@acme.example,row {i} {'<saml>' * 1500},resp"
+        for i in range(400)  # ~9 KB a row
+    ]
+    path = tmp_path / "big.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load(path)
+    reopened = load(path).frame
+    (arrow,) = private_cache.glob(f"*/{cache.ARROW_FILE}")
+    assert not reopened["request"].str.contains("<no such>", literal=True).any()
+    assert resident_bytes(arrow) > 3_000_000  # every payload read: all mapped in
+    found = query.run(reopened, query.FilterState(search="row 7 ")).indices
+    assert resident_bytes(arrow) < 1_000_000
+    assert reopened[found]["request"].str.contains("row 7 ", literal=True).all()
+    assert found.len() == reopened["request"].str.contains("row 7 ", literal=True).sum()
 
 
 def test_cache_is_never_written_next_to_the_input(tmp_path):

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import polars as pl
 
 from connlog_tui.decode.binary import b64decode_loose
-from connlog_tui.payloads import POS, PayloadStore, fill
+from connlog_tui.payloads import POS, PayloadStore, fill, release_pages
 from connlog_tui.schema import ROW_ID, USER_KEY, Outcome, UserKey
 
 from .diagnoses import at_positions, kind_expr, with_row_id
@@ -151,6 +151,7 @@ def iter_message_keys(
             .filter(pl.any_horizontal(pl.col("_request", "_response", "oauth_code").is_not_null()))
             .collect()
         )
+        release_pages()  # the batch's payloads are read: a mapped frame's pages go back
         yield from _keys_of(found, chunk)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 import polars as pl
 
 from connlog_tui.decode import Diagnosis, diagnose
-from connlog_tui.payloads import PayloadStore, fill
+from connlog_tui.payloads import PayloadStore, fill, release_pages
 from connlog_tui.schema import ROW_ID
 
 DIAGNOSIS_SCHEMA: dict[str, pl.DataType] = {
@@ -203,6 +203,7 @@ def iter_diagnoses(
             found += _decode_rows(sub.slice(offset, step))
             if between is not None and between():
                 return
+        release_pages()  # decoded: a mapped frame's payload pages go back
         yield _finish(sub, found, base)
 
 
