@@ -1,4 +1,5 @@
-"""A columnar cache of loaded files: reopening a log reads Parquet instead of parsing text.
+"""A columnar cache of loaded files: reopening a log maps (or reads) columns instead of
+parsing text.
 
 After a file is read cold, its canonical frame and quarantine are written into the user's
 cache directory (`platformdirs.user_cache_dir("connlog")`, or `$CONNLOG_CACHE_DIR`), never

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import mmap
 import shutil
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -43,18 +44,24 @@ GROUP_ROWS = 1024
 
 
 _mappings: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()  # alive while a frame uses them
+_mappings_lock = threading.Lock()  # loads add from workers while a search releases
 
 
 def track_mapping(mapping: mmap.mmap) -> None:
     """A mapped cache file whose pages `release_pages` may hand back."""
-    _mappings.add(mapping)
+    with _mappings_lock:
+        _mappings.add(mapping)
 
 
 def release_pages() -> None:
     """Drop the pages of mapped payloads from this process's resident memory. They stay in
     the page cache: reading them again maps them back (a minor fault; a whole search of
-    the bench log pays ~0.1 s for it) with the same bytes."""
-    for mapping in list(_mappings):
+    the bench log pays ~0.1 s for it) with the same bytes. A no-op without madvise."""
+    if not hasattr(mmap, "MADV_DONTNEED"):  # Windows
+        return
+    with _mappings_lock:
+        mappings = list(_mappings)
+    for mapping in mappings:
         with contextlib.suppress(OSError, ValueError):  # closed meanwhile
             mapping.madvise(mmap.MADV_DONTNEED)
 
