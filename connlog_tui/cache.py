@@ -40,7 +40,7 @@ from pathlib import Path
 
 import polars as pl
 
-from connlog_tui.payloads import GROUP_ROWS, track_mapping
+from connlog_tui.payloads import GROUP_ROWS, PAYLOADS, payload_spans, track_mapping
 from connlog_tui.schema import QUARANTINE_SCHEMA, SCHEMA, SCHEMA_VERSION
 from connlog_tui.sources.base import ReadResult
 
@@ -152,10 +152,20 @@ def map_arrow(path: Path) -> pl.DataFrame:
 
     with path.open("rb") as fh:  # the mapping keeps the file, not the descriptor
         mapping = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    whole = pa.py_buffer(mapping)
     # Arrow's buffers are slices of the mapping (no copy), and keep it alive.
-    table = pa.ipc.open_file(pa.BufferReader(pa.py_buffer(mapping))).read_all()
+    table = pa.ipc.open_file(pa.BufferReader(whole)).read_all()
     table.validate()  # buffer sizes against lengths: a damaged file is a miss
-    track_mapping(mapping)  # its pages can be handed back after a scan
+    # The payload columns' text buffers (after validity and views/offsets), whose pages
+    # can be handed back after a scan.
+    text = [
+        (buffer.address - whole.address, buffer.size)
+        for name in PAYLOADS
+        for chunk in table.column(name).chunks
+        for buffer in chunk.buffers()[2:]
+        if buffer is not None
+    ]
+    track_mapping(mapping, payload_spans(text))
     frame = pl.from_arrow(table, rechunk=False)
     if not isinstance(frame, pl.DataFrame):
         raise TypeError(f"{path.name}: not a table")

@@ -43,14 +43,31 @@ STALE_CHECK_ROWS = 131_072
 GROUP_ROWS = 1024
 
 
-_mappings: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()  # alive while a frame uses them
+# Mapped cache files (alive while a frame uses them) and the spans of each holding payload
+# text: (offset, length), whole pages.
+_mappings: weakref.WeakKeyDictionary[mmap.mmap, list[tuple[int, int]]] = weakref.WeakKeyDictionary()
 _mappings_lock = threading.Lock()  # loads add from workers while a search releases
 
 
-def track_mapping(mapping: mmap.mmap) -> None:
-    """A mapped cache file whose pages `release_pages` may hand back."""
+def track_mapping(mapping: mmap.mmap, spans: list[tuple[int, int]]) -> None:
+    """A mapped cache file whose payload `spans` `release_pages` may hand back."""
     with _mappings_lock:
-        _mappings.add(mapping)
+        _mappings[mapping] = spans
+
+
+def payload_spans(buffers: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The whole pages inside these (offset, length) buffers of payload text, neighbours
+    merged: only these are handed back, so the small columns sharing the file (which every
+    filter and page of rows reads) stay mapped in."""
+    merged: list[list[int]] = []
+    for start, end in sorted((at, at + size) for at, size in buffers if size):
+        if merged and start - merged[-1][1] < mmap.PAGESIZE:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    page = mmap.PAGESIZE
+    spans = [(-(-start // page) * page, end // page * page) for start, end in merged]
+    return [(lo, hi - lo) for lo, hi in spans if hi > lo]
 
 
 def release_pages() -> None:
@@ -60,10 +77,11 @@ def release_pages() -> None:
     if not hasattr(mmap, "MADV_DONTNEED"):  # Windows
         return
     with _mappings_lock:
-        mappings = list(_mappings)
-    for mapping in mappings:
-        with contextlib.suppress(OSError, ValueError):  # closed meanwhile
-            mapping.madvise(mmap.MADV_DONTNEED)
+        mappings = list(_mappings.items())
+    for mapping, spans in mappings:
+        for offset, length in spans:
+            with contextlib.suppress(OSError, ValueError):  # closed meanwhile
+                mapping.madvise(mmap.MADV_DONTNEED, offset, length)
 
 
 @dataclass(frozen=True)

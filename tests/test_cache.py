@@ -121,6 +121,18 @@ def test_a_search_of_a_mapped_frame_hands_its_pages_back(tmp_path, private_cache
     assert found.len() == reopened["request"].str.contains("row 7 ", literal=True).sum()
 
 
+def test_only_whole_pages_of_payload_text_are_handed_back():
+    from mmap import PAGESIZE as page
+
+    from connlog_tui.payloads import payload_spans
+
+    # Two text buffers a few bytes apart merge; the pages they share only in part with
+    # other columns (before the first, after the last) are kept.
+    text = [(100, 3 * page), (3 * page + 164, 2 * page), (20 * page, 10)]
+    assert payload_spans(text) == [(page, 4 * page)]
+    assert payload_spans([(0, page - 1)]) == []
+
+
 def test_cache_is_never_written_next_to_the_input(tmp_path):
     path = log_file(tmp_path / "logs")
     load(path)
