@@ -3,7 +3,8 @@ disk a block of text at a time, and only the columns the filters read come back.
 
 A cache entry written here holds, besides the parts, `lean.parquet` (the small columns in
 one file, for a quick reopen) and `parts.json` (each part's row count). An entry written
-by an in-memory load (one part) serves lean mode too: its small columns are read from it.
+by an in-memory load (one Arrow file) serves lean mode too: it is mapped whole, so its
+payloads stay in the page cache rather than the heap (see connlog_tui/cache.py).
 """
 
 from __future__ import annotations
