@@ -369,31 +369,34 @@ class Tmux:
             todo += children.get(pid, [])
         return found
 
-    def peak_rss(self, name: str) -> int | None:
-        """The largest VmHWM among those processes (the program, not its shell)."""
-        peaks = []
+    def memory(self, name: str) -> list[dict[str, int]]:
+        """The memory fields of /proc/PID/status (bytes) of each of those processes."""
+        found = []
         for pid in self.pids(name):
             with contextlib.suppress(OSError):
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peaks.append(int(line.split()[1]) * 1024)
-        return max(peaks, default=None)
+                lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+                found.append(
+                    {
+                        key: int(value.split()[0]) * 1024
+                        for key, value in (line.split(":", 1) for line in lines if ":" in line)
+                        if value.strip().endswith(" kB")
+                    }
+                )
+        return found
+
+    def peak_rss(self, name: str) -> int | None:
+        """The largest VmHWM among those processes (the program, not its shell)."""
+        return max((m["VmHWM"] for m in self.memory(name) if "VmHWM" in m), default=None)
 
     def rss_split(self, name: str) -> dict:
         """RssAnon and RssFile (bytes) of the largest such process now: heap against pages
         of mapped files, which the kernel can take back from the page cache."""
-        best: dict = {}
-        for pid in self.pids(name):
-            with contextlib.suppress(OSError):
-                fields = dict(
-                    line.split(":", 1)
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                    if ":" in line
-                )
-                split = {k: int(fields[k].split()[0]) * 1024 for k in ("RssAnon", "RssFile")}
-                if sum(split.values()) > sum(best.values(), 0):
-                    best = split
-        return best
+        splits = [
+            {k: m[k] for k in ("RssAnon", "RssFile")}
+            for m in self.memory(name)
+            if "RssAnon" in m and "RssFile" in m
+        ]
+        return max(splits, key=lambda split: sum(split.values()), default={})
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
