@@ -210,12 +210,8 @@ def lookup(key: str) -> ReadResult | None:
     """The cached result for `key` (an Arrow entry mapped, Parquet parts read into
     memory), or None (a missing or damaged entry is a miss)."""
     found = lookup_parts(key)
-    return None if found is None else read_entry(key, found)
-
-
-def read_entry(key: str, found: tuple[list[Path], pl.DataFrame]) -> ReadResult | None:
-    """The frame and quarantine of the entry `lookup_parts` found, or None (the entry
-    deleted, to be rebuilt) when its frame cannot be read."""
+    if found is None:
+        return None
     parts, quarantine = found
     try:
         frame = read_frame(parts)

@@ -53,11 +53,9 @@ def read_file(
     if found is not None and cache.is_arrow(found[0]):
         # An in-memory load's entry: mapped whole, its payloads in the page cache, not
         # the heap. Its rows have no store position: they carry their own payloads.
-        mapped = cache.read_entry(key, found)
+        mapped = _mapped(key, found)
         if mapped is not None:
-            cache.stats.hits += 1
-            frame = mapped.frame.with_columns(pl.lit(None, pl.UInt64).alias(POS))
-            return ReadResult(frame.select(*SCHEMA, POS), mapped.quarantine), []
+            return mapped, []
         found = None
     if found is not None:
         cache.stats.hits += 1
@@ -85,6 +83,21 @@ def read_file(
         (pl.int_range(pl.len(), dtype=pl.UInt64) + start).alias(POS)
     )
     return ReadResult(frame.select(*SCHEMA, POS), quarantine), parts
+
+
+def _mapped(key: str, found: tuple[list[Path], pl.DataFrame]) -> ReadResult | None:
+    from connlog_tui import cache
+
+    files, quarantine = found
+    try:
+        frame = cache.read_frame(files)
+    except Exception:  # noqa: BLE001 - a damaged entry is a miss, rebuilt from the file
+        cache.stats.errors += 1
+        cache.remove(key)
+        return None
+    cache.stats.hits += 1
+    frame = frame.with_columns(pl.lit(None, pl.UInt64).alias(POS))
+    return ReadResult(frame.select(*SCHEMA, POS), quarantine)
 
 
 LEAN_FILE = "lean.parquet"
