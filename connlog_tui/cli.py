@@ -345,7 +345,7 @@ def run_export(argv: list[str]) -> int:
     state = filter_state(options, frame)
     if args.failures_only:
         state = state.with_picked("outcome", {"failure"})
-    result = query.run(frame, state, facets=(), payloads=loaded.payloads)
+    result = query.run(frame, state, facets=(), payloads=loaded.payloads, folded=loaded.folded)
     inputs = [path for path, _ in sources.expand(options.paths)]
     diagnose = args.failures_only or args.diagnose
     view = (

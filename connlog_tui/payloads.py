@@ -43,6 +43,29 @@ STALE_CHECK_ROWS = 131_072
 GROUP_ROWS = 1024
 
 
+def fold_arrow(frame: pl.DataFrame):
+    """The payload columns with ASCII letters lower-cased (other bytes as they are), as an
+    Arrow table of string views. A search for ASCII text scans these for the lower-cased
+    text as a literal (memchr speed): exactly the rows a case-insensitive regex of ASCII
+    (`(?i-u)`) finds in the payloads, in half its time (see query.with_folded). Unicode
+    lower-casing would not do: it turns the Kelvin sign into "k"."""
+    import pyarrow as pa  # ~0.1 s to import: only a cache write and a reopen need it
+    import pyarrow.compute as pc
+
+    table = frame.select(PAYLOADS).to_arrow()
+    return pa.table(
+        [pc.ascii_lower(column).cast(pa.string_view()) for column in table.columns],
+        names=list(PAYLOADS),
+    )
+
+
+def fold(frame: pl.DataFrame) -> pl.DataFrame:
+    """`fold_arrow` as a Polars frame."""
+    folded = pl.from_arrow(fold_arrow(frame))
+    assert isinstance(folded, pl.DataFrame)
+    return folded
+
+
 # Mapped cache files (alive while a frame uses them) and the spans of each holding payload
 # text: (offset, length), whole pages.
 _mappings: weakref.WeakKeyDictionary[mmap.mmap, list[tuple[int, int]]] = weakref.WeakKeyDictionary()

@@ -17,7 +17,14 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from connlog_tui.errors import Stale
-from connlog_tui.payloads import POS, STALE_CHECK_ROWS, PayloadStore, release_pages
+from connlog_tui.payloads import (
+    PAYLOADS,
+    POS,
+    STALE_CHECK_ROWS,
+    PayloadStore,
+    fold,
+    release_pages,
+)
 from connlog_tui.schema import ROW_ID, TEXT_COLUMNS, USER_KEY
 
 # Columns with a pick-list filter pane, in pane order.
@@ -144,6 +151,22 @@ def search_expr(text: str, columns: Iterable[str] = TEXT_COLUMNS) -> pl.Expr | N
     )
 
 
+# The hidden columns a search scans in place of the payloads when it has their folded copy.
+FOLDED = {name: f"_folded_{name}" for name in PAYLOADS}
+
+
+def with_folded(frame: pl.DataFrame, folded: pl.DataFrame | None) -> pl.DataFrame:
+    """The frame with its payloads' folded copy (`payloads.fold_arrow`: a reopened log's,
+    see cache.write_folded) as the hidden FOLDED columns, rows appended since (follow mode)
+    folded here. Unchanged without one, or when it is not a prefix of this frame's rows
+    (a longer one belongs to the full load, not to the preview shown before it)."""
+    if folded is None or folded.height > frame.height:
+        return frame
+    if folded.height < frame.height:
+        folded = pl.concat([folded, fold(frame.slice(folded.height))])
+    return frame.hstack(folded.rename(FOLDED).get_columns())
+
+
 def _search_parts(frame: pl.DataFrame, text: str) -> tuple[list[pl.Expr], list[str]]:
     """The search split by column kind: conditions on the categorical columns (matched
     through their few distinct values, not cast to text row by row), and the text
@@ -236,8 +259,18 @@ def _search_filter(
     conds, texts = _search_parts(frame, text)
     matches = _Matches(conds, report)
     anchor = caseless_anchor(text)
+    folded = [c for c in texts if FOLDED.get(c) in frame.columns]
     if texts:
-        if anchor and anchor != text:
+        if folded and anchor != text and text.isascii():
+            # The payloads' folded copy holds every case-insensitive match of ASCII text
+            # as the lower-cased text: one literal scan of it (non-ASCII text has Unicode
+            # folding, which the copy does not), the short columns through the regex.
+            first = pl.any_horizontal(
+                *(pl.col(FOLDED[c]).str.contains(text.lower(), literal=True) for c in folded),
+                *(pl.col(c).str.contains(pattern) for c in texts if c not in folded),
+            ).fill_null(False)
+            then = None
+        elif anchor and anchor != text:
             # Two passes: a literal scan for the part without case (memchr speed, ~1.5x
             # a case-insensitive regex), then the regex on the few rows that hold it.
             first, then = _text_match(texts, anchor, literal=True), _text_match(texts, pattern)
@@ -295,6 +328,7 @@ def run(
     payloads: PayloadStore | None = None,
     stale: Callable[[], bool] | None = None,
     partial: Callable[[QueryResult], None] | None = None,
+    folded: pl.DataFrame | None = None,
 ) -> QueryResult:
     """Evaluate a filter state: matching row indices, and for each facet column the counts
     of its values under all the *other* conditions (so a pane shows what picking a value
@@ -304,8 +338,12 @@ def run(
     `Stale` (the app's check: has a newer filter state replaced this one?).
     `partial`: given, while a long text search runs, its matching rows so far (the
     newest rows are searched first; no facet counts), PARTIAL_EVERY seconds in and
-    then at doubling gaps."""
+    then at doubling gaps.
+    `folded`: a reopened log's payloads lower-cased (ReadResult.folded), which a text
+    search scans in their place (see `with_folded`)."""
     facets = [f for f in facets if f in frame.columns]
+    if state.search and folded is not None:
+        frame = with_folded(frame, folded)
     base = [e for e in (time_expr(state), user_expr(state.user, frame)) if e is not None]
     lazy = frame.lazy().with_row_index("_i")
     if base:

@@ -293,3 +293,90 @@ def test_temporaries_left_by_a_killed_writer_are_swept(private_cache, tmp_path):
     fresh.write_text("x")  # may be a write in progress in another process
     load(log_file(tmp_path))
     assert not stale.exists() and fresh.exists()
+
+
+def ascii_lower(text: str | None) -> str | None:
+    return None if text is None else "".join(c.lower() if c.isascii() else c for c in text)
+
+
+def test_a_reopen_maps_the_payloads_folded_copy(tmp_path, private_cache):
+    """An in-memory entry holds the payloads with ASCII lower-cased (only ASCII: the
+    Kelvin sign stays as it is), row for row, and a reopen maps them."""
+    path = log_file(tmp_path, rows=5, filler="<SAML Kelvin=\u212a Ünï>" * 200)
+    first = load(path)
+    assert first.folded is None  # a cold load has none: the cache writes it
+    second = load(path)
+    assert second.folded is not None and second.folded.columns == ["request", "response"]
+    for name in ("request", "response"):
+        want = [ascii_lower(v) for v in second.frame[name]]
+        assert second.folded[name].to_list() == want
+    assert "<saml kelvin=\u212a Ünï>" in second.folded["request"][0]
+    if Path("/proc/self/maps").exists():
+        (folded,) = private_cache.glob("*/folded.arrow")
+        assert str(folded) in mapped_files()
+
+
+def test_the_folded_copy_is_dropped_before_the_entry_when_over_the_bound(
+    tmp_path, private_cache, monkeypatch
+):
+    """The folded copy doubles an entry: when the two are over the bound, the frame is
+    kept alone (a reopen is still mapped, its search goes through the regex)."""
+    load(log_file(tmp_path, "sized.csv", rows=9, filler="x" * 6000))
+    (entry,) = private_cache.iterdir()
+    whole = sum(p.stat().st_size for p in entry.iterdir())
+    folded = (entry / cache.FOLDED_FILE).stat().st_size
+    monkeypatch.setenv(cache.MAX_ENV, str(whole - folded // 2))
+    path = log_file(tmp_path, "log.csv", rows=9, filler="x" * 6000)
+    load(path)  # evicts the first entry, and keeps this one without its folded copy
+    (kept,) = private_cache.iterdir()
+    assert kept.name == cache.key_for(path, str(path))
+    assert sorted(p.name for p in kept.iterdir()) == [cache.ARROW_FILE, cache.QUARANTINE_FILE]
+    reopened = load(path)
+    assert cache.stats.hits == 1 and reopened.folded is None
+    result = query.run(reopened.frame, query.FilterState(search="REQX"))
+    assert result.count == 9
+
+
+def test_a_damaged_folded_copy_is_a_miss_and_rebuilt(tmp_path, private_cache, reads):
+    path = log_file(tmp_path)
+    first = load(path)
+    (folded,) = private_cache.glob("*/folded.arrow")
+    folded.write_bytes(folded.read_bytes()[:60])
+    again = load(path)
+    assert len(reads) == 2 and cache.stats.errors == 1 and again.frame.equals(first.frame)
+    third = load(path)
+    assert len(reads) == 2 and third.folded is not None
+
+
+def test_a_log_written_newest_first_is_cached_in_time_order(tmp_path, reads):
+    """Rows are put in time order before they are cached (as a load shows them anyway),
+    so a reopen uses the mapped frame as it is and its folded copy lines up."""
+    lines = [HEADER] + [
+        f"2026-03-01T09:00:0{i}Z,MangoApps,SSO Failed,Authentication-Connections,"
+        f"u{i}@acme.example,Req{i},Resp{i}"
+        for i in reversed(range(6))
+    ]
+    path = tmp_path / "newest-first.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cold = load(path)
+    assert cold.frame["request"].to_list() == [f"Req{i}" for i in range(6)]
+    warm = load(path)
+    assert reads == [str(path)] and warm.frame.equals(cold.frame)
+    assert warm.folded is not None
+    assert warm.folded["request"].to_list() == [f"req{i}" for i in range(6)]
+
+
+@pytest.mark.parametrize(("second_hour", "kept"), [("10", True), ("09", False)])
+def test_merged_files_keep_their_folded_copies_only_in_file_order(tmp_path, second_hour, kept):
+    """Files that follow one another in time concatenate, folded copies too; files that
+    overlap are interleaved by time, and their folded copies (in file order) are dropped."""
+    first = log_file(tmp_path, "a.csv")
+    later = log_file(tmp_path, "b.csv")
+    later.write_text(later.read_text().replace("T09:", f"T{second_hour}:"), encoding="utf-8")
+    load(first), load(later)  # cold: both cached
+    merged = sources.load([str(first), str(later)])
+    assert (merged.folded is not None) is kept
+    if kept:
+        assert merged.folded["request"].to_list() == [
+            ascii_lower(v) for v in merged.frame["request"]
+        ]

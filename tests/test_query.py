@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
-from conftest import SMALL_LOG
+from conftest import HEADER, SMALL_LOG
 
-from connlog_tui import query
+from connlog_tui import payloads, query
 from connlog_tui.errors import Stale
 from connlog_tui.query import FilterState, build_state
 from connlog_tui.sources import load
@@ -256,3 +256,71 @@ def test_search_after_cheap_conditions_keeps_facet_counts(frame):
     # The action pane counts under every other condition: the search, not the pick.
     assert result.facets["action"] == everywhere.facets["action"]
     assert result.count == everywhere.facets["action"]["SSO Failed"]
+
+
+FOLD_NEEDLES = [
+    "aadsts70008",
+    "AADSTS",
+    "Internal Server",
+    "PHNhbWxwOlJlc3BvbnNl",
+    "phnhbwxwolJlc3bvbnnl",
+    "acme",
+    "bob.smith@ACME",
+    "kelvin",
+    "zz",
+    "échec",
+]
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory) -> pl.DataFrame:
+    """The small log plus payloads holding non-ASCII letters whose Unicode lower case is
+    ASCII (the Kelvin sign, dotted capital I), which an ASCII search must not match."""
+    rows = ["Kelvin \u212aelvin", "\u0130K", "ÉCHEC ünï", "KELVIN"]
+    body = "".join(
+        f"2026-03-02T09:00:0{i}Z,A,NA,Authentication-Connections,u{i}@x,{text},{text.upper()}\n"
+        for i, text in enumerate(rows)
+    )
+    extra = tmp_path_factory.mktemp("fold") / "extra.csv"
+    extra.write_text(f"{HEADER}\n{body}", encoding="utf-8")
+    return load([str(SMALL_LOG), str(extra)], use_cache=False).frame
+
+
+@pytest.mark.parametrize("needle", FOLD_NEEDLES)
+@pytest.mark.parametrize("picked", [{}, {"action": ["SSO Failed", "NA"]}])
+def test_a_search_through_the_folded_payloads_finds_the_same_rows(mixed, needle, picked):
+    """With the payloads' folded copy (a reopened log's), a search finds exactly the rows
+    it finds without it, facet counts included."""
+    state = build_state(mixed, picked, search=needle)
+    folded = payloads.fold(mixed)
+    plain, through = query.run(mixed, state), query.run(mixed, state, folded=folded)
+    assert through.indices.to_list() == plain.indices.to_list()
+    assert through.facets == plain.facets
+    assert plain.count or needle == "zz" or picked
+
+
+def test_an_ascii_search_scans_the_folded_copy_not_the_payloads(mixed):
+    """The copy is what is scanned: marked text only it holds is found by an ASCII
+    search, not by one with non-ASCII text (Unicode folding, through the regex)."""
+    folded = payloads.fold(mixed).with_columns(
+        pl.when(pl.int_range(pl.len()) == 2)
+        .then(pl.lit("only in the copy: marker ü"))
+        .otherwise(pl.col("request"))
+        .alias("request")
+    )
+    assert query.run(mixed, FilterState(search="MARKER"), folded=folded).indices.to_list() == [2]
+    assert query.run(mixed, FilterState(search="MARKER")).count == 0
+    assert query.run(mixed, FilterState(search="marker ü"), folded=folded).count == 0
+
+
+def test_rows_appended_after_the_folded_copy_are_searched_too(mixed):
+    """Follow mode appends rows the cache's copy lacks: they are folded as searched. A
+    copy longer than the frame (the full load's, while its preview is shown) is unused."""
+    state = FilterState(search="kelvin")
+    want = query.run(mixed, state).indices.to_list()
+    assert want and want[-1] == mixed.height - 1
+    short = payloads.fold(mixed.head(mixed.height - 2))
+    assert query.run(mixed, state, folded=short).indices.to_list() == want
+    preview = mixed.head(3)
+    longer = payloads.fold(mixed).with_columns(pl.lit("kelvin").alias("request"))
+    assert query.run(preview, state, folded=longer).count == 0

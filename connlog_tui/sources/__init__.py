@@ -119,6 +119,10 @@ def read_file(
         source = open_source(path, name)
         reader = forced or detect(source)
         result = reader.read(source)
+        if not result.frame["time"].is_sorted():
+            # In time order before it is cached, as `merge` would order it: a reopened
+            # frame is then used as mapped, and its folded payloads stay row for row.
+            result.frame = result.frame.sort("time", maintain_order=True)
         damage = source.damage_row()
         if damage is not None:  # a cut-off gzip file: say where it stops, keep its last line
             cut = quarantine_rows(name, [damage])
@@ -173,6 +177,7 @@ def load(
         results = [read_file(path, name, format, use_cache, mappings) for path, name in found]
     merged = merge(results)
     merged.payloads = store
+    # finish() adds columns and keeps the rows as they are: `merged.folded` stays aligned.
     merged.frame = finish(merged.frame, plus_addressing=plus_addressing)
     merged.files = [
         (name, r.frame.height, r.quarantine.height)

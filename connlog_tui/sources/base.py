@@ -248,6 +248,9 @@ class ReadResult:
     files: list[tuple[str, int, int]] = field(default_factory=list)
     # Of a lean load: where the payloads are (connlog_tui.payloads.PayloadStore).
     payloads: object | None = None
+    # Of a reopen from the cache: the payloads lower-cased (payloads.fold), row for row,
+    # which a search scans instead (query.with_folded).
+    folded: pl.DataFrame | None = None
 
     @property
     def rows_read(self) -> int:
@@ -325,11 +328,15 @@ def quarantine_rows(source: str, rows: list[tuple[int, str, str]]) -> pl.DataFra
 
 def merge(results: list[ReadResult]) -> ReadResult:
     """Concatenate results and order the rows by time (stable, so a file's own order
-    breaks ties)."""
-    frames = [r.frame for r in results if r.frame.height]
+    breaks ties). Their folded payloads are kept only if every result has them and the
+    rows need no reordering (files that do not overlap in time)."""
+    present = [r for r in results if r.frame.height]
     quarantines = [r.quarantine for r in results if r.quarantine.height]
-    frame = pl.concat(frames, how="vertical") if frames else empty_frame()
+    frame = pl.concat([r.frame for r in present], how="vertical") if present else empty_frame()
+    folded = None
+    if present and all(r.folded is not None for r in present):
+        folded = pl.concat([r.folded for r in present if r.folded is not None])
     if not frame["time"].is_sorted():
-        frame = frame.sort("time", maintain_order=True)
+        frame, folded = frame.sort("time", maintain_order=True), None
     quarantine = pl.concat(quarantines) if quarantines else empty_quarantine()
-    return ReadResult(frame, quarantine)
+    return ReadResult(frame, quarantine, folded=folded)

@@ -124,6 +124,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.options = options
         self.frame: pl.DataFrame | None = None
         self.payloads = None  # lean mode: the PayloadStore the payloads are read from
+        self.folded = None  # a reopened log: its payloads lower-cased, for search
         self.quarantine = empty_quarantine()
         self.state = FilterState()
         self.sort: tuple[str, bool] = ("time", False)  # column, descending
@@ -246,7 +247,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         except ConnlogError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
-        self.call_from_thread(self._loaded, loaded.frame, loaded.quarantine, loaded.payloads)
+        self.call_from_thread(
+            self._loaded, loaded.frame, loaded.quarantine, loaded.payloads, loaded.folded
+        )
 
     def _preview(self, frame: pl.DataFrame, started: float, at_once: bool = False) -> None:
         """Show the file's first rows while the full load runs (`at_once`: filtered here,
@@ -275,7 +278,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
         return filter_state(self.options, frame)
 
-    def _loaded(self, frame: pl.DataFrame, quarantine: pl.DataFrame, payloads=None) -> None:
+    def _loaded(
+        self, frame: pl.DataFrame, quarantine: pl.DataFrame, payloads=None, folded=None
+    ) -> None:
         self.query_one("#loading", ProgressBar).display = False
         if self._loading_timer is not None:
             self._loading_timer.stop()
@@ -283,6 +288,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.frame = frame
         self.quarantine = quarantine
         self.payloads = self.table.payloads = payloads
+        self.folded = folded
         # Counted as categories, texts made of the few distinct values only: a column cast
         # to text first held ~50 MB more (1M rows), some of it for good.
         names = sorted({Path(s).name for s in frame["source"].unique().cast(pl.String)})
@@ -389,7 +395,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     def _query(
         self, frame: pl.DataFrame, state: FilterState, stale=None, partial=None
     ) -> QueryResult:
-        result = query.run(frame, state, payloads=self.payloads, stale=stale, partial=partial)
+        result = query.run(
+            frame, state, payloads=self.payloads, stale=stale, partial=partial, folded=self.folded
+        )
         return self._sorted(frame, result)
 
     def _sorted(self, frame: pl.DataFrame, result: QueryResult) -> QueryResult:

@@ -638,3 +638,33 @@ async def test_paging_shows_each_screens_rows_and_keeps_few_drawn(monkeypatch, w
                 user = app.frame["user"][int(table.indices[first + y - 1])]
                 assert f" {user} " in table.render_line(y).text
             assert len(table._lines) <= 40 + 2 * (table.visible_rows + 1)
+
+
+async def test_a_reopened_log_is_searched_through_its_folded_payloads(tmp_path, monkeypatch):
+    """Opened again, a log comes from the cache with its payloads' folded copy, and the
+    search box scans that copy (the same rows as scanning the payloads)."""
+    import os
+    import shutil
+
+    from connlog_tui import cache, query, sources
+
+    log = tmp_path / "log.csv"
+    shutil.copy(SMALL_LOG, log)
+    sources.load([os.path.relpath(log)])  # named as make_app names it: the same entry
+    cache.wait()
+    scanned = []
+    real = query.with_folded
+
+    def spy(frame, folded):
+        scanned.append(folded is not None and folded.height)
+        return real(frame, folded)
+
+    monkeypatch.setattr(query, "with_folded", spy)
+    app = make_app([log])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.folded is not None and app.folded.height == app.frame.height == 12
+        await pilot.press("slash", *"AADSTS70008", "enter")
+        await settle(pilot)
+        assert app.query_one(LogTable).row_count == 1
+        assert scanned == [12]
