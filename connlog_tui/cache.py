@@ -191,16 +191,27 @@ def read_frame(files: list[Path]) -> pl.DataFrame:
     return frame
 
 
-def read_folded(directory: Path, rows: int) -> pl.DataFrame | None:
+def read_folded(directory: Path, rows: int | None = None) -> pl.DataFrame | None:
     """An entry's folded payloads, mapped (None: the entry has none); raises if they do
     not match its frame of `rows` rows."""
     path = directory / FOLDED_FILE
     if not path.is_file():
         return None
     folded = map_arrow(path)
-    if folded.schema != pl.Schema(dict.fromkeys(PAYLOADS, pl.String)) or folded.height != rows:
+    if folded.schema != pl.Schema(dict.fromkeys(PAYLOADS, pl.String)) or rows not in (
+        None,
+        folded.height,
+    ):
         raise ValueError(f"{path.name}: does not match the frame")
     return folded
+
+
+def lookup_folded(key: str) -> pl.DataFrame | None:
+    """An entry's folded payloads alone, mapped, or None (no entry, none in it, damaged)."""
+    try:
+        return read_folded(entry_dir(key))
+    except Exception:  # noqa: BLE001 - then searches go through the regex, as before
+        return None
 
 
 def lookup_parts(key: str) -> tuple[list[Path], pl.DataFrame] | None:

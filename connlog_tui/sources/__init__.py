@@ -136,9 +136,30 @@ def read_file(
         # cache opens it (opening a FIFO would wait for a writer)
     from connlog_tui import cache  # Parquet cache of earlier loads (connlog_tui/cache.py)
 
-    if isinstance(forced, MappedReader):
-        mappings = forced.mappings  # a saved mapping's content is part of the cache key
+    mappings = _key_mappings(forced, mappings)
     return cache.read_through(path, name, read, format=format, mappings=mappings)
+
+
+def _key_mappings(forced: Reader | None, mappings: dict[str, str] | None):
+    """The mappings a file's cache key names: a saved mapping's content, not its name."""
+    return forced.mappings if isinstance(forced, MappedReader) else mappings
+
+
+def cached_folded(
+    paths: list[str], format: str | None = None, mappings: dict[str, str] | None = None
+) -> pl.DataFrame | None:
+    """The folded payloads (ReadResult.folded) of a single file's cache entry, mapped:
+    what a first load, which has none, can search once its background cache write has
+    ended (cache.wait). None for several files (their rows may be interleaved), or when
+    the entry has none or the file has changed since."""
+    from connlog_tui import cache
+
+    found = expand(paths)
+    if len(found) != 1:
+        return None
+    path, name = found[0]
+    key = cache.key_for(path, name, format, _key_mappings(_reader_for(format, mappings), mappings))
+    return cache.lookup_folded(key) if key is not None else None
 
 
 def load(

@@ -289,6 +289,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.quarantine = quarantine
         self.payloads = self.table.payloads = payloads
         self.folded = folded
+        if folded is None and payloads is None and self.options.use_cache:
+            self._await_folded(frame.height)
         # Counted as categories, texts made of the few distinct values only: a column cast
         # to text first held ~50 MB more (1M rows), some of it for good.
         names = sorted({Path(s).name for s in frame["source"].unique().cast(pl.String)})
@@ -322,6 +324,22 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if self.options.follow and not self.tails:
             self.action_toggle_follow()
         keep_out_of_gc()
+
+    @work(thread=True, exclusive=True, group="folded")
+    def _await_folded(self, rows: int) -> None:
+        """A first load has no folded copy of its payloads: the cache writes one in the
+        background (seconds, for a big log). Searches go through it once it is there."""
+        from connlog_tui import cache, sources
+
+        cache.wait()
+        options = self.options
+        folded = sources.cached_folded(options.paths, options.format, options.mappings or None)
+        if folded is not None and folded.height == rows and not get_current_worker().is_cancelled:
+            self.call_from_thread(self._folded_ready, folded)
+
+    def _folded_ready(self, folded: pl.DataFrame) -> None:
+        if self.folded is None and self.frame is not None:
+            self.folded = folded
 
     def _sync_widgets(self) -> None:
         """Make the panes show the current filter state (after load, Clear, a view)."""

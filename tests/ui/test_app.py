@@ -668,3 +668,27 @@ async def test_a_reopened_log_is_searched_through_its_folded_payloads(tmp_path, 
         await settle(pilot)
         assert app.query_one(LogTable).row_count == 1
         assert scanned == [12]
+
+
+async def test_a_first_open_searches_through_the_folded_payloads_once_cached(tmp_path):
+    """A first load has no folded copy; once the background cache write has made one, the
+    app picks it up, and searches find the same rows through it."""
+    import shutil
+
+    from connlog_tui import cache
+
+    log = tmp_path / "first.csv"
+    shutil.copy(SMALL_LOG, log)
+    app = make_app([log])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        cache.wait()
+        await settle(pilot)
+        assert cache.stats.writes >= 1
+        assert app.folded is not None and app.folded.height == app.frame.height == 12
+        assert app.folded["request"].to_list() == [
+            None if v is None else v.lower() for v in app.frame["request"]
+        ]
+        await pilot.press("slash", *"Internal Server", "enter")
+        await settle(pilot)
+        assert app.query_one(LogTable).row_count == 1
