@@ -97,3 +97,25 @@ def prepare_lean() -> None:
     """Call before Polars is imported, when the payloads will stay on disk."""
     if os.environ.get("_RJEM_MALLOC_CONF") in (None, POLARS_MALLOC_CONF):
         os.environ["_RJEM_MALLOC_CONF"] = LEAN_MALLOC_CONF
+
+
+def trim_heap() -> bool:
+    """Hand the free memory of glibc's malloc back to the system (`malloc_trim`); False
+    where there is none to ask (macOS, Windows).
+
+    Python's big buffers (a lean load's 16 MB blocks of text) come from glibc, which after
+    freeing one serves buffers up to its size from its heap rather than mapping each (its
+    mmap threshold rises, up to 32 MB). Freed there, pages go back to the system only
+    while the free space is at the heap's top: where the blocks happened to land moved
+    the lean app's peak by ~50 MB with unrelated code changes. Trimmed once the load is
+    done, the free space goes back wherever it is. (A fixed threshold, every block mapped
+    afresh, held the peak down too but made a lean load ~20% slower: 1M more page faults.)"""
+    import ctypes
+
+    try:
+        malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return False
+    malloc_trim.argtypes, malloc_trim.restype = [ctypes.c_size_t], ctypes.c_int
+    malloc_trim(0)
+    return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import polars as pl
 import pytest
 from conftest import HEADER, SMALL_LOG
 
-from connlog_tui import cache, cli, query, sources, triage
+from connlog_tui import cache, cli, memory, query, sources, triage
 from connlog_tui import payloads as payloads_module
 from connlog_tui.cli import demo_paths
 from connlog_tui.errors import Stale
@@ -382,3 +383,26 @@ def test_reopen_takes_part_sizes_from_the_entry_or_the_footers(tmp_path, small_b
     assert sources.load([path], lean=True).payloads.parts == first.payloads.parts
     listing.write_text("{not json")  # damaged: the part footers say the same
     assert sources.load([path], lean=True).payloads.parts == first.payloads.parts
+
+
+def _rss_anon() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no RssAnon")
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists() or platform.libc_ver()[0] != "glibc",
+    reason="glibc's malloc on Linux",
+)
+def test_trimming_the_heap_returns_free_memory_held_below_its_top():
+    """Buffers freed below a live one stay resident (glibc returns only free space at the
+    heap's top) until memory.trim_heap hands them back."""
+    held = [bytes(100_000) for _ in range(2000)]  # ~200 MB from glibc's heap
+    pin = held.pop()  # the last, above the others: their free space is not at the top
+    del held[:]
+    before = _rss_anon()
+    assert memory.trim_heap()
+    assert before - _rss_anon() > 100 * 1024**2
+    del pin

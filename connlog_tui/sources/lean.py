@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from connlog_tui.memory import trim_heap
 from connlog_tui.payloads import PAYLOADS, POS, Part
 from connlog_tui.schema import SCHEMA, empty_frame, empty_quarantine
 from connlog_tui.sources.base import Reader, ReadResult, Source, open_source, quarantine_rows
@@ -67,6 +68,7 @@ def read_file(
         directory = _spool_directory(cache)
         reader = forced or detect(source)
         quarantine, part_files, small, part_rows = _write_parts(source, reader, directory, cache)
+        trim_heap()  # the blocks' buffers, freed: see memory.trim_heap
         # The small columns in one file too: a reopen reads them in one go (the parts'
         # 1024-row groups would leave them in a thousand chunks).
         small.write_parquet(directory / LEAN_FILE, compression=cache.COMPRESSION)
