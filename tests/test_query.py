@@ -324,3 +324,20 @@ def test_rows_appended_after_the_folded_copy_are_searched_too(mixed):
     preview = mixed.head(3)
     longer = payloads.fold(mixed).with_columns(pl.lit("kelvin").alias("request"))
     assert query.run(preview, state, folded=longer).count == 0
+
+
+def test_a_folded_search_in_slices_reports_its_newest_matches_first(mixed, monkeypatch):
+    """Through the folded copy too, a search goes a slice at a time, newest first, and
+    reports its matches so far."""
+    state = FilterState(search="ACME")
+    whole = query.run(mixed, state)
+    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 1)  # slices of FOLDED_SLICE_FACTOR rows
+    monkeypatch.setattr(query, "PARTIAL_EVERY", 0)
+    reports = []
+    final = query.run(mixed, state, partial=reports.append, folded=payloads.fold(mixed))
+    assert final.indices.to_list() == whole.indices.to_list()
+    wanted = whole.indices.to_list()
+    assert len(reports) >= 2
+    for report in reports:
+        got = report.indices.to_list()
+        assert got == wanted[len(wanted) - len(got) :]
