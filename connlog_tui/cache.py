@@ -198,10 +198,8 @@ def read_folded(directory: Path, rows: int | None = None) -> pl.DataFrame | None
     if not path.is_file():
         return None
     folded = map_arrow(path)
-    if folded.schema != pl.Schema(dict.fromkeys(PAYLOADS, pl.String)) or rows not in (
-        None,
-        folded.height,
-    ):
+    wrong_rows = rows is not None and folded.height != rows
+    if folded.schema != pl.Schema(dict.fromkeys(PAYLOADS, pl.String)) or wrong_rows:
         raise ValueError(f"{path.name}: does not match the frame")
     return folded
 

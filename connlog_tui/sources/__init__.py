@@ -25,7 +25,7 @@ from connlog_tui.sources.data_connector import DataConnectorReader
 from connlog_tui.sources.entra import EntraReader
 from connlog_tui.sources.google_workspace import GoogleWorkspaceReader
 from connlog_tui.sources.mangoapps import MangoAppsReader
-from connlog_tui.sources.mapped import MappedReader, load_named, saved_names
+from connlog_tui.sources.mapped import MappedReader, key_mappings, load_named, saved_names
 from connlog_tui.sources.mixpanel import MixpanelReader
 from connlog_tui.sources.okta import OktaReader
 from connlog_tui.sources.purview import PurviewReader
@@ -136,13 +136,8 @@ def read_file(
         # cache opens it (opening a FIFO would wait for a writer)
     from connlog_tui import cache  # Parquet cache of earlier loads (connlog_tui/cache.py)
 
-    mappings = _key_mappings(forced, mappings)
+    mappings = key_mappings(forced, mappings)
     return cache.read_through(path, name, read, format=format, mappings=mappings)
-
-
-def _key_mappings(forced: Reader | None, mappings: dict[str, str] | None):
-    """The mappings a file's cache key names: a saved mapping's content, not its name."""
-    return forced.mappings if isinstance(forced, MappedReader) else mappings
 
 
 def cached_folded(
@@ -158,7 +153,7 @@ def cached_folded(
     if len(found) != 1:
         return None
     path, name = found[0]
-    key = cache.key_for(path, name, format, _key_mappings(_reader_for(format, mappings), mappings))
+    key = cache.key_for(path, name, format, key_mappings(_reader_for(format, mappings), mappings))
     return cache.lookup_folded(key) if key is not None else None
 
 

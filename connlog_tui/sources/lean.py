@@ -21,7 +21,7 @@ from connlog_tui.memory import trim_heap
 from connlog_tui.payloads import PAYLOADS, POS, Part
 from connlog_tui.schema import SCHEMA, empty_frame, empty_quarantine
 from connlog_tui.sources.base import Reader, ReadResult, Source, open_source, quarantine_rows
-from connlog_tui.sources.mapped import MappedReader
+from connlog_tui.sources.mapped import key_mappings
 
 SPOOL = ".spool-"  # parts kept outside the cache: `.spool-<pid>-...`
 BLOCK_BYTES = 16 * 1024**2  # text parsed at a time by a lean load
@@ -44,8 +44,7 @@ def read_file(
     cache entry when they fit the cache's bound, else a spool deleted with the store."""
     from connlog_tui import cache
 
-    if isinstance(forced, MappedReader):
-        mappings = forced.mappings
+    mappings = key_mappings(forced, mappings)
     source = open_source(path, name)
     key = None
     if use_cache and not source.is_parquet:

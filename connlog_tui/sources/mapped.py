@@ -156,6 +156,11 @@ def saved_names() -> list[str]:
     return sorted(p.stem for p in folder.glob("*.toml") if _NAME.match(p.stem))
 
 
+def key_mappings(reader: object, mappings: dict[str, str] | None) -> dict[str, str] | None:
+    """The mappings a file's cache key names: a saved mapping's content, not its name."""
+    return reader.mappings if isinstance(reader, MappedReader) else mappings
+
+
 def load_named(name: str) -> MappedReader | None:
     """The saved mapping called `name`, or None if there is none."""
     if not _NAME.match(name):
