@@ -345,8 +345,8 @@ def run(
     `partial`: given, while a long text search runs, its matching rows so far (the
     newest rows are searched first; no facet counts), PARTIAL_EVERY seconds in and
     then at doubling gaps.
-    `folded`: a reopened log's payloads lower-cased (ReadResult.folded), which a text
-    search scans in their place (see `with_folded`)."""
+    `folded`: a reopened log's payloads with ASCII lower-cased (ReadResult.folded),
+    which a text search scans in their place (see `with_folded`)."""
     facets = [f for f in facets if f in frame.columns]
     if state.search and folded is not None:
         frame = with_folded(frame, folded)

@@ -248,8 +248,8 @@ class ReadResult:
     files: list[tuple[str, int, int]] = field(default_factory=list)
     # Of a lean load: where the payloads are (connlog_tui.payloads.PayloadStore).
     payloads: object | None = None
-    # Of a reopen from the cache: the payloads lower-cased (payloads.fold), row for row,
-    # which a search scans instead (query.with_folded).
+    # Of a reopen from the cache: the payloads with ASCII lower-cased (payloads.fold_arrow),
+    # row for row, which a search scans instead (query.with_folded).
     folded: pl.DataFrame | None = None
 
     @property

@@ -124,7 +124,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.options = options
         self.frame: pl.DataFrame | None = None
         self.payloads = None  # lean mode: the PayloadStore the payloads are read from
-        self.folded = None  # a reopened log: its payloads lower-cased, for search
+        self.folded = None  # its payloads with ASCII lower-cased, for search (once cached)
         self.quarantine = empty_quarantine()
         self.state = FilterState()
         self.sort: tuple[str, bool] = ("time", False)  # column, descending
