@@ -8,7 +8,8 @@ next to the input. An entry is a directory holding the quarantine and the frame,
   memory rather than reads: the frame is whole at once, and a payload's bytes are read
   from the page cache when first touched (a 2.8 GB log reopens in ~0.1 s, where decoding
   Parquet took 1.5 s), beside a second one of its payloads with ASCII lower-cased, which
-  a search scans instead of the payloads (see `write_folded`); or
+  a search scans instead of the payloads (see `write_folded`; not written for an entry
+  too big to stay in the page cache, `folded_fits`); or
 - Parquet parts (a lean load's entry, streamed to disk a block at a time), in row groups
   of ROW_GROUP_ROWS so lean mode can read one row's payloads cheaply.
 An entry is keyed by the file's resolved
@@ -59,6 +60,12 @@ QUARANTINE_FILE = "quarantine.parquet"
 PART_GLOB = "frame-*.parquet"
 ARROW_FILE = "frame.arrow"
 FOLDED_FILE = "folded.arrow"
+# The folded copy is written only when the whole entry (frame and copy) stays within this
+# share of physical memory. A reopen maps the entry, and it is fast (and the copy's search
+# beats the regex) only while the entry stays in the page cache, which it shares with the
+# log itself and everything else: a 10M-row log's 14.7 GB entry on a 24 GB machine did
+# not (reopen 2.98 s, search p95 6.40 s; without the copy 0.82 s and 3.08 s).
+FOLDED_MEMORY_SHARE = 0.5
 # Rows folded at a time while an entry's folded payloads are written (~90 MB of text on
 # the bench log).
 FOLD_ROWS = 32_768
@@ -299,6 +306,19 @@ def write_folded(directory: Path, frame: pl.DataFrame) -> Path:
     return path
 
 
+def folded_fits(frame_bytes: int, frame: pl.DataFrame) -> bool:
+    """Whether an entry of `frame_bytes` plus a folded copy of `frame`'s payloads stays
+    within FOLDED_MEMORY_SHARE of physical memory (unknown memory: it is written)."""
+    from connlog_tui.memory import physical_memory
+
+    physical = physical_memory()
+    if not physical:
+        return True
+    payload_bytes = frame.select(pl.sum_horizontal(pl.col(PAYLOADS).str.len_bytes().sum()))
+    copy_bytes = (payload_bytes.item() or 0) + 32 * frame.height  # and two views a row
+    return frame_bytes + copy_bytes <= physical * FOLDED_MEMORY_SHARE
+
+
 def commit(key: str, directory: Path, quarantine: pl.DataFrame) -> bool:
     """Make a temporary directory of parts the entry for `key` (atomically, by renaming
     it), then evict over the bound. Returns whether the entry was kept."""
@@ -326,11 +346,12 @@ def store(key: str, result: ReadResult) -> bool:
         stats.errors += 1
         return False
     try:
-        write_arrow(directory, result.frame)
-        folded = write_folded(directory, result.frame)
-        if sum(p.stat().st_size for p in directory.iterdir()) > max_bytes():
-            # Kept without it, as it fits: a reopen is still mapped, its search slower.
-            folded.unlink()
+        arrow = write_arrow(directory, result.frame)
+        if folded_fits(arrow.stat().st_size, result.frame):
+            folded = write_folded(directory, result.frame)
+            if sum(p.stat().st_size for p in directory.iterdir()) > max_bytes():
+                # Kept without it, as it fits: a reopen is still mapped, its search slower.
+                folded.unlink()
     except Exception:  # noqa: BLE001
         stats.errors += 1
         shutil.rmtree(directory, ignore_errors=True)

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from conftest import HEADER, SMALL_LOG
 
-from connlog_tui import cache, cli, query, sources
+from connlog_tui import cache, cli, memory, query, sources
 from connlog_tui.sources.mangoapps import MangoAppsReader
 
 
@@ -335,6 +335,35 @@ def test_the_folded_copy_is_dropped_before_the_entry_when_over_the_bound(
     assert cache.stats.hits == 1 and reopened.folded is None
     result = query.run(reopened.frame, query.FilterState(search="REQX"))
     assert result.count == 9
+
+
+def test_no_folded_copy_is_written_when_the_entry_would_outgrow_the_page_cache(
+    tmp_path, private_cache, monkeypatch
+):
+    """An entry only reopens fast while it stays in the page cache: when frame and copy
+    would be over FOLDED_MEMORY_SHARE of physical memory, the frame is kept alone."""
+    path = log_file(tmp_path, rows=9, filler="x" * 6000)
+    payload_bytes = sum(
+        len(v.encode()) for name in ("request", "response") for v in load(path).frame[name]
+    )
+    cache.wait()
+    (entry,) = private_cache.iterdir()
+    frame_bytes = (entry / cache.ARROW_FILE).stat().st_size
+    whole = frame_bytes + payload_bytes + 32 * 9
+    frame = cache.lookup(entry.name).frame
+    share = cache.FOLDED_MEMORY_SHARE
+    monkeypatch.setattr(memory, "physical_memory", lambda: int(whole / share))
+    assert cache.folded_fits(frame_bytes, frame)
+    monkeypatch.setattr(memory, "physical_memory", lambda: int(whole / share) - 1)
+    assert not cache.folded_fits(frame_bytes, frame)
+
+    cache.remove(entry.name)
+    assert load(path).folded is None  # a cold load again, its entry written without it
+    (kept,) = private_cache.iterdir()
+    assert sorted(p.name for p in kept.iterdir()) == [cache.ARROW_FILE, cache.QUARANTINE_FILE]
+    reopened = load(path)
+    assert cache.stats.hits >= 1 and reopened.folded is None
+    assert query.run(reopened.frame, query.FilterState(search="REQX")).count == 9
 
 
 def test_a_damaged_folded_copy_is_a_miss_and_rebuilt(tmp_path, private_cache, reads):
