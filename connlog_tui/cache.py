@@ -314,7 +314,9 @@ def folded_fits(frame_bytes: int, frame: pl.DataFrame) -> bool:
     physical = physical_memory()
     if not physical:
         return True
-    payload_bytes = frame.select(pl.sum_horizontal(pl.col(PAYLOADS).str.len_bytes().sum()))
+    # Summed as 64-bit: lengths are 32-bit, and a 10M-row log's payloads (6.6 GB) wrapped.
+    lengths = pl.col(PAYLOADS).str.len_bytes().cast(pl.UInt64)
+    payload_bytes = frame.select(pl.sum_horizontal(lengths.sum()))
     copy_bytes = (payload_bytes.item() or 0) + 32 * frame.height  # and two views a row
     return frame_bytes + copy_bytes <= physical * FOLDED_MEMORY_SHARE
 
