@@ -64,7 +64,7 @@ FOLDED_FILE = "folded.arrow"
 # share of physical memory. A reopen maps the entry, and it is fast (and the copy's search
 # beats the regex) only while the entry stays in the page cache, which it shares with the
 # log itself and everything else: a 10M-row log's 14.7 GB entry on a 24 GB machine did
-# not (reopen 2.98 s, search p95 6.40 s; without the copy 0.82 s and 3.08 s).
+# not (reopen 2.3-3.0 s, search p95 4.5-6.4 s; without the copy 0.59 s and 1.42 s).
 FOLDED_MEMORY_SHARE = 0.5
 # Rows folded at a time while an entry's folded payloads are written (~90 MB of text on
 # the bench log).
