@@ -38,7 +38,7 @@ from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import FollowMode
 from connlog_tui.ui.footer import FittedFooter
-from connlog_tui.ui.heap import keep_out_of_gc
+from connlog_tui.ui.heap import keep_out_of_gc, start_up_done
 from connlog_tui.ui.screens import (
     ColumnsScreen,
     ExportChoice,
@@ -202,7 +202,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if pending is not None and pending.done() and pending.exception() is None:
             first = pending.result()
             if first is not None and first.frame.height:
-                self._preview(first.frame, time.monotonic(), at_once=True)
+                self._preview(first.frame, time.monotonic())
         self.load()
         keep_out_of_gc()
 
@@ -243,6 +243,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             if self.frame is not None:
                 # Let the first rows reach the screen before the full read takes both cores.
                 self._first_paint.wait(timeout=2)
+            start_up_done()
             loaded = load_options(self.options)
         except ConnlogError as exc:
             self.call_from_thread(self._fail, str(exc))
@@ -251,9 +252,10 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             self._loaded, loaded.frame, loaded.quarantine, loaded.payloads, loaded.folded
         )
 
-    def _preview(self, frame: pl.DataFrame, started: float, at_once: bool = False) -> None:
-        """Show the file's first rows while the full load runs (`at_once`: filtered here,
-        not on a worker: a few hundred rows take a millisecond)."""
+    def _preview(self, frame: pl.DataFrame, started: float) -> None:
+        """Show the file's first rows while the full load runs. Filtered here, not on a
+        worker: a few hundred rows take a millisecond, where the worker's round trip and
+        the next screen update put the first rows on screen ~35-50 ms later."""
         if self.frame is not None:
             return
         size = sum(p.stat().st_size for p, _ in expand(self.options.paths) if p.exists())
@@ -263,10 +265,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self._loading = (frame.height, started, size, round(size / per_row))
         self.frame = frame
         self.state = self._initial_state(frame)
-        if at_once:
-            self._show(self._query(frame, self.state), self.state)
-        else:
-            self.refilter()
+        self._show(self._query(frame, self.state), self.state)
         self._loading_timer = self.set_interval(0.2, self._update_status)
 
     def _fail(self, message: str) -> None:
