@@ -38,7 +38,7 @@ from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import FollowMode
 from connlog_tui.ui.footer import FittedFooter
-from connlog_tui.ui.heap import keep_out_of_gc, start_up_done
+from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.screens import (
     ColumnsScreen,
     ExportChoice,
@@ -243,7 +243,6 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             if self.frame is not None:
                 # Let the first rows reach the screen before the full read takes both cores.
                 self._first_paint.wait(timeout=2)
-            start_up_done()
             loaded = load_options(self.options)
         except ConnlogError as exc:
             self.call_from_thread(self._fail, str(exc))

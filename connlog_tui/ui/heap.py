@@ -1,19 +1,10 @@
-"""The Python side of starting a long-running UI: what keeps garbage collection off key
-presses, and what lets the first rows' reading thread run while the UI imports."""
+"""The Python heap of a long-running UI: what keeps garbage collection off key presses."""
 
 from __future__ import annotations
 
 import gc
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-# While starting, the preview thread reads the first rows (some 20 Polars calls, each in
-# and out of the GIL) as the main thread imports Textual, holding the GIL: at Python's
-# 5 ms switch interval each hand-over waited for it, and rows read in ~20 ms alone came
-# ~100 ms after start-up began (tmux first screen, median of 8: 432 ms; 405 ms at 0.5 ms).
-START_SWITCH_INTERVAL = 0.0005
-NORMAL_SWITCH_INTERVAL = sys.getswitchinterval()
 
 
 def keep_out_of_gc() -> None:
@@ -28,18 +19,10 @@ def keep_out_of_gc() -> None:
 def start_up() -> Iterator[None]:
     """Run start-up (importing Textual, Polars and connlog: ~100k lasting objects) with
     the cyclic collector off, then freeze what it made. On, the collector walked those
-    objects again and again while they were made: ~35 ms of a ~480 ms first screen.
-    Threads hand over the GIL often until `start_up_done` (see START_SWITCH_INTERVAL)."""
-    sys.setswitchinterval(START_SWITCH_INTERVAL)
+    objects again and again while they were made: ~35 ms of a ~480 ms first screen."""
     gc.disable()
     try:
         yield
     finally:
         keep_out_of_gc()
         gc.enable()
-
-
-def start_up_done() -> None:
-    """The first rows are on screen (or there are none to wait for): threads hand over
-    the GIL at Python's usual interval again."""
-    sys.setswitchinterval(NORMAL_SWITCH_INTERVAL)

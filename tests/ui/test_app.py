@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gc
-import sys
 from datetime import UTC, datetime
 
 from conftest import HEADER, SMALL_LOG
@@ -12,7 +11,6 @@ from textual.widgets import Input, Static, TextArea
 from uihelpers import make_app, on_first_frame, settle
 
 import connlog_tui.cli as cli
-from connlog_tui.ui import heap
 from connlog_tui.ui.detail import DetailPanel, render_payload
 from connlog_tui.ui.filters import FacetPane, FilterSidebar
 from connlog_tui.ui.screens import ExportScreen, QuarantineScreen
@@ -229,26 +227,6 @@ async def test_first_rows_read_after_the_ui_started_are_filtered_without_a_worke
         assert "first 12 rows shown" in status(app)
         release.set()
         await settle(pilot)
-
-
-async def test_threads_hand_over_the_gil_often_until_the_first_rows_are_shown(monkeypatch):
-    """Start-up shortens the switch interval (the preview thread reads while the main
-    thread imports); the full load starts at Python's usual interval."""
-    with heap.start_up():
-        assert sys.getswitchinterval() == heap.START_SWITCH_INTERVAL
-    at_load = []
-    real_load = cli.load_options
-
-    def load(options):
-        at_load.append(sys.getswitchinterval())
-        return real_load(options)
-
-    monkeypatch.setattr(cli, "load_options", load)
-    app = make_app([SMALL_LOG])
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        assert at_load == [heap.NORMAL_SWITCH_INTERVAL] and "12 of 12 rows" in status(app)
-    assert sys.getswitchinterval() == heap.NORMAL_SWITCH_INTERVAL
 
 
 async def test_the_full_read_starts_once_the_first_rows_are_on_screen(monkeypatch):
