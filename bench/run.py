@@ -58,6 +58,19 @@ def maxrss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def memory_state() -> dict[str, int]:
+    """MemTotal, MemAvailable and Cached (bytes) now: a run that starts with the page
+    cache full of other big files (just after the 10M run) had its full-load ratio and
+    search disturbed, and this tells such a run apart."""
+    found = {}
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            key, value = line.split(":", 1)
+            if key in ("MemTotal", "MemAvailable", "Cached"):
+                found[key] = int(value.split()[0]) * 1024
+    return found
+
+
 def p95(samples: list[float]) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -907,6 +920,14 @@ def main() -> int:
     size = path.stat().st_size
     raw["file_bytes"] = size
     print(f"{path.name}: {args.rows:,} rows, {size / 1e9:.2f} GB", file=sys.stderr)
+    raw["memory_at_start"] = memory = memory_state()
+    if memory:
+        print(
+            f"memory at start: {memory.get('MemAvailable', 0) / 1e9:.1f} GB available of "
+            f"{memory.get('MemTotal', 0) / 1e9:.1f} GB, {memory.get('Cached', 0) / 1e9:.1f} GB "
+            "in the page cache (other big files there disturb the load and search figures)",
+            file=sys.stderr,
+        )
     cache_root = DATA / "cache"
     shutil.rmtree(cache_root, ignore_errors=True)
     env = dict(
