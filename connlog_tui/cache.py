@@ -307,18 +307,18 @@ def write_folded(directory: Path, frame: pl.DataFrame) -> Path:
 
 
 def folded_fits(frame_bytes: int, frame: pl.DataFrame) -> bool:
-    """Whether an entry of `frame_bytes` plus a folded copy of `frame`'s payloads stays
-    within FOLDED_MEMORY_SHARE of physical memory (unknown memory: it is written)."""
+    """Whether an entry of `frame_bytes` plus a folded copy of `frame`'s payloads (their
+    bytes and a 16-byte view a value: within kBs of the file written) stays within the
+    cache's bound, and within FOLDED_MEMORY_SHARE of physical memory (where known).
+    Decided before the copy is written: a copy over the bound was GBs written in vain."""
     from connlog_tui.memory import physical_memory
 
-    physical = physical_memory()
-    if not physical:
-        return True
     # Summed as 64-bit: lengths are 32-bit, and a 10M-row log's payloads (6.6 GB) wrapped.
     lengths = pl.col(PAYLOADS).str.len_bytes().cast(pl.UInt64)
-    payload_bytes = frame.select(pl.sum_horizontal(lengths.sum()))
-    copy_bytes = (payload_bytes.item() or 0) + 32 * frame.height  # and two views a row
-    return frame_bytes + copy_bytes <= physical * FOLDED_MEMORY_SHARE
+    payload_bytes = frame.select(pl.sum_horizontal(lengths.sum())).item() or 0
+    whole = frame_bytes + payload_bytes + 16 * len(PAYLOADS) * frame.height
+    physical = physical_memory()
+    return whole <= max_bytes() and (not physical or whole <= physical * FOLDED_MEMORY_SHARE)
 
 
 def commit(key: str, directory: Path, quarantine: pl.DataFrame) -> bool:
@@ -349,11 +349,10 @@ def store(key: str, result: ReadResult) -> bool:
         return False
     try:
         arrow = write_arrow(directory, result.frame)
+        # Without the copy when it does not fit: a reopen is still mapped, its search
+        # goes through the regex.
         if folded_fits(arrow.stat().st_size, result.frame):
-            folded = write_folded(directory, result.frame)
-            if sum(p.stat().st_size for p in directory.iterdir()) > max_bytes():
-                # Kept without it, as it fits: a reopen is still mapped, its search slower.
-                folded.unlink()
+            write_folded(directory, result.frame)
     except Exception:  # noqa: BLE001
         stats.errors += 1
         shutil.rmtree(directory, ignore_errors=True)
