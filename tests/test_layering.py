@@ -11,6 +11,7 @@ DATA_MODULES = [
     "connlog_tui.sources",
     "connlog_tui.query",
     "connlog_tui.export",
+    "connlog_tui.logs",
     "connlog_tui.decode",
     "connlog_tui.textsafe",
     "connlog_tui.cli",

@@ -1,0 +1,13 @@
+"""The log seam (see base.py): one interface between the front ends and where rows live."""
+
+from connlog_tui.logs.base import (
+    PAGE_COLUMNS,
+    ExportOptions,
+    Log,
+    LogInfo,
+    Matches,
+    Sort,
+    resolve_state,
+)
+
+__all__ = ["PAGE_COLUMNS", "ExportOptions", "Log", "LogInfo", "Matches", "Sort", "resolve_state"]

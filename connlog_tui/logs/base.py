@@ -1,0 +1,168 @@
+"""The log seam: what a front end (the browser, `connlog export`, saved views) may ask of
+a log, whatever holds its rows: an in-memory frame (`MemoryLog`), a lazily scanned
+Parquet archive (`ArchiveLog`), or a remote engine.
+
+Every question takes the same `query.FilterState` and answers with small values (counts,
+one page of rows, facet counts) or writes a file; no front end holds an implementation's
+frame. Every implementation answers the same question on the same rows identically: the
+same counts, the same rows in the same order, the same export bytes (the tests in
+tests/test_logs.py ask both implementations each question).
+
+Rows come back as Polars frames of the canonical columns (`schema.COLUMNS`) plus `ROW_ID`,
+a key that `Log.row` takes back. No Textual here: this layer sits under the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import polars as pl
+
+from connlog_tui.query import FACETS, FilterState
+from connlog_tui.schema import COLUMNS, ROW_ID
+
+# What a page holds: the canonical columns (payloads included), then the row's key.
+PAGE_COLUMNS: tuple[str, ...] = (*(c.name for c in COLUMNS), ROW_ID)
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A page's order. `column` None (or "time") is time order, the order rows are loaded
+    in; another column orders by its value as text, nulls last, ties in time order."""
+
+    column: str | None = None
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Matches:
+    """What a filter state selects: how many rows, and each facet's value counts under
+    the *other* conditions (what picking a value would give). `complete` False: a text
+    search's matches so far, reported while it runs (no facet counts then). `total`:
+    the log's row count, for "N of M"."""
+
+    state: FilterState
+    count: int
+    facets: dict[str, dict[str, int]]
+    total: int
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """How `Log.export` writes. The format follows the target's suffix (`export.format_for`;
+    "-" is CSV on stdout). `guard`: the spreadsheet formula guard (CSV). `force`: replace
+    an existing file. `inputs`: files never overwritten. `redact`: mask identities first.
+    `provenance`: also write the `OUT.provenance.json` sidecar with these fields (see
+    `export.provenance_record`). `report`: PDF title/filters/sources. `progress`: called
+    with the rows written so far. `diagnose`: fill the Diagnosis of failed rows."""
+
+    guard: bool = True
+    force: bool = False
+    inputs: tuple[Path, ...] = ()
+    redact: bool = False
+    provenance: Mapping[str, Any] | None = None
+    report: Mapping[str, Any] | None = None
+    progress: Callable[[int], None] | None = None
+    diagnose: bool = False
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    """What a log says about itself, for the status bar and an export's provenance.
+    `kind`: "memory", "archive", ...; `name`: a short label (never a credential);
+    `sources`: the files or locations read."""
+
+    kind: str
+    name: str
+    sources: tuple[str, ...] = ()
+    rows: int = 0
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Log(Protocol):
+    """A log the front ends ask questions of. Methods may be slow on a big or remote log
+    (call them from a worker, not the UI thread); each raises `errors.ConnlogError` (one
+    line naming the path) when its data cannot be read, and `errors.Stale` when a
+    `stale()` check given to it says the caller no longer wants the answer."""
+
+    def describe(self) -> LogInfo:
+        """Kind, name, sources and row count (cheap: no query)."""
+        ...
+
+    def count(self, state: FilterState) -> int:
+        """How many rows `state` selects."""
+        ...
+
+    def page(self, state: FilterState, offset: int, n: int, sort: Sort = Sort()) -> pl.DataFrame:
+        """Rows `offset .. offset+n` of `state`'s matches in `sort` order, as PAGE_COLUMNS
+        with payloads filled in; fewer (or none) past the end. Only these rows are read."""
+        ...
+
+    def facets(
+        self, state: FilterState, columns: Iterable[str] = FACETS
+    ) -> dict[str, dict[str, int]]:
+        """For each column, value -> count among the rows all *other* conditions keep (a
+        column's own pick is left out, as query.run counts). Nulls are not counted."""
+        ...
+
+    def search(
+        self,
+        state: FilterState,
+        *,
+        facets: Iterable[str] = FACETS,
+        stale: Callable[[], bool] | None = None,
+        partial: Callable[[Matches], None] | None = None,
+    ) -> Matches:
+        """Evaluate `state` (a text search is the slow part) to its count and facet
+        counts. `stale()` is asked between slices of the work: when True it stops with
+        `Stale`. `partial`, if given, may be sent `Matches(complete=False)` with the
+        matches found so far while a long search runs. After it returns, `count`,
+        `page` and `facets` of the same state reuse its work where the log can keep it."""
+        ...
+
+    def row(self, key: int) -> dict[str, Any]:
+        """One row by its ROW_ID, every canonical column, payloads included. Raises
+        KeyError for a key the log does not have."""
+        ...
+
+    def export(self, state: FilterState, target: str, options: ExportOptions) -> int:
+        """Write every row `state` selects to `target` in time order, atomically (a
+        temporary file renamed over it; stdout for "-"). The bytes are the same whatever
+        the implementation. Returns the number of rows written."""
+        ...
+
+    def distinct(self, column: str) -> list[str]:
+        """The column's distinct non-null values as text, sorted."""
+        ...
+
+    def time_bounds(self) -> tuple[datetime | None, datetime | None]:
+        """The oldest and newest event time (None, None when there are no rows)."""
+        ...
+
+    def quarantine(self) -> pl.DataFrame:
+        """The rows that could not be read (`schema.QUARANTINE_SCHEMA`): empty for a
+        log whose rows were checked when written (an archive)."""
+        ...
+
+
+def resolve_state(
+    log: Log,
+    picked: Mapping[str, Iterable[str]] | None = None,
+    **conditions: Any,
+) -> FilterState:
+    """A filter state from command-line style options, as `query.build_state` makes one
+    from a frame: a picked value matches the log's values exactly but for case."""
+    state = FilterState(**{k: v for k, v in conditions.items() if v})
+    for column, wanted in (picked or {}).items():
+        lowered = {w.strip().lower() for w in wanted or ()}
+        if not lowered:
+            continue
+        present = frozenset(v for v in log.distinct(column) if v.lower() in lowered)
+        state = state.with_picked(column, present or frozenset(lowered))
+    return state
