@@ -884,12 +884,17 @@ def table(rows: list) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--rows", type=int, help="rows (default 1,000,000; 2,000 with --smoke)")
     ap.add_argument("--payload-bytes", type=int, help="mean SAML payload (default 8000; 600 ≥5M)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     ap.add_argument("--no-lnav", action="store_true", help="skip lnav")
-    ap.add_argument("--out", default=str(RESULTS / "latest.json"))
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI's check that the bench runs: tiny log, no tmux/lnav, fails only on errors",
+    )
+    ap.add_argument("--out", help="results JSON (default bench/results/latest.json)")
     ap.add_argument("--table-from", help="reprint the table of a results JSON (its raw part)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
@@ -905,11 +910,58 @@ def main() -> int:
         Path(args.table_from).write_text(json.dumps(saved, indent=2, default=str) + "\n")
         return 0
 
+    if args.smoke:  # CI's check that the bench still runs: tiny, no tmux, no lnav
+        args.rows = args.rows or SMOKE_ROWS
+        args.quick = args.no_lnav = True
+        args.out = args.out or str(DATA / "smoke.json")
+    args.rows = args.rows or 1_000_000
+    args.out = args.out or str(RESULTS / "latest.json")
+    reps = 2 if args.smoke else 5 if args.quick else 20
+    path, raw = prepare(args)
+    size = raw["file_bytes"]
+    raw.update(measure_connector(path, args, reps))
+    rows = build_table(raw, size)
+    text = table(rows)
+    print(f"\n{args.rows:,} rows, {size / 1e9:.2f} GB ({path.name})\n")
+    print(text)
+    result = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores",
+        "table": rows,
+        "raw": raw,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(args.out + ".tmp")
+    tmp.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    tmp.replace(args.out)
+    print(f"\nwritten to {args.out}", file=sys.stderr)
+    if args.smoke:
+        return smoke_verdict(raw)
+    return 0
+
+
+SMOKE_ROWS = 2000
+SKIPPED = "skipped (--smoke)"
+
+
+def smoke_verdict(raw: dict) -> int:
+    """1 when a step failed to run (an error other than a skip); timings never fail it."""
+    failed = [
+        name
+        for name, value in raw.items()
+        if isinstance(value, dict) and value.get("error", SKIPPED) != SKIPPED
+    ]
+    for name in failed:
+        print(f"smoke: step {name} failed: {raw[name]['error']}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def prepare(args) -> tuple[Path, dict]:
+    """The log to measure (generated once), and the raw record's first fields."""
     from gen import generate
 
     big = args.rows >= 5_000_000
     payload = args.payload_bytes or (600 if big else 8000)
-    reps = 5 if args.quick else 20
     path = DATA / f"connector_{args.rows}_{payload}_{args.seed}.csv"
     raw: dict = {"rows": args.rows, "payload_bytes": payload, "seed": args.seed}
     t = time.perf_counter()
@@ -928,6 +980,18 @@ def main() -> int:
             "in the page cache (other big files there disturb the load and search figures)",
             file=sys.stderr,
         )
+    return path, raw
+
+
+def step(label: str) -> None:
+    print(f"· {label}", file=sys.stderr, flush=True)
+
+
+def measure_connector(path: Path, args, reps: int) -> dict:
+    """Every figure of issue 3 on the connector-shaped log; with --smoke, the library
+    workers and the CLI export only (no tmux)."""
+    raw: dict = {}
+    size = path.stat().st_size
     cache_root = DATA / "cache"
     shutil.rmtree(cache_root, ignore_errors=True)
     env = dict(
@@ -935,10 +999,6 @@ def main() -> int:
         CONNLOG_CACHE_DIR=str(cache_root),
         CONNLOG_CACHE_MAX_BYTES=str(max(4 * size, 2 * 1024**3)),
     )
-
-    def step(label: str):
-        print(f"· {label}", file=sys.stderr, flush=True)
-
     compile_connlog()
     # Both parses start from the page cache: polars.read_csv goes first, and after other
     # work had pushed the log out (an earlier run's 5.5 GB cache entry, the 10M log) it
@@ -956,29 +1016,25 @@ def main() -> int:
     raw["connlog_reopen"] = run_worker("connlog_reopen", path, env)
     step("filters, search, export")
     raw["queries"] = run_worker("queries", path, env, reps=reps)
-    step("tmux: connlog cold (--no-cache)")
-    raw["tmux_cold"] = guarded(connlog_tmux, path, env, reps, cached=False)
-    step("tmux: connlog's first screen, cold, 5 starts")
-    raw["first_screens"] = guarded(first_screens, path, env, 5)
-    step("tmux: the first screen's floor (a Textual app, with and without Polars)")
-    raw["first_screen_floor"] = guarded(first_screen_floor, env, 5)
-    step("tmux: connlog with cache, paging, search")
-    raw["tmux_warm"] = guarded(connlog_tmux, path, env, 10 if args.quick else 40, cached=True)
-    lnav_reason = "skipped (--no-lnav)" if args.no_lnav else ensure_lnav()
-    needle = "grace.garcia17@globex.example"
-    step("tmux: the floor (a one-widget Textual app, paging)")
-    raw["tmux_floor"] = guarded(textual_floor, env, 10 if args.quick else 40)
+    if args.smoke:
+        for name in ("tmux_cold", "first_screens", "first_screen_floor", "tmux_warm"):
+            raw[name] = {"error": SKIPPED}
+        raw.update(tmux_floor={"error": SKIPPED}, tmux_lean={"error": SKIPPED})
+    else:
+        raw.update(measure_tmux(path, env, reps, args.quick))
     step("lean mode: library load + filters + search")
     # As `connlog --lean` does before Polars loads (connlog_tui/memory.py).
     from connlog_tui.memory import LEAN_MALLOC_CONF
 
     lean_env = dict(env, _RJEM_MALLOC_CONF=LEAN_MALLOC_CONF)
     raw["lean"] = run_worker("connlog_lean", path, lean_env, reps=reps)
-    step("tmux: connlog --lean, cold, then a payload search")
-    raw["tmux_lean"] = guarded(connlog_lean_tmux, path, env, SEARCH_IN_APP)
+    if not args.smoke:
+        step("tmux: connlog --lean, cold, then a payload search")
+        raw["tmux_lean"] = guarded(connlog_lean_tmux, path, env, SEARCH_IN_APP)
+    lnav_reason = "skipped (--no-lnav)" if args.no_lnav else ensure_lnav()
     if lnav_reason is None:
         step("tmux: lnav")
-        raw["lnav"] = guarded(lnav_tmux, path, env, needle)
+        raw["lnav"] = guarded(lnav_tmux, path, env, "grace.garcia17@globex.example")
     step("connlog export (CLI, end to end)")
     out = DATA / "bench-export.csv"
     out.unlink(missing_ok=True)
@@ -995,25 +1051,27 @@ def main() -> int:
         "ok": proc.returncode == 0,
         "stderr": proc.stderr.strip()[-300:],
     }
+    if proc.returncode != 0:
+        raw["cli_export"]["error"] = raw["cli_export"]["stderr"] or "connlog export failed"
     out.unlink(missing_ok=True)
     shutil.rmtree(cache_root, ignore_errors=True)
+    return raw
 
-    rows = build_table(raw, size)
-    text = table(rows)
-    print(f"\n{args.rows:,} rows, {size / 1e9:.2f} GB ({path.name})\n")
-    print(text)
-    result = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{os.cpu_count()} cores",
-        "table": rows,
-        "raw": raw,
-    }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(args.out + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2, default=str) + "\n")
-    tmp.replace(args.out)
-    print(f"\nwritten to {args.out}", file=sys.stderr)
-    return 0
+
+def measure_tmux(path: Path, env: dict, reps: int, quick: bool) -> dict:
+    """The figures taken in tmux: first screens, paging, in-app search and memory."""
+    raw: dict = {}
+    step("tmux: connlog cold (--no-cache)")
+    raw["tmux_cold"] = guarded(connlog_tmux, path, env, reps, cached=False)
+    step("tmux: connlog's first screen, cold, 5 starts")
+    raw["first_screens"] = guarded(first_screens, path, env, 5)
+    step("tmux: the first screen's floor (a Textual app, with and without Polars)")
+    raw["first_screen_floor"] = guarded(first_screen_floor, env, 5)
+    step("tmux: connlog with cache, paging, search")
+    raw["tmux_warm"] = guarded(connlog_tmux, path, env, 10 if quick else 40, cached=True)
+    step("tmux: the floor (a one-widget Textual app, paging)")
+    raw["tmux_floor"] = guarded(textual_floor, env, 10 if quick else 40)
+    return raw
 
 
 def build_table(raw: dict, size: int) -> list:
