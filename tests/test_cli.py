@@ -112,9 +112,9 @@ def test_help_shows_examples_and_formats_lists_readers():
 
 
 def test_python_dash_m_and_console_script_agree():
-    import shutil
+    from tmuxterm import installed_script
 
-    script = shutil.which("connlog")
+    script = installed_script()
     assert script, "the connlog console script is installed by `pip install -e .`"
     result = subprocess.run([script, "formats"], capture_output=True, text=True, timeout=60)
     assert result.stdout == connlog("formats").stdout

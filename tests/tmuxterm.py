@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -82,6 +83,13 @@ def terminal():
         term.close()
 
 
+def installed_script() -> str | None:
+    """The `connlog` console script installed beside this interpreter (a venv's bin/ need
+    not be on PATH when its python runs the tests)."""
+    beside = Path(sys.executable).with_name("connlog")
+    return str(beside) if beside.exists() else shutil.which("connlog")
+
+
 def connlog_command(*args: str) -> str:
-    script = shutil.which("connlog") or f"{sys.executable} -m connlog_tui"
+    script = installed_script() or f"{sys.executable} -m connlog_tui"
     return " ".join([script, *(f"'{a}'" for a in args)])
