@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from connlog_tui.errors import Stale
+from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.payloads import (
     PAYLOADS,
     POS,
@@ -60,15 +60,39 @@ class FilterState:
     since: datetime | None = None
     until: datetime | None = None
     search: str = ""
+    # Hidden values per facet column: a row shows when its value is picked (or nothing
+    # is picked in that column) AND is not excluded.
+    excluded: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    exclude_user: str = ""  # hide users holding this text (as `user` matches)
+    exclude_search: str = ""  # hide rows holding this text anywhere (as `search` matches)
+    regex: str = ""  # a regular expression anywhere in a row (see `regex_pattern`)
 
     def with_picked(self, column: str, values: Iterable[str]) -> FilterState:
         picked = dict(self.picked)
         picked[column] = frozenset(values)
         return replace(self, picked={k: v for k, v in picked.items() if v})
 
+    def with_excluded(self, column: str, values: Iterable[str]) -> FilterState:
+        excluded = dict(self.excluded)
+        excluded[column] = frozenset(values)
+        return replace(self, excluded={k: v for k, v in excluded.items() if v})
+
+    @property
+    def searches(self) -> bool:
+        """Whether a condition scans the text columns (a literal, negated or regex search)."""
+        return bool(self.search or self.exclude_search or self.regex)
+
     @property
     def is_empty(self) -> bool:
-        return not (self.picked or self.user or self.since or self.until or self.search)
+        return not (
+            self.picked
+            or self.user
+            or self.since
+            or self.until
+            or self.excluded
+            or self.exclude_user
+            or self.searches
+        )
 
     def describe(self) -> list[str]:
         """One short phrase per active condition, for the status bar and export headers."""
@@ -76,15 +100,64 @@ class FilterState:
             f"{FACET_TITLES.get(col, col)}={'|'.join(sorted(vals))}"
             for col, vals in self.picked.items()
         ]
+        parts += [
+            f"{FACET_TITLES.get(col, col)} ≠ {'|'.join(sorted(vals))}"
+            for col, vals in self.excluded.items()
+        ]
         if self.user:
             parts.append(f"user~{self.user}")
+        if self.exclude_user:
+            parts.append(f"user !~ {self.exclude_user}")
         if self.since:
             parts.append(f"since {self.since:%Y-%m-%d %H:%M:%S}Z")
         if self.until:
             parts.append(f"until {self.until:%Y-%m-%d %H:%M:%S}Z")
         if self.search:
             parts.append(f"search {self.search!r}")
+        if self.exclude_search:
+            parts.append(f"not search {self.exclude_search!r}")
+        if self.regex:
+            parts.append(f"regex {self.regex!r}")
         return parts
+
+
+REGEX_PREFIX = "re:"
+NEGATION_PREFIX = "!"
+
+
+def parse_search(text: str) -> dict[str, str]:
+    """A search box's text as FilterState fields: `re:PATTERN` is a regex search,
+    `!TEXT` hides the rows holding TEXT, anything else a literal search. (A literal
+    search for text starting with `!` or `re:` needs the regex: `re:\\!x`.)"""
+    if text.startswith(REGEX_PREFIX):
+        return {"search": "", "exclude_search": "", "regex": text[len(REGEX_PREFIX) :]}
+    if text.startswith(NEGATION_PREFIX) and len(text) > 1:
+        return {"search": "", "exclude_search": text[1:], "regex": ""}
+    return {"search": text, "exclude_search": "", "regex": ""}
+
+
+def search_text(state: FilterState) -> str:
+    """The search box's text for a state (parse_search's inverse): its regex, else its
+    negated search, else its literal search."""
+    if state.regex:
+        return REGEX_PREFIX + state.regex
+    if state.exclude_search:
+        return NEGATION_PREFIX + state.exclude_search
+    return state.search
+
+
+def regex_pattern(pattern: str) -> str:
+    """A user's regex (Rust syntax, as Polars runs it) made case-insensitive unless it
+    says otherwise (`(?-i)` inside it wins). ConnlogError with the engine's one-line
+    reason when it is not a valid pattern, so no query fails half way."""
+    full = "(?i)" + pattern
+    try:
+        pl.Series([""], dtype=pl.String).str.contains(full)
+    except pl.exceptions.PolarsError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip().startswith("error:")]
+        reason = lines[0].removeprefix("error:").strip() if lines else "not a valid pattern"
+        raise ConnlogError(f"invalid regex {pattern!r}: {reason}") from None
+    return full
 
 
 def resolve_values(frame: pl.DataFrame, column: str, wanted: Iterable[str]) -> frozenset[str]:
@@ -97,6 +170,26 @@ def resolve_values(frame: pl.DataFrame, column: str, wanted: Iterable[str]) -> f
 def pick_expr(column: str, values: frozenset[str]) -> pl.Expr:
     # Categorical columns compare as they are: casting to text first costs ~10x more.
     return pl.col(column).is_in(sorted(values))
+
+
+def exclude_expr(column: str, values: frozenset[str]) -> pl.Expr:
+    """Rows whose value is not among `values` (a row without a value is kept)."""
+    return pl.col(column).is_in(sorted(values)).fill_null(False).not_()
+
+
+def facet_expr(state: FilterState, column: str) -> pl.Expr | None:
+    """A facet column's own condition: picked AND NOT excluded (None: neither)."""
+    conds = []
+    if state.picked.get(column):
+        conds.append(pick_expr(column, state.picked[column]))
+    if state.excluded.get(column):
+        conds.append(exclude_expr(column, state.excluded[column]))
+    return pl.all_horizontal(conds) if conds else None
+
+
+def facet_columns(state: FilterState) -> list[str]:
+    """The columns with a pick or an exclusion, picks' order first."""
+    return list(dict.fromkeys([*state.picked, *state.excluded]))
 
 
 def time_expr(state: FilterState) -> pl.Expr | None:
@@ -130,6 +223,12 @@ def user_expr(text: str, frame: pl.DataFrame | None = None) -> pl.Expr | None:
     return pl.col(USER_KEY).cast(pl.String).str.contains(needle, literal=True)
 
 
+def not_user_expr(text: str, frame: pl.DataFrame | None = None) -> pl.Expr | None:
+    """The rows `user_expr(text)` would not keep (a row without a user is kept)."""
+    matched = user_expr(text, frame)
+    return None if matched is None else matched.fill_null(False).not_()
+
+
 def search_pattern(text: str) -> str:
     # A case-insensitive regex of the escaped text: the regex engine's literal prefilter
     # runs at memchr speed, where Aho-Corasick with ASCII case folding was up to 15x slower
@@ -151,6 +250,23 @@ def search_expr(text: str, columns: Iterable[str] = TEXT_COLUMNS) -> pl.Expr | N
     )
 
 
+def regex_expr(pattern: str, columns: Iterable[str] = TEXT_COLUMNS) -> pl.Expr | None:
+    """The regex (see `regex_pattern`) found in any text column, payloads included."""
+    if not pattern:
+        return None
+    full = regex_pattern(pattern)
+    return pl.any_horizontal(
+        pl.col(c).cast(pl.String).str.contains(full).fill_null(False) for c in columns
+    )
+
+
+def text_exprs(state: FilterState) -> list[pl.Expr]:
+    """The text conditions as expressions: search, negated search, regex."""
+    negated = search_expr(state.exclude_search)
+    conds = [search_expr(state.search), None if negated is None else negated.not_()]
+    return [c for c in (*conds, regex_expr(state.regex)) if c is not None]
+
+
 # The hidden columns a search scans in place of the payloads when it has their folded copy.
 FOLDED = {name: f"_folded_{name}" for name in PAYLOADS}
 # A search of the folded copy reads this many times STALE_CHECK_ROWS rows a slice.
@@ -169,11 +285,14 @@ def with_folded(frame: pl.DataFrame, folded: pl.DataFrame | None) -> pl.DataFram
     return frame.hstack(folded.rename(FOLDED).get_columns())
 
 
-def _search_parts(frame: pl.DataFrame, text: str) -> tuple[list[pl.Expr], list[str]]:
+def _search_parts(
+    frame: pl.DataFrame, text: str, pattern: str | None = None
+) -> tuple[list[pl.Expr], list[str]]:
     """The search split by column kind: conditions on the categorical columns (matched
     through their few distinct values, not cast to text row by row), and the text
-    columns to scan. All-null columns are left out."""
-    pattern = search_pattern(text)
+    columns to scan. All-null columns are left out. `pattern`: a regex to match in
+    place of the literal text's."""
+    pattern = pattern or search_pattern(text)
     categorical, texts = [], []
     for name in TEXT_COLUMNS:
         if name not in frame.columns or frame[name].null_count() == frame.height:
@@ -299,16 +418,69 @@ def _search_filter(
     return matches.condition()
 
 
+def _regex_filter(
+    frame: pl.DataFrame,
+    rows: pl.DataFrame,
+    pattern: str,
+    payloads: PayloadStore | None,
+    stale: Callable[[], bool] | None,
+    report: Callable[[pl.Expr], None] | None = None,
+) -> pl.Expr:
+    """A regex search (a `regex_pattern`) as a condition on row numbers, scanned as
+    `_search_filter` scans: categorical columns through their distinct values, the
+    text columns a slice at a time, newest first, `stale()` checked before each."""
+    conds, texts = _search_parts(frame, "", pattern)
+    matches = _Matches(conds, report)
+    hit = _text_match(texts, pattern) if texts else None
+    for start in reversed(range(0, rows.height if texts else 0, STALE_CHECK_ROWS)):
+        if stale is not None and stale():
+            raise Stale
+        piece = rows.slice(start, STALE_CHECK_ROWS).lazy()
+        if "_i" not in rows.columns:
+            piece = piece.with_row_index("_i", offset=start)
+        found = piece.filter(hit).select("_i").collect(engine="streaming")
+        release_pages()
+        matches.found(matches.rows, found["_i"])
+    if payloads is not None and POS in frame.columns:
+        payloads.search(pattern, stale, each=lambda hits: matches.found(matches.positions, hits))
+    return matches.condition()
+
+
+def _text_filter(
+    frame: pl.DataFrame,
+    rows: pl.DataFrame,
+    state: FilterState,
+    payloads: PayloadStore | None,
+    stale: Callable[[], bool] | None,
+    report: Callable[[pl.Expr], None] | None,
+) -> pl.Expr:
+    """The state's text conditions (search AND regex AND NOT negated search) as one
+    condition on row numbers. Matches so far are reported only for a lone positive
+    search (a partial negated search would show rows it is about to hide)."""
+    alone = None if state.exclude_search or (state.search and state.regex) else report
+    conds = []
+    if state.search:
+        conds.append(_search_filter(frame, rows, state.search, payloads, stale, alone))
+    if state.regex:
+        pattern = regex_pattern(state.regex)
+        conds.append(_regex_filter(frame, rows, pattern, payloads, stale, alone))
+    if state.exclude_search:
+        hidden = _search_filter(frame, rows, state.exclude_search, payloads, stale)
+        conds.append(hidden.fill_null(False).not_())
+    return pl.all_horizontal(conds)
+
+
 def cheap_expr(state: FilterState, skip: str | None = None) -> pl.Expr | None:
-    """All conditions but the text search, optionally leaving one facet out."""
-    conds = [pick_expr(col, vals) for col, vals in state.picked.items() if col != skip]
-    conds += [e for e in (time_expr(state), user_expr(state.user)) if e is not None]
+    """All conditions but the text searches, optionally leaving one facet out."""
+    conds = [facet_expr(state, col) for col in facet_columns(state) if col != skip]
+    conds += [time_expr(state), user_expr(state.user), not_user_expr(state.exclude_user)]
+    conds = [e for e in conds if e is not None]
     return pl.all_horizontal(conds) if conds else None
 
 
 def filter_expr(state: FilterState) -> pl.Expr:
     """The whole filter state as one expression (cheap conditions first)."""
-    conds = [e for e in (cheap_expr(state), search_expr(state.search)) if e is not None]
+    conds = [e for e in (cheap_expr(state), *text_exprs(state)) if e is not None]
     return pl.all_horizontal(conds) if conds else pl.lit(True)
 
 
@@ -348,13 +520,16 @@ def run(
     `folded`: a reopened log's payloads with ASCII lower-cased (ReadResult.folded),
     which a text search scans in their place (see `with_folded`)."""
     facets = [f for f in facets if f in frame.columns]
-    if state.search and folded is not None:
+    if (state.search or state.exclude_search) and folded is not None:
         frame = with_folded(frame, folded)
-    base = [e for e in (time_expr(state), user_expr(state.user, frame)) if e is not None]
+    if state.regex:
+        regex_pattern(state.regex)  # an invalid pattern fails here, before any scan
+    base = [time_expr(state), user_expr(state.user, frame)]
+    base = [e for e in (*base, not_user_expr(state.exclude_user, frame)) if e is not None]
     lazy = frame.lazy().with_row_index("_i")
     if base:
         lazy = lazy.filter(pl.all_horizontal(base))
-    if not state.search:
+    if not state.searches:
         return _counted(frame, lazy, state, facets)
     rows = frame
     if base:
@@ -367,8 +542,8 @@ def run(
         # The rows only: facet counts come with the whole result.
         partial(replace(_counted(frame, lazy.filter(matched), state, []), complete=False))
 
-    matched = _search_filter(
-        frame, rows, state.search, payloads, stale, report if partial is not None else None
+    matched = _text_filter(
+        frame, rows, state, payloads, stale, report if partial is not None else None
     )
     # The streaming engine splits long text columns into morsels over every core.
     return _counted(frame, lazy.filter(matched), state, facets, engine="streaming")
@@ -381,9 +556,10 @@ def _counted(
     facets: list[str],
     engine: str = "auto",
 ) -> QueryResult:
-    """The rows of `lazy` (numbered by `_i`) that the picked values keep, and the facet
-    counts: each facet counted under the picks of the others."""
-    masks = {col: pick_expr(col, vals) for col, vals in state.picked.items()}
+    """The rows of `lazy` (numbered by `_i`) that the picked and excluded values keep,
+    and the facet counts: each facet counted under the picks and exclusions of the
+    others (its own excluded values keep their counts, so a pane can show them)."""
+    masks = {col: facet_expr(state, col) for col in facet_columns(state)}
     small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items()))
     small = small.collect(engine=engine)
 
@@ -445,12 +621,47 @@ def build_state(
     since: datetime | None = None,
     until: datetime | None = None,
     search: str = "",
+    excluded: Mapping[str, Iterable[str]] | None = None,
+    exclude_user: str = "",
+    exclude_search: str = "",
+    regex: str = "",
 ) -> FilterState:
-    """A filter state from command-line style options: picked values match the frame's
-    values exactly but for case."""
-    state = FilterState(user=user or "", since=since, until=until, search=search or "")
+    """A filter state from command-line style options: picked and excluded values match
+    the frame's values exactly but for case. ConnlogError for an invalid regex."""
+    if regex:
+        regex_pattern(regex)
+    state = FilterState(
+        user=user or "",
+        since=since,
+        until=until,
+        search=search or "",
+        exclude_user=exclude_user or "",
+        exclude_search=exclude_search or "",
+        regex=regex or "",
+    )
     for column, wanted in (picked or {}).items():
         wanted = list(wanted or ())
         if wanted:
             state = state.with_picked(column, resolve_values(frame, column, wanted))
+    for column, unwanted in (excluded or {}).items():
+        unwanted = list(unwanted or ())
+        if unwanted:
+            state = state.with_excluded(column, resolve_values(frame, column, unwanted))
     return state
+
+
+def resolve_state(frame: pl.DataFrame, state: FilterState) -> FilterState:
+    """`state` (a saved view's, the preview's) with its picked and excluded values
+    matched against this frame's values, as `build_state` matches the CLI's."""
+    return build_state(
+        frame,
+        state.picked,
+        user=state.user,
+        since=state.since,
+        until=state.until,
+        search=state.search,
+        excluded=state.excluded,
+        exclude_user=state.exclude_user,
+        exclude_search=state.exclude_search,
+        regex=state.regex,
+    )

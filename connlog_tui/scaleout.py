@@ -31,8 +31,10 @@ from connlog_tui.errors import ConnlogError
 from connlog_tui.query import (
     FACETS,
     FilterState,
-    pick_expr,
-    search_expr,
+    facet_columns,
+    facet_expr,
+    not_user_expr,
+    text_exprs,
     time_expr,
     user_expr,
 )
@@ -278,13 +280,15 @@ class LazyView:
 
     def conditions(self, state: FilterState, skip: str | None = None) -> list[pl.Expr]:
         """The filter state as separate predicates, built by query.py's own builders:
-        partition pruning, picks, time range, user, then text search (what
-        `query.filter_expr` ands together; `skip` leaves one facet's pick out, as
-        `query.cheap_expr` does). Kept apart, each predicate that reads only stored
-        columns is pushed into the Parquet scan on its own."""
+        partition pruning, picks and exclusions, time range, user (and excluded user),
+        then the text searches: literal, negated, regex (what `query.filter_expr` ands
+        together; `skip` leaves one facet's pick and exclusion out, as `query.cheap_expr`
+        does). Kept apart, each predicate that reads only stored columns is pushed into
+        the Parquet scan on its own. ConnlogError for an invalid regex."""
         conds = [partition_expr(state, self.partition) if self.partition else None]
-        conds += [pick_expr(col, vals) for col, vals in state.picked.items() if col != skip]
-        conds += [time_expr(state), user_expr(state.user), search_expr(state.search)]
+        conds += [facet_expr(state, col) for col in facet_columns(state) if col != skip]
+        conds += [time_expr(state), user_expr(state.user), not_user_expr(state.exclude_user)]
+        conds += text_exprs(state)
         return [c for c in conds if c is not None]
 
     def _filtered(self, state: FilterState, skip: str | None = None) -> pl.LazyFrame:

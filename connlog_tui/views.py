@@ -12,6 +12,10 @@ file is meant to be read and edited by hand:
     since = "2026-03-01T00:00:00Z"
     until = "2026-03-02T23:59:59.999999Z"
     search = "AADSTS"
+    excluded.app = ["Okta"]
+    exclude_user = "svc-"
+    exclude_search = "healthcheck"
+    regex = "aadsts7\\d+"
     sort = "time"
     descending = true
     columns = ["time", "action", "app", "user"]
@@ -48,14 +52,28 @@ import platformdirs
 
 from connlog_tui.config import APP_NAME, check_columns, config_dir
 from connlog_tui.errors import ConnlogError
-from connlog_tui.query import FilterState
+from connlog_tui.query import FilterState, regex_pattern
 from connlog_tui.schema import SCHEMA
 
 RECENT_LIMIT = 20
 SESSION_LIMIT = 50
 STATE_VERSION = 1
 
-VIEW_KEYS = ("picked", "user", "since", "until", "search", "sort", "descending", "columns")
+VIEW_KEYS = (
+    "picked",
+    "excluded",
+    "user",
+    "exclude_user",
+    "since",
+    "until",
+    "search",
+    "exclude_search",
+    "regex",
+    "sort",
+    "descending",
+    "columns",
+)
+TEXT_KEYS = ("user", "exclude_user", "search", "exclude_search", "regex")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -109,23 +127,41 @@ def view_to_dict(view: View) -> dict[str, Any]:
     """A view as TOML/JSON-ready data (strings, lists, bools), empty settings left out."""
     data: dict[str, Any] = {}
     state = view.filters
-    picked = {col: sorted(vals) for col, vals in state.picked.items() if vals}
-    if picked:
-        data["picked"] = picked
-    if state.user:
-        data["user"] = state.user
+    for key in ("picked", "excluded"):
+        values = {col: sorted(vals) for col, vals in getattr(state, key).items() if vals}
+        if values:
+            data[key] = values
+    for key in TEXT_KEYS:
+        if getattr(state, key):
+            data[key] = getattr(state, key)
     if state.since:
         data["since"] = _iso(state.since)
     if state.until:
         data["until"] = _iso(state.until)
-    if state.search:
-        data["search"] = state.search
     if view.sort:
         data["sort"] = view.sort
         data["descending"] = bool(view.descending)
     if view.columns:
         data["columns"] = list(view.columns)
     return data
+
+
+def _values(data: Mapping, key: str) -> dict[str, frozenset[str]]:
+    """`picked` or `excluded`: column -> values; ValueError saying what is wrong."""
+    found: dict[str, frozenset[str]] = {}
+    raw = data.get(key, {})
+    if not isinstance(raw, Mapping):
+        raise ValueError(f'{key}: want column = ["value", ...] pairs')
+    for column, values in raw.items():
+        if column not in SCHEMA or column == "time":
+            raise ValueError(f"{key}: unknown column {column!r}")
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"{key}.{column}: want a list of strings")
+        if values:
+            found[column] = frozenset(values)
+    return found
 
 
 def view_from_dict(name: str, data: Any) -> View:
@@ -135,25 +171,17 @@ def view_from_dict(name: str, data: Any) -> View:
     unknown = [k for k in data if k not in VIEW_KEYS]
     if unknown:
         raise ValueError(f"unknown setting {unknown[0]!r} (settings: {', '.join(VIEW_KEYS)})")
-    picked: dict[str, frozenset[str]] = {}
-    raw_picked = data.get("picked", {})
-    if not isinstance(raw_picked, Mapping):
-        raise ValueError('picked: want column = ["value", ...] pairs')
-    for column, values in raw_picked.items():
-        if column not in SCHEMA or column == "time":
-            raise ValueError(f"picked: unknown column {column!r}")
-        if isinstance(values, str):
-            values = [values]
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise ValueError(f"picked.{column}: want a list of strings")
-        if values:
-            picked[column] = frozenset(values)
     texts = {}
-    for key in ("user", "search"):
+    for key in TEXT_KEYS:
         value = data.get(key, "")
         if not isinstance(value, str):
             raise ValueError(f"{key}: want a string")
         texts[key] = value
+    if texts["regex"]:
+        try:
+            regex_pattern(texts["regex"])
+        except ConnlogError as exc:
+            raise ValueError(f"regex: {exc}") from None
     since = _when(data["since"], "since", False) if "since" in data else None
     until = _when(data["until"], "until", True) if "until" in data else None
     sort = data.get("sort")
@@ -168,7 +196,13 @@ def view_from_dict(name: str, data: Any) -> View:
             columns = check_columns(data["columns"])
         except ValueError as exc:
             raise ValueError(f"columns: {exc}") from None
-    filters = FilterState(picked=picked, since=since, until=until, **texts)
+    filters = FilterState(
+        picked=_values(data, "picked"),
+        excluded=_values(data, "excluded"),
+        since=since,
+        until=until,
+        **texts,
+    )
     return View(name, filters, sort or None, descending, columns)
 
 
@@ -209,8 +243,8 @@ def render_view(view: View) -> str:
     """The `[views.NAME]` table for a view, as text ending in a newline."""
     lines = [f"[views.{_toml_key(view.name)}]"]
     for key, value in view_to_dict(view).items():
-        if key == "picked":
-            lines += [f"picked.{_toml_key(c)} = {_toml_value(v)}" for c, v in value.items()]
+        if key in ("picked", "excluded"):
+            lines += [f"{key}.{_toml_key(c)} = {_toml_value(v)}" for c, v in value.items()]
         else:
             lines.append(f"{key} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

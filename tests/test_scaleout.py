@@ -104,6 +104,13 @@ STATES = {
     "search": FilterState(search="invalidnameid", until=UNTIL),
     "search payload": FilterState(search="ID='7'"),
     "nothing": FilterState(search="no such text anywhere"),
+    "excluded and picked": FilterState()
+    .with_excluded("app", ["Okta"])
+    .with_picked("action", ["SSO Failed", "SSO Success"])
+    .with_excluded("action", ["SSO Success"]),
+    "excluded user": FilterState(exclude_user="jo@"),
+    "negated search": FilterState(exclude_search="invalidnameid", since=SINCE),
+    "regex": FilterState(regex=r"status [0-3] INVALID"),
 }
 
 
