@@ -11,7 +11,6 @@ pytest_plugins = ["tmuxterm"]  # the `terminal` fixture for end-to-end tests
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
-SAMPLES = ROOT.parent / "shared" / "samples"
 SMALL_LOG = FIXTURES / "connector_log_small.csv"
 HEADER = "Date,Application To/From,Action,Request Type,Email ID/Login ID,Request,Response"
 

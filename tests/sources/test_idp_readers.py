@@ -1,6 +1,6 @@
-"""Okta, Entra ID, Auth0 and Google Workspace readers on the shared samples (read from
-../shared/samples at test time; licences in its SOURCES.md). Expected values come from
-reading the sample files by hand."""
+"""Okta, Entra ID, Auth0 and Google Workspace readers on public samples (fixtures/, licences
+in fixtures/SOURCES.md; the optional ones from ../shared/samples, see tests/samples.py).
+Expected values come from reading the sample files by hand."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
-import pytest
+from samples import FIXTURES, shared_sample
 
 from connlog_tui.sources import load
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
-SSO = SAMPLES / "sso"
-GRAPH = SAMPLES / "entra_graph_exports"
-
-pytestmark = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples not present")
+SSO = FIXTURES / "sso"
 
 
 def read(path: Path):
@@ -28,7 +24,7 @@ def read(path: Path):
 
 
 def test_okta_api_response_array():
-    frame = read(SSO / "okta" / "vector_okta_system_log_api_200_response.json").frame
+    frame = read(shared_sample("sso/okta/vector_okta_system_log_api_200_response.json")).frame
     row = frame.row(0, named=True)
     assert frame.height == 1 and row["format"] == "okta"
     assert row["time"] == datetime(2024, 8, 13, 15, 58, 20, 353000, tzinfo=UTC)
@@ -60,7 +56,7 @@ def test_okta_jsonl_with_lower_case_keys_and_missing_dates():
 
 
 def test_entra_graph_audit_export_with_bom():
-    frame = read(GRAPH / "mes_20250502131826-AuditLogs.json").frame
+    frame = read(shared_sample("entra_graph_exports/mes_20250502131826-AuditLogs.json")).frame
     assert frame.height == 123
     assert set(frame["format"].cast(str)) == {"entra"}
     assert set(frame["outcome"].cast(str)) == {"success"}  # every record says "success"
@@ -72,8 +68,24 @@ def test_entra_graph_audit_export_with_bom():
     assert "contractor.menno@bonacu.onmicrosoft.com (User)" in first["request"]
 
 
+def test_entra_graph_audit_export_by_powershell():
+    path = FIXTURES / "entra_graph_exports" / "graph_directory_audits_powershell.json"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # ConvertTo-Json's BOM
+    frame = read(path).frame
+    assert frame.height == 5 and set(frame["format"].cast(str)) == {"entra"}
+    failed = frame.filter(pl.col("outcome") == "failure").row(0, named=True)
+    assert failed["action"] == "Reset password (by admin)"
+    assert failed["reason"] == "The password does not meet the policy"
+    assert (failed["user"], failed["ip"]) == ("helpdesk@contoso.onmicrosoft.com", "198.51.100.8")
+    assert failed["app"] == "Self-service Password Management"
+    assert failed["request"] == "UserManagement: megan.bowen@contoso.onmicrosoft.com (User)"
+    assert failed["time"] == datetime(2024, 5, 6, 9, 20, 15, tzinfo=UTC)
+
+
 def test_entra_graph_sign_in_exports():
-    managed = read(GRAPH / "mes_20250502132321-managedIdentity-SignInLogs.json").frame
+    managed = read(
+        shared_sample("entra_graph_exports/mes_20250502132321-managedIdentity-SignInLogs.json")
+    ).frame
     assert managed.height == 28
     assert set(managed["request_type"].cast(str)) == {"ManagedIdentitySignInLogs"}
     assert set(managed["user"]) == {"tokens-1"}
@@ -81,7 +93,10 @@ def test_entra_graph_sign_in_exports():
     assert set(managed["outcome"].cast(str)) == {"success"}
     assert managed["reason"].null_count() == 28
     sp = read(
-        GRAPH / "mes_20250502132320-servicePrincipal-SignInLogs_TRUNCATED_first80of494.json"
+        shared_sample(
+            "entra_graph_exports/"
+            "mes_20250502132320-servicePrincipal-SignInLogs_TRUNCATED_first80of494.json"
+        )
     ).frame
     assert sp.height == 80
     assert dict(sp.group_by("app").len().iter_rows()) == {
@@ -116,7 +131,11 @@ def test_entra_azure_monitor_records():
     cats = dict(frame.group_by("request_type").len().iter_rows())
     assert cats["SignInLogs"] == 15 and cats["AuditLogs"] == 15
     assert cats["ServicePrincipalSignInLogs"] == 8 and cats["NonInteractiveUserSignInLogs"] == 3
-    elastic = read(SSO / "entra" / "elastic_integrations_azure_signinlogs_sample.jsonl").frame
+
+
+def test_entra_azure_monitor_event_hub_sample():
+    elastic = read(shared_sample("sso/entra/elastic_integrations_azure_signinlogs_sample.jsonl"))
+    elastic = elastic.frame
     assert elastic["user"].to_list() == ["mpliftrelastic20210901@outlook.com"] * 2
     assert elastic["app"].cast(str).to_list() == ["Azure Portal"] * 2
 
@@ -198,14 +217,33 @@ def test_auth0_management_api_array(write):
 
 
 def test_google_events_as_object():
-    frame = read(SSO / "google_workspace" / "elastic_integrations_google_workspace_login.jsonl")
-    frame = frame.frame
+    path = shared_sample("sso/google_workspace/elastic_integrations_google_workspace_login.jsonl")
+    frame = read(path).frame
     assert frame.height == 17
     failure = frame.filter(pl.col("action") == "login_failure").row(0, named=True)
     assert failure["outcome"] == "failure"
     assert failure["reason"] == "login_failure_access_code_disallowed"
     assert (failure["user"], failure["ip"]) == ("foo@bar.com", "67.43.156.13")
     assert frame.filter(pl.col("action") == "login_success").height == 2
+
+
+def test_google_reports_api_events_as_array_or_object():
+    path = FIXTURES / "sso" / "google_workspace" / "reports_api_login_activities.jsonl"
+    frame = read(path).frame
+    assert frame["action"].cast(str).to_list() == [
+        "login_success",
+        "login_failure",
+        "login_challenge",
+        "login_success",  # "events" is an object on this line
+        "logout",
+        "login_failure",  # and on this one
+    ]
+    failures = frame.filter(pl.col("outcome") == "failure")
+    assert failures["reason"].to_list() == [
+        "login_failure_invalid_password",
+        "login_failure_access_code_disallowed",
+    ]
+    assert (failures["user"][1], failures["ip"][1]) == ("sam@example.com", "192.0.2.200")
 
 
 def test_google_flattened_events_and_missing_times():

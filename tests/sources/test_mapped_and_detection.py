@@ -1,6 +1,7 @@
 """`--map` mappings, saved TOML mappings (`--format NAME`), format detection and its error,
-`describe_formats`, and every shared sample of a supported format loading by detection.
-Samples are read from ../shared/samples at test time (licences in its SOURCES.md)."""
+`describe_formats`, and every public sample of a supported format loading by detection.
+Samples come from fixtures/ (licences in fixtures/SOURCES.md) or, the optional ones whose
+licences keep them out of this repository, from ../shared/samples (tests/samples.py)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,18 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from samples import FIXTURES, shared_sample
 
 from connlog_tui.errors import ConnlogError
 from connlog_tui.sources import describe_formats, detect, load
 from connlog_tui.sources.base import open_source
 from connlog_tui.sources.mapped import formats_dir, save_mapping
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples not present")
-
 # file -> (format, rows, quarantined), counted by reading each file (see SOURCES.md).
 EXPECTED = {
+    "purview_ual/audit_search_new_layout.csv": ("purview", 7, 0),
+    "entra_graph_exports/graph_directory_audits_powershell.json": ("entra", 5, 0),
+    "sso/google_workspace/reports_api_login_activities.jsonl": ("google_workspace", 6, 0),
     "purview_ual/huntress2023_rogue_inbox_purview_export.csv": ("purview", 219, 0),
     "purview_ual/msdocs_search-unifiedauditlog_formatlist_omeportal.txt": ("purview", 2, 0),
     "purview_ual/msdocs_search-unifiedauditlog_formatlist_aipdiscover_multiline.txt": (
@@ -58,24 +60,37 @@ EXPECTED = {
 }
 
 
-@needs_samples
+def sample(name: str) -> Path:
+    """fixtures/NAME when the sample is kept there, else the optional shared copy."""
+    copy = FIXTURES / name
+    return copy if copy.is_file() else shared_sample(name)
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_sample_of_a_supported_format_loads(name):
     format, rows, quarantined = EXPECTED[name]
-    path = SAMPLES / name
+    path = sample(name)
     assert detect(open_source(path)).name == format
     result = load([str(path)])
     assert (result.frame.height, result.quarantine.height) == (rows, quarantined)
 
 
-@needs_samples
 def test_unrecognised_file_names_the_closest_formats(write):
     path = write("odd.jsonl", json.dumps({"eventType": "x", "when": "2024-01-01"}) + "\n")
     with pytest.raises(ConnlogError, match=r"odd.jsonl: format not recognised \(closest: okta"):
         load([str(path)])
-    airbyte = SAMPLES / "etl_connector_runs" / "airbyte_platform_sync_log_tail_excerpt.log"
+    # An ETL tool's run log ("time component > message" lines, as Airbyte writes them).
+    run_log = write(
+        "sync.log",
+        "2024-10-01 10:00:00 replication-orchestrator > starting sync\n"
+        "2024-10-01 10:00:05 replication-orchestrator > read 1200 records from source\n"
+        "2024-10-01 10:00:09 replication-orchestrator > sync summary: {\n"
+        '  "status" : "completed",\n'
+        '  "recordsSynced" : 1200\n'
+        "}\n",
+    )
     with pytest.raises(ConnlogError, match="no format comes close"):
-        load([str(airbyte)])
+        load([str(run_log)])
 
 
 def test_describe_formats_lists_every_reader_and_saved_mappings():
@@ -87,9 +102,8 @@ def test_describe_formats_lists_every_reader_and_saved_mappings():
     assert names["billing"] == "saved mapping: Billing sync log"
 
 
-@needs_samples
 def test_map_csv_columns_and_a_path_inside_a_json_cell():
-    path = SAMPLES / "etl_connector_runs" / "fivetran_dbt_fivetran_log__log.csv"
+    path = FIXTURES / "etl_connector_runs" / "fivetran_dbt_fivetran_log__log.csv"
     mappings = {
         "time": "time_stamp",
         "app": "connection_id",
@@ -112,9 +126,8 @@ def test_map_csv_columns_and_a_path_inside_a_json_cell():
     )
 
 
-@needs_samples
 def test_map_a_bom_csv_with_us_dates():
-    path = SAMPLES / "entra_graph_exports" / "mes_202504220931-RiskyDetections.csv"
+    path = shared_sample("entra_graph_exports/mes_202504220931-RiskyDetections.csv")
     mappings = {
         "time": "ActivityDateTime",
         "action": "RiskEventType",

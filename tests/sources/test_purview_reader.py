@@ -1,9 +1,10 @@
 """Purview audit log reader. Expected values are read from the samples by hand (see
-../shared/samples/SOURCES.md). The Power Platform fixtures under fixtures/power_platform/ were
-written by us from Microsoft's published tables (the connector event names in "View the Power
-Platform connector activity logs", the Management Activity API common schema, and the
-AdditionalInfo EnvironmentName / ActionName, UserType and ResourceId fields): no public sample
-of these records exists. Their Workload value "PowerPlatform" is our assumption."""
+fixtures/SOURCES.md; the optional Huntress export is read from ../shared/samples). The Power
+Platform fixtures under fixtures/power_platform/ were written by us from Microsoft's published
+tables (the connector event names in "View the Power Platform connector activity logs", the
+Management Activity API common schema, and the AdditionalInfo EnvironmentName / ActionName,
+UserType and ResourceId fields): no public sample of these records exists. Their Workload
+value "PowerPlatform" is our assumption."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from samples import FIXTURES, shared_sample
 
 from connlog_tui.errors import ConnlogError
 from connlog_tui.export import export
@@ -20,12 +22,10 @@ from connlog_tui.sources import detect, load
 from connlog_tui.sources.base import open_source
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT.parent / "shared" / "samples"
-PP = ROOT / "fixtures" / "power_platform"
-HUNTRESS_CSV = SAMPLES / "purview_ual" / "huntress2023_rogue_inbox_purview_export.csv"
-HUNTRESS_JSONL = SAMPLES / "o365_mgmt_api" / "huntress2023_auditdata_unwrapped.jsonl"
-
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples not present")
+PP = FIXTURES / "power_platform"
+# A real tenant's export (a CTF's file, no licence stated): optional, not in fixtures/.
+HUNTRESS_CSV = "purview_ual/huntress2023_rogue_inbox_purview_export.csv"
+HUNTRESS_JSONL = "o365_mgmt_api/huntress2023_auditdata_unwrapped.jsonl"
 
 
 def read(path: Path, **kw) -> pl.DataFrame:
@@ -33,9 +33,8 @@ def read(path: Path, **kw) -> pl.DataFrame:
     return result.frame
 
 
-@needs_samples
 def test_portal_csv_new_layout():
-    frame = read(HUNTRESS_CSV)
+    frame = read(shared_sample(HUNTRESS_CSV))
     assert frame.height == 219
     assert set(frame["format"].cast(str)) == {"purview"}
     counts = dict(frame.group_by("action").len().iter_rows())
@@ -53,10 +52,24 @@ def test_portal_csv_new_layout():
     assert failed["response"].startswith('{"CreationTime":"2023-09-26T01:51:13"')
 
 
-@needs_samples
+def test_portal_csv_new_layout_written_from_the_schema():
+    frame = read(FIXTURES / "purview_ual" / "audit_search_new_layout.csv")
+    assert frame.height == 7 and set(frame["format"].cast(str)) == {"purview"}
+    failed = frame.filter(pl.col("action") == "UserLoginFailed").row(0, named=True)
+    assert (failed["user"], failed["ip"]) == ("megan.bowen@contoso.onmicrosoft.com", "203.0.113.77")
+    assert failed["outcome"] == "failure"
+    assert failed["reason"] == "InvalidUserNameOrPassword (50126)"
+    assert failed["time"] == datetime(2024, 4, 2, 8, 3, 40, tzinfo=UTC)
+    assert failed["request_type"] == "AzureActiveDirectoryStsLogon"
+    rule = frame.filter(pl.col("action") == "New-InboxRule").row(0, named=True)
+    assert rule["ip"] == "203.0.113.77"  # the port Exchange appends is dropped
+    assert rule["request"] == "Name=Move to RSS; MoveToFolder=RSS Feeds"
+    assert json.loads(rule["response"])["Id"] == "6f1e2d3c-0000-4000-8000-000000000004"
+
+
 def test_csv_and_management_api_jsonl_agree():
-    csv_frame = read(HUNTRESS_CSV)
-    json_frame = read(HUNTRESS_JSONL)
+    csv_frame = read(shared_sample(HUNTRESS_CSV))
+    json_frame = read(shared_sample(HUNTRESS_JSONL))
     cols = ["time", "app", "action", "user", "outcome", "ip"]
     assert csv_frame.select(cols).equals(json_frame.select(cols))
     # Payloads: the CSV cell verbatim, the JSON record re-serialised; the same JSON.
@@ -64,15 +77,14 @@ def test_csv_and_management_api_jsonl_agree():
     assert all(json.loads(a) == json.loads(b) for a, b in pairs)
 
 
-@needs_samples
 def test_format_list_text_single_line_and_pretty_audit_data():
-    ome = read(SAMPLES / "purview_ual" / "msdocs_search-unifiedauditlog_formatlist_omeportal.txt")
+    ome = read(FIXTURES / "purview_ual" / "msdocs_search-unifiedauditlog_formatlist_omeportal.txt")
     assert ome["action"].cast(str).to_list() == ["MessageAccess", "AttachmentReview"]
     assert ome["request_type"].cast(str).to_list() == ["OMEPortal", "OMEPortal"]
     assert ome["outcome"].cast(str).to_list() == ["success", "failure"]
     assert ome["time"][0] == datetime(2023, 3, 22, 19, 0, 59, tzinfo=UTC)
     aip = read(
-        SAMPLES
+        FIXTURES
         / "purview_ual"
         / "msdocs_search-unifiedauditlog_formatlist_aipdiscover_multiline.txt"
     )
@@ -86,10 +98,9 @@ def test_format_list_text_single_line_and_pretty_audit_data():
     assert '"ProtectionType":"Custom"' in row["response"]  # pretty JSON kept, compacted
 
 
-@needs_samples
 def test_management_api_array_with_login_error():
     frame = read(
-        SAMPLES / "o365_mgmt_api" / "msdocs_mgmt_api_retrieve_content_sample_response.json"
+        FIXTURES / "o365_mgmt_api" / "msdocs_mgmt_api_retrieve_content_sample_response.json"
     )
     assert frame.height == 3
     first = frame.row(0, named=True)
@@ -100,9 +111,8 @@ def test_management_api_array_with_login_error():
     assert frame["action"][2] == "Add User."
 
 
-@needs_samples
 def test_lower_case_keys_are_read():
-    frame = read(SAMPLES / "o365_mgmt_api" / "panther_microsoft365_audit_testcases.jsonl")
+    frame = read(FIXTURES / "o365_mgmt_api" / "panther_microsoft365_audit_testcases.jsonl")
     assert frame.height == 19
     mailbox = frame.filter(pl.col("action") == "Set-Mailbox")
     assert mailbox.height >= 1
