@@ -256,23 +256,34 @@ def export(
     if not target.parent.is_dir():
         raise ConnlogError("no such directory", str(target.parent))
     _write_atomic(target, lambda fh: _call(writer, frame, fh, options))
-    if sidecar is not None:
-        record = {
-            "sources": [],
-            "filters": [],
-            **dict(provenance),
-            "output": target.name,
-            "format": fmt,
-            "rows": frame.height,
-            "connlog_version": __version__,
-            "exported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "redacted": redact,
-        }
-        if fmt == "csv":
-            record["formula_guard"] = guard
-        text = json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n"
-        _write_atomic(sidecar, lambda fh: fh.write(text.encode("utf-8")))
+    if provenance is not None:
+        write_provenance(target, provenance, rows=frame.height, redact=redact, guard=guard)
     return frame.height
+
+
+def write_provenance(
+    target: str | Path, provenance: Mapping, *, rows: int, redact: bool, guard: bool
+) -> None:
+    """Write `OUT.provenance.json` beside an export to `target` (atomically): the
+    caller's `provenance` (see `provenance_record`) plus output, format, row count,
+    connlog version, the UTC time, and whether it was redacted (and guarded, for CSV)."""
+    target = Path(target)
+    fmt = format_for(str(target))
+    record = {
+        "sources": [],
+        "filters": [],
+        **dict(provenance),
+        "output": target.name,
+        "format": fmt,
+        "rows": rows,
+        "connlog_version": __version__,
+        "exported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "redacted": redact,
+    }
+    if fmt == "csv":
+        record["formula_guard"] = guard
+    text = json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n"
+    _write_atomic(provenance_path(target), lambda fh: fh.write(text.encode("utf-8")))
 
 
 def _call(writer: Writer, frame: pl.DataFrame, out: io.BufferedIOBase, options: dict) -> None:

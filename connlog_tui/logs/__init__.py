@@ -2,6 +2,7 @@
 
 from connlog_tui.logs.base import (
     PAGE_COLUMNS,
+    TIME_ORDER,
     ExportOptions,
     Log,
     LogInfo,
@@ -10,4 +11,13 @@ from connlog_tui.logs.base import (
     resolve_state,
 )
 
-__all__ = ["PAGE_COLUMNS", "ExportOptions", "Log", "LogInfo", "Matches", "Sort", "resolve_state"]
+__all__ = [
+    "PAGE_COLUMNS",
+    "TIME_ORDER",
+    "ExportOptions",
+    "Log",
+    "LogInfo",
+    "Matches",
+    "Sort",
+    "resolve_state",
+]

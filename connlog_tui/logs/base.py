@@ -38,6 +38,9 @@ class Sort:
     descending: bool = False
 
 
+TIME_ORDER = Sort()  # the default order: oldest first, as loaded
+
+
 @dataclass(frozen=True)
 class Matches:
     """What a filter state selects: how many rows, and each facet's value counts under
@@ -50,6 +53,9 @@ class Matches:
     facets: dict[str, dict[str, int]]
     total: int
     complete: bool = True
+    # The implementation's own record of the rows (in memory: their indices), so that
+    # `Log.page` pages exactly these matches; opaque to front ends.
+    rows: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -99,9 +105,14 @@ class Log(Protocol):
         """How many rows `state` selects."""
         ...
 
-    def page(self, state: FilterState, offset: int, n: int, sort: Sort = Sort()) -> pl.DataFrame:
-        """Rows `offset .. offset+n` of `state`'s matches in `sort` order, as PAGE_COLUMNS
-        with payloads filled in; fewer (or none) past the end. Only these rows are read."""
+    def page(
+        self, query: FilterState | Matches, offset: int, n: int, sort: Sort = TIME_ORDER
+    ) -> pl.DataFrame:
+        """Rows `offset .. offset+n` of the matches in `sort` order: PAGE_COLUMNS first
+        (payloads filled in), then any derived columns the log holds (triage's); fewer
+        (or none) past the end. Only these rows are read. `query`: a filter state, or
+        the `Matches` a search returned or reported (partial ones page the rows found so
+        far, without running the search again)."""
         ...
 
     def facets(

@@ -1,0 +1,211 @@
+"""A hive-partitioned Parquet archive (`root/date=YYYY-MM-DD/*.parquet`) behind the `Log`
+seam, answered lazily by `scaleout.LazyView`: nothing is loaded up front, each question is
+one lazy query whose filters Polars pushes into the scan, and only the answer (a count, a
+page, facet counts, a streamed export) is materialised. See docs/scale-out.md.
+
+A row's key (`ROW_ID`) is its position in the scan: files in path order (date order for
+`date=` partitions), each file in its own order. That is the archive's time order, as a
+loaded log's row number is its.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.export import export as export_frame
+from connlog_tui.export import format_for, provenance_path, write_provenance
+from connlog_tui.logs.base import PAGE_COLUMNS, TIME_ORDER, ExportOptions, LogInfo, Matches, Sort
+from connlog_tui.query import FACETS, FilterState
+from connlog_tui.scaleout import LazyView, scan_partitioned
+from connlog_tui.schema import COLUMNS, ROW_ID, empty_quarantine
+
+# Formats the archive streams straight from the scan to the file (the others, stdout,
+# redaction and diagnoses are written from the matching rows collected first).
+STREAMED = ("csv", "jsonl", "parquet")
+_CANONICAL = [c.name for c in COLUMNS]
+
+
+def is_archive(path: str | Path) -> bool:
+    """A directory holding hive partitions (`key=value/` subdirectories) with Parquet
+    files in them: how the command line tells an archive from a folder of logs."""
+    root = Path(path)
+    if not root.is_dir():
+        return False
+    return any(
+        child.is_dir() and "=" in child.name and next(child.rglob("*.parquet"), None)
+        for child in root.iterdir()
+        if child.name[:1] not in "._"
+    )
+
+
+class ArchiveLog:
+    """`Log` over a Parquet archive (a local directory, a glob, or an object-store URL;
+    see `scaleout.scan_partitioned`)."""
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        storage_options: Mapping[str, Any] | None = None,
+        plus_addressing: bool = False,
+    ) -> None:
+        """Reads the file footers only; raises ConnlogError naming an unreadable file."""
+        self.root = str(root)
+        scan = scan_partitioned(
+            root, storage_options=storage_options, plus_addressing=plus_addressing
+        )
+        self.view = LazyView(scan.with_row_index(ROW_ID), source=self.root)
+        self.view.columns = list(PAGE_COLUMNS)
+        self._rows: int | None = None
+
+    @property
+    def lazy(self) -> pl.LazyFrame:
+        """The whole archive, lazily (canonical columns, `user_key`, ROW_ID, partitions)."""
+        return self.view.lazy
+
+    def _collect(self, plan: pl.LazyFrame, stale: Callable[[], bool] | None = None) -> pl.DataFrame:
+        """Collect `plan`, a one-line ConnlogError if the files cannot be read. `stale` is
+        asked before and after: a query Polars runs cannot be stopped part way (its
+        background collect's cancel lets it run on, and dropping it then aborts)."""
+        if stale is not None and stale():
+            raise Stale
+        (frame,) = self.view._collect([plan])
+        if stale is not None and stale():
+            raise Stale
+        return frame
+
+    # -- the Log questions -----------------------------------------------------------------
+
+    def describe(self) -> LogInfo:
+        if self._rows is None:
+            self._rows = self.count(FilterState())
+        return LogInfo("archive", self.root, (self.root,), self._rows)
+
+    def count(self, state: FilterState) -> int:
+        return self.view.count(state)
+
+    def page(
+        self, query: FilterState | Matches, offset: int, n: int, sort: Sort = TIME_ORDER
+    ) -> pl.DataFrame:
+        state = query.state if isinstance(query, Matches) else query
+        return self._collect(self._page_plan(state, offset, n, sort))
+
+    def _page_plan(self, state: FilterState, offset: int, n: int, sort: Sort) -> pl.LazyFrame:
+        """Filter, order, slice. Time order is scan order (descending: reversed, as a
+        loaded log's row numbers are); a column orders by its text, nulls last, ties in
+        scan order (query.sort_indices' order)."""
+        if sort.column not in (None, "time", *PAGE_COLUMNS):
+            raise ConnlogError(f"cannot sort by {sort.column!r}: not a column")
+        rows = self.view.where(state).select(PAGE_COLUMNS)
+        if sort.column in (None, "time"):
+            if sort.descending:
+                rows = rows.sort(ROW_ID, descending=True)
+        else:
+            key = pl.col(sort.column).cast(pl.String)
+            rows = rows.sort(
+                [key, pl.col(ROW_ID)], descending=[sort.descending, False], nulls_last=True
+            )
+        return rows.slice(max(offset, 0), max(n, 0))
+
+    def facets(
+        self, state: FilterState, columns: Iterable[str] = FACETS
+    ) -> dict[str, dict[str, int]]:
+        return self.view.facets(state, columns)
+
+    def search(
+        self,
+        state: FilterState,
+        *,
+        facets: Iterable[str] = FACETS,
+        stale: Callable[[], bool] | None = None,
+        partial: Callable[[Matches], None] | None = None,
+    ) -> Matches:
+        """Count and facet counts, one query each; `stale()` is asked between them. No
+        partial results: a lazy scan has no matches so far to show."""
+        count = self._collect(self.view.where(state).select(pl.len()), stale)
+        counts = {
+            column: self.view._counts(self._collect(self.view._facet_plan(state, column), stale))
+            for column in facets
+        }
+        total = self.describe().rows
+        return Matches(state=state, count=int(count.item()), facets=counts, total=total)
+
+    def row(self, key: int) -> dict[str, Any]:
+        if key < 0:
+            raise KeyError(key)
+        found = self._collect(self.lazy.slice(key, 1).select(PAGE_COLUMNS))
+        if found.is_empty() or found[ROW_ID][0] != key:
+            raise KeyError(key)
+        return found.row(0, named=True)
+
+    def export(self, state: FilterState, target: str, options: ExportOptions) -> int:
+        if options.diagnose:
+            raise ConnlogError(
+                "diagnoses (--diagnose, --failures-only) need the log in memory: "
+                "export the archive's rows, then run connlog export on that file"
+            )
+        fmt = format_for(target)
+        if target == "-" or fmt not in STREAMED or options.redact:
+            # Written by export.export from the matching rows (the PDF and JSON writers,
+            # redaction and stdout take a frame).
+            rows = self._collect(self.view.where(state).select(_CANONICAL))
+            return export_frame(rows, target, **_export_kwargs(options))
+        self._check_target(Path(target), options)
+        written = self.view.export(state, target, guard=options.guard, force=options.force)
+        if options.provenance is not None:
+            write_provenance(
+                target, options.provenance, rows=written, redact=False, guard=options.guard
+            )
+        return written
+
+    def _check_target(self, target: Path, options: ExportOptions) -> None:
+        """As export.export checks: never an input, an existing file only with `force`."""
+        sidecar = provenance_path(target) if options.provenance is not None else None
+        inputs = [*options.inputs, *self._files()]
+        for path in (target, sidecar):
+            if path is None:
+                continue
+            if any(path.resolve() == Path(p).resolve() for p in inputs):
+                raise ConnlogError("refusing to overwrite an input log", str(path))
+            if path.exists() and not options.force:
+                raise ConnlogError("file exists (use --force to overwrite)", str(path))
+
+    def _files(self) -> list[Path]:
+        root = Path(self.root)
+        return list(root.rglob("*.parquet")) if root.is_dir() else []
+
+    def distinct(self, column: str) -> list[str]:
+        values = self._collect(self.lazy.select(pl.col(column).cast(pl.String).unique()))
+        return sorted(values.to_series().drop_nulls().to_list())
+
+    def time_bounds(self) -> tuple[datetime | None, datetime | None]:
+        found = self._collect(
+            self.lazy.select(
+                pl.col("time").min().alias("first"), pl.col("time").max().alias("last")
+            )
+        )
+        return found.row(0)  # type: ignore[return-value]
+
+    def quarantine(self) -> pl.DataFrame:
+        return empty_quarantine()
+
+
+def _export_kwargs(options: ExportOptions) -> dict[str, Any]:
+    return {
+        "guard": options.guard,
+        "force": options.force,
+        "inputs": list(options.inputs),
+        "provenance": options.provenance,
+        "progress": options.progress,
+        "redact": options.redact,
+        "report": options.report,
+    }
+
+
+__all__ = ["ArchiveLog", "is_archive"]

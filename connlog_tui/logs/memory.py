@@ -1,0 +1,238 @@
+"""A log held in memory: a loaded frame (`sources.load`), with a lean load's payload store,
+a reopened log's folded copy for search, and the quarantined rows, behind the `Log` seam.
+
+Every answer is `query.run` on the frame (the engine the browser has always used), so
+nothing is slower than asking query.py directly: the last few results are kept, and a
+page, count or facet question about a state already evaluated reuses its row indices.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from connlog_tui.export import export
+from connlog_tui.logs.base import PAGE_COLUMNS, TIME_ORDER, ExportOptions, LogInfo, Matches, Sort
+from connlog_tui.payloads import POS, PayloadStore, fill
+from connlog_tui.query import FACETS, FilterState, QueryResult, run, sort_indices, view_frame
+from connlog_tui.schema import ROW_ID, USER_KEY, empty_quarantine, finish
+
+# Filter results kept for reuse (the browser asks count, facets and pages of one state).
+KEEP_RESULTS = 4
+
+
+class MemoryLog:
+    """`Log` over an in-memory canonical frame (see `sources.load`'s ReadResult)."""
+
+    def __init__(
+        self,
+        frame: pl.DataFrame,
+        *,
+        quarantine: pl.DataFrame | None = None,
+        payloads: PayloadStore | None = None,
+        folded: pl.DataFrame | None = None,
+        name: str = "",
+        sources: Iterable[str] = (),
+    ) -> None:
+        """`frame`: canonical columns; the derived `row_id` and `user_key` are added if
+        missing (`schema.finish`). `payloads`, `folded`: see `query.run`."""
+        if ROW_ID not in frame.columns or USER_KEY not in frame.columns:
+            frame = finish(frame)
+        self.frame = frame
+        self.payloads = payloads
+        self.folded = folded
+        self._quarantine = quarantine if quarantine is not None else empty_quarantine()
+        self.sources = tuple(str(s) for s in sources)
+        self.name = name or ", ".join(self.sources) or "memory"
+        self._results: list[tuple[FilterState, frozenset[str], QueryResult]] = []
+        self._sorted: list[tuple[int, Sort, pl.Series]] = []
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_loaded(cls, loaded: Any, sources: Iterable[str] = ()) -> MemoryLog:
+        """From a `sources.load` result (frame, quarantine, payloads, folded)."""
+        return cls(
+            loaded.frame,
+            quarantine=loaded.quarantine,
+            payloads=loaded.payloads,
+            folded=loaded.folded,
+            sources=sources,
+        )
+
+    # -- query.run, kept -------------------------------------------------------------------
+
+    def _kept(self, state: FilterState, facets: frozenset[str]) -> QueryResult | None:
+        with self._lock:
+            for kept_state, kept_facets, result in self._results:
+                if kept_state == state and facets <= kept_facets:
+                    return result
+        return None
+
+    def _keep(self, state: FilterState, facets: frozenset[str], result: QueryResult) -> None:
+        with self._lock:
+            self._results = [(state, facets, result), *self._results][:KEEP_RESULTS]
+
+    def result(
+        self,
+        state: FilterState,
+        facets: Iterable[str] = (),
+        stale: Callable[[], bool] | None = None,
+        partial: Callable[[QueryResult], None] | None = None,
+    ) -> QueryResult:
+        """`query.run` of `state` on the frame (row indices in time order and facet
+        counts), reused when the same state was evaluated with these facets."""
+        wanted = frozenset(facets)
+        kept = self._kept(state, wanted)
+        if kept is not None:
+            return kept
+        result = run(
+            self.frame,
+            state,
+            facets=tuple(f for f in FACETS if f in wanted) + tuple(sorted(wanted - set(FACETS))),
+            payloads=self.payloads,
+            stale=stale,
+            partial=partial,
+            folded=self.folded,
+        )
+        self._keep(state, wanted, result)
+        return result
+
+    def _matches(self, state: FilterState, result: QueryResult) -> Matches:
+        return Matches(
+            state=state,
+            count=result.count,
+            facets=result.facets,
+            total=result.total,
+            complete=result.complete,
+            rows=result.indices,
+        )
+
+    def sorted_indices(self, indices: pl.Series, sort: Sort) -> pl.Series:
+        """`indices` in `sort` order (query.sort_indices), the last few orders kept."""
+        if sort.column in (None, "time") and not sort.descending:
+            return indices
+        with self._lock:
+            for kept_id, kept_sort, order in self._sorted:
+                if kept_id == id(indices) and kept_sort == sort:
+                    return order
+        order = sort_indices(self.frame, indices, sort.column, sort.descending)
+        with self._lock:
+            # Keyed by the identity of the kept indices (held by a kept result).
+            self._sorted = [(id(indices), sort, order), *self._sorted][:KEEP_RESULTS]
+        return order
+
+    # -- the Log questions -----------------------------------------------------------------
+
+    def describe(self) -> LogInfo:
+        info = {"lean": self.payloads is not None}
+        return LogInfo("memory", self.name, self.sources, self.frame.height, info)
+
+    def count(self, state: FilterState) -> int:
+        return self.result(state).count
+
+    def page(
+        self, query: FilterState | Matches, offset: int, n: int, sort: Sort = TIME_ORDER
+    ) -> pl.DataFrame:
+        if isinstance(query, Matches) and query.rows is not None:
+            indices = query.rows
+        else:
+            indices = self.result(query.state if isinstance(query, Matches) else query).indices
+        ordered = self.sorted_indices(indices, sort)
+        rows = fill(self.frame[ordered.slice(max(offset, 0), max(n, 0))], self.payloads)
+        return _page_columns(rows)
+
+    def facets(
+        self, state: FilterState, columns: Iterable[str] = FACETS
+    ) -> dict[str, dict[str, int]]:
+        columns = [c for c in columns if c in self.frame.columns]
+        counts = self.result(state, columns).facets
+        return {c: counts.get(c, {}) for c in columns}
+
+    def search(
+        self,
+        state: FilterState,
+        *,
+        facets: Iterable[str] = FACETS,
+        stale: Callable[[], bool] | None = None,
+        partial: Callable[[Matches], None] | None = None,
+    ) -> Matches:
+        def report(result: QueryResult) -> None:
+            partial(self._matches(state, result))
+
+        columns = [c for c in facets if c in self.frame.columns]
+        given = report if partial is not None else None
+        return self._matches(state, self.result(state, columns, stale, given))
+
+    def row(self, key: int) -> dict[str, Any]:
+        at = self._position(key)
+        return _page_columns(fill(self.frame.slice(at, 1), self.payloads)).row(0, named=True)
+
+    def _position(self, key: int) -> int:
+        # Row ids are frame positions (schema.finish numbers them, follow mode goes on).
+        ids = self.frame[ROW_ID]
+        if 0 <= key < ids.len() and ids[key] == key:
+            return key
+        hits = (ids == key).arg_true()
+        if hits.is_empty():
+            raise KeyError(key)
+        return int(hits[0])
+
+    def export(self, state: FilterState, target: str, options: ExportOptions) -> int:
+        indices = self.result(state).indices
+        if options.diagnose:
+            view = with_diagnoses(self.frame, indices, self.payloads)
+        else:
+            view = view_frame(self.frame, indices)
+        return export(
+            view,
+            target,
+            guard=options.guard,
+            force=options.force,
+            inputs=list(options.inputs),
+            provenance=options.provenance,
+            progress=options.progress,
+            redact=options.redact,
+            report=options.report,
+            payloads=self.payloads,
+        )
+
+    def distinct(self, column: str) -> list[str]:
+        values = self.frame[column].unique().drop_nulls().cast(pl.String)
+        return sorted(values.to_list())
+
+    def time_bounds(self) -> tuple[datetime | None, datetime | None]:
+        times = self.frame["time"]
+        return times.min(), times.max()  # type: ignore[return-value]
+
+    def quarantine(self) -> pl.DataFrame:
+        return self._quarantine
+
+
+def _page_columns(rows: pl.DataFrame) -> pl.DataFrame:
+    """PAGE_COLUMNS, then the frame's derived triage columns (not its internal ones)."""
+    internal = {USER_KEY, *PAGE_COLUMNS}
+    extra = [c for c in rows.columns if c not in internal and c != POS and c[:1] != "_"]
+    return rows.select(*PAGE_COLUMNS, *extra)
+
+
+def with_diagnoses(
+    frame: pl.DataFrame, indices: pl.Series, payloads: PayloadStore | None = None
+) -> pl.DataFrame:
+    """The view to export, its failed rows carrying their diagnosis (decoding their
+    payloads: about 1 ms a failed row). Mismatches are judged against the whole log's
+    successful logins, not just the view's."""
+    from connlog_tui import triage
+
+    failing = indices.filter(frame["outcome"].gather(indices) == "failure")
+    if failing.is_empty():
+        return view_frame(frame, indices)
+    found = triage.diagnose_rows(frame, failing, payloads=payloads)
+    view = triage.apply_diagnoses(frame[indices], found)
+    return view_frame(view, pl.int_range(view.height, eager=True))
+
+
+__all__ = ["MemoryLog", "with_diagnoses"]

@@ -1,0 +1,219 @@
+"""The log seam: an in-memory log (eager and lean) and a Parquet archive of the same rows
+answer every question identically.
+
+The rows are the shipped demo logs (two formats, eight days, tied times); the archive is
+built from them with connlog's own Parquet export, one file per UTC day.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from connlog_tui import sources
+from connlog_tui.cli import demo_paths
+from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.logs import PAGE_COLUMNS, ExportOptions, Log, Sort, resolve_state
+from connlog_tui.logs.archive import ArchiveLog, is_archive
+from connlog_tui.logs.memory import MemoryLog
+from connlog_tui.query import FilterState
+
+DAY_END = timedelta(days=1) - timedelta(microseconds=1)
+
+
+def write_archive(log: MemoryLog, root: Path) -> Path:
+    """One `connlog export` Parquet file per UTC day of the log: root/date=DAY/day.parquet."""
+    first, last = log.time_bounds()
+    assert first is not None and last is not None
+    day = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    while day <= last:
+        folder = root / f"date={day.date()}"
+        folder.mkdir(parents=True)
+        state = FilterState(since=day, until=day + DAY_END)
+        log.export(state, str(folder / "day.parquet"), ExportOptions())
+        day += timedelta(days=1)
+    return root
+
+
+@pytest.fixture(scope="module")
+def memory() -> MemoryLog:
+    loaded = sources.load(demo_paths(), use_cache=False)
+    return MemoryLog.from_loaded(loaded, demo_paths())
+
+
+@pytest.fixture(scope="module")
+def archive(memory: MemoryLog, tmp_path_factory) -> ArchiveLog:
+    return ArchiveLog(write_archive(memory, tmp_path_factory.mktemp("archive")))
+
+
+@pytest.fixture
+def lean() -> MemoryLog:
+    loaded = sources.load(demo_paths(), use_cache=False, lean=True)
+    assert loaded.payloads is not None
+    return MemoryLog.from_loaded(loaded, demo_paths())
+
+
+T = datetime(2026, 3, 4, 6, tzinfo=UTC)
+STATES = {
+    "everything": FilterState(),
+    "failures": FilterState().with_picked("outcome", {"failure"}),
+    "two picks": FilterState()
+    .with_picked("action", {"SSO Failed"})
+    .with_picked("app", {"Salesforce (SAML)", "Workday (SAML)"}),
+    "user": FilterState(user="  BENJAMIN"),
+    "range": FilterState(since=T, until=T + timedelta(days=2, hours=3)),
+    "payload search": FilterState(search="invalid"),
+    "search and range": FilterState(search="samlResponse", since=T),
+    "nothing": FilterState(search="no such text anywhere"),
+}
+SORTS = [
+    Sort(),
+    Sort(descending=True),
+    Sort("app"),
+    Sort("app", descending=True),
+    Sort("user", descending=True),
+    Sort("ip"),
+]
+
+
+def comparable(frame: pl.DataFrame) -> pl.DataFrame:
+    """The page's columns, categoricals as text (each log has its own category pool)."""
+    return frame.select(PAGE_COLUMNS).with_columns(
+        pl.col(name).cast(pl.String)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Categorical | pl.Enum)
+    )
+
+
+def test_both_are_logs(memory, archive):
+    assert isinstance(memory, Log)
+    assert isinstance(archive, Log)
+    assert is_archive(archive.root)
+    assert not is_archive(Path(demo_paths()[0]).parent)
+    assert memory.describe().rows == archive.describe().rows == 2345
+    assert (memory.describe().kind, archive.describe().kind) == ("memory", "archive")
+
+
+@pytest.mark.parametrize("name", STATES)
+def test_counts_and_facets_agree(memory, archive, name):
+    state = STATES[name]
+    columns = ("action", "app", "request_type", "source", "outcome")
+    assert memory.count(state) == archive.count(state)
+    assert memory.facets(state, columns) == archive.facets(state, columns)
+    found = memory.search(state, facets=columns)
+    assert found == archive.search(state, facets=columns)
+    assert found.count == memory.count(state) and found.complete
+    if name == "failures":
+        assert 0 < found.count < found.total
+        assert set(found.facets["outcome"]) > {"failure"}  # its own pick left out
+
+
+@pytest.mark.parametrize("name", ["everything", "two picks", "range", "payload search"])
+def test_pages_agree_in_every_order(memory, archive, name):
+    state = STATES[name]
+    count = memory.count(state)
+    assert count > 3
+    for sort in SORTS:
+        for offset in (0, count // 2, count - 2):
+            mine = memory.page(state, offset, 5, sort)
+            theirs = archive.page(state, offset, 5, sort)
+            assert mine.height == min(5, count - offset)
+            assert_frame_equal(comparable(mine), comparable(theirs))
+    newest = memory.page(state, 0, 1, Sort(descending=True))
+    oldest = memory.page(state, count - 1, 1)
+    assert_frame_equal(newest, oldest)
+
+
+def test_rows_agree_payloads_included(memory, archive):
+    page = memory.page(STATES["payload search"], 0, 3)
+    for key in page["row_id"]:
+        mine, theirs = memory.row(key), archive.row(key)
+        assert mine["request"] or mine["response"]
+        assert {k: str(v) for k, v in mine.items()} == {k: str(v) for k, v in theirs.items()}
+    for log in (memory, archive):
+        with pytest.raises(KeyError):
+            log.row(10**6)
+
+
+def test_distinct_bounds_and_quarantine_agree(memory, archive):
+    for column in ("app", "action", "user", "outcome"):
+        assert memory.distinct(column) == archive.distinct(column)
+    assert memory.time_bounds() == archive.time_bounds()
+    assert memory.quarantine().height == archive.quarantine().height == 0
+    picked = {"action": ["sso failed"], "app": ["SALESFORCE (saml)"]}
+    assert resolve_state(memory, picked, user="ben") == resolve_state(archive, picked, user="ben")
+    assert resolve_state(memory, picked).picked["action"] == {"SSO Failed"}
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
+@pytest.mark.parametrize("name", ["two picks", "search and range", "nothing"])
+def test_exports_are_byte_identical(memory, archive, tmp_path, suffix, name):
+    state = STATES[name]
+    mine, theirs = tmp_path / f"memory{suffix}", tmp_path / f"archive{suffix}"
+    assert memory.export(state, str(mine), ExportOptions()) == memory.count(state)
+    assert archive.export(state, str(theirs), ExportOptions()) == memory.count(state)
+    assert mine.read_bytes() == theirs.read_bytes()
+
+
+def test_parquet_exports_hold_the_same_rows(memory, archive, tmp_path):
+    state = STATES["range"]
+    memory.export(state, str(tmp_path / "m.parquet"), ExportOptions())
+    archive.export(state, str(tmp_path / "a.parquet"), ExportOptions())
+    assert_frame_equal(
+        pl.read_parquet(tmp_path / "m.parquet"),
+        pl.read_parquet(tmp_path / "a.parquet"),
+        categorical_as_str=True,
+    )
+
+
+def test_archive_export_keeps_files_and_refuses_inputs(memory, archive, tmp_path):
+    out = tmp_path / "out.csv"
+    out.write_text("keep")
+    with pytest.raises(ConnlogError, match="file exists"):
+        archive.export(FilterState(), str(out), ExportOptions())
+    assert out.read_text() == "keep"
+    day = next(Path(archive.root).rglob("*.parquet"))
+    with pytest.raises(ConnlogError, match="input"):
+        archive.export(FilterState(), str(day), ExportOptions(force=True))
+    options = ExportOptions(force=True, provenance={"sources": [archive.root]})
+    assert archive.export(STATES["failures"], str(out), options) == memory.count(STATES["failures"])
+    assert '"rows"' in (tmp_path / "out.csv.provenance.json").read_text()
+
+
+def test_lean_memory_answers_as_the_archive(lean, archive, tmp_path):
+    state = STATES["search and range"]
+    assert lean.count(state) == archive.count(state) > 0
+    assert lean.facets(state) == archive.facets(state)
+    for sort in (Sort(), Sort("app", descending=True)):
+        assert_frame_equal(
+            comparable(lean.page(state, 0, 7, sort)), comparable(archive.page(state, 0, 7, sort))
+        )
+    lean.export(state, str(tmp_path / "lean.csv"), ExportOptions())
+    archive.export(state, str(tmp_path / "archive.csv"), ExportOptions())
+    assert (tmp_path / "lean.csv").read_bytes() == (tmp_path / "archive.csv").read_bytes()
+
+
+def test_search_stops_when_stale(memory, archive):
+    state = FilterState(search="a needle for staleness")
+    for log in (memory, archive):
+        with pytest.raises(Stale):
+            log.search(state, stale=lambda: True)
+
+
+def test_partial_matches_page_their_own_rows(memory, monkeypatch):
+    # Every slice a report: the search reports its matches so far after each.
+    monkeypatch.setattr("connlog_tui.query.PARTIAL_EVERY", 0.0)
+    monkeypatch.setattr("connlog_tui.query.STALE_CHECK_ROWS", 500)
+    reported = []
+    log = MemoryLog(memory.frame)
+    state = FilterState(search="sso")
+    found = log.search(state, partial=reported.append)
+    assert reported and not any(m.complete for m in reported)
+    assert found.complete and reported[0].count < found.count
+    page = log.page(reported[0], 0, reported[0].count)
+    assert page.height == reported[0].count
+    assert set(page["row_id"]) < set(log.page(found, 0, found.count)["row_id"])
