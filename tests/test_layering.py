@@ -10,6 +10,7 @@ DATA_MODULES = [
     "connlog_tui.timeparse",
     "connlog_tui.sources",
     "connlog_tui.query",
+    "connlog_tui.counts",
     "connlog_tui.export",
     "connlog_tui.logs",
     "connlog_tui.decode",
