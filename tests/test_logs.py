@@ -69,6 +69,10 @@ STATES = {
     "payload search": FilterState(search="invalid"),
     "search and range": FilterState(search="samlResponse", since=T),
     "nothing": FilterState(search="no such text anywhere"),
+    "exclusions": FilterState(exclude_user="benjamin", exclude_search="okta")
+    .with_excluded("action", {"SSO Initiated"})
+    .with_picked("outcome", {"failure", "success"}),
+    "regex": FilterState(regex=r"saml(request|response)=", since=T),
 }
 SORTS = [
     Sort(),
@@ -112,7 +116,9 @@ def test_counts_and_facets_agree(memory, archive, name):
         assert set(found.facets["outcome"]) > {"failure"}  # its own pick left out
 
 
-@pytest.mark.parametrize("name", ["everything", "two picks", "range", "payload search"])
+@pytest.mark.parametrize(
+    "name", ["everything", "two picks", "range", "payload search", "exclusions", "regex"]
+)
 def test_pages_agree_in_every_order(memory, archive, name):
     state = STATES[name]
     count = memory.count(state)
@@ -144,13 +150,18 @@ def test_distinct_bounds_and_quarantine_agree(memory, archive):
         assert memory.distinct(column) == archive.distinct(column)
     assert memory.time_bounds() == archive.time_bounds()
     assert memory.quarantine().height == archive.quarantine().height == 0
-    picked = {"action": ["sso failed"], "app": ["SALESFORCE (saml)"]}
-    assert resolve_state(memory, picked, user="ben") == resolve_state(archive, picked, user="ben")
-    assert resolve_state(memory, picked).picked["action"] == {"SSO Failed"}
+    given = FilterState(user="ben").with_picked("action", ["sso failed"])
+    given = given.with_picked("app", ["SALESFORCE (saml)", "nowhere"])
+    given = given.with_excluded("source", [Path(demo_paths()[1]).as_posix().upper()])
+    resolved = resolve_state(memory, given)
+    assert resolved == resolve_state(archive, given)
+    assert resolved.picked["action"] == {"SSO Failed"}
+    assert resolved.picked["app"] == {"Salesforce (SAML)"}
+    assert resolved.excluded["source"] == {demo_paths()[1]}
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
-@pytest.mark.parametrize("name", ["two picks", "search and range", "nothing"])
+@pytest.mark.parametrize("name", ["two picks", "search and range", "nothing", "exclusions"])
 def test_exports_are_byte_identical(memory, archive, tmp_path, suffix, name):
     state = STATES[name]
     mine, theirs = tmp_path / f"memory{suffix}", tmp_path / f"archive{suffix}"

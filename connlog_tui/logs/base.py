@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import polars as pl
 
+from connlog_tui import query
 from connlog_tui.query import FACETS, FilterState
 from connlog_tui.schema import COLUMNS, ROW_ID
 
@@ -162,18 +163,15 @@ class Log(Protocol):
         ...
 
 
-def resolve_state(
-    log: Log,
-    picked: Mapping[str, Iterable[str]] | None = None,
-    **conditions: Any,
-) -> FilterState:
-    """A filter state from command-line style options, as `query.build_state` makes one
-    from a frame: a picked value matches the log's values exactly but for case."""
-    state = FilterState(**{k: v for k, v in conditions.items() if v})
-    for column, wanted in (picked or {}).items():
-        lowered = {w.strip().lower() for w in wanted or ()}
-        if not lowered:
-            continue
-        present = frozenset(v for v in log.distinct(column) if v.lower() in lowered)
-        state = state.with_picked(column, present or frozenset(lowered))
-    return state
+def resolve_state(log: Log, state: FilterState) -> FilterState:
+    """`state` with its picked and excluded values matched against the log's values
+    exactly but for case, as `query.resolve_state` matches them against a frame (the
+    command line's `--action "sso failed"` is the log's "SSO Failed")."""
+    columns = sorted({*state.picked, *state.excluded})
+    values = {column: log.distinct(column) for column in columns}
+    height = max((len(v) for v in values.values()), default=0)
+    # One text column per facet, padded with nulls (resolve_values drops them).
+    frame = pl.DataFrame(
+        [pl.Series(c, v + [None] * (height - len(v)), dtype=pl.String) for c, v in values.items()]
+    )
+    return query.resolve_state(frame, state)
