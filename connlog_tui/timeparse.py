@@ -51,41 +51,85 @@ def _epoch(text: pl.Expr) -> pl.Expr:
     return pl.when(is_epoch).then(pl.from_epoch(micros, time_unit="us")).dt.replace_time_zone("UTC")
 
 
-# Formats tried on the raw text before anything else: a log usually writes one format
-# throughout, and parsing it directly skips the normalising regexes (the slow part).
+# Formats tried on the raw text before the normalising cascade (`_parse_any`, whose
+# regexes are the slow part). `_EPOCH` stands for epoch seconds or milliseconds.
+_EPOCH = "epoch"
 _DIRECT = (
     ("%Y-%m-%dT%H:%M:%SZ", False),
     ("%Y-%m-%dT%H:%M:%S%.fZ", False),
     ("%Y-%m-%d %H:%M:%S", False),
     ("%Y-%m-%dT%H:%M:%S%.f%:z", True),
     ("%m/%d/%Y %I:%M:%S %p", False),
+    (_EPOCH, False),
 )
-
-
-def _direct(values: pl.Series) -> pl.Series | None:
-    """Parse with the one format that fits a sample of the values, if there is one."""
-    sample = values.drop_nulls().head(200)
-    for fmt, aware in _DIRECT:
-        parsed = sample.str.to_datetime(fmt, strict=False, time_unit="us")
-        if len(sample) and parsed.null_count() == 0:
-            parsed = values.str.to_datetime(fmt, strict=False, time_unit="us")
-            if aware:
-                return parsed.dt.convert_time_zone("UTC").cast(Timestamp)
-            return parsed.dt.replace_time_zone("UTC").cast(Timestamp)
-    return None
+_SAMPLE = 64  # values of a group looked at to pick its format
+_MAX_GROUPS = 32  # more distinct lengths than this: free text, not a few formats
 
 
 def parse_times(values: pl.Series) -> pl.Series:
-    """Parse a column of timestamp text to UTC datetimes; null where nothing fits."""
-    values = values.cast(pl.String)
-    direct = _direct(values)
-    if direct is not None:
-        missed = direct.is_null() & values.is_not_null()
-        if not missed.any():
-            return direct.alias(values.name)
-        rest = _parse_any(values.filter(missed))
-        return direct.scatter(missed.arg_true(), rest).alias(values.name)
-    return _parse_any(values).alias(values.name)
+    """Parse a column of timestamp text to UTC datetimes; null where nothing fits.
+
+    Values are grouped by byte length (a cheap stand-in for their shape: each format
+    writes a fixed length, so a merged log's formats fall in separate groups) and each
+    group is parsed with the format its values fit, so a column mixing formats costs
+    about one parse of each value. Values no direct format reads go through the
+    normalising cascade, which reads every supported form.
+    """
+    values = values.cast(pl.String).rename(values.name)
+    lengths = values.str.len_bytes()
+    distinct = lengths.drop_nulls().unique()
+    if distinct.len() <= 1 or distinct.len() > _MAX_GROUPS:
+        return _parse_group(values).alias(values.name)
+    # Filtering and scattering the integers under the datetimes: a string gather or a
+    # time-zone-aware scatter copies far more.
+    micros = pl.Series(values.name, [None], dtype=pl.Int64).extend_constant(None, values.len())
+    for length in distinct:
+        group = lengths == length
+        micros.scatter(group.arg_true(), _parse_group(values.filter(group)).to_physical())
+    return micros.head(values.len()).cast(Timestamp)
+
+
+def _parse_group(values: pl.Series) -> pl.Series:
+    """Each format in turn, picked from the values still unparsed, applied to all of
+    them; what none reads goes through `_parse_any`. Nulls stay null."""
+    todo = values.drop_nulls()
+    rows = values.is_not_null().arg_true()
+    parsed = _with_format(todo, _format_of(todo)) if todo.len() else None
+    if parsed is not None and parsed.null_count() == 0 and rows.len() == values.len():
+        return parsed  # one format throughout: the usual log
+    micros = pl.Series(values.name, [None], dtype=pl.Int64).extend_constant(None, values.len())
+    for _ in _DIRECT:
+        if parsed is None:
+            break
+        hit = parsed.is_not_null()
+        micros.scatter(rows.filter(hit), parsed.filter(hit).to_physical())
+        todo, rows = todo.filter(~hit), rows.filter(~hit)
+        parsed = _with_format(todo, _format_of(todo)) if todo.len() else None
+    if todo.len():
+        micros.scatter(rows, _parse_any(todo).to_physical())
+    return micros.head(values.len()).cast(Timestamp)
+
+
+def _format_of(values: pl.Series) -> tuple[str, bool] | None:
+    """The first direct format that reads any of the first values, if one does."""
+    sample = values.head(_SAMPLE)
+    for fmt in _DIRECT:
+        if _with_format(sample, fmt).null_count() < sample.len():
+            return fmt
+    return None
+
+
+def _with_format(values: pl.Series, fmt: tuple[str, bool] | None) -> pl.Series | None:
+    if fmt is None:
+        return None
+    pattern, aware = fmt
+    if pattern == _EPOCH:
+        return values.to_frame("raw").select(_epoch(pl.col("raw")).cast(Timestamp)).to_series()
+    # No cache: it pays only where values repeat, and log timestamps rarely do.
+    parsed = values.str.to_datetime(pattern, strict=False, time_unit="us", cache=False)
+    if aware:
+        return parsed.dt.convert_time_zone("UTC").cast(Timestamp)
+    return parsed.dt.replace_time_zone("UTC").cast(Timestamp)
 
 
 def _parse_any(values: pl.Series) -> pl.Series:
