@@ -439,9 +439,12 @@ def read_through(
     format: str | None = None,
     mappings: Mapping[str, str] | None = None,
     background: bool = True,
+    write: bool = True,
 ) -> ReadResult:
     """`read()`'s result for this file: from the cache when an entry matches, otherwise
-    read and stored (in a background thread unless `background` is false)."""
+    read and, if `write`, stored (in a background thread unless `background` is false).
+    A one-shot command passes write=False: the process would otherwise wait at exit for a
+    write that costs more than its own work."""
     key = key_for(path, name, format, mappings)
     if key is None or is_parquet(path):
         return read()
@@ -451,8 +454,8 @@ def read_through(
         return cached
     stats.misses += 1
     result = read()
-    if key_for(path, name, format, mappings) != key:
-        return result  # the file changed while it was read: don't cache a mixture
+    if not write or key_for(path, name, format, mappings) != key:
+        return result  # not wanted, or the file changed while it was read (a mixture)
     if background:
         thread = threading.Thread(target=store, args=(key, result), name="connlog-cache")
         with _lock:

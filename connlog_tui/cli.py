@@ -291,7 +291,7 @@ def decide_memory(args: argparse.Namespace) -> None:
         memory.prepare_lean()
 
 
-def load_options(options: Options):
+def load_options(options: Options, *, write_cache: bool = True):
     from connlog_tui import sources
 
     return sources.load(
@@ -302,6 +302,7 @@ def load_options(options: Options):
         plus_addressing=options.plus_addressing,
         lean=options.lean,
         memory_budget=options.config.memory_budget if options.config else None,
+        write_cache=write_cache,
     )
 
 
@@ -340,7 +341,9 @@ def run_export(argv: list[str]) -> int:
         raise ConnlogError(options.warnings[-1].rsplit(" (starting without", 1)[0])
     for warning in options.warnings:
         print(f"connlog: {_one_line(warning)}", file=sys.stderr)
-    loaded = load_options(options)
+    # A one-shot export reads a cache entry when there is one but writes none: at exit it
+    # would wait for that write, which costs more than the export (the browser writes it).
+    loaded = load_options(options, write_cache=False)
     frame = loaded.frame
     state = filter_state(options, frame)
     if args.failures_only:

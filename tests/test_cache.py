@@ -191,9 +191,28 @@ def test_export_with_no_cache_leaves_the_cache_empty(tmp_path, private_cache, ca
     assert cli.main(["export", str(path), "--no-cache", "-o", "-"]) == 0
     cache.wait()
     assert not private_cache.exists() or not list(private_cache.iterdir())
+
+
+def test_export_uses_the_cache_but_never_waits_for_a_write(
+    tmp_path, private_cache, reads, monkeypatch, capsys
+):
+    """A one-shot export starts no cache writer (the process would wait for it at exit);
+    an entry the browser wrote is used."""
+    started, real_store = [], cache.store
+    monkeypatch.setattr(cache, "store", lambda *a, **k: started.append(a) or True)
+    path = log_file(tmp_path)
+    writers = list(cache._pending)
     assert cli.main(["export", str(path), "-o", "-"]) == 0
+    assert started == [] and cache._pending == writers
+    assert cache.stats.misses == 1 and cache.stats.hits == 0
+    monkeypatch.setattr(cache, "store", real_store)
+    load(path)  # as the browser opens it: the entry is written
     cache.wait()
-    assert list(private_cache.glob("*/frame.arrow"))
+    capsys.readouterr()
+    assert cli.main(["export", str(path), "-o", "-"]) == 0
+    assert cache.stats.hits == 1
+    assert len(reads) == 2  # the first export and the browser's load parsed it
+    assert capsys.readouterr().out.count("\n") == 1 + load(path).frame.height
 
 
 def test_the_cache_is_bounded_and_evicts_the_oldest(tmp_path, private_cache, monkeypatch):

@@ -153,15 +153,19 @@ def test_browse_leaves_the_garbage_collector_on_when_it_stops_early(capsys):
 
 
 def test_export_search_of_a_reopened_log_matches_the_first(tmp_path):
-    """The second export reopens the log from the cache and searches its folded payloads:
-    the same rows as the first, which searched the payloads themselves."""
+    """An export after the browser cached the log reopens it from the cache and searches
+    its folded payloads: the same rows as the first, which searched the payloads."""
     import os
     from pathlib import Path
+
+    from connlog_tui import cache, sources
 
     log = tmp_path / "log.csv"
     log.write_bytes(SMALL_LOG.read_bytes())
     first = exported(connlog("export", str(log), "--search", "Internal SERVER", "-o", "-"))
+    sources.load([str(log)])  # as the browser opens it: writes the entry
+    cache.wait()
     folded = list(Path(os.environ["CONNLOG_CACHE_DIR"]).glob("*/folded.arrow"))
-    assert folded  # written by the first export's load
+    assert folded
     again = exported(connlog("export", str(log), "--search", "Internal SERVER", "-o", "-"))
     assert again == first and len(first) == 1

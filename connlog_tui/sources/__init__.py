@@ -112,6 +112,7 @@ def read_file(
     format: str | None = None,
     use_cache: bool = True,
     mappings: dict[str, str] | None = None,
+    write_cache: bool = True,
 ) -> ReadResult:
     forced = _reader_for(format, mappings)
 
@@ -137,7 +138,7 @@ def read_file(
     from connlog_tui import cache  # Parquet cache of earlier loads (connlog_tui/cache.py)
 
     mappings = key_mappings(forced, mappings)
-    return cache.read_through(path, name, read, format=format, mappings=mappings)
+    return cache.read_through(path, name, read, format=format, mappings=mappings, write=write_cache)
 
 
 def cached_folded(
@@ -165,9 +166,12 @@ def load(
     plus_addressing: bool = False,
     lean: bool | None = False,
     memory_budget: int | None = None,
+    write_cache: bool = True,
 ) -> ReadResult:
     """Read every path into one canonical frame, merged in time order. `use_cache`: reopen
-    unchanged files from the columnar cache, and cache the ones read cold. `mappings`
+    unchanged files from the columnar cache, and cache the ones read cold (unless
+    `write_cache` is false: then entries are used, none written; lean mode's cold load
+    still streams into the cache, which holds its payloads). `mappings`
     (canonical column -> source field path, from --map) reads every file through them.
     `plus_addressing`: match users ignoring `+tag` in the local part. `lean`: leave the
     payloads on disk (connlog_tui/payloads.py); None decides by the files' size against
@@ -190,7 +194,9 @@ def load(
         spools = {p.path.parent for p in parts if p.path.parent.name.startswith(lean_load.SPOOL)}
         store = PayloadStore(parts, spools=sorted(spools))
     else:
-        results = [read_file(path, name, format, use_cache, mappings) for path, name in found]
+        results = [
+            read_file(path, name, format, use_cache, mappings, write_cache) for path, name in found
+        ]
     merged = merge(results)
     merged.payloads = store
     # finish() adds columns and keeps the rows as they are: `merged.folded` stays aligned.
