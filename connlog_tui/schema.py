@@ -13,9 +13,12 @@ from dataclasses import dataclass
 import polars as pl
 
 # Bump when the canonical columns change: the Parquet cache is keyed on it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
-OUTCOMES = ("failure", "success", "pending", "info")
+# `interrupt`: a step the identity provider put in the middle of a sign-in that may still
+# succeed (an MFA prompt, "keep me signed in", a password-reset registration): shown and
+# filterable, but not a failure, so triage and diagnosis leave it out.
+OUTCOMES = ("failure", "success", "pending", "info", "interrupt")
 Outcome = pl.Enum(OUTCOMES)
 Timestamp = pl.Datetime("us", "UTC")
 
@@ -45,7 +48,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("user", "Email ID/Login ID", UserKey, "the user as the log spelled it"),
     Column("request", "Request", pl.String(), "request payload, verbatim"),
     Column("response", "Response", pl.String(), "response payload, verbatim"),
-    Column("outcome", "Outcome", Outcome, "failure / success / pending / info"),
+    Column("outcome", "Outcome", Outcome, "failure / success / pending / info / interrupt"),
     Column("reason", "Reason", pl.String(), "failure reason given by the source, if any"),
     Column("diagnosis", "Diagnosis", pl.String(), "one-line plain-English diagnosis of a failure"),
     Column("ip", "IP", pl.String(), "client IP address, if the source records one"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
+
 from connlog_tui.sources.base import ReadResult, Source
 from connlog_tui.sources.jsonrecords import (
     dig,
@@ -27,7 +29,8 @@ EVENT_TYPES: dict[str, tuple[str, str, str]] = {
     "fsa": ("Failed Silent Auth", "failure", "Login"),
     "ssa": ("Success Silent Auth", "success", "Login"),
     "w": ("Warnings During Login", "info", "Login"),
-    "mfar": ("MFA Required", "pending", "Login"),
+    # A second factor asked for in the middle of a login: a step, not a failure.
+    "mfar": ("MFA Required", "interrupt", "Login"),
     "slo": ("Success Logout", "success", "Logout"),
     "flo": ("Failed Logout", "failure", "Logout"),
     "ss": ("Success Signup", "success", "Signup"),
@@ -104,7 +107,9 @@ def to_row(record: dict) -> dict[str, Any]:
         request = f"{method.upper()} {request}".strip() + (f" -> {status}" if status else "")
     return {
         "time": text(dig(data, "date")),
-        "app": text(first(data, "client_name", "client_id")),
+        # A callback-URL mismatch (and other /authorize errors) names its application only
+        # in the query string it was called with; `read` names ids that other events name.
+        "app": text(first(data, "client_name", "client_id", "details.qs.client_id")),
         "action": action,
         "request_type": category or text(dig(data, "connection")),
         "user": text(first(data, "user_name", "details.request.auth.user.email", "user_id")),
@@ -134,4 +139,19 @@ class Auth0Reader:
         return sniff_records(source, is_auth0_event, SIGNATURE, each=event)
 
     def read(self, source: Source) -> ReadResult:
-        return read_mapped(source, self.name, to_row)
+        names: dict[str, str] = {}
+
+        def mapped(record: dict) -> dict[str, Any]:
+            data = event(record)
+            client_id, client_name = text(dig(data, "client_id")), text(dig(data, "client_name"))
+            if client_id and client_name:
+                names.setdefault(client_id, client_name)
+            return to_row(record)
+
+        result = read_mapped(source, self.name, mapped)
+        if names and result.frame.height:
+            app = pl.col("app").cast(pl.String)
+            result.frame = result.frame.with_columns(
+                app.replace(names).cast(result.frame.schema["app"])
+            )
+        return result

@@ -62,6 +62,25 @@ def _sign_in_category(props: dict) -> str:
     return "SignInLogs"
 
 
+# Sign-in error codes that interrupt a sign-in rather than fail it: the user is asked for
+# something (a second factor, "keep me signed in?", a password-reset registration, to
+# sign in again) and the sign-in goes on. Sources:
+# - Microsoft Sentinel's analytics rules "Failed login attempts to Azure Portal"
+#   (FailedLogonToAzurePortal.yaml) and "Brute force attack against Azure Portal"
+#   (SigninBruteForce-AzurePortal.yaml), Azure/Azure-Sentinel, Solutions/Microsoft Entra
+#   ID/Analytic Rules: "excluded due to success and non-failure results": 0, 50125, 50140,
+#   70043, 70044; "Password spray attack against Microsoft Entra ID application"
+#   (SigninPasswordSpray.yaml) also counts the MFA codes 50072, 50074, 50076, 50079 with
+#   the successes (the password was right; a second factor was asked for).
+# - Microsoft's AADSTS error code reference (learn.microsoft.com/entra/identity-platform/
+#   reference-error-codes), which names these interrupts: 50072
+#   UserStrongAuthEnrollmentRequiredInterrupt, 50074 UserStrongAuthClientAuthNRequired-
+#   Interrupt, 50076 UserStrongAuthClientAuthNRequired, 50079 UserStrongAuthEnrollment-
+#   Required, 50125 PasswordResetRegistrationRequiredInterrupt, 50140 KmsiInterrupt,
+#   50168 ChromeBrowserSsoInterruptRequired, 50199 CmsiInterrupt.
+INTERRUPTS = frozenset({50072, 50074, 50076, 50079, 50125, 50140, 50168, 50199, 70043, 70044})
+
+
 def _sign_in_result(code: Any, reason: Any) -> tuple[str, str | None]:
     number = _int(code)
     if number is None:
@@ -69,7 +88,8 @@ def _sign_in_result(code: Any, reason: Any) -> tuple[str, str | None]:
     if number == 0:
         return "success", None
     reason = text(reason)
-    return "failure", f"{number}: {reason}" if reason else str(number)
+    outcome = "interrupt" if number in INTERRUPTS else "failure"
+    return outcome, f"{number}: {reason}" if reason else str(number)
 
 
 def sign_in_row(props: dict, envelope: dict | None = None) -> dict[str, Any]:
@@ -84,7 +104,7 @@ def sign_in_row(props: dict, envelope: dict | None = None) -> dict[str, Any]:
         if result_type.lower() in ("0", "success"):
             outcome = "success"
         else:
-            outcome = "failure"
+            outcome = "interrupt" if _int(result_type) in INTERRUPTS else "failure"
             reason = text(dig(envelope, "resultDescription")) or (
                 result_type if result_type.lower() != "failure" else None
             )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from connlog_tui.errors import ConnlogError
+from connlog_tui.schema import OUTCOMES
 from connlog_tui.sources.base import ReadResult, Source
 from connlog_tui.sources.jsonrecords import (
     ROW_COLUMNS,
@@ -38,7 +39,8 @@ _FAILURE = re.compile(
     r"(?i)^(fail\w*|error|errored|denied|deny|rejected|invalid|false|severe|blocked)$"
 )
 _SUCCESS = re.compile(r"(?i)^(success\w*|succeeded|ok|true|pass(ed)?|allow(ed)?|completed?|done)$")
-_PENDING = re.compile(r"(?i)^(pending|queued|running|in ?progress|started|challenge)$")
+_PENDING = re.compile(r"(?i)^(pending|queued|running|in ?progress|started)$")
+_INTERRUPT = re.compile(r"(?i)^(interrupt(ed)?|challenge[sd]?|mfa[ _-]?required)$")
 
 
 def formats_dir() -> Path:
@@ -66,7 +68,7 @@ def outcome_word(value: str | None) -> str | None:
     if not value:
         return None
     word = value.strip()
-    if word.lower() in ("failure", "success", "pending", "info"):
+    if word.lower() in OUTCOMES:
         return word.lower()
     if _FAILURE.match(word):
         return "failure"
@@ -74,6 +76,8 @@ def outcome_word(value: str | None) -> str | None:
         return "success"
     if _PENDING.match(word):
         return "pending"
+    if _INTERRUPT.match(word):
+        return "interrupt"
     if word.lower() in ("info", "information", "warning", "debug", "notice"):
         return "info"
     return None

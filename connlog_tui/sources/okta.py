@@ -16,14 +16,46 @@ from connlog_tui.sources.jsonrecords import (
 )
 
 # outcome.result values (Okta's LogOutcome): SUCCESS, FAILURE, SKIPPED, ALLOW, DENY,
-# CHALLENGE, UNKNOWN.
+# CHALLENGE, UNKNOWN. CHALLENGE is a step-up (MFA, re-authentication) asked for in the
+# middle of a sign-in that may still succeed: an interrupt, not a failure.
 OUTCOMES = {
     "SUCCESS": "success",
     "ALLOW": "success",
     "FAILURE": "failure",
     "DENY": "failure",
-    "CHALLENGE": "pending",
+    "CHALLENGE": "interrupt",
 }
+
+# eventType families (Okta's event type catalogue), most specific prefix first: the
+# first segment alone is nearly always `user`, which says nothing.
+FAMILIES = (
+    ("user.session", "Session"),
+    ("user.authentication", "Authentication"),
+    ("user.mfa", "MFA"),
+    ("user.factor", "MFA"),
+    ("user.account", "Account"),
+    ("user.lifecycle", "User lifecycle"),
+    ("user.credential", "Credentials"),
+    ("app.oauth2", "OAuth 2.0"),
+    ("policy", "Policy"),
+    ("application", "Application"),
+    ("app", "Application"),
+    ("group", "Group"),
+    ("security", "Security"),
+    ("system", "System"),
+    ("user", "User"),
+)
+
+
+def family(event_type: str | None) -> str | None:
+    """The family an eventType belongs to (`user.session.start` -> Session)."""
+    if not event_type:
+        return None
+    lowered = event_type.lower()
+    for prefix, name in FAMILIES:
+        if lowered == prefix or lowered.startswith(prefix + "."):
+            return name
+    return event_type.split(".", 1)[0]
 
 
 def _app(record: dict) -> str | None:
@@ -45,7 +77,7 @@ def to_row(record: dict) -> dict[str, Any]:
         "time": text(dig(record, "published")),
         "app": _app(record),
         "action": event_type,
-        "request_type": event_type.split(".", 1)[0] if event_type else None,
+        "request_type": family(event_type),
         "user": text(first(record, "actor.alternateId", "actor.displayName")),
         "request": text(dig(record, "displayMessage")),
         "outcome": outcome,

@@ -59,7 +59,7 @@ ATTEMPT_SCHEMA: dict[str, pl.DataType] = {
     "link": pl.String(),
 }
 
-_EVENT_OUTCOMES = ["pending", "success", "failure"]
+_EVENT_OUTCOMES = ["pending", "success", "failure", "interrupt"]
 _NOT_PARAM = r"[^A-Za-z0-9+/=%_\-]"
 _SAML_INPUT = r"""name=["']SAML(?:Request|Response)["'][^>]*?value=["']([A-Za-z0-9+/=\s]{16,})"""
 _SAML_XML = r"urn:oasis:names:tc:SAML:2\.0:protocol"
@@ -207,7 +207,9 @@ def stitch_attempts(
     `attempt_id` is the row_id of the attempt's first event (its initiation when known);
     `link` is the ID that linked its events ("saml:<ID>", "code:<code>") or null;
     `inferred` is true when the initiation was paired by user/app/type/time instead.
-    An attempt whose events are all "Initiated" has outcome "pending".
+    An interrupt (an MFA prompt, "keep me signed in"...) is a step of the attempt of the
+    first completion after it (see `_steps`). An attempt's outcome is its last completion's;
+    with none, "interrupt" if it was interrupted, else "pending" (all "Initiated").
     """
     frame = with_row_id(frame)
     if frame.is_empty():
@@ -266,8 +268,9 @@ def stitch_attempts(
         events = events.sort("time", ROW_ID, maintain_order=True)
     # Each step below is one lazy query, collected on its own: only its result stays
     # in memory, not every intermediate frame at once.
+    interrupt = pl.col("outcome") == "interrupt"
     inits = events.lazy().filter(pending)
-    dones = events.lazy().filter(~pending)
+    dones = events.lazy().filter(~pending & ~interrupt)
 
     # 1. Linked by IDs: every completion answering an initiation's ID joins its attempt.
     by_link = (
@@ -345,13 +348,18 @@ def stitch_attempts(
         how="vertical_relaxed",
     ).unique(ROW_ID, keep="first", maintain_order=True)
     del linked, linked_inits, paired
-    alone = events.join(member, on=ROW_ID, how="anti").select(
-        ROW_ID,
-        pl.col(ROW_ID).alias("attempt_id"),
-        pl.lit(None, pl.UInt64).alias("link"),
-        pl.lit(False).alias("inferred"),
+    alone = (
+        events.filter(~interrupt)
+        .join(member, on=ROW_ID, how="anti")
+        .select(
+            ROW_ID,
+            pl.col(ROW_ID).alias("attempt_id"),
+            pl.lit(None, pl.UInt64).alias("link"),
+            pl.lit(False).alias("inferred"),
+        )
     )
     member = pl.concat([member, alone], how="vertical_relaxed")
+    member = pl.concat([member, _steps(events, member, window)], how="vertical_relaxed")
     del alone
 
     # Every event with its attempt, in time order; then only this copy is kept for the
@@ -360,7 +368,11 @@ def stitch_attempts(
         member, on=ROW_ID, how="inner", maintain_order="left"
     )
     del events, member, inits, dones, free_dones, free_inits
-    done_outcome = pl.col("outcome").filter(pl.col("outcome") != "pending").last()
+    settled = pl.col("outcome").filter(~pl.col("outcome").is_in(["pending", "interrupt"]))
+    interrupted = pl.when((pl.col("outcome") == "interrupt").any()).then(
+        pl.lit("interrupt", Outcome)
+    )
+    done_outcome = pl.coalesce(settled.last(), interrupted)
     attempts = (
         joined.lazy()
         # Grouped in attempt order, each attempt's events kept in time order (a stable
@@ -411,6 +423,37 @@ def stitch_attempts(
     )
     attempts = attempts.with_columns(link.to_series())
     return attempts.select(pl.col(k).cast(v) for k, v in ATTEMPT_SCHEMA.items())
+
+
+def _steps(events: pl.DataFrame, member: pl.DataFrame, window: timedelta) -> pl.DataFrame:
+    """Members for the interrupts: each joins the attempt of the first completion of the
+    same user/app/type/kind at or after it within `window` (a sign-in goes on after an MFA
+    prompt or "keep me signed in?"); one with no completion is an attempt of its own."""
+    is_step = pl.col("outcome") == "interrupt"
+    steps = events.lazy().filter(is_step).select(ROW_ID, pl.col("time").set_sorted(), "_pair")
+    completions = (
+        events.lazy()
+        .filter(~is_step & (pl.col("outcome") != "pending"))
+        .select(pl.col(ROW_ID).alias("_done"), pl.col("time").set_sorted(), "_pair")
+        .join(member.lazy(), left_on="_done", right_on=ROW_ID, how="inner", maintain_order="left")
+    )
+    return (
+        steps.join_asof(
+            completions,
+            on="time",
+            by="_pair",
+            strategy="forward",
+            tolerance=window,
+            check_sortedness=False,
+        )
+        .select(
+            ROW_ID,
+            pl.coalesce("attempt_id", ROW_ID).alias("attempt_id"),
+            "link",
+            pl.col("attempt_id").is_not_null().alias("inferred"),
+        )
+        .collect()
+    )
 
 
 def _at_rows(frame: pl.DataFrame, row_ids: pl.Series, exprs: list[pl.Expr]) -> pl.DataFrame:

@@ -28,7 +28,7 @@ def test_okta_api_response_array():
     row = frame.row(0, named=True)
     assert frame.height == 1 and row["format"] == "okta"
     assert row["time"] == datetime(2024, 8, 13, 15, 58, 20, 353000, tzinfo=UTC)
-    assert (row["action"], row["request_type"]) == ("user.session.start", "user")
+    assert (row["action"], row["request_type"]) == ("user.session.start", "Session")
     assert (row["user"], row["ip"], row["outcome"]) == (
         "john.doe@example.com",
         "10.0.0.1",
