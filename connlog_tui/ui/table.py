@@ -25,6 +25,7 @@ from textual.strip import Strip
 from connlog_tui import query
 from connlog_tui.textsafe import one_line
 from connlog_tui.timezones import DEFAULT_FORMAT, format_time, label
+from connlog_tui.ui.cells import cut_path
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,7 @@ class TableColumn:
     flex: bool = False
 
 
-# Every canonical column can be shown. When they don't all fit, the last ones shown drop
-# first, so the order of the columns is also their priority.
+# Every canonical column can be shown, in this order unless the user chose another.
 COLUMNS: tuple[TableColumn, ...] = (
     TableColumn("time", "Date", 19),
     TableColumn("action", "Action", 14),
@@ -55,22 +55,51 @@ COLUMNS: tuple[TableColumn, ...] = (
 BY_NAME = {c.name: c for c in COLUMNS}
 LINE_CACHE = 4096  # drawn rows kept (a page is a screenful: ~20-60 rows)
 DEFAULT_VISIBLE = ("time", "action", "app", "user", "reason", "request_type", "source")
+MORE_ROOM = 10  # " 12 more →": the header's note of columns out of sight to the right
 
 
 def layout_columns(width: int, columns: list[TableColumn]) -> list[tuple[TableColumn, int]]:
-    """Which columns fit in `width` (the first ones) and how wide each is drawn."""
-    chosen = list(columns)
-    while len(chosen) > 1 and sum(c.width + 1 for c in chosen) - 1 > width:
-        chosen.pop()
-    spare = width - (sum(c.width + 1 for c in chosen) - 1)
-    flex = [c for c in chosen if c.flex] or chosen[-1:]
-    widths = []
-    for col in chosen:
-        extra = 0
-        if col in flex and spare > 0:
-            extra = spare // len(flex) + (1 if col is flex[0] else 0) * (spare % len(flex))
-        widths.append((col, col.width + extra))
-    return widths
+    """Every column and how wide it is drawn (see layout_pages)."""
+    return [laid for page in layout_pages(width, columns) for laid in page]
+
+
+def layout_pages(width: int, columns: list[TableColumn]) -> list[list[tuple[TableColumn, int]]]:
+    """The columns cut into screenfuls, each column with the width it is drawn: as many
+    as fit in `width` (less MORE_ROOM for the header's "3 more →" when more follow),
+    whose flex columns share what they leave spare; then the next ones the same way. The
+    first screenful is what the table shows unscrolled; the table scrolls sideways to the
+    others a screenful at a time, so a column is never dropped."""
+    pages: list[list[tuple[TableColumn, int]]] = []
+    rest = list(columns)
+    while rest:
+        room = width if _span(rest) <= width else width - MORE_ROOM
+        page = rest[:1]
+        while len(page) < len(rest) and _span(rest[: len(page) + 1]) <= room:
+            page = rest[: len(page) + 1]
+        rest = rest[len(page) :]
+        spare = room - _span(page)
+        flex = [c for c in page if c.flex] or page[-1:]
+        laid = []
+        for col in page:
+            extra = 0
+            if col in flex and spare > 0:
+                extra = spare // len(flex) + (1 if col is flex[0] else 0) * (spare % len(flex))
+            laid.append((col, col.width + extra))
+        pages.append(laid)
+    return pages
+
+
+def _span(columns: list[TableColumn]) -> int:
+    return sum(c.width + 1 for c in columns) - 1
+
+
+def column_spans(columns: list[tuple[TableColumn, int]]) -> list[tuple[int, int]]:
+    """Where each laid-out column starts and ends (exclusive), one space between them."""
+    spans, x = [], 0
+    for _, w in columns:
+        spans.append((x, x + w))
+        x += w + 1
+    return spans
 
 
 def fit(text: str, width: int) -> str:
@@ -99,6 +128,13 @@ def cell_text(name: str, value: object, zone: str = "UTC", date_format: str = ""
     return one_line(str(value))
 
 
+def fit_cell(name: str, text: str, width: int) -> str:
+    """A cell's text in exactly `width` cells; a source path keeps its file name."""
+    if name == "source":
+        text = cut_path(text, width)
+    return fit(text, width)
+
+
 class LogTable(ScrollView, can_focus=True):
     """Scrollable, keyboard-driven table over a view of the loaded frame."""
 
@@ -109,6 +145,7 @@ class LogTable(ScrollView, can_focus=True):
         Binding("pagedown,space", "page(1)", "Page down", show=False),
         Binding("home,g", "jump(0)", "First", show=False),
         Binding("end,G", "jump(-1)", "Last", show=False),
+        # The view scrolls sideways to keep the current column in sight.
         Binding("left,h", "column(-1)", "Column left", show=False),
         Binding("right,l", "column(1)", "Column right", show=False),
         Binding("less_than_sign", "width(-2)", "Narrower", show=False),
@@ -122,11 +159,13 @@ class LogTable(ScrollView, can_focus=True):
         "logtable--failure",
         "logtable--success",
         "logtable--pending",
+        "logtable--more",
     }
     DEFAULT_CSS = """
     LogTable { background: $surface; scrollbar-gutter: stable; overflow-x: hidden; }
     LogTable > .logtable--header { text-style: bold; background: $panel; }
     LogTable > .logtable--header-current { text-style: bold reverse; }
+    LogTable > .logtable--more { text-style: bold reverse; }
     LogTable > .logtable--cursor { background: $accent 50%; }
     LogTable:focus > .logtable--cursor { background: $accent; color: $text; }
     LogTable > .logtable--failure { color: $error; }
@@ -167,7 +206,11 @@ class LogTable(ScrollView, can_focus=True):
         self.date_format = DEFAULT_FORMAT
         self.shown_columns: tuple[str, ...] = DEFAULT_VISIBLE
         self.widths: dict[str, int] = {}  # widened or narrowed by the user
-        self.column_cursor = 0  # index into the columns drawn: < and > resize it
+        self.column_cursor = 0  # index into the columns shown: < and > resize it
+        # Cells scrolled off to the left: the columns wider in all than the table are
+        # reached by moving the column cursor, and the header says how many are out of
+        # sight on either side.
+        self.x_offset = 0
 
     # -- columns -------------------------------------------------------------------------
 
@@ -177,12 +220,18 @@ class LogTable(ScrollView, can_focus=True):
         return [replace(c, width=self.widths.get(c.name, c.width)) for c in present]
 
     def drawn(self) -> list[tuple[TableColumn, int]]:
+        """Every shown column with its drawn width (some may be out of sight)."""
         return layout_columns(self.scrollable_content_region.width, self.columns())
 
     def show_columns(self, names: tuple[str, ...]) -> None:
+        """Show these columns; the first one newly shown becomes the current column and
+        is scrolled into sight (it may be past the right edge)."""
+        before = self.shown_columns
         self.shown_columns = tuple(n for n in names if n in BY_NAME) or DEFAULT_VISIBLE
-        self.column_cursor = 0
+        added = [i for i, n in enumerate(self.shown_columns) if n not in before]
+        self.column_cursor = added[0] if added else 0
         self._lines = {}
+        self._scroll_column_into_view()
         self.refresh()
 
     def set_zone(self, zone: str, date_format: str | None = None) -> None:
@@ -193,6 +242,7 @@ class LogTable(ScrollView, can_focus=True):
 
     def action_column(self, delta: int) -> None:
         self.column_cursor = max(0, min(self.column_cursor + delta, len(self.drawn()) - 1))
+        self._scroll_column_into_view()
         self.refresh()
 
     def action_width(self, delta: int) -> None:
@@ -201,7 +251,27 @@ class LogTable(ScrollView, can_focus=True):
             return
         column = drawn[min(self.column_cursor, len(drawn) - 1)][0]
         self.widths[column.name] = max(4, min(column.width + delta, 200))
+        self._scroll_column_into_view()
         self.refresh()
+
+    def _scroll_column_into_view(self) -> None:
+        """Scroll sideways to the screenful of columns (see layout_pages) that holds the
+        current column."""
+        x, first = 0, 0
+        for page in layout_pages(self.scrollable_content_region.width, self.columns()):
+            if self.column_cursor < first + len(page):
+                break
+            first += len(page)
+            x += sum(w + 1 for _, w in page)
+        self.x_offset = x
+
+    def hidden_columns(self) -> tuple[int, int]:
+        """How many columns are, wholly or in part, out of sight to the left and right."""
+        width = self.scrollable_content_region.width
+        spans = column_spans(self.drawn())
+        left = sum(1 for start, _ in spans if start < self.x_offset)
+        right = sum(1 for _, end in spans if end > self.x_offset + width)
+        return left, right
 
     @property
     def current_column(self) -> str | None:
@@ -262,7 +332,7 @@ class LogTable(ScrollView, can_focus=True):
         rows = zip(range(first, first + count), page.iter_rows(), outcomes, strict=False)
         for row, values, outcome in rows:
             by_name = {n: cell_text(n, v, zone, fmt) for n, v in zip(names, values, strict=False)}
-            line = self._line([by_name.get(c.name, "") for c, _ in columns], columns, width)
+            line = self._line([by_name.get(c.name, "") for c, _ in columns], columns)
             self._lines[row] = (single_cell_pieces(line), outcome)
 
     def _read_ahead(self) -> None:
@@ -282,6 +352,7 @@ class LogTable(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, self.row_count + 1)
         self._lines = {}
+        self._scroll_column_into_view()
 
     @property
     def visible_rows(self) -> int:
@@ -338,25 +409,44 @@ class LogTable(ScrollView, can_focus=True):
             style += styles[outcome]
         if row == self.cursor:
             style += styles["cursor"]
-        return Strip([Segment(piece, style) for piece in pieces], width)
+        return self._in_sight([Segment(piece, style) for piece in pieces], width, style)
+
+    def _in_sight(self, segments: list[Segment], width: int, style: Style) -> Strip:
+        """The part of a whole-width line that is scrolled into sight, `width` cells."""
+        x = self.x_offset
+        if not x:
+            return Strip(segments).extend_cell_length(width, style).crop(0, width)
+        return Strip(segments).extend_cell_length(x + width, style).crop(x, x + width)
 
     def _header(self, columns: list, width: int) -> Strip:
-        """Column titles; the column `<` and `>` resize is marked (when the table has focus)."""
+        """Column titles; the column `<` and `>` resize is marked (when the table has
+        focus), and so is each side with columns out of sight: `← 2`, `3 more →`."""
         style = self.get_component_rich_style("logtable--header")
         current = self.get_component_rich_style("logtable--header-current")
+        more = self.get_component_rich_style("logtable--more")
+        left, right = self.hidden_columns()
         segments = []
-        for i, (column, w) in enumerate(columns):
+        spans = column_spans(columns)
+        for i, ((column, w), (start, _)) in enumerate(zip(columns, spans, strict=True)):
             title = f"Date ({label(self.zone)})" if column.name == "time" else column.title
             mark = current if self.has_focus and i == self.column_cursor else style
-            segments.append(Segment(fit(title, w), mark))
+            if left and start == self.x_offset:  # the first column in sight
+                note = f"← {left} "
+                segments.append(Segment(note, more))
+                segments.append(Segment(fit(title, w - len(note)), mark))
+            else:
+                segments.append(Segment(fit(title, w), mark))
             segments.append(Segment(" ", style))
-        used = sum(cell_len(seg.text) for seg in segments)
-        segments.append(Segment(" " * max(0, width - used), style))
-        return Strip(segments).crop(0, width)
+        strip = self._in_sight(segments, width, style)
+        if right:
+            note = f"{right} more →".rjust(MORE_ROOM)
+            strip = Strip.join([strip.crop(0, width - len(note)), Strip([Segment(note, more)])])
+        return strip
 
-    def _line(self, texts: list[str], columns: list, width: int) -> str:
-        return fit(
-            " ".join(fit(text, w) for text, (_, w) in zip(texts, columns, strict=False)), width
+    def _line(self, texts: list[str], columns: list) -> str:
+        """A row's cells, each cut or padded to its column, one space between them."""
+        return " ".join(
+            fit_cell(c.name, text, w) for text, (c, w) in zip(texts, columns, strict=False)
         )
 
     # -- cursor and keys -----------------------------------------------------------------

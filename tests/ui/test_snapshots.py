@@ -97,3 +97,24 @@ def test_jwt_decoded_80x24(snap_compare):
         user="jane.doe",
     )
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_table_scrolled_right_80x24(snap_compare):
+    """The columns past the right edge, reached with →: the header counts those left behind."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press(*["right"] * 6)
+        await pilot.pause()
+
+    assert snap_compare(make_app([SMALL_LOG]), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_table_scrolled_right_with_outcome_120x40(snap_compare):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        table = pilot.app.query_one("#table")
+        table.show_columns((*table.shown_columns, "outcome", "ip", "format"))
+        await pilot.pause()
+
+    assert snap_compare(make_app([SMALL_LOG]), terminal_size=(120, 40), run_before=run_before)

@@ -1,0 +1,93 @@
+"""The results table never drops a column: what does not fit is scrolled to sideways,
+and the header counts the columns out of sight on either side."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import SMALL_LOG
+from uihelpers import make_app, settle
+
+from connlog_tui.ui.table import BY_NAME, LogTable
+
+
+def in_sight(table: LogTable) -> tuple[list[str], int, int]:
+    """The shown columns whose titles the header shows, and the header's counts of
+    columns out of sight to the left (`← 2`) and right (`3 more →`)."""
+    header = table.render_line(0).text
+    left = re.match(r"← (\d+) ", header)
+    right = re.search(r"(\d+) more →$", header)
+    titles = [
+        name
+        for name in table.shown_columns
+        if (BY_NAME[name].title[:5] if name != "time" else "Date ") in header
+    ]
+    return titles, int(left[1]) if left else 0, int(right[1]) if right else 0
+
+
+def assert_every_column_accounted_for(table: LogTable) -> set[str]:
+    titles, left, right = in_sight(table)
+    assert len(titles) + left + right == len(table.shown_columns), table.render_line(0).text
+    return set(titles)
+
+
+async def test_columns_that_do_not_fit_are_counted_and_scrolled_to():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        assert len(table.shown_columns) == 7
+        seen = assert_every_column_accounted_for(table)
+        assert in_sight(table)[2] > 0  # some are out of sight: the header says how many
+        for _ in table.shown_columns:
+            await pilot.press("right")
+            await pilot.pause()
+            seen |= assert_every_column_accounted_for(table)
+        assert seen == set(table.shown_columns)
+        # Their cells come with them: the last column's values are on the rows.
+        assert "connecto" in table.render_line(1).text
+        for _ in table.shown_columns:
+            await pilot.press("left")
+        await pilot.pause()
+        assert in_sight(table)[1] == 0 and "Date (UTC)" in table.render_line(0).text
+
+
+async def test_a_column_turned_on_is_shown_and_widening_one_drops_none():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        table.show_columns((*table.shown_columns, "outcome"))  # what C's dialog does
+        await pilot.pause()
+        assert "outcome" in assert_every_column_accounted_for(table)
+        await pilot.press("home")
+        for _ in table.shown_columns:
+            await pilot.press("left")
+        for _ in range(10):
+            await pilot.press("greater_than_sign")
+        await pilot.pause()
+        assert_every_column_accounted_for(table)
+        assert table.drawn()[0][1] == 19 + 20
+        seen: set[str] = set()
+        for _ in table.shown_columns:
+            seen |= assert_every_column_accounted_for(table)
+            await pilot.press("right")
+            await pilot.pause()
+        assert seen == set(table.shown_columns)
+
+
+async def test_the_columns_dialog_shows_a_column_turned_on():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("C")
+        await pilot.pause()
+        choices = app.screen.query_one("SelectionList")
+        values = [choices.get_option_at_index(i).value for i in range(choices.option_count)]
+        choices.select("outcome")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        table = app.query_one(LogTable)
+        assert "outcome" in table.shown_columns and "outcome" in values
+        assert "Outcome" in table.render_line(0).text
