@@ -31,6 +31,9 @@ examples:
   connlog export log.csv --action "SSO Failed" -o report.pdf   a PDF report
   connlog log.csv --view sso-failures --tz Europe/Berlin       a saved view, Berlin time
   connlog --config-path                            where the config file lives
+  connlog log.csv --exclude-app Okta --regex 'aadsts7[0-9]+'  hide Okta, regex search
+  connlog count log.csv --action "SSO Failed" --by client.userAgent.browser
+  ssh host cat connector.csv | connlog -         a log from a pipe (keys from the terminal)
   connlog decode 'SAMLResponse=PHNhbWxwOl...'      decode one payload
   connlog formats                                  list the log formats connlog reads
 
@@ -90,6 +93,32 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
     filters.add_argument("--since", metavar="WHEN", help="from this time (inclusive, --tz zone)")
     filters.add_argument("--until", metavar="WHEN", help="to this time (inclusive, --tz zone)")
     filters.add_argument("--search", default="", help="text anywhere in a row, payloads too")
+    for flag, what in (
+        ("app", "Application To/From"),
+        ("action", "Action"),
+        ("request-type", "Request Type"),
+        ("outcome", "Outcome (failure, success, pending, info)"),
+    ):
+        filters.add_argument(
+            f"--exclude-{flag}",
+            action="append",
+            default=[],
+            metavar="TEXT",
+            help=f"hide this {what} (repeatable)",
+        )
+    filters.add_argument(
+        "--exclude-user", default="", metavar="TEXT", help="hide users holding this text"
+    )
+    filters.add_argument(
+        "--exclude-search", default="", metavar="TEXT", help="hide rows holding this text"
+    )
+    filters.add_argument(
+        "--regex",
+        default="",
+        metavar="PATTERN",
+        help="regular expression anywhere in a row, payloads too (Rust syntax, "
+        "case-insensitive unless it starts with (?-i))",
+    )
     filters.add_argument(
         "--view", metavar="NAME", help="start from a saved view; filter flags add to it"
     )
@@ -105,7 +134,8 @@ def browse_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="connlog",
         description="Browse, filter and export connector logs (SSO, API calls, imports).\n"
-        "Subcommands: connlog export ..., connlog decode ..., connlog formats",
+        "Subcommands: connlog export ..., connlog count ..., connlog decode ..., "
+        "connlog formats. PATH - reads the log from standard input.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -171,6 +201,26 @@ def export_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def count_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="connlog count",
+        description="Count the distinct values of a column, or of a field inside the JSON "
+        "payloads, in the rows matching the filters: value, count and share, most frequent "
+        "first.",
+    )
+    _add_input_options(parser)
+    parser.add_argument(
+        "--by",
+        required=True,
+        metavar="COLUMN|FIELD_PATH",
+        help="a column (outcome, ip, user, reason, source, format, request_type, ... or its "
+        "export header) or a field path in the payloads, e.g. client.userAgent.browser",
+    )
+    parser.add_argument("--json", action="store_true", help="write JSON instead of a table")
+    parser.add_argument("--demo", action="store_true", help="count in the built-in demo log")
+    return parser
+
+
 @dataclass
 class Options:
     paths: list[str]
@@ -181,6 +231,10 @@ class Options:
     since: datetime | None
     until: datetime | None
     search: str
+    excluded: dict[str, list[str]] = field(default_factory=dict)
+    exclude_user: str = ""
+    exclude_search: str = ""
+    regex: str = ""
     use_cache: bool = True
     lean: bool | None = None  # None: decided by the files' size against the memory budget
     follow: bool = False
@@ -205,6 +259,10 @@ def options_from(args: argparse.Namespace) -> Options:
         paths = demo_paths() + paths
     if not paths:
         raise ConnlogError(f"no log given (try `connlog --demo` or `connlog --help`){_recent()}")
+    if args.regex:
+        from connlog_tui.query import regex_pattern
+
+        regex_pattern(args.regex)  # an invalid pattern stops here, before any reading
     mappings = {}
     for item in args.map:
         column, sep, field = item.partition("=")
@@ -232,6 +290,15 @@ def options_from(args: argparse.Namespace) -> Options:
         since=parse_in_zone(args.since, zone) if args.since else None,
         until=parse_in_zone(args.until, zone, end=True) if args.until else None,
         search=args.search,
+        excluded={
+            "app": args.exclude_app,
+            "action": args.exclude_action,
+            "request_type": args.exclude_request_type,
+            "outcome": args.exclude_outcome,
+        },
+        exclude_user=args.exclude_user,
+        exclude_search=args.exclude_search,
+        regex=args.regex,
         use_cache=args.use_cache,
         lean=args.lean,
         follow=getattr(args, "follow", False),
@@ -241,6 +308,30 @@ def options_from(args: argparse.Namespace) -> Options:
         view=view,
         warnings=warnings,
     )
+
+
+def take_stdin(args: argparse.Namespace, implicit: bool = False) -> None:
+    """Read a `-` path from standard input into a temporary file (connlog_tui.stdin)
+    that stands in for it, never cached. `implicit`: with no path given and standard
+    input not a terminal, read it too (`... | connlog`)."""
+    from connlog_tui import stdin
+
+    paths = list(args.paths)
+    if implicit and not paths and not args.demo and stdin.piped():
+        print("connlog: reading the log from standard input", file=sys.stderr)
+        paths = [stdin.STDIN]
+    if paths.count(stdin.STDIN) > 1:
+        raise ConnlogError("standard input (-) can be given once")
+    if stdin.STDIN in paths:
+        try:
+            spooled = str(stdin.spool())
+        except stdin.Empty:
+            if not implicit:
+                raise
+            return  # nothing piped in: as if no log was given
+        args.paths = [spooled if p == stdin.STDIN else p for p in paths]
+        args.use_cache = False
+        args.stdin = True
 
 
 def _recent() -> str:
@@ -265,16 +356,24 @@ def filter_state(options: Options, frame):
         since=options.since,
         until=options.until,
         search=options.search,
+        excluded=options.excluded,
+        exclude_user=options.exclude_user,
+        exclude_search=options.exclude_search,
+        regex=options.regex,
     )
     if options.view is None:
         return given
     base = options.view.filters
     return query.FilterState(
         picked={**base.picked, **given.picked},
+        excluded={**base.excluded, **given.excluded},
         user=given.user or base.user,
         since=given.since or base.since,
         until=given.until or base.until,
         search=given.search or base.search,
+        exclude_user=given.exclude_user or base.exclude_user,
+        exclude_search=given.exclude_search or base.exclude_search,
+        regex=given.regex or base.regex,
     )
 
 
@@ -332,6 +431,7 @@ def check_inputs(options: Options) -> None:
 
 def run_export(argv: list[str]) -> int:
     args = export_parser().parse_args(argv)
+    take_stdin(args)
     decide_memory(args)
     from connlog_tui import query, sources
     from connlog_tui.export import export, provenance_record
@@ -422,6 +522,45 @@ def _with_diagnoses(frame, indices, payloads=None):
     return query.view_frame(view, pl.int_range(view.height, eager=True))
 
 
+def run_count(argv: list[str]) -> int:
+    args = count_parser().parse_args(argv)
+    take_stdin(args)
+    decide_memory(args)
+    from connlog_tui import counts, query
+
+    key = counts.count_key(args.by)  # a bad key stops here, before reading
+    options = options_from(args)
+    for warning in options.warnings:
+        print(f"connlog: {_one_line(warning)}", file=sys.stderr)
+    loaded = load_options(options)
+    state = filter_state(options, loaded.frame)
+    result = query.run(
+        loaded.frame, state, facets=(), payloads=loaded.payloads, folded=loaded.folded
+    )
+    table = counts.count_by(loaded.frame, result.indices, key, loaded.payloads)
+    if args.json:
+        import json
+
+        rows = [dict(zip(("value", "count", "share"), r, strict=True)) for r in table.rows()]
+        data = {"by": key.label, "rows": result.count, "of": result.total, "values": rows}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print_counts(table, key.label, sys.stdout)
+    return 0
+
+
+COUNT_WIDTH = 60  # a value longer than this is cut in the table (never in --json)
+
+
+def print_counts(table, label: str, out) -> None:
+    """The counts as an aligned table: value, count, share in percent."""
+    values = [_one_line(v)[:COUNT_WIDTH] if v is not None else "(none)" for v in table["value"]]
+    width = max(len(label), *(len(v) for v in values), 5) if values else len(label)
+    print(f"{_one_line(label)[:COUNT_WIDTH]:<{width}}  {'COUNT':>9}  {'SHARE':>6}", file=out)
+    for value, count, share in zip(values, table["count"], table["share"], strict=True):
+        print(f"{value:<{width}}  {count:>9}  {share:>6.1%}", file=out)
+
+
 def run_formats() -> int:
     from connlog_tui.sources import describe_formats
 
@@ -446,11 +585,17 @@ def run_browse(argv: list[str]) -> int:
 
             print(config_path())
             return 0
+        if not args.follow:  # following a pipe is not supported: its spool is read once
+            take_stdin(args, implicit=True)
         decide_memory(args)
         options = options_from(args)
         check_inputs(options)
         options.preview = start_preview(options)
         from connlog_tui.ui.app import ConnlogApp
+    if getattr(args, "stdin", False):
+        from connlog_tui import stdin
+
+        stdin.reattach_terminal()
     app = ConnlogApp(options)
     app.run()
     if app.fatal_error:
@@ -469,6 +614,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_decode(argv[1:])
         if command == "formats":
             return run_formats()
+        if command == "count":
+            return run_count(argv[1:])
         return run_browse(argv)
     except ConnlogError as exc:
         print(f"connlog: {_one_line(str(exc))}", file=sys.stderr)
