@@ -50,16 +50,25 @@ FAILURES = [
     "invalid_grant",
     "Unknown user",
 ]
+# The merged-export shape (`mixed`): ~500-byte rows, dates in three forms row by row, a
+# UTF-8 BOM, unicode names and formula-like cells (what a spreadsheet would run).
+MIXED_PAYLOAD = 200
+BOM = "\ufeff".encode()
+FIRST_U = ["zoë", "josé", "łukasz", "søren", "ægir", "çelik", "dmitrí", "ярослав", "美咲", "محمد"]
+LAST_U = ["müller", "núñez", "ødegård", "kovač", "şahin", "петров", "田中", "عبدالله"]
+DATE_FORMS = ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %I:%M:%S %p"]
+FORMULAS = ['=HYPERLINK("http://evil.example","open")', "+cmd|' /C calc'!A0", "@SUM(1+1)"]
 VOCAB = 65536  # random 64-char base64 tokens the payload bodies are made of
 TOKEN = 64
 
 
-def users(rng: np.random.Generator, n: int = 5000) -> list[str]:
+def users(rng: np.random.Generator, n: int = 5000, unicode: bool = False) -> list[str]:
+    firsts, lasts = (FIRST + FIRST_U, LAST + LAST_U) if unicode else (FIRST, LAST)
     out = []
     for i in range(n):
-        first, last = FIRST[i % len(FIRST)], LAST[(i // len(FIRST)) % len(LAST)]
+        first, last = firsts[i % len(firsts)], lasts[(i // len(firsts)) % len(lasts)]
         dom = DOMAINS[int(rng.integers(len(DOMAINS)))]
-        out.append(f"{first}.{last}{i // (len(FIRST) * len(LAST)) or ''}@{dom}")
+        out.append(f"{first}.{last}{i // (len(firsts) * len(lasts)) or ''}@{dom}")
     return out
 
 
@@ -76,11 +85,58 @@ def generate(
     seed: int = 7,
     chunk: int = 100_000,
     start: str = "2026-03-01T00:00:00",
+    mixed: bool = False,
 ) -> Path:
     """Write `rows` rows to `path` (atomically). SAML rows carry base64 payloads whose
-    length is uniform in [payload_bytes/2, payload_bytes*3/2] (4-12 KB by default)."""
+    length is uniform in [payload_bytes/2, payload_bytes*3/2] (4-12 KB by default).
+    `mixed`: the shape of a merged export (see `MIXED`)."""
+    tmp = path.with_suffix(".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tmp.open("wb") as fh:
+        if mixed:
+            fh.write(BOM)
+        for i, frame in enumerate(_chunks(rows, payload_bytes, seed, chunk, start, mixed)):
+            fh.write(frame.write_csv(include_header=i == 0).encode())
+    tmp.replace(path)
+    return path
+
+
+def generate_dir(
+    path: Path,
+    files: int = 20,
+    rows: int = 50_000,
+    payload_bytes: int = MIXED_PAYLOAD,
+    seed: int = 7,
+) -> Path:
+    """A directory of `files` logs of `rows` rows each, as a merged export leaves them:
+    every other file CSV (with a BOM), the rest JSON Lines, all in the mixed shape, their
+    times interleaved (each file a connector's share of the same weeks)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        frames = _chunks(rows, payload_bytes, seed + i, rows, "2026-03-01T00:00:00", True, files)
+        frame = next(iter(frames))
+        if i % 2:
+            frame.write_ndjson(tmp / f"connector_{i:02d}.jsonl")
+        else:
+            (tmp / f"connector_{i:02d}.csv").write_bytes(BOM + frame.write_csv().encode())
+    tmp.replace(path)
+    return path
+
+
+def _chunks(
+    rows: int,
+    payload_bytes: int,
+    seed: int,
+    chunk: int,
+    start: str,
+    mixed: bool,
+    spread: int = 1,
+):
+    """The log's rows, rendered, `chunk` rows a frame. `spread`: times `spread` times
+    further apart (a file holding one of `spread` connectors' rows over the same weeks)."""
     rng = np.random.default_rng(seed)
-    user_list = pl.Series("u", users(rng))
+    user_list = pl.Series("u", users(rng, unicode=mixed))
     tokens = _tokens(rng)
     app_names = [a for a, _, _ in APPS]
     app_p = np.array([p for _, p, _ in APPS])
@@ -89,51 +145,47 @@ def generate(
     act_names = [a for a, _, _ in ACTIONS]
     act_p = np.array([p for _, _, p in ACTIONS])
     act_p /= act_p.sum()
-    start_us = int(np.datetime64(start, "us").astype(np.int64))
-    t_us = start_us
-    tmp = path.with_suffix(".tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tmp.open("wb") as fh:
-        done = 0
-        while done < rows:
-            n = min(chunk, rows - done)
-            app_i = rng.choice(len(APPS), size=n, p=app_p)
-            act_i = rng.choice(len(ACTIONS), size=n, p=act_p)
-            user_i = rng.integers(0, len(user_list), size=n)
-            steps = rng.exponential(2_500_000, size=n).astype(np.int64) + 1  # ~2.5 s apart
-            times = t_us + np.cumsum(steps)
-            t_us = int(times[-1])
-            is_saml = saml_app[app_i]
-            act = np.array(act_names)[act_i]
-            # SAML responses (4-12 KB) on SAML-app SSO outcomes; SAML requests (~1 KB) on
-            # SSO/SLO initiation; OAuth exchanges are small forms and JSON.
-            big = is_saml & np.isin(act, ["SSO Successful", "SSO Failed", "SLO Successful"])
-            lo, hi = payload_bytes // 2, payload_bytes * 3 // 2
-            body_len = np.where(big, rng.integers(lo, hi + 1, size=n) * 3 // 4, 0)
-            body_len = np.where(is_saml & ~big, rng.integers(400, 900, size=n), body_len)
-            n_tok = body_len // TOKEN
-            tok_idx = rng.integers(0, VOCAB, size=int(n_tok.sum()))
-            ids = rng.integers(0, 2**62, size=n)
-            fail_i = rng.integers(0, len(FAILURES), size=n)
-            frame = pl.DataFrame(
-                {
-                    "t": pl.Series(times).cast(pl.Datetime("us")),
-                    "app": pl.Series(app_names).gather(app_i),
-                    "act": pl.Series(act),
-                    "u": user_list.gather(user_i),
-                    "saml": is_saml,
-                    "big": big,
-                    "id": pl.Series(ids).cast(pl.String),
-                    "fail": pl.Series(FAILURES).gather(fail_i),
-                    "ntok": n_tok,
-                }
-            )
-            body = _bodies(tokens, tok_idx, n_tok)
-            frame = frame.with_columns(body=body)
-            fh.write(_render(frame).write_csv(include_header=done == 0).encode())
-            done += n
-    tmp.replace(path)
-    return path
+    t_us = int(np.datetime64(start, "us").astype(np.int64))
+    done = 0
+    while done < rows:
+        n = min(chunk, rows - done)
+        app_i = rng.choice(len(APPS), size=n, p=app_p)
+        act_i = rng.choice(len(ACTIONS), size=n, p=act_p)
+        user_i = rng.integers(0, len(user_list), size=n)
+        steps = rng.exponential(2_500_000 * spread, size=n).astype(np.int64) + 1  # ~2.5 s
+        times = t_us + np.cumsum(steps)
+        t_us = int(times[-1])
+        is_saml = saml_app[app_i]
+        act = np.array(act_names)[act_i]
+        # SAML responses (4-12 KB) on SAML-app SSO outcomes; SAML requests (~1 KB) on
+        # SSO/SLO initiation; OAuth exchanges are small forms and JSON.
+        big = is_saml & np.isin(act, ["SSO Successful", "SSO Failed", "SLO Successful"])
+        lo, hi = payload_bytes // 2, payload_bytes * 3 // 2
+        body_len = np.where(big, rng.integers(lo, hi + 1, size=n) * 3 // 4, 0)
+        small = (50, 150) if mixed else (400, 900)
+        body_len = np.where(is_saml & ~big, rng.integers(*small, size=n), body_len)
+        n_tok = body_len // TOKEN
+        tok_idx = rng.integers(0, VOCAB, size=int(n_tok.sum()))
+        ids = rng.integers(0, 2**62, size=n)
+        fail_i = rng.integers(0, len(FAILURES), size=n)
+        frame = pl.DataFrame(
+            {
+                "t": pl.Series(times).cast(pl.Datetime("us")),
+                "app": pl.Series(app_names).gather(app_i),
+                "act": pl.Series(act),
+                "u": user_list.gather(user_i),
+                "saml": is_saml,
+                "big": big,
+                "id": pl.Series(ids).cast(pl.String),
+                "fail": pl.Series(FAILURES).gather(fail_i),
+                "ntok": n_tok,
+                "form": rng.integers(0, len(DATE_FORMS), size=n) if mixed else np.zeros(n, int),
+                "formula": rng.integers(0, len(FORMULAS) * 100, size=n) if mixed else -1,
+            }
+        )
+        frame = frame.with_columns(body=_bodies(tokens, tok_idx, n_tok))
+        yield _render(frame, mixed)
+        done += n
 
 
 def _bodies(tokens: pl.Series, tok_idx: np.ndarray, n_tok: np.ndarray) -> pl.Series:
@@ -149,7 +201,7 @@ def _bodies(tokens: pl.Series, tok_idx: np.ndarray, n_tok: np.ndarray) -> pl.Ser
     return full.join(joined, on="row", how="left")["tok"].fill_null("")
 
 
-def _render(f: pl.DataFrame) -> pl.DataFrame:
+def _render(f: pl.DataFrame, mixed: bool = False) -> pl.DataFrame:
     c = pl.col
     kind = pl.when(c("act").str.starts_with("SLO")).then(pl.lit("Logout"))
     kind = kind.otherwise(pl.lit("Authentication"))
@@ -223,8 +275,16 @@ def _render(f: pl.DataFrame) -> pl.DataFrame:
         .then(oauth_err)
         .otherwise(oauth_ok)
     )
+    date = ts
+    if mixed:  # each row's date in one of the forms; 1% of responses formula-like
+        date = pl.when(c("form") == 0).then(ts)
+        for i, form in enumerate(DATE_FORMS[1:], 1):
+            date = date.when(c("form") == i).then(c("t").dt.strftime(form))
+        date = date.otherwise(ts)
+        for i, cell in enumerate(FORMULAS):
+            response = pl.when(c("formula") == i).then(pl.lit(cell)).otherwise(response)
     return f.select(
-        ts.alias("Date"),
+        date.alias("Date"),
         c("app").alias("Application To/From"),
         c("act").alias("Action"),
         rtype.alias("Request Type"),

@@ -41,6 +41,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 EXPORT_APP = "Okta"  # ~10% of rows: the ~100k-row filtered view at 1M rows
+EXPORT_ACTION = "SSO Failed"  # issue 25's one-shot export: ~6% of rows
 DATA_ROW = re.compile(r"20\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d")
 # lnav shows the raw CSV line (`2026-03-01T00:00:05Z,MangoApps,...`); its top lines hold a
 # clock and a breadcrumb with timestamps, which must not count as rows.
@@ -84,8 +85,16 @@ def worker(name: str, path: str, reps: int) -> dict:
 
     if name == "polars_read":
         t = time.perf_counter()
-        frame = pl.read_csv(path)
+        frame = polars_read_all(path)
         return {"seconds": time.perf_counter() - t, "rss": maxrss_bytes(), "rows": frame.height}
+    if name == "polars_export":  # what a user would write: read, filter, write (one shot)
+        t = time.perf_counter()
+        view = polars_read_all(path).filter(pl.col("Action") == EXPORT_ACTION)
+        out = DATA / f"polars-export-{os.getpid()}.csv"
+        view.write_csv(out)
+        seconds = time.perf_counter() - t
+        out.unlink()
+        return {"seconds": seconds, "rows": view.height}
 
     from connlog_tui import cache, sources
 
@@ -132,11 +141,54 @@ def worker(name: str, path: str, reps: int) -> dict:
             "hits": cache.stats.hits,
             "rows": loaded.frame.height,
         }
+    if name == "first_open":
+        return first_open(path)
     if name == "queries":
         return queries(path, reps)
     if name == "connlog_lean":
         return lean_queries(path, reps)
     raise SystemExit(f"unknown worker {name}")
+
+
+def polars_read_all(path: str):
+    """Polars' own read of the log: the file, or each file of a directory (CSV or JSON
+    Lines) concatenated."""
+    import polars as pl
+
+    if not Path(path).is_dir():
+        return pl.read_csv(path)
+    frames = [
+        pl.read_ndjson(p) if p.suffix == ".jsonl" else pl.read_csv(p)
+        for p in sorted(Path(path).iterdir())
+    ]
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
+def first_open(path: str) -> dict:
+    """A first open's load (no cache, in memory) and where its bytes are: the peak, the
+    frame's Arrow buffers per column, and what is resident at the end (heap, mapped)."""
+    from connlog_tui import sources
+
+    t = time.perf_counter()
+    loaded = sources.load([path], use_cache=False, lean=False)
+    seconds = time.perf_counter() - t
+    frame = loaded.frame
+    columns = {c: frame[c].estimated_size() for c in frame.columns}
+    status = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                status[key] = int(value.split()[0]) * 1024
+    return {
+        "seconds": seconds,
+        "rss": maxrss_bytes(),
+        "arrow": frame.estimated_size(),
+        "columns": dict(sorted(columns.items(), key=lambda kv: -kv[1])),
+        "dtypes": {c: str(d) for c, d in frame.schema.items()},
+        "end": status,
+        "rows": frame.height,
+    }
 
 
 def queries(path: str, reps: int) -> dict:
@@ -581,10 +633,12 @@ def open_connlog(path: Path, flags: str, env: dict, timeout: float) -> tuple[Tmu
 
 
 def warm_page_cache(path: Path) -> None:
-    """Read the file once, so the page cache holds it (as after generating it)."""
-    with path.open("rb") as fh:
-        while fh.read(64 << 20):
-            pass
+    """Read the file (or the directory's files) once, so the page cache holds it (as after
+    generating it)."""
+    for each in sorted(path.iterdir()) if path.is_dir() else [path]:
+        with each.open("rb") as fh:
+            while fh.read(64 << 20):
+                pass
 
 
 def compile_connlog() -> None:
@@ -888,6 +942,11 @@ def main() -> int:
     ap.add_argument("--payload-bytes", type=int, help="mean SAML payload (default 8000; 600 ≥5M)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    ap.add_argument(
+        "--shapes",
+        default="connector",
+        help="connector (the default), mixed, merged, a comma-separated list of them, or all",
+    )
     ap.add_argument("--no-lnav", action="store_true", help="skip lnav")
     ap.add_argument(
         "--smoke",
@@ -905,41 +964,61 @@ def main() -> int:
         return 0
     if args.table_from:
         saved = json.loads(Path(args.table_from).read_text())
-        saved["table"] = build_table(saved["raw"], saved["raw"]["file_bytes"])
-        print(table(saved["table"]))
+        for name, shape in saved.get("shapes", {"connector": saved}).items():
+            shape["table"] = shape_table(name, shape["raw"])
+            print(f"\n{name}\n{table(shape['table'])}")
         Path(args.table_from).write_text(json.dumps(saved, indent=2, default=str) + "\n")
         return 0
 
+    shapes = SHAPES if args.shapes == "all" else tuple(args.shapes.split(","))
+    if unknown := set(shapes) - set(SHAPES):
+        ap.error(f"unknown shape(s): {', '.join(sorted(unknown))} (known: {', '.join(SHAPES)})")
     if args.smoke:  # CI's check that the bench still runs: tiny, no tmux, no lnav
         args.rows = args.rows or SMOKE_ROWS
         args.quick = args.no_lnav = True
         args.out = args.out or str(DATA / "smoke.json")
     args.rows = args.rows or 1_000_000
-    args.out = args.out or str(RESULTS / "latest.json")
+    default_out = "latest.json" if shapes == ("connector",) else "shapes.json"
+    args.out = args.out or str(RESULTS / default_out)
     reps = 2 if args.smoke else 5 if args.quick else 20
-    path, raw = prepare(args)
-    size = raw["file_bytes"]
-    raw.update(measure_connector(path, args, reps))
-    rows = build_table(raw, size)
-    text = table(rows)
-    print(f"\n{args.rows:,} rows, {size / 1e9:.2f} GB ({path.name})\n")
-    print(text)
-    result = {
+    compile_connlog()
+    results: dict = {}
+    for name in shapes:
+        path, raw = prepare(args, name)
+        if name == "connector":
+            raw.update(measure_connector(path, args, reps))
+        raw.update(measure_shape(path, args, name))
+        results[name] = {"table": shape_table(name, raw), "raw": raw}
+    for name, shape in results.items():
+        size, rows = shape["raw"]["file_bytes"], shape["raw"]["rows"]
+        print(f"\n{name}: {rows:,} rows, {size / 1e9:.2f} GB ({shape['raw']['path']})\n")
+        print(table(shape["table"]))
+    print(
+        f"\nmachine: {os.cpu_count()} cores, load average at the end "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other people's work counts too)"
+    )
+    result: dict = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores",
-        "table": rows,
-        "raw": raw,
+        "loadavg_end": os.getloadavg(),
     }
+    if shapes == ("connector",):
+        result.update(results["connector"])
+    else:
+        result["shapes"] = results
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(args.out + ".tmp")
     tmp.write_text(json.dumps(result, indent=2, default=str) + "\n")
     tmp.replace(args.out)
     print(f"\nwritten to {args.out}", file=sys.stderr)
     if args.smoke:
-        return smoke_verdict(raw)
+        return smoke_verdict(
+            {f"{n}.{k}": v for n, r in results.items() for k, v in r["raw"].items()}
+        )
     return 0
 
 
+SHAPES = ("connector", "mixed", "merged")
 SMOKE_ROWS = 2000
 SKIPPED = "skipped (--smoke)"
 
@@ -956,21 +1035,31 @@ def smoke_verdict(raw: dict) -> int:
     return 1 if failed else 0
 
 
-def prepare(args) -> tuple[Path, dict]:
-    """The log to measure (generated once), and the raw record's first fields."""
-    from gen import generate
+def prepare(args, shape: str = "connector") -> tuple[Path, dict]:
+    """The log to measure (generated once), and the raw record's first fields. `mixed`:
+    the merged-export shape (~500-byte rows, three date forms, BOM, unicode, formula-like
+    cells); `merged`: a directory of 20 files of rows/20 each, CSV and JSON Lines."""
+    from gen import MIXED_PAYLOAD, generate, generate_dir
 
     big = args.rows >= 5_000_000
     payload = args.payload_bytes or (600 if big else 8000)
-    path = DATA / f"connector_{args.rows}_{payload}_{args.seed}.csv"
-    raw: dict = {"rows": args.rows, "payload_bytes": payload, "seed": args.seed}
+    if shape != "connector":
+        payload = args.payload_bytes or MIXED_PAYLOAD
+    stem = f"{args.rows}_{payload}_{args.seed}"
+    path = DATA / {"connector": f"connector_{stem}.csv", "mixed": f"mixed_{stem}.csv"}.get(
+        shape, f"merged_{stem}"
+    )
+    raw: dict = {"rows": args.rows, "payload_bytes": payload, "seed": args.seed, "shape": shape}
     t = time.perf_counter()
     if not path.exists():
         print(f"generating {path.name} …", file=sys.stderr)
-        generate(path, args.rows, payload, args.seed)
+        if shape == "merged":
+            generate_dir(path, MERGED_FILES, args.rows // MERGED_FILES, payload, args.seed)
+        else:
+            generate(path, args.rows, payload, args.seed, mixed=shape == "mixed")
         raw["generate_seconds"] = time.perf_counter() - t
-    size = path.stat().st_size
-    raw["file_bytes"] = size
+    size = file_bytes(path)
+    raw.update(file_bytes=size, path=path.name)
     print(f"{path.name}: {args.rows:,} rows, {size / 1e9:.2f} GB", file=sys.stderr)
     raw["memory_at_start"] = memory = memory_state()
     if memory:
@@ -981,6 +1070,15 @@ def prepare(args) -> tuple[Path, dict]:
             file=sys.stderr,
         )
     return path, raw
+
+
+MERGED_FILES = 20
+
+
+def file_bytes(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir())
+    return path.stat().st_size
 
 
 def step(label: str) -> None:
@@ -999,7 +1097,6 @@ def measure_connector(path: Path, args, reps: int) -> dict:
         CONNLOG_CACHE_DIR=str(cache_root),
         CONNLOG_CACHE_MAX_BYTES=str(max(4 * size, 2 * 1024**3)),
     )
-    compile_connlog()
     # Both parses start from the page cache: polars.read_csv goes first, and after other
     # work had pushed the log out (an earlier run's 5.5 GB cache entry, the 10M log) it
     # read from disk (5.2-5.8 s against 2.6-2.7 s, where connlog's load after it did not).
@@ -1072,6 +1169,185 @@ def measure_tmux(path: Path, env: dict, reps: int, quick: bool) -> dict:
     step("tmux: the floor (a one-widget Textual app, paging)")
     raw["tmux_floor"] = guarded(textual_floor, env, 10 if quick else 40)
     return raw
+
+
+def measure_shape(path: Path, args, shape: str) -> dict:
+    """Issue 25's figures on any shape: cold load against polars.read_csv, the one-shot
+    `connlog export --action` (empty cache, --no-cache, from the cache a load wrote)
+    against Polars reading, filtering and writing the same rows (each a fresh process,
+    timed from outside: both are one-shot commands), and memory on a first open."""
+    raw: dict = {}
+    size = file_bytes(path)
+    cache_root = DATA / "cache"
+    shutil.rmtree(cache_root, ignore_errors=True)
+    env = dict(
+        SHELL_ENV,
+        CONNLOG_CACHE_DIR=str(cache_root),
+        CONNLOG_CACHE_MAX_BYTES=str(max(4 * size, 2 * 1024**3)),
+    )
+    warm_page_cache(path)
+    if shape != "connector":  # the connector run measured these already
+        step(f"{shape}: polars.read_csv")
+        raw["polars_read"] = run_worker("polars_read", path, env)
+        step(f"{shape}: connlog cold load (--no-cache)")
+        raw["connlog_cold"] = run_worker("connlog_cold", path, env)
+    reps = 1 if args.smoke else 3
+    step(f"{shape}: one-shot exports, {reps} each: Polars, connlog, --no-cache")
+    ex: dict = {"polars": [], "first": [], "no_cache": [], "cached": []}
+    for _ in range(reps):
+        ex["polars"].append(timed_worker("polars_export", path, env))
+        ex["first"].append(cli_export(path, env, []))
+        ex["no_cache"].append(cli_export(path, env, ["--no-cache"]))
+    ex["cache_written_by_export"] = any(cache_root.glob("*/frame.arrow"))
+    failed = [
+        r["error"] for runs in ex.values() if isinstance(runs, list) for r in runs if "error" in r
+    ]
+    step(f"{shape}: a load writing the cache (as the browser does), then exports from it")
+    raw["connlog_prime"] = run_worker("connlog_prime", path, env)
+    for _ in range(reps):
+        ex["cached"].append(cli_export(path, env, []))
+    failed += [r["error"] for r in ex["cached"] if "error" in r]
+    if failed:
+        ex["error"] = failed[0]
+    raw["exports"] = ex
+    shutil.rmtree(cache_root, ignore_errors=True)
+    step(f"{shape}: first open's memory (library)")
+    raw["first_open"] = run_worker("first_open", path, env)
+    if not args.smoke:
+        step(f"{shape}: tmux: connlog --no-cache, peak RSS after the load")
+        raw["tmux_first_open"] = guarded(connlog_tmux, path, env, 1, cached=False)
+    if shape != "connector":
+        step(f"{shape}: lean mode: library load + filters + search")
+        from connlog_tui.memory import LEAN_MALLOC_CONF
+
+        lean_env = dict(env, _RJEM_MALLOC_CONF=LEAN_MALLOC_CONF)
+        raw["lean"] = run_worker("connlog_lean", path, lean_env, reps=2 if args.smoke else 5)
+    shutil.rmtree(cache_root, ignore_errors=True)
+    return raw
+
+
+def timed_worker(name: str, path: Path, env: dict) -> dict:
+    """A worker's wall-clock from outside (interpreter and imports included)."""
+    t = time.perf_counter()
+    out = run_worker(name, path, env)
+    out["wall"] = time.perf_counter() - t
+    return out
+
+
+def cli_export(path: Path, env: dict, flags: list[str]) -> dict:
+    """`connlog export PATH --action "SSO Failed" -o OUT`, end to end."""
+    out = DATA / "bench-export.csv"
+    out.unlink(missing_ok=True)
+    cmd = [*connlog_command(), "export", str(path), "--action", EXPORT_ACTION, "-o", str(out)]
+    t = time.perf_counter()
+    proc = subprocess.run([*cmd, *flags], capture_output=True, text=True, env=env)
+    found = {"wall": time.perf_counter() - t, "stderr": proc.stderr.strip()[-300:]}
+    if proc.returncode != 0:
+        found["error"] = found["stderr"] or "connlog export failed"
+    out.unlink(missing_ok=True)
+    return found
+
+
+def shape_table(shape: str, raw: dict) -> list:
+    """The connector shape's issue-3 table plus issue 25's rows; the other shapes get
+    issue 25's rows alone."""
+    size = raw["file_bytes"]
+    rows = build_table(raw, size) if shape == "connector" else []
+    pr, cold = raw.get("polars_read", {}), raw.get("connlog_cold", {})
+    if shape != "connector":
+        if "seconds" in cold and "seconds" in pr:
+            ratio = cold["seconds"] / pr["seconds"]
+            figure(
+                rows,
+                "load() cold, no cache",
+                f"{fmt_s(cold['seconds'])} ({ratio:.2f}x)",
+                "≤ 1.3x polars.read_csv",
+                ratio <= 1.3,
+                f"polars.read_csv {fmt_s(pr['seconds'])} ({fmt_b(pr.get('rss'))} RSS); connlog "
+                f"{fmt_b(cold.get('rss'))} RSS",
+            )
+        else:
+            figure(rows, "load() cold", "n/a", "≤ 1.3x polars.read_csv", None, err(cold, pr))
+    export_rows(rows, raw.get("exports", {}))
+    memory_rows(rows, raw, size)
+    return rows
+
+
+def err(*found: dict) -> str:
+    return "; ".join(d["error"] for d in found if d.get("error")) or "not measured"
+
+
+def median_of(runs: list[dict], key: str = "wall") -> float | None:
+    values = [r[key] for r in runs if key in r and "error" not in r]
+    return statistics.median(values) if values else None
+
+
+def export_rows(rows: list, ex: dict) -> None:
+    polars = median_of(ex.get("polars", []))
+    inside = median_of(ex.get("polars", []), "seconds")
+    cases = [
+        ("first", "first `connlog export --action`", 1.5, "empty cache"),
+        ("no_cache", "the same with --no-cache", 1.3, ""),
+        ("cached", "the same from the cache", 0.6, "after a load wrote the entry"),
+    ]
+    for key, name, bound, what in cases:
+        runs = ex.get(key, [])
+        took = median_of(runs)
+        target = f"≤ {bound}x Polars read+filter+write"
+        if took is None or not polars:
+            figure(rows, name, "n/a", target, None, err(*runs, *ex.get("polars", [])))
+            continue
+        ratio = took / polars
+        note = (
+            f"medians of {len(runs)}: {', '.join(fmt_s(r['wall']) for r in runs if 'wall' in r)}"
+            f"; Polars (a fresh process: read_csv, filter, write_csv) {fmt_s(polars)}, of "
+            f"which the work itself {fmt_s(inside)}"
+        )
+        if what:
+            note += f"; {what}"
+        if key == "first":
+            written = ex.get("cache_written_by_export")
+            note += f"; cache entry written by the exports: {'yes' if written else 'no'}"
+        figure(rows, name, f"{fmt_s(took)} ({ratio:.2f}x)", target, ratio <= bound, note)
+
+
+def memory_rows(rows: list, raw: dict, size: int) -> None:
+    fo, tmux_open = raw.get("first_open", {}), raw.get("tmux_first_open", {})
+    app_peak = tmux_open.get("rss")
+    peak = app_peak or fo.get("rss")
+    if peak:
+        top = list(fo.get("columns", {}).items())[:5]
+        end = fo.get("end", {})
+        arrow = fo.get("arrow") or 0
+        note = (
+            f"{'the app in tmux (VmHWM after its load)' if app_peak else 'library load only'}; "
+            f"the library's load peaks at {fmt_b(fo.get('rss'))}, and holds {fmt_b(arrow)} in "
+            f"Arrow buffers ({', '.join(f'{c} {fmt_b(b)}' for c, b in top)}), "
+            f"{fmt_b(end.get('RssAnon'))} heap resident at the end, so "
+            f"{fmt_b((end.get('RssAnon') or 0) - arrow)} beyond the frame; file {fmt_b(size)}"
+        )
+        figure(
+            rows,
+            "peak RSS, first open (in memory)",
+            f"{fmt_b(peak)} ({peak / size:.2f}x file)",
+            "≤ 1.0x file size",
+            peak <= size,
+            note,
+        )
+    else:
+        figure(rows, "peak RSS, first open", "n/a", "≤ 1.0x file size", None, err(fo, tmux_open))
+    lean = raw.get("lean", {})
+    if lean.get("rss") and raw.get("shape") != "connector":
+        figure(
+            rows,
+            "peak RSS, lean mode (library)",
+            f"{fmt_b(lean['rss'])} ({lean['rss'] / size:.2f}x)",
+            "≤ 0.10x file",
+            lean["rss"] <= 0.10 * size,
+            f"cold lean load {fmt_s(lean.get('cold_seconds'))}, reopen "
+            f"{fmt_s(lean.get('reopen_seconds'))}, filter p95 {fmt_s(lean.get('filter_p95'))}, "
+            f"search max {fmt_s(lean.get('search_max'))}",
+        )
 
 
 def build_table(raw: dict, size: int) -> list:
