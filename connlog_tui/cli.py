@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connlog_tui import __version__
 from connlog_tui.errors import ConnlogError
+from connlog_tui.options import Options, filter_state, load_options, start_preview
 from connlog_tui.textsafe import escape_controls
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
-
-    from connlog_tui.config import Config
-    from connlog_tui.views import View
 
 EXAMPLES = """\
 examples:
@@ -221,34 +213,6 @@ def count_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@dataclass
-class Options:
-    paths: list[str]
-    format: str | None
-    mappings: dict[str, str]
-    picked: dict[str, list[str]]
-    user: str
-    since: datetime | None
-    until: datetime | None
-    search: str
-    excluded: dict[str, list[str]] = field(default_factory=dict)
-    exclude_user: str = ""
-    exclude_search: str = ""
-    regex: str = ""
-    use_cache: bool = True
-    lean: bool | None = None  # None: decided by the files' size against the memory budget
-    follow: bool = False
-    plus_addressing: bool = False
-    config: Config | None = None  # the config file's settings with the flags on top
-    zone: str = "UTC"
-    view: View | None = None
-    # Problems the user should hear about but that do not stop connlog (a broken config
-    # or views file): the CLI prints them, the app shows them.
-    warnings: list[str] = field(default_factory=list)
-    # The first rows, read on a thread since before the UI was imported (start_preview).
-    preview: Future | None = None
-
-
 def options_from(args: argparse.Namespace) -> Options:
     from connlog_tui import config as settings
     from connlog_tui import views
@@ -345,38 +309,6 @@ def _recent() -> str:
     return f"; recent: {' '.join(recent)}" if recent else ""
 
 
-def filter_state(options: Options, frame):
-    """The starting filters: the saved view (if any) with the command line's on top."""
-    from connlog_tui import query
-
-    given = query.build_state(
-        frame,
-        options.picked,
-        user=options.user,
-        since=options.since,
-        until=options.until,
-        search=options.search,
-        excluded=options.excluded,
-        exclude_user=options.exclude_user,
-        exclude_search=options.exclude_search,
-        regex=options.regex,
-    )
-    if options.view is None:
-        return given
-    base = options.view.filters
-    return query.FilterState(
-        picked={**base.picked, **given.picked},
-        excluded={**base.excluded, **given.excluded},
-        user=given.user or base.user,
-        since=given.since or base.since,
-        until=given.until or base.until,
-        search=given.search or base.search,
-        exclude_user=given.exclude_user or base.exclude_user,
-        exclude_search=given.exclude_search or base.exclude_search,
-        regex=given.regex or base.regex,
-    )
-
-
 def decide_memory(args: argparse.Namespace) -> None:
     """Settle in-memory or lean (payloads on disk) from the flags, the files' size and
     the configured budget, before anything imports Polars (lean mode tunes its allocator)."""
@@ -388,34 +320,6 @@ def decide_memory(args: argparse.Namespace) -> None:
         args.lean = memory.should_be_lean(memory.input_bytes(paths), budget)
     if args.lean:
         memory.prepare_lean()
-
-
-def load_options(options: Options, *, write_cache: bool = True):
-    from connlog_tui import sources
-
-    return sources.load(
-        options.paths,
-        options.format,
-        mappings=options.mappings or None,
-        use_cache=options.use_cache,
-        plus_addressing=options.plus_addressing,
-        lean=options.lean,
-        memory_budget=options.config.memory_budget if options.config else None,
-        write_cache=write_cache,
-    )
-
-
-def start_preview(options: Options) -> Future:
-    """`sources.preview` of the files on a thread: Polars reads without holding the GIL,
-    so this overlaps the UI toolkit's import, and the app has rows when it mounts."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from connlog_tui import sources
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="connlog-preview")
-    future = pool.submit(sources.preview, options.paths, options.format)
-    pool.shutdown(wait=False)
-    return future
 
 
 def check_inputs(options: Options) -> None:

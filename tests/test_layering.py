@@ -1,9 +1,15 @@
-"""The data layer is usable without Textual (and so without a terminal)."""
+"""The layers: the data layer is usable without Textual (and so without a terminal), and the
+browser (connlog_tui/ui) never imports the command line (connlog_tui/cli.py); both start from
+connlog_tui/options.py."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "connlog_tui"
 
 DATA_MODULES = [
     "connlog_tui.schema",
@@ -16,6 +22,7 @@ DATA_MODULES = [
     "connlog_tui.decode",
     "connlog_tui.textsafe",
     "connlog_tui.cli",
+    "connlog_tui.options",
 ]
 
 
@@ -29,3 +36,45 @@ def test_data_layer_imports_without_textual_or_rich():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at its top or inside a function (a lazy import is still a
+    dependency); relative imports resolved against the package."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def modules_in(*parts: str) -> list[Path]:
+    return sorted(PACKAGE.joinpath(*parts).rglob("*.py"))
+
+
+def test_the_ui_never_imports_the_cli():
+    for path in modules_in("ui"):
+        wrong = {m for m in imported_modules(path) if m.split(".")[:2] == ["connlog_tui", "cli"]}
+        assert not wrong, f"{path.relative_to(PACKAGE)} imports {sorted(wrong)}"
+
+
+FRONT_ENDS = {"cli.py", "__main__.py"}  # the command line starts the browser
+
+
+def test_no_module_below_the_ui_imports_textual_or_the_ui():
+    for path in modules_in():
+        where = path.relative_to(PACKAGE)
+        if where.parts[0] == "ui" or str(where) in FRONT_ENDS:
+            continue
+        wrong = {m for m in imported_modules(path) if m.split(".")[0] in ("textual", "rich")}
+        wrong |= {m for m in imported_modules(path) if m.startswith("connlog_tui.ui")}
+        assert not wrong, f"{path.relative_to(PACKAGE)} imports {sorted(wrong)}"

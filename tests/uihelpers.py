@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from textual.worker import WorkerCancelled
 
-from connlog_tui.cli import Options
+from connlog_tui.options import Options
 from connlog_tui.ui.app import ConnlogApp
 from connlog_tui.ui.filters import FacetPane
 

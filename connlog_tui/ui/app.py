@@ -24,11 +24,13 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static, TextArea
 from textual.worker import get_current_worker
 
+from connlog_tui import options as startup
 from connlog_tui import query, triage, views
 from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export, provenance_record
+from connlog_tui.options import Options
 from connlog_tui.payloads import fill
 from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.schema import HEADERS, empty_quarantine
@@ -119,7 +121,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, options) -> None:
+    def __init__(self, options: Options) -> None:
         super().__init__()
         self.options = options
         self.frame: pl.DataFrame | None = None
@@ -228,7 +230,6 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         from connlog_tui import sources
-        from connlog_tui.cli import load_options
 
         started = time.monotonic()
         try:
@@ -243,7 +244,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             if self.frame is not None:
                 # Let the first rows reach the screen before the full read takes both cores.
                 self._first_paint.wait(timeout=2)
-            loaded = load_options(self.options)
+            loaded = startup.load_options(self.options)
         except ConnlogError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
@@ -272,9 +273,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.exit(return_code=2)
 
     def _initial_state(self, frame: pl.DataFrame) -> FilterState:
-        from connlog_tui.cli import filter_state
-
-        return filter_state(self.options, frame)
+        return startup.filter_state(self.options, frame)
 
     def _loaded(
         self, frame: pl.DataFrame, quarantine: pl.DataFrame, payloads=None, folded=None

@@ -10,7 +10,7 @@ from conftest import HEADER, SMALL_LOG
 from textual.widgets import Input, Static, TextArea
 from uihelpers import make_app, on_first_frame, settle
 
-import connlog_tui.cli as cli
+import connlog_tui.options as startup
 from connlog_tui.ui.detail import DetailPanel, render_payload
 from connlog_tui.ui.filters import FacetPane, FilterSidebar
 from connlog_tui.ui.screens import ExportScreen, QuarantineScreen
@@ -180,13 +180,13 @@ def hold_the_load(monkeypatch):
     import threading
 
     release = threading.Event()
-    real_load = cli.load_options
+    real_load = startup.load_options
 
     def slow_load(options):
         assert release.wait(30), "the test never released the load"
         return real_load(options)
 
-    monkeypatch.setattr(cli, "load_options", slow_load)
+    monkeypatch.setattr(startup, "load_options", slow_load)
     return release
 
 
@@ -233,15 +233,15 @@ async def test_the_full_read_starts_once_the_first_rows_are_on_screen(monkeypatc
     """Both cores go to the full read only once a frame with the first rows is out."""
     frames_with_rows = []
     rows_drawn_at_load = []
-    real_load = cli.load_options
+    real_load = startup.load_options
 
     def load(options):
         rows_drawn_at_load.append(len(frames_with_rows))
         return real_load(options)
 
-    monkeypatch.setattr(cli, "load_options", load)
+    monkeypatch.setattr(startup, "load_options", load)
     app = make_app([SMALL_LOG])
-    app.options.preview = cli.start_preview(app.options)
+    app.options.preview = startup.start_preview(app.options)
     app.options.preview.result(timeout=30)
     real_display = type(app)._display
 
@@ -263,7 +263,7 @@ async def test_a_preview_read_before_the_ui_started_is_on_its_first_frame(monkey
     them, with no worker round trip (the load itself is held back here)."""
     release = hold_the_load(monkeypatch)
     app = make_app([SMALL_LOG])
-    app.options.preview = cli.start_preview(app.options)
+    app.options.preview = startup.start_preview(app.options)
     app.options.preview.result(timeout=30)
     first_frame_rows = []
     real_display = type(app)._display
