@@ -89,7 +89,7 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         ("app", "Application To/From"),
         ("action", "Action"),
         ("request-type", "Request Type"),
-        ("outcome", "Outcome (failure, success, pending, info)"),
+        ("outcome", "Outcome, e.g. failure"),
     ):
         filters.add_argument(
             f"--exclude-{flag}",
@@ -360,6 +360,7 @@ def run_export(argv: list[str]) -> int:
         if diagnose
         else query.view_frame(frame, result.indices)
     )
+    view = _with_notes(options, frame, result.indices, loaded.payloads, view)
     written = export(
         view,
         args.output,
@@ -381,6 +382,20 @@ def run_export(argv: list[str]) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _with_notes(options: Options, frame, indices, payloads, view):
+    """The view to export with a Note column when rows of it have notes (connlog_tui.marks;
+    a broken marks file is said on stderr and the export goes on without notes)."""
+    from connlog_tui import marks
+
+    try:
+        found = marks.Marks.load(options.paths).find(frame, payloads)
+    except ConnlogError as exc:
+        print(f"connlog: {_one_line(str(exc))} (exporting without notes)", file=sys.stderr)
+        return view
+    column = marks.note_column(indices, found)
+    return view if column is None else view.with_columns(column)
 
 
 REPORT_ROWS = 5  # quarantined rows listed per file by --report

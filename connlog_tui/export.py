@@ -22,7 +22,7 @@ from connlog_tui import __version__
 from connlog_tui.errors import ConnlogError
 from connlog_tui.payloads import POS, PayloadStore, fill, release_pages
 from connlog_tui.query import FilterState
-from connlog_tui.schema import COLUMNS, HEADERS
+from connlog_tui.schema import COLUMNS, HEADERS, NOTE, NOTE_HEADER
 
 # Spreadsheets run a cell starting with one of these as a formula. A cell that already
 # starts with quotes before one gets one more, so the guard can be undone exactly.
@@ -41,6 +41,11 @@ def _export_columns(frame: pl.DataFrame, *, guard: bool) -> pl.DataFrame:
             text = expr.cast(pl.String)
             expr = pl.when(text.str.contains(FORMULA_START)).then("'" + text).otherwise(text)
         exprs.append(expr.alias(col.header))
+    if NOTE in frame.columns:
+        note = pl.col(NOTE)
+        if guard:
+            note = pl.when(note.str.contains(FORMULA_START)).then("'" + note).otherwise(note)
+        exprs.append(note.alias(NOTE_HEADER))
     return frame.select(exprs)
 
 
@@ -130,7 +135,8 @@ def write_parquet(
     **_ignored,
 ) -> None:
     """Typed columns under the display headers (a valid file with the schema when empty)."""
-    typed = frame.select(pl.col(c.name).alias(c.header) for c in COLUMNS)
+    notes = [pl.col(NOTE).alias(NOTE_HEADER)] if NOTE in frame.columns else []
+    typed = frame.select(*(pl.col(c.name).alias(c.header) for c in COLUMNS), *notes)
     typed.write_parquet(out)
     if progress:
         progress(frame.height)
@@ -218,7 +224,8 @@ def export(
     streamed = payloads is not None and POS in frame.columns
     if streamed and (redact or fmt not in ("csv", "jsonl", "json")):
         frame, streamed = payloads.fill(frame), False
-    frame = frame.select(*HEADERS.keys(), *([POS] if streamed else []))
+    notes = [NOTE] if NOTE in frame.columns else []  # a view's notes (connlog_tui.marks)
+    frame = frame.select(*HEADERS.keys(), *notes, *([POS] if streamed else []))
     if redact:
         from connlog_tui.redact import redact_frame
 

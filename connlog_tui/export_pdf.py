@@ -104,7 +104,8 @@ def _reason(row: dict) -> str:
     parts = [p for p in parts if p]
     if len(parts) == 2 and parts[0] == parts[1]:
         parts = parts[:1]
-    return " / ".join(parts)
+    note = _cell(row, "note").strip()  # the row's note (connlog_tui.marks), first
+    return " / ".join([f"Note: {note}"] * bool(note) + parts)
 
 
 def _payload(row: dict) -> str:

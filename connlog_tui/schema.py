@@ -64,6 +64,10 @@ TEXT_COLUMNS = tuple(c.name for c in COLUMNS if c.name != "time")
 # and follow mode) and the user normalised for matching (case, surrounding spaces).
 ROW_ID = "row_id"
 USER_KEY = "user_key"
+# A view's notes (connlog_tui.marks), exported after the canonical columns, as "Note",
+# only when a row of the view has one.
+NOTE = "note"
+NOTE_HEADER = "Note"
 
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.String(),

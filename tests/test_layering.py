@@ -17,6 +17,8 @@ DATA_MODULES = [
     "connlog_tui.sources",
     "connlog_tui.query",
     "connlog_tui.counts",
+    "connlog_tui.marks",
+    "connlog_tui.stdin",
     "connlog_tui.export",
     "connlog_tui.logs",
     "connlog_tui.decode",
