@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -215,6 +216,96 @@ def csv_blocks(path: Path, block_bytes: int) -> Iterator[tuple[bytes, bytes, int
             if not block.isspace():  # (strip() would copy the block to say so)
                 yield header, block, line
             line += block.count(b"\n")
+
+
+def record_starts(raw: pl.DataFrame, first: int = 2) -> pl.Series:
+    """The file line each parsed CSV record starts on: one line after the previous record
+    ends, quoted cells spanning lines. `first`: the first record's line (2, after the
+    header, unless `raw` is a later block of the file)."""
+    text_cols = [c for c in raw.columns if raw.schema[c] == pl.String]
+    if not text_cols or raw.height == 0:
+        return pl.int_range(first, raw.height + first, eager=True).cast(pl.Int64)
+    newlines = pl.sum_horizontal(
+        pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text_cols
+    )
+    starts = pl.lit(first) + pl.int_range(pl.len()) + newlines.cum_sum() - newlines
+    return raw.select(starts.cast(pl.Int64).alias("line")).to_series()
+
+
+LineReader = Callable[[set[int]], dict[int, str]]
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+def line_reader(lines: Iterable[bytes], first: int = 1) -> LineReader:
+    """Reads the wanted lines (numbered from `first`) out of `lines`, stopping after the
+    last one wanted."""
+
+    def read(wanted: set[int]) -> dict[int, str]:
+        last, found = max(wanted), {}
+        for number, line in enumerate(lines, first):
+            if number in wanted:
+                found[number] = line.decode("utf-8", "replace").rstrip("\r\n")
+            if number >= last:
+                break
+        return found
+
+    return read
+
+
+def source_lines(source: Source) -> LineReader:
+    """A LineReader over a source's lines (a plain file is read from disk, not whole)."""
+
+    def read(wanted: set[int]) -> dict[int, str]:
+        if not source.is_gzip and source.encoding == "utf-8":
+            with source.path.open("rb") as fh:
+                return line_reader(fh)(wanted)
+        return line_reader(io.BytesIO(source.data()))(wanted)
+
+    return read
+
+
+def short_records(
+    raw: pl.DataFrame, starts: pl.Series, read_lines: LineReader, delimiter: str = ","
+) -> tuple[pl.Series | None, list[tuple[int, str, str]]]:
+    """CSV records with fewer fields than the header (`raw`'s columns): a line cut short
+    is not a record. Polars fills a short record's missing fields with nulls, as it does
+    an unquoted empty field, so only the rows whose last field is null can be short:
+    only those are read again from the file (`starts`: each row's first line) and their
+    fields counted. Returns the mask of rows to keep (None: all) and quarantine entries."""
+    if raw.height == 0 or raw.width < 2:
+        return None, []
+    suspects = raw.select(pl.arg_where(pl.col(raw.columns[-1]).is_null())).to_series()
+    if suspects.is_empty():
+        return None, []
+    text_cols = [c for c in raw.columns if raw.schema[c] == pl.String]
+    spans = (
+        raw[suspects]
+        .select(
+            1
+            + pl.sum_horizontal(
+                pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text_cols
+            )
+        )
+        .to_series()
+        .to_list()
+    )
+    firsts = starts.gather(suspects).to_list()
+    pairs = list(zip(firsts, spans, strict=True))
+    got = read_lines({line + k for line, span in pairs for k in range(span)})
+    short, bad = [], []
+    for index, line, span in zip(suspects.to_list(), firsts, spans, strict=True):
+        text = "\n".join(got.get(line + k, "") for k in range(span))
+        # Fields counted as delimiters outside quoted cells, plus one (the csv module
+        # would refuse a cell over its field size limit, which Polars reads).
+        fields = _QUOTED.sub("", text).count(delimiter) + 1
+        if fields < raw.width:
+            short.append(index)
+            reason = f"expected {raw.width} fields, found {fields}"
+            bad.append((line, reason, text[:2000]))
+    if not short:
+        return None, []
+    keep = ~pl.int_range(raw.height, eager=True).is_in(pl.Series(short).implode())
+    return keep, bad
 
 
 def _record_end(data: bytes) -> int | None:

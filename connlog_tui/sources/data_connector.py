@@ -283,14 +283,17 @@ def parse_text(doc: str) -> list[tuple[int, dict[str, Any]]]:
 # -- CSV ----------------------------------------------------------------------------------
 
 
-def parse_csv(doc: str) -> list[tuple[int, dict[str, Any]]]:
+def parse_csv(doc: str) -> tuple[list[tuple[int, dict[str, Any]]], list[tuple[int, str, str]]]:
+    """The CSV's rows (with their lines), and its records with too few fields (a line cut
+    short), to quarantine. A "No items ingested on ..." line stands alone: it is a row."""
     reader = csv.reader(io.StringIO(doc, newline=""))
     try:
         header = [h.replace("\ufeff", "").strip() for h in next(reader)]
     except StopIteration:
-        return []
+        return [], []
     keys = [field(h) for h in header]
     rows: list[tuple[int, dict[str, Any]]] = []
+    bad: list[tuple[int, str, str]] = []
     summary: dict[str, Any] = {}
     line = reader.line_num + 1
     for record in reader:
@@ -299,6 +302,10 @@ def parse_csv(doc: str) -> list[tuple[int, dict[str, Any]]]:
             line = reader.line_num + 1
             continue
         no_items = next((NO_ITEMS.search(c) for c in record if NO_ITEMS.search(c)), None)
+        if len(record) < len(header) and not no_items:
+            bad.append((line, f"expected {len(header)} fields, found {len(record)}", text[:2000]))
+            line = reader.line_num + 1
+            continue
         values = {k: v.strip() for k, v in zip(keys, record, strict=False) if k and v.strip()}
         if no_items and not set(values) & set(COUNT_KEYS):
             rows.append((line, no_items_row(no_items.group(1), text)))
@@ -315,7 +322,7 @@ def parse_csv(doc: str) -> list[tuple[int, dict[str, Any]]]:
                     owner = {"completed": values["completed"], "connector": values.get("connector")}
                 rows.append((line, item_row(values, owner, text)))
         line = reader.line_num + 1
-    return rows
+    return rows, bad
 
 
 class DataConnectorReader:
@@ -345,8 +352,9 @@ class DataConnectorReader:
     def read(self, source: Source) -> ReadResult:
         doc = source.text()
         names = {field(n) for n in csv_header(doc[:65536])}
+        bad: list[tuple[int, str, str]] = []
         if ("completed" in names and names & set(COUNT_KEYS)) or {"item_id"} <= names:
-            numbered = parse_csv(doc)
+            numbered, bad = parse_csv(doc)
         else:
             numbered = parse_text(doc)
         rows = [row for _, row in numbered]
@@ -354,4 +362,4 @@ class DataConnectorReader:
         missing = missing_day_rows(rows)
         rows += missing
         lines += [0] * len(missing)
-        return result_from_rows(source, self.name, rows, lines, [])
+        return result_from_rows(source, self.name, rows, lines, bad)

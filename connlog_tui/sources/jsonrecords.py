@@ -13,7 +13,15 @@ from typing import Any
 import polars as pl
 
 from connlog_tui.errors import ConnlogError
-from connlog_tui.sources.base import ReadResult, Source, build, quarantine_rows
+from connlog_tui.sources.base import (
+    ReadResult,
+    Source,
+    build,
+    quarantine_rows,
+    record_starts,
+    short_records,
+    source_lines,
+)
 
 Record = dict[str, Any]
 Numbered = list[tuple[int, Record]]
@@ -385,30 +393,21 @@ def csv_header(head: str) -> list[str]:
     return [n.replace("\ufeff", "").strip() for n in names]
 
 
-def read_csv_text(source: Source) -> pl.DataFrame:
-    """A CSV file as text columns (header names stripped of BOM and spaces)."""
+def read_csv_text(source: Source) -> tuple[pl.DataFrame, list[int], Bad]:
+    """A CSV file as text columns (header names stripped of BOM and spaces), the file line
+    each record starts on, and the records with too few fields (quarantined, not kept)."""
     try:
         raw = pl.read_csv(
             source.polars_input(), infer_schema=False, encoding="utf8-lossy", quote_char='"'
         )
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
         raise ConnlogError(f"unreadable CSV ({str(exc).splitlines()[0]})", source.name) from None
-    return raw.rename(lambda n: n.replace("\ufeff", "").strip())
-
-
-def csv_lines(raw: pl.DataFrame) -> list[int]:
-    """The file line each CSV record starts on (header on line 1; quoted cells may span
-    several lines)."""
-    text_cols = [c for c in raw.columns if raw.schema[c] == pl.String]
-    if not text_cols or raw.height == 0:
-        return list(range(2, raw.height + 2))
-    newlines = pl.sum_horizontal(
-        pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text_cols
-    )
-    starts = raw.select(
-        (pl.lit(2) + pl.int_range(pl.len()) + newlines.cum_sum() - newlines).alias("line")
-    )
-    return starts["line"].cast(pl.Int64).to_list()
+    raw = raw.rename(lambda n: n.replace("\ufeff", "").strip())
+    starts = record_starts(raw)
+    keep, short = short_records(raw, starts, source_lines(source))
+    if keep is not None:
+        raw, starts = raw.filter(keep), starts.filter(keep)
+    return raw, starts.to_list(), short
 
 
 def near(records: list[Record], signature: set[str], weight: float = 0.4) -> float:

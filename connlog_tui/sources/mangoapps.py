@@ -4,6 +4,7 @@ connlog's extra ones), as CSV, JSON (an array), JSON Lines or Parquet."""
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 import re
@@ -13,7 +14,18 @@ import polars as pl
 
 from connlog_tui.errors import ConnlogError
 from connlog_tui.schema import HEADERS, TEXT_COLUMNS
-from connlog_tui.sources.base import ReadResult, Source, build, csv_blocks, quarantine_rows
+from connlog_tui.sources.base import (
+    LineReader,
+    ReadResult,
+    Source,
+    build,
+    csv_blocks,
+    line_reader,
+    quarantine_rows,
+    record_starts,
+    short_records,
+    source_lines,
+)
 from connlog_tui.sources.jsonrecords import strip_trailing_commas
 
 # Header spellings we accept, after normalising case and spaces.
@@ -130,11 +142,8 @@ class MangoAppsReader:
                 names = pl.read_csv(header, **options).columns
             # The header is parsed once; each block is read as headerless records.
             raw = pl.read_csv(body, has_header=False, new_columns=names, **options)
-            raw = self._select(raw, column_map(names), source, unguard=True)
-            result = build(raw, source=source.name, format=self.name)
-            if result.quarantine.height:
-                result.quarantine = _with_csv_lines(result.quarantine, raw, first_line)
-            yield result
+            lines = line_reader(io.BytesIO(body), first_line)
+            yield self._from_csv_records(raw, source, lines, delimiter, first_line)
 
     # -- CSV ---------------------------------------------------------------------------
 
@@ -145,30 +154,45 @@ class MangoAppsReader:
         strict=False,
         raw: pl.DataFrame | None = None,
     ) -> ReadResult:
-        """The CSV's records (`raw`: the records already parsed as text, by `_csv_head`)."""
+        """The CSV's records (`raw`: the records already parsed as text, by `_csv_head`).
+        Records with too many fields make Polars fail (then they are found record by
+        record); records with too few are quarantined here (`short_records`)."""
+        delimiter = _delimiter(source.head.lstrip()) or ","
         try:
             if raw is None:
-                raw = pl.read_csv(
-                    source.polars_input(),
-                    n_rows=n_rows,
-                    **_csv_options(_delimiter(source.head.lstrip()) or ","),
-                )
+                raw = pl.read_csv(source.polars_input(), n_rows=n_rows, **_csv_options(delimiter))
         except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
             if strict:
                 raise
             # Ragged rows or a broken quote: read record by record to find them.
             return self._read_csv_slowly(source)
         raw = raw.rename(lambda n: n.removeprefix("\ufeff"))
-        mapping = column_map(raw.columns)
-        raw = self._select(raw, mapping, source, unguard=True)
-        result = build(raw, source=source.name, format=self.name)
-        if result.quarantine.height:
-            result.quarantine = _with_csv_lines(result.quarantine, raw)
+        return self._from_csv_records(raw, source, source_lines(source), delimiter)
+
+    def _from_csv_records(
+        self,
+        raw: pl.DataFrame,
+        source: Source,
+        read_lines: LineReader,
+        delimiter: str,
+        first_line: int = 2,
+    ) -> ReadResult:
+        """A ReadResult of CSV records parsed by Polars (`raw`, every header column, from
+        the file's line `first_line` on), short records quarantined."""
+        starts = record_starts(raw, first_line)
+        keep, short = short_records(raw, starts, read_lines, delimiter)
+        if keep is not None:
+            raw, starts = raw.filter(keep), starts.filter(keep)
+        raw = self._select(raw, column_map(raw.columns), source, unguard=True)
+        result = build(raw, source=source.name, format=self.name, lines=starts)
+        if short:
+            found = pl.concat([quarantine_rows(source.name, short), result.quarantine])
+            result.quarantine = found.sort("line", maintain_order=True)
         return result
 
     def _read_csv_slowly(self, source: Source) -> ReadResult:
-        """Record by record: a record with too many fields is quarantined with its line
-        (a short one gets empty trailing fields, as on the fast path). A record with the
+        """Record by record: a record with too many or too few fields is quarantined with
+        its line (a line cut short is not a record). A record with the
         wrong number of fields that spans several lines most likely opened a quote it
         never closed, swallowing the lines after it: only its first line is quarantined,
         and reading starts again on the next line, so the rows it swallowed are kept."""
@@ -201,9 +225,7 @@ class MangoAppsReader:
                 done = reader.line_num
                 if not record or record == [""] and not lines[start].strip():
                     continue
-                if len(record) == len(header) or len(record) < len(header) and spans == 1:
-                    # A short row gets empty trailing fields, as Polars' fast path gives it.
-                    record += [""] * (len(header) - len(record))
+                if len(record) == len(header):
                     rows.append([record[i] or None for i, _ in keep])
                     numbers.append(start + 1)
                     continue
@@ -417,17 +439,3 @@ def _csv_options(delimiter: str) -> dict:
         "quote_char": '"',
         "separator": delimiter,
     }
-
-
-def _with_csv_lines(quarantine: pl.DataFrame, raw: pl.DataFrame, first: int = 2) -> pl.DataFrame:
-    """Replace record numbers by file line numbers: a record starts one line after the
-    previous one ends, and quoted payloads may span several lines. `first`: the line of
-    `raw`'s first record (2, after the header, unless it is a later block of the file)."""
-    text_cols = [c for c in raw.columns if raw.schema[c] == pl.String]
-    newlines = pl.sum_horizontal(
-        pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text_cols
-    )
-    starts = raw.select(
-        (pl.lit(first) + pl.int_range(pl.len()) + newlines.cum_sum() - newlines).alias("line")
-    )["line"]
-    return quarantine.with_columns(line=starts.gather(quarantine["line"] - 1).cast(pl.Int64))

@@ -26,7 +26,6 @@ from connlog_tui.sources.base import ReadResult, Source
 from connlog_tui.sources.jsonrecords import (
     ROW_COLUMNS,
     compact,
-    csv_lines,
     dig,
     read_csv_text,
     read_records,
@@ -111,7 +110,7 @@ class MappedReader:
         return result_from_rows(source, self.name, rows, lines, bad)
 
     def _csv_records(self, source: Source) -> tuple[list, list]:
-        raw = read_csv_text(source)
+        raw, starts, short = read_csv_text(source)
         wanted = {p.split(".", 1)[0] for p in self.mappings.values()}
         present = {c.lower() for c in raw.columns}
         missing = sorted(w for w in wanted if w not in raw.columns and w.lower() not in present)
@@ -119,7 +118,7 @@ class MappedReader:
             raise ConnlogError(
                 f"no column {missing[0]!r} (columns: {', '.join(raw.columns[:20])})", source.name
             )
-        return list(zip(csv_lines(raw), raw.iter_rows(named=True), strict=True)), []
+        return list(zip(starts, raw.iter_rows(named=True), strict=True)), short
 
     def _row(self, record: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}

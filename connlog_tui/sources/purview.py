@@ -23,7 +23,6 @@ from connlog_tui.sources.base import ReadResult, Source
 from connlog_tui.sources.jsonrecords import (
     compact,
     csv_header,
-    csv_lines,
     dig,
     first,
     head_records,
@@ -269,7 +268,7 @@ class PurviewReader:
     # -- CSV -------------------------------------------------------------------------------
 
     def _read_csv(self, source: Source) -> ReadResult:
-        raw = read_csv_text(source)
+        raw, starts, bad = read_csv_text(source)
         by_lower = {c.lower(): c for c in raw.columns}
         if "auditdata" not in by_lower:
             raise ConnlogError("not a Purview audit export: no AuditData column", source.name)
@@ -288,10 +287,8 @@ class PurviewReader:
             column("recordtype"),
             strict=True,
         )
-        rows, lines, bad, texts = [], [], [], []
-        for line, cell, (when, op, user, rtype) in zip(
-            csv_lines(raw), audit, fallback, strict=True
-        ):
+        rows, lines, texts = [], [], []
+        for line, cell, (when, op, user, rtype) in zip(starts, audit, fallback, strict=True):
             given = {"time": when, "action": op, "user": user, "request_type": _record_type(rtype)}
             row, problem = self._from_audit_data(cell, given)
             if problem:
