@@ -18,6 +18,7 @@ DATA_MODULES = [
     "connlog_tui.query",
     "connlog_tui.counts",
     "connlog_tui.marks",
+    "connlog_tui.jump",
     "connlog_tui.stdin",
     "connlog_tui.export",
     "connlog_tui.logs",
