@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import os
 import subprocess
 import sys
 
@@ -169,3 +170,18 @@ def test_export_search_of_a_reopened_log_matches_the_first(tmp_path):
     assert folded
     again = exported(connlog("export", str(log), "--search", "Internal SERVER", "-o", "-"))
     assert again == first and len(first) == 1
+
+
+def test_a_reader_that_closed_the_pipe_gets_no_traceback():
+    # `connlog formats | head -1`: the reader is gone before connlog writes.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with os.fdopen(write_end, "wb") as out:
+        result = subprocess.run(
+            [sys.executable, "-m", "connlog_tui", "formats"],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr
