@@ -10,7 +10,7 @@ from pathlib import Path
 
 from connlog_tui import __version__
 from connlog_tui.errors import ConnlogError
-from connlog_tui.options import Options, filter_state, load_options, start_preview
+from connlog_tui.options import Options, filter_state, load_options, open_log, start_preview
 from connlog_tui.textsafe import escape_controls
 
 EXAMPLES = """\
@@ -310,11 +310,29 @@ def _recent() -> str:
     return f"; recent: {' '.join(recent)}" if recent else ""
 
 
+def archive_path(args: argparse.Namespace) -> str | None:
+    """The hive-partitioned Parquet archive given as the only path, if that is what it
+    is (`date=.../*.parquet` under it); ConnlogError for flags that do not apply to one."""
+    from connlog_tui.logs.archive import is_archive
+
+    found = [p for p in args.paths if is_archive(p)]
+    if not found:
+        return None
+    if len(args.paths) != 1 or args.demo:
+        raise ConnlogError("a Parquet archive is opened on its own, not with other logs", found[0])
+    if args.format or args.map:
+        raise ConnlogError("--format and --map do not apply to a Parquet archive", found[0])
+    return found[0]
+
+
 def decide_memory(args: argparse.Namespace) -> None:
     """Settle in-memory or lean (payloads on disk) from the flags, the files' size and
     the configured budget, before anything imports Polars (lean mode tunes its allocator)."""
     from connlog_tui import memory
 
+    if archive_path(args) is not None:
+        args.lean = False  # nothing is loaded: the archive is scanned per question
+        return
     if args.lean is None:
         paths = list(args.paths) + (demo_paths() if args.demo else [])
         budget = memory.configured_budget()
@@ -338,8 +356,9 @@ def run_export(argv: list[str]) -> int:
     args = export_parser().parse_args(argv)
     take_stdin(args)
     decide_memory(args)
-    from connlog_tui import query, sources
-    from connlog_tui.export import export, provenance_record
+    archive = archive_path(args)
+    from connlog_tui.export import provenance_record
+    from connlog_tui.logs import ExportOptions
 
     options = options_from(args)
     if args.view and options.view is None:  # a broken views file: don't export everything
@@ -348,98 +367,86 @@ def run_export(argv: list[str]) -> int:
         print(f"connlog: {_one_line(warning)}", file=sys.stderr)
     # A one-shot export reads a cache entry when there is one but writes none: at exit it
     # would wait for that write, which costs more than the export (the browser writes it).
-    loaded = load_options(options, write_cache=False)
-    frame = loaded.frame
-    state = filter_state(options, frame)
+    log = open_log(options, archive, write_cache=False)
+    state = filter_state(options, log)
     if args.failures_only:
         state = state.with_picked("outcome", {"failure"})
-    result = query.run(frame, state, facets=(), payloads=loaded.payloads, folded=loaded.folded)
-    inputs = [path for path, _ in sources.expand(options.paths)]
-    diagnose = args.failures_only or args.diagnose
-    view = (
-        _with_diagnoses(frame, result.indices, loaded.payloads)
-        if diagnose
-        else query.view_frame(frame, result.indices)
-    )
-    view = _with_notes(options, frame, result.indices, loaded.payloads, view)
-    written = export(
-        view,
-        args.output,
+    inputs = tuple(path for path, _ in expand_inputs(options))
+    export_options = ExportOptions(
         guard=options.config.formula_guard if args.guard is None else args.guard,
         force=args.force,
         inputs=inputs,
         redact=args.redact,
         provenance=provenance_record(sources=inputs, state=state) if args.provenance else None,
-        payloads=loaded.payloads,
+        diagnose=args.failures_only or args.diagnose,
+        marks=_marks(options) if archive is None else None,
     )
+    written = log.export(state, args.output, export_options)
     where = "stdout" if args.output == "-" else args.output
-    print(f"connlog: wrote {written} of {frame.height} rows to {where}", file=sys.stderr)
+    total = log.describe().rows
+    print(f"connlog: wrote {written} of {total} rows to {where}", file=sys.stderr)
+    quarantined = log.quarantine().height
     if args.report:
-        print_report(loaded, sys.stderr)
-    elif loaded.quarantine.height:
+        print_report(log, sys.stderr)
+    elif quarantined:
         print(
-            f"connlog: {loaded.quarantine.height} unparseable rows were quarantined "
+            f"connlog: {quarantined} unparseable rows were quarantined "
             "(not exported; --report lists them, or open the log in connlog)",
             file=sys.stderr,
         )
     return 0
 
 
-def _with_notes(options: Options, frame, indices, payloads, view):
-    """The view to export with a Note column when rows of it have notes (connlog_tui.marks;
-    a broken marks file is said on stderr and the export goes on without notes)."""
+def expand_inputs(options: Options):
+    from connlog_tui import sources
+
+    return sources.expand(options.paths)
+
+
+def _marks(options: Options):
+    """The log's marks, whose notes go into a Note column (connlog_tui.marks; a broken
+    marks file is said on stderr and the export goes on without notes)."""
     from connlog_tui import marks
 
     try:
-        found = marks.Marks.load(options.paths).find(frame, payloads)
+        return marks.Marks.load(options.paths)
     except ConnlogError as exc:
         print(f"connlog: {_one_line(str(exc))} (exporting without notes)", file=sys.stderr)
-        return view
-    column = marks.note_column(indices, found)
-    return view if column is None else view.with_columns(column)
+        return None
 
 
 REPORT_ROWS = 5  # quarantined rows listed per file by --report
 
 
-def print_report(loaded, out) -> None:
+def print_report(log, out) -> None:
     """Per file: `FILE: N rows read = L loaded + Q quarantined`, then its first
-    quarantined rows (line: reason: text); then the totals."""
+    quarantined rows (line: reason: text); then the totals. An archive was checked when
+    it was written: its row count only."""
     import polars as pl
 
-    for name, good, bad in loaded.files:
+    info = log.describe()
+    files = getattr(log, "files", None)
+    if files is None:
+        print(f"{_one_line(info.name)}: {info.rows} rows ({info.kind}: none quarantined)", file=out)
+        return
+    quarantine = log.quarantine()
+    for name, good, bad in files:
         print(f"{_one_line(name)}: {_count(good + bad, good, bad)}", file=out)
-        rows = loaded.quarantine.filter(pl.col("source") == name).head(REPORT_ROWS)
+        rows = quarantine.filter(pl.col("source") == name).head(REPORT_ROWS)
         for line, reason, text in rows.select("line", "reason", "text").iter_rows():
             where = f"line {line}" if line is not None else "line ?"
             shown = f" | {_one_line(text)[:80]}" if text else ""
             print(f"  {where}: {_one_line(reason)}{shown}", file=out)
         if bad > REPORT_ROWS:
             print(f"  ... and {bad - REPORT_ROWS} more quarantined rows", file=out)
-    good = sum(g for _, g, _ in loaded.files)
-    bad = sum(b for _, _, b in loaded.files)
-    files = len(loaded.files)
-    print(f"total ({files} file{'s' * (files != 1)}): {_count(good + bad, good, bad)}", file=out)
+    good = sum(g for _, g, _ in files)
+    bad = sum(b for _, _, b in files)
+    count = len(files)
+    print(f"total ({count} file{'s' * (count != 1)}): {_count(good + bad, good, bad)}", file=out)
 
 
 def _count(read: int, good: int, bad: int) -> str:
     return f"{read} rows read = {good} loaded + {bad} quarantined"
-
-
-def _with_diagnoses(frame, indices, payloads=None):
-    """The view to export, its failed rows carrying their diagnosis (decoding their
-    payloads: about 1 ms a failed row)."""
-    import polars as pl
-
-    from connlog_tui import query, triage
-
-    failing = indices.filter(frame["outcome"].gather(indices) == "failure")
-    if failing.is_empty():
-        return query.view_frame(frame, indices)
-    # Mismatches are judged against the whole log's successful logins, not just the view's.
-    found = triage.diagnose_rows(frame, failing, payloads=payloads)
-    view = triage.apply_diagnoses(frame[indices], found)
-    return query.view_frame(view, pl.int_range(view.height, eager=True))
 
 
 def run_count(argv: list[str]) -> int:

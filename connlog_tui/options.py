@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from connlog_tui.config import Config
+    from connlog_tui.logs import Log
     from connlog_tui.query import FilterState
     from connlog_tui.sources.base import ReadResult
     from connlog_tui.views import View
@@ -47,22 +48,31 @@ class Options:
     preview: Future | None = None
 
 
-def filter_state(options: Options, frame: pl.DataFrame) -> FilterState:
-    """The starting filters: the saved view (if any) with the command line's on top."""
-    from connlog_tui import query
+def filter_state(options: Options, frame: pl.DataFrame | Log) -> FilterState:
+    """The starting filters: the saved view (if any) with the command line's on top.
+    Picked and excluded values match the values of `frame` (a loaded frame, or a log
+    behind the seam) exactly but for case."""
+    import polars as pl
 
-    given = query.build_state(
-        frame,
-        options.picked,
-        user=options.user,
+    from connlog_tui import logs, query
+
+    given = query.FilterState(
+        user=options.user or "",
         since=options.since,
         until=options.until,
-        search=options.search,
-        excluded=options.excluded,
-        exclude_user=options.exclude_user,
-        exclude_search=options.exclude_search,
-        regex=options.regex,
+        search=options.search or "",
+        exclude_user=options.exclude_user or "",
+        exclude_search=options.exclude_search or "",
+        regex=options.regex or "",
     )
+    for column, wanted in options.picked.items():
+        given = given.with_picked(column, wanted or ())
+    for column, unwanted in options.excluded.items():
+        given = given.with_excluded(column, unwanted or ())
+    if isinstance(frame, pl.DataFrame):
+        given = query.resolve_state(frame, given)
+    else:
+        given = logs.resolve_state(frame, given)
     if options.view is None:
         return given
     base = options.view.filters
@@ -77,6 +87,19 @@ def filter_state(options: Options, frame: pl.DataFrame) -> FilterState:
         exclude_search=given.exclude_search or base.exclude_search,
         regex=given.regex or base.regex,
     )
+
+
+def open_log(options: Options, archive: str | None = None, *, write_cache: bool = True) -> Log:
+    """The log the options name, behind the seam: an `ArchiveLog` scanning `archive` (a
+    hive-partitioned Parquet directory), else the files loaded into a `MemoryLog`."""
+    from connlog_tui import sources
+    from connlog_tui.logs.archive import ArchiveLog
+    from connlog_tui.logs.memory import MemoryLog
+
+    if archive is not None:
+        return ArchiveLog(archive, plus_addressing=options.plus_addressing)
+    names = [name for _, name in sources.expand(options.paths)]
+    return MemoryLog.from_loaded(load_options(options, write_cache=write_cache), names)
 
 
 def load_options(options: Options, *, write_cache: bool = True) -> ReadResult:

@@ -150,6 +150,8 @@ class ArchiveLog:
                 "diagnoses (--diagnose, --failures-only) need the log in memory: "
                 "export the archive's rows, then run connlog export on that file"
             )
+        if options.marks is not None and options.marks.entries:
+            raise ConnlogError("notes on an archive's rows are not exported yet", self.root)
         fmt = format_for(target)
         if target == "-" or fmt not in STREAMED or options.redact:
             # Written by export.export from the matching rows (the PDF and JSON writers,

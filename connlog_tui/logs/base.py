@@ -66,7 +66,8 @@ class ExportOptions:
     an existing file. `inputs`: files never overwritten. `redact`: mask identities first.
     `provenance`: also write the `OUT.provenance.json` sidecar with these fields (see
     `export.provenance_record`). `report`: PDF title/filters/sources. `progress`: called
-    with the rows written so far. `diagnose`: fill the Diagnosis of failed rows."""
+    with the rows written so far. `diagnose`: fill the Diagnosis of failed rows.
+    `marks`: the log's `marks.Marks`, whose notes go into a Note column."""
 
     guard: bool = True
     force: bool = False
@@ -76,6 +77,7 @@ class ExportOptions:
     report: Mapping[str, Any] | None = None
     progress: Callable[[int], None] | None = None
     diagnose: bool = False
+    marks: Any = None
 
 
 @dataclass(frozen=True)

@@ -51,17 +51,21 @@ class MemoryLog:
         self._results: list[tuple[FilterState, frozenset[str], QueryResult]] = []
         self._sorted: list[tuple[int, Sort, pl.Series]] = []
         self._lock = threading.Lock()
+        # Of a load: (file name, rows loaded, rows quarantined) per input file.
+        self.files: list[tuple[str, int, int]] = []
 
     @classmethod
     def from_loaded(cls, loaded: Any, sources: Iterable[str] = ()) -> MemoryLog:
-        """From a `sources.load` result (frame, quarantine, payloads, folded)."""
-        return cls(
+        """From a `sources.load` result (frame, quarantine, payloads, folded, files)."""
+        log = cls(
             loaded.frame,
             quarantine=loaded.quarantine,
             payloads=loaded.payloads,
             folded=loaded.folded,
             sources=sources,
         )
+        log.files = list(loaded.files)
+        return log
 
     # -- query.run, kept -------------------------------------------------------------------
 
@@ -187,6 +191,8 @@ class MemoryLog:
             view = with_diagnoses(self.frame, indices, self.payloads)
         else:
             view = view_frame(self.frame, indices)
+        if options.marks is not None:
+            view = self._with_notes(view, indices, options.marks)
         return export(
             view,
             target,
@@ -199,6 +205,13 @@ class MemoryLog:
             report=options.report,
             payloads=self.payloads,
         )
+
+    def _with_notes(self, view: pl.DataFrame, indices: pl.Series, marks: Any) -> pl.DataFrame:
+        """The view with a Note column when rows of it have notes (connlog_tui.marks)."""
+        from connlog_tui.marks import note_column
+
+        column = note_column(indices, marks.find(self.frame, self.payloads))
+        return view if column is None else view.with_columns(column)
 
     def distinct(self, column: str) -> list[str]:
         values = self.frame[column].unique().drop_nulls().cast(pl.String)
