@@ -41,7 +41,8 @@ def _export_columns(frame: pl.DataFrame, *, guard: bool) -> pl.DataFrame:
             text = expr.cast(pl.String)
             expr = pl.when(text.str.contains(FORMULA_START)).then("'" + text).otherwise(text)
         exprs.append(expr.alias(col.header))
-    if NOTE in frame.columns:
+    # A lazy frame too (the archive's streamed export): its schema, not its columns.
+    if NOTE in frame.collect_schema().names():
         note = pl.col(NOTE)
         if guard:
             note = pl.when(note.str.contains(FORMULA_START)).then("'" + note).otherwise(note)
