@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 
 import polars as pl
+from rich.cells import cell_len
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -51,6 +52,7 @@ from connlog_tui.ui.screens import (
     default_export_name,
 )
 from connlog_tui.ui.sessions import SessionActions
+from connlog_tui.ui.status import fit_filters, short_forms
 from connlog_tui.ui.table import LogTable
 from connlog_tui.ui.triage_actions import TriageActions
 
@@ -155,6 +157,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.attempts: pl.DataFrame | None = None  # stitched login attempts, once worked out
         self._baseline: pl.DataFrame | None = None  # what each app's working logins use
         self.zone = options.zone
+        self.pane_note: str | None = None  # the value under a filter pane's cursor
         self.user_active_until = 0.0  # background work steps aside until then
 
     # -- background work gives way to the user ---------------------------------------
@@ -216,6 +219,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to_size(event.size)
+        self.call_after_refresh(self._update_status)  # fitted to the new width
 
     def _fit_to_size(self, size: Size | None = None) -> None:
         """Panes beside the table when there is room; the detail panel when it is tall."""
@@ -463,26 +467,39 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                 f"first {shown:,} rows shown",
                 f"≈{estimate:,} rows in all (estimated)",
             ]
+        if self.pane_note:  # the value under a pane's cursor, whole
+            parts.insert(0, self.pane_note)
+        notes = []  # after the filters: cut off first when the line is full
         if self.payloads is not None:
-            parts.append("lean: payloads on disk")
+            notes.append("lean: payloads on disk")
         if self.quarantine.height:
-            parts.append(f"{self.quarantine.height:,} quarantined (b lists)")
-        parts.append("; ".join(self._describe_state()) or "no filters")
+            notes.append(f"{self.quarantine.height:,} quarantined (b lists)")
         if self.zone != "UTC":
-            parts.append(f"times in {tz.label(self.zone)}")
+            notes.append(f"times in {tz.label(self.zone)}")
         if self.export_note:
-            parts.append(self.export_note)
+            notes.append(self.export_note)
         if self.analysis_note:
-            parts.append(self.analysis_note)
+            notes.append(self.analysis_note)
         if self.tails:
-            parts.append(f"following{' · ' + self.follow_note if self.follow_note else ''}")
+            notes.append(f"following{' · ' + self.follow_note if self.follow_note else ''}")
         if self.sort != ("time", False):
             column, descending = self.sort
-            parts.append(f"sorted by {SORTABLE[column]} {'▼' if descending else '▲'}")
+            notes.append(f"sorted by {SORTABLE[column]} {'▼' if descending else '▲'}")
+        # Every filter named or counted, in what the rows count leaves (or most of it).
+        width = max(0, self.size.width - 2) - cell_len(" · ".join(parts)) - 3
+        room = max(width - cell_len(" · ".join(notes)) - 3, min(width, 40))
+        dates = tz.describe(self.state.since, self.state.until, self.zone)
+        short = short_forms(self.state, dates)
+        parts = [*parts, fit_filters(self._describe_state(), short, room), *notes]
         status = self.query_one("#status", Static)
         # One line, whatever it says: no layout pass (which redrew the table's scrollbar,
         # ~5 KB to the terminal, on every tick of the background triage's progress).
         status.update(escape_controls(" · ".join(parts)), layout=False)
+
+    @on(FacetPane.Highlighted)
+    def _pane_highlighted(self, event: FacetPane.Highlighted) -> None:
+        self.pane_note = f"{event.title}: {event.value}" if event.value is not None else None
+        self._update_status()
 
     @on(FacetPane.Changed)
     def _facet_changed(self, event: FacetPane.Changed) -> None:

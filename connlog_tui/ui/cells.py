@@ -1,6 +1,6 @@
 """Cutting text to a number of terminal cells so that what is left still tells values
-apart: the middle of a long value goes (its start and end usually differ), a path keeps
-its file name, and a list of labels is cut so that no two distinct values look alike."""
+apart: a path keeps its file name, a value may lose its middle (its start and end often
+differ), and a list of labels is cut so that no two distinct values look alike."""
 
 from __future__ import annotations
 
@@ -51,18 +51,19 @@ def cut_path(text: str, width: int) -> str:
 
 
 def distinct_labels(values: list[str], width: int) -> dict[str, str]:
-    """Each value cut to `width` cells so that no two values share a label. The middle
-    goes where that keeps them apart; else, for the values still alike, the cut moves to
-    show where they differ; a value that cannot be told apart in `width` is kept whole
+    """Each value cut to `width` cells so that no two values share a label: its start
+    where that keeps it apart from the others; else, among the values still alike, its
+    start and end (the middle cut), or its start as far as where they differ, or a window
+    around the difference. A value that cannot be told apart in `width` is kept whole
     (the caller wraps it)."""
-    labels = {v: cut_middle(v, width) for v in values}
-    for _ in range(2):
+    labels = {v: cut_middle(v, width, keep_start=width) for v in values}
+    for _ in range(8):  # each round, a group still alike agrees on a longer start
         alike = _alike(labels)
         if not alike:
             return labels
         for group in alike:
-            for value, label in _where_they_differ(group, width).items():
-                labels[value] = label
+            others = {label for value, label in labels.items() if value not in group}
+            labels.update(_tell_apart(group, width, others))
     for group in _alike(labels):
         for value in group:
             labels[value] = value
@@ -76,23 +77,30 @@ def _alike(labels: dict[str, str]) -> list[list[str]]:
     return [group for group in by_label.values() if len(group) > 1]
 
 
-def _where_they_differ(group: list[str], width: int) -> dict[str, str]:
-    """Labels for values that look alike cut in the middle: the start kept as far as the
-    first character where two of them differ, the rest from their ends; or, when that
-    character is too far in, a window around it between two ellipses."""
+def _tell_apart(group: list[str], width: int, taken: set[str]) -> dict[str, str]:
+    """Labels for values whose starts look alike: the first way of cutting them that
+    gives each its own label (not one in `taken`), else the last way."""
     first = min(_first_difference(x, y) for i, x in enumerate(group) for y in group[i + 1 :])
-    labels = {}
-    for value in group:
-        start = value[: first + 1]
-        if cell_len(start) < width:
-            labels[value] = cut_middle(value, width, keep_start=cell_len(start))
-            continue
-        window = value[max(0, first - (width - 2) // 2) :]
-        labels[value] = ELLIPSIS + cut_middle(window, width - 1, keep_start=width - 2)
+    ways = (
+        lambda v: cut_middle(v, width),
+        lambda v: cut_middle(v, width, keep_start=cell_len(v[: first + 1])),
+        lambda v: _window(v, first, width),
+    )
+    for way in ways:
+        labels = {v: way(v) for v in group}
+        if len(set(labels.values())) == len(group) and not taken & set(labels.values()):
+            break
     return labels
 
 
+def _window(value: str, at: int, width: int) -> str:
+    """`value` around its character `at`, between ellipses, in `width` cells."""
+    if cell_len(value[: at + 1]) < width:
+        return cut_middle(value, width, keep_start=cell_len(value[: at + 1]))
+    window = value[max(0, at - (width - 2) // 2) :]
+    return ELLIPSIS + cut_middle(window, width - 1, keep_start=width - 2)
+
+
 def _first_difference(a: str, b: str) -> int:
-    return next(
-        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )
+    pairs = enumerate(zip(a, b, strict=False))
+    return next((i for i, (x, y) in pairs if x != y), min(len(a), len(b)))

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len, set_cell_size
+from collections import Counter
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Button, Input, SelectionList
+from textual.widgets._toggle_button import ToggleButton
 
 from connlog_tui.query import FACET_TITLES
 from connlog_tui.textsafe import one_line
+from connlog_tui.ui.cells import distinct_labels
+
+PICKED, UNPICKED = "✓", " "  # told apart without colour (NO_COLOR, 16 colours)
 
 
 def compact_count(count: int) -> str:
@@ -41,6 +49,15 @@ class FacetPane(SelectionList[str]):
             self.values = values
             super().__init__()
 
+    class Highlighted(Message):
+        """The value under the pane's cursor, whole (None: the pane lost focus), for the
+        status line: a value cut to fit the pane is read there."""
+
+        def __init__(self, title: str, value: str | None) -> None:
+            self.title = title
+            self.value = value
+            super().__init__()
+
     def __init__(self, column: str, values: list[str], **kwargs) -> None:
         super().__init__(id=f"facet-{column}", **kwargs)
         self.column = column
@@ -48,6 +65,7 @@ class FacetPane(SelectionList[str]):
         self._choices = values
         self._counts: dict[str, int] = {}  # as last drawn
         self._shown: dict[str, int] = {}  # as last given
+        self._labels: tuple[int, dict[str, str]] = (0, {})  # (width, value -> label)
         self._quiet = False
         # Added now, not once mounted: a pane laid out before its options were in now
         # and then stayed two lines tall and empty (its height was never worked out again).
@@ -63,16 +81,57 @@ class FacetPane(SelectionList[str]):
         self._counts = {}  # re-render every prompt at the new width
         self.set_counts(self._shown)
 
+    def _label(self, value: str) -> str:
+        """The value as the pane shows it: cut to the label width so that no two values
+        of the pane look alike (see cells.distinct_labels); a source by its file name
+        unless two files share it."""
+        width = self.label_width
+        if self._labels[0] != width or value not in self._labels[1]:
+            texts = {v: one_line(v) or "(blank)" for v in self._choices}
+            if self.column == "source":
+                names = {v: t.replace("\\", "/").rsplit("/", 1)[-1] for v, t in texts.items()}
+                twice = Counter(names.values())
+                texts = {v: t if twice[names[v]] > 1 else names[v] for v, t in texts.items()}
+            cut = distinct_labels(list(set(texts.values())), width)
+            self._labels = (width, {v: cut[t] for v, t in texts.items()})
+        return self._labels[1][value]
+
     def _prompt(self, value: str, count: int | None) -> Text:
         """`label      count`: the label cut to fit, the count right-aligned after it."""
-        label = value.rsplit("/", 1)[-1] if self.column == "source" else value
-        label = one_line(label, 60) or "(blank)"
-        width = self.label_width
-        if cell_len(label) > width:
-            label = set_cell_size(label, width - 1) + "…"
-        label = set_cell_size(label, width)
+        label = set_cell_size(self._label(value), self.label_width)
         shown = "" if count is None else f"{compact_count(count):>7}"
         return Text.assemble(label, (shown, "dim" if not count else "bold"))
+
+    def render_line(self, y: int) -> Strip:
+        """The option's line with its check box marked by a glyph, not by colour alone."""
+        strip = super().render_line(y)
+        segments = list(strip)
+        if len(segments) < 2 or segments[1].text != ToggleButton.BUTTON_INNER:
+            return strip
+        index = self.scroll_offset.y + y
+        if index >= self.option_count:
+            return strip
+        picked = self.get_option_at_index(index).value in self._selected
+        segments[1] = Segment(PICKED if picked else UNPICKED, segments[1].style)
+        return Strip(segments, strip.cell_length)
+
+    @on(SelectionList.SelectionHighlighted)
+    def _highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
+        event.stop()
+        self._tell_highlighted()
+
+    def on_focus(self) -> None:
+        self._tell_highlighted()
+
+    def on_blur(self) -> None:
+        self.post_message(self.Highlighted(self.border_title or self.column, None))
+
+    def _tell_highlighted(self) -> None:
+        if self.highlighted is None or not self.has_focus:
+            return
+        value = self.get_option_at_index(self.highlighted).value
+        self.tooltip = one_line(value) or "(blank)"
+        self.post_message(self.Highlighted(self.border_title or self.column, self.tooltip))
 
     def set_counts(self, counts: dict[str, int]) -> None:
         self._shown = counts
@@ -86,6 +145,7 @@ class FacetPane(SelectionList[str]):
         """Add values first seen after loading (follow mode)."""
         new = [v for v in values if v not in self._choices]
         self._choices.extend(new)
+        self._labels = (0, {})
         self.add_options([(self._prompt(v, 0), v) for v in new])
 
     def set_selected(self, values: frozenset[str]) -> None:
