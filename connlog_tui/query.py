@@ -28,7 +28,7 @@ from connlog_tui.payloads import (
 from connlog_tui.schema import ROW_ID, TEXT_COLUMNS, USER_KEY
 
 # Columns with a pick-list filter pane, in pane order.
-FACETS: tuple[str, ...] = ("action", "app", "request_type", "source")
+FACETS: tuple[str, ...] = ("action", "outcome", "app", "request_type", "source")
 FACET_TITLES = {
     "action": "Action",
     "app": "Application To/From",

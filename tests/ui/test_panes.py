@@ -98,3 +98,26 @@ async def test_the_80_column_status_names_or_counts_every_filter():
         await pilot.pause()
         line = visible_status(app)
         assert "more" not in line and "Request Type=Authentication-Applications|" in line
+
+
+async def test_an_outcome_pane_and_a_triage_group_picks_shown_in_the_panes():
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        outcome = app.query_one("#facet-outcome", FacetPane)
+        values = [outcome.get_option_at_index(i).value for i in range(outcome.option_count)]
+        present = set(app.frame["outcome"].drop_nulls().cast(str))
+        assert set(values) == present and "failure" in values
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("enter")  # the largest group: its app's failures
+        await settle(pilot)
+        assert app.state.picked["outcome"] == {"failure"}
+        assert set(outcome.selected) == {"failure"}
+        app_pane = app.query_one("#facet-app", FacetPane)
+        assert set(app_pane.selected) == app.state.picked["app"]
+        # Taken off in its pane, like any pick: no hidden filter left that only x clears.
+        outcome.focus()
+        outcome.deselect("failure")
+        await settle(pilot)
+        assert "outcome" not in app.state.picked
