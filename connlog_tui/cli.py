@@ -346,10 +346,13 @@ def check_inputs(options: Options) -> None:
     from connlog_tui import sources
     from connlog_tui.sources.base import open_source
 
-    for path, name in sources.expand(options.paths):
+    def check(path, name):
         source = open_source(path, name)
         if not options.format and not options.mappings:
             sources.detect(source)
+
+    # A file in a folder that cannot be read is skipped by the load, which says so.
+    sources.readable(sources.expand_marked(options.paths), check)
 
 
 def run_export(argv: list[str]) -> int:
@@ -369,6 +372,8 @@ def run_export(argv: list[str]) -> int:
     # would wait for that write, which costs more than the export (the browser writes it).
     log = open_log(options, archive, write_cache=False)
     state = filter_state(options, log)
+    for name, reason in getattr(log, "skipped", ()):
+        print(f"connlog: skipped {_one_line(name)}: {_one_line(reason)}", file=sys.stderr)
     if args.failures_only:
         state = state.with_picked("outcome", {"failure"})
     inputs = tuple(path for path, _ in expand_inputs(options))

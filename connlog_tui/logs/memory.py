@@ -53,6 +53,8 @@ class MemoryLog:
         self._lock = threading.Lock()
         # Of a load: (file name, rows loaded, rows quarantined) per input file.
         self.files: list[tuple[str, int, int]] = []
+        # Files of a folder that could not be read and were left out: (name, why).
+        self.skipped: list[tuple[str, str]] = []
 
     @classmethod
     def from_loaded(cls, loaded: Any, sources: Iterable[str] = ()) -> MemoryLog:
@@ -65,6 +67,7 @@ class MemoryLog:
             sources=sources,
         )
         log.files = list(loaded.files)
+        log.skipped = list(getattr(loaded, "skipped", ()))
         return log
 
     # -- query.run, kept -------------------------------------------------------------------

@@ -76,9 +76,10 @@ def _reader_for(format: str | None, mappings: dict[str, str] | None) -> Reader |
     return reader_named(format) if format else None
 
 
-def expand(paths: list[str]) -> list[tuple[Path, str]]:
-    """Paths as given, with each directory replaced by the log files inside it."""
-    found: list[tuple[Path, str]] = []
+def expand_marked(paths: list[str]) -> list[tuple[Path, str, bool]]:
+    """`expand`, each file marked with whether it was found inside a directory (such a
+    file may be skipped when it cannot be read: see `load`)."""
+    found: list[tuple[Path, str, bool]] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -87,10 +88,42 @@ def expand(paths: list[str]) -> list[tuple[Path, str]]:
             )
             if not inside:
                 raise ConnlogError("directory holds no log files", given)
-            found.extend((p, str(p)) for p in inside)
+            found.extend((p, str(p), True) for p in inside)
         else:
-            found.append((path, given))
+            found.append((path, given, False))
     return found
+
+
+def expand(paths: list[str]) -> list[tuple[Path, str]]:
+    """Paths as given, with each directory replaced by the log files inside it."""
+    return [(path, name) for path, name, _ in expand_marked(paths)]
+
+
+def why(exc: ConnlogError) -> str:
+    """A ConnlogError's message without the file name it starts with."""
+    return str(exc).removeprefix(f"{exc.path}: ") if exc.path else str(exc)
+
+
+def readable(
+    found: list[tuple[Path, str, bool]], read
+) -> tuple[list[tuple[Path, str, object]], list[tuple[str, str]]]:
+    """`read(path, name)` of every file, except that a file found inside a directory that
+    cannot be read (not a recognised format, empty, binary...) is skipped, with why, so
+    one stray file does not stop a folder from opening. A file named on its own stops
+    the load with its error, and so does a load where every file was skipped."""
+    done, skipped = [], []
+    for path, name, in_directory in found:
+        try:
+            done.append((path, name, read(path, name)))
+        except ConnlogError as exc:
+            if not in_directory:
+                raise
+            skipped.append((name, why(exc)))
+    if skipped and not done:
+        name, reason = skipped[0]
+        more = f" ({len(skipped) - 1} more files skipped)" if len(skipped) > 1 else ""
+        raise ConnlogError(f"no file could be read: {reason}{more}", name)
+    return done, skipped
 
 
 def detect(source: Source) -> Reader:
@@ -176,28 +209,36 @@ def load(
     `plus_addressing`: match users ignoring `+tag` in the local part. `lean`: leave the
     payloads on disk (connlog_tui/payloads.py); None decides by the files' size against
     `memory_budget` (bytes; default a share of available memory)."""
-    found = expand(paths)
+    marked = expand_marked(paths)
     if lean is None:
-        total = sum(path.stat().st_size for path, _ in found if path.is_file())
+        total = sum(path.stat().st_size for path, _, _ in marked if path.is_file())
         lean = should_be_lean(total, memory_budget)
     store = None
     if lean:
-        results, parts, start = [], [], 0
+        parts, start = [], 0
         forced = _reader_for(format, mappings)
-        for path, name in found:
+
+        def read_lean(path: Path, name: str) -> ReadResult:
+            nonlocal parts, start
             result, file_parts = lean_load.read_file(
                 path, name, forced, detect, format, use_cache, mappings, start
             )
-            results.append(result)
             parts += file_parts
             start += result.frame.height
+            return result
+
+        done, skipped = readable(marked, read_lean)
         spools = {p.path.parent for p in parts if p.path.parent.name.startswith(lean_load.SPOOL)}
         store = PayloadStore(parts, spools=sorted(spools))
     else:
-        results = [
-            read_file(path, name, format, use_cache, mappings, write_cache) for path, name in found
-        ]
+        done, skipped = readable(
+            marked,
+            lambda path, name: read_file(path, name, format, use_cache, mappings, write_cache),
+        )
+    found = [(path, name) for path, name, _ in done]
+    results = [result for _, _, result in done]
     merged = merge(results)
+    merged.skipped = skipped
     merged.payloads = store
     # finish() adds columns and keeps the rows as they are: `merged.folded` stays aligned.
     merged.frame = finish(merged.frame, plus_addressing=plus_addressing)
@@ -233,6 +274,7 @@ __all__ = [
     "describe_formats",
     "detect",
     "expand",
+    "expand_marked",
     "load",
     "preview",
     "read_file",

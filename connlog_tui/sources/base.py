@@ -337,6 +337,9 @@ class ReadResult:
     # (A file's rows are not counted by their `source` value: connlog's own exports,
     # read back, keep the source they name.)
     files: list[tuple[str, int, int]] = field(default_factory=list)
+    # Of a merged load: (file name, why) per file found in a folder that could not be
+    # read (not a recognised format, empty...) and was left out.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
     # Of a lean load: where the payloads are (connlog_tui.payloads.PayloadStore).
     payloads: object | None = None
     # Of a reopen from the cache: the payloads with ASCII lower-cased (payloads.fold_arrow),

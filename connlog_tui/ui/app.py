@@ -130,6 +130,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.payloads = None  # lean mode: the PayloadStore the payloads are read from
         self.folded = None  # its payloads with ASCII lower-cased, for search (once cached)
         self.quarantine = empty_quarantine()
+        self.skipped: list[tuple[str, str]] = []  # files of a folder left out, and why
         self.state = FilterState()
         self.sort: tuple[str, bool] = ("time", False)  # column, descending
         # The last whole result of a filter run, and the filter state it is for; `shown`:
@@ -252,6 +253,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         except ConnlogError as exc:
             self.call_from_thread(self._fail, str(exc))
             return
+        self.skipped = list(loaded.skipped)  # (a new list: read once _loaded has run)
         self.call_from_thread(
             self._loaded, loaded.frame, loaded.quarantine, loaded.payloads, loaded.folded
         )
@@ -474,6 +476,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             notes.append("lean: payloads on disk")
         if self.quarantine.height:
             notes.append(f"{self.quarantine.height:,} quarantined (b lists)")
+        if self.skipped:
+            files = len(self.skipped)
+            notes.append(f"{files} file{'s' * (files != 1)} skipped (b lists)")
         if self.zone != "UTC":
             notes.append(f"times in {tz.label(self.zone)}")
         if self.export_note:
@@ -680,10 +685,10 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.push_screen(HelpScreen())
 
     def action_quarantine(self) -> None:
-        if not self.quarantine.height:
+        if not self.quarantine.height and not self.skipped:
             self.notify("No quarantined rows: every row was read")
             return
-        self.push_screen(QuarantineScreen(self.quarantine))
+        self.push_screen(QuarantineScreen(self.quarantine, self.skipped))
 
     def result_is_current(self, doing: str) -> bool:
         """Whether the whole result of the current filters is in; if not (a search still

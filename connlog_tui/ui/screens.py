@@ -274,9 +274,12 @@ class QuarantineScreen(ModalScreen[None]):
     QuarantineScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, quarantine: pl.DataFrame) -> None:
+    def __init__(
+        self, quarantine: pl.DataFrame, skipped: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__()
         self.quarantine = quarantine
+        self.skipped = skipped or []  # files of a folder left out: (name, why)
 
     def compose(self) -> ComposeResult:
         # DataTable is imported here, not at the top: only this screen (opened with b)
@@ -284,8 +287,10 @@ class QuarantineScreen(ModalScreen[None]):
         from textual.widgets import DataTable
 
         with Vertical():
+            files = f" and {len(self.skipped)} skipped files" if self.skipped else ""
             yield Label(
-                f" {self.quarantine.height:,} quarantined rows (not in the table). Esc closes."
+                f" {self.quarantine.height:,} quarantined rows{files} (not in the table)."
+                " Esc closes."
             )
             yield DataTable(cursor_type="row")
 
@@ -294,6 +299,15 @@ class QuarantineScreen(ModalScreen[None]):
 
         table = self.query_one(DataTable)
         table.add_columns("Source", "Line", "Reason", "Text")
+        for name, reason in self.skipped:
+            shown = one_line(name, 10**4)
+            shown = shown if len(shown) <= 40 else "…" + shown[-39:]  # the file's name kept
+            table.add_row(
+                Text(shown),
+                Text("-"),
+                Text(one_line(f"file skipped: {reason}", 60)),
+                Text(""),
+            )
         # Capped: this is a list to read, and DataTable measures every cell.
         for row in self.quarantine.head(5000).iter_rows(named=True):
             # Text, not str: DataTable would parse a str cell as markup.
