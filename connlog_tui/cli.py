@@ -521,8 +521,12 @@ def run_browse(argv: list[str]) -> int:
             take_stdin(args, implicit=True)
         decide_memory(args)
         options = options_from(args)
-        check_inputs(options)
-        options.preview = start_preview(options)
+        options.archive = archive_path(args)
+        if options.archive is None:
+            check_inputs(options)
+            options.preview = start_preview(options)
+        elif options.follow:
+            raise ConnlogError("--follow does not apply to a Parquet archive", options.archive)
         from connlog_tui.ui.app import ConnlogApp
     if getattr(args, "stdin", False):
         from connlog_tui import stdin

@@ -44,6 +44,8 @@ class Options:
     # Problems the user should hear about but that do not stop connlog (a broken config
     # or views file): the CLI prints them, the app shows them.
     warnings: list[str] = field(default_factory=list)
+    # A hive-partitioned Parquet archive given as the path: paged lazily, never loaded.
+    archive: str | None = None
     # The first rows, read on a thread since before the UI was imported (start_preview).
     preview: Future | None = None
 

@@ -140,3 +140,15 @@ def test_a_broken_file_in_the_archive_is_named(archive, tmp_path, capsys):
 def test_report_on_an_archive(archive, tmp_path, capsys):
     assert export(str(archive), "--report", "-o", str(tmp_path / "x.csv")) == 0
     assert "2345 rows (archive: none quarantined)" in capsys.readouterr().err
+
+
+def test_browsing_an_archive_opens_it_through_the_seam(archive, monkeypatch):
+    from connlog_tui.ui.app import ConnlogApp
+
+    opened = []
+    monkeypatch.setattr(ConnlogApp, "run", lambda app: opened.append(app.options))
+    monkeypatch.setattr(sources, "load", not_loaded)
+    assert cli.main([str(archive), "--action", "SSO Failed"]) == 0
+    (options,) = opened
+    assert options.archive == str(archive) and options.preview is None
+    assert cli.main([str(archive), "--follow"]) == 2

@@ -31,6 +31,7 @@ from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export, provenance_record
+from connlog_tui.logs import ExportOptions, Log, Matches, Sort
 from connlog_tui.options import Options
 from connlog_tui.payloads import fill
 from connlog_tui.query import FACETS, FilterState, QueryResult
@@ -42,6 +43,7 @@ from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import FollowMode
 from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
+from connlog_tui.ui.log_rows import LogRows
 from connlog_tui.ui.screens import (
     ColumnsScreen,
     ExportChoice,
@@ -86,6 +88,8 @@ PALETTE = (
     ("Save view", "Save filters, sort and columns by name", "save_view"),
     ("Restore last session", "The filters you had on these files", "restore_session"),
 )
+# Features that work on the loaded frame: off while the app pages a log through the seam.
+FRAME_ONLY = frozenset({"triage", "compare", "next_failure", "toggle_follow"})
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
@@ -127,6 +131,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         super().__init__()
         self.options = options
         self.frame: pl.DataFrame | None = None
+        # A log paged through the seam instead of held as a frame (an archive): the
+        # table, panes, detail and export ask it; frame-only features are off.
+        self.paged_log: Log | None = None
         self.payloads = None  # lean mode: the PayloadStore the payloads are read from
         self.folded = None  # its payloads with ASCII lower-cased, for search (once cached)
         self.quarantine = empty_quarantine()
@@ -137,7 +144,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         # what the table shows (a long search's matches so far while it runs).
         self.result: QueryResult | None = None
         self.result_state: FilterState | None = None
-        self.shown: QueryResult | None = None
+        self.shown: QueryResult | Matches | None = None
         self.fatal_error: str | None = None
         self._debounce = None
         self._busy_timer = None
@@ -237,6 +244,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         from connlog_tui import sources
 
         started = time.monotonic()
+        if self.options.archive is not None:
+            self._open_log()
+            return
         try:
             if self.frame is None:  # no preview shown on mount
                 pending = getattr(self.options, "preview", None)
@@ -257,6 +267,83 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.call_from_thread(
             self._loaded, loaded.frame, loaded.quarantine, loaded.payloads, loaded.folded
         )
+
+    # -- a log paged through the seam (an archive) ---------------------------------------
+
+    def _open_log(self) -> None:
+        """Open the archive (file footers only), resolve the command line's filters
+        against it and count the panes' values: all on this worker."""
+        try:
+            log = startup.open_log(self.options, self.options.archive)
+            state = startup.filter_state(self.options, log)
+            counts = log.facets(FilterState())
+        except ConnlogError as exc:
+            self.call_from_thread(self._fail, str(exc))
+            return
+        self.call_from_thread(self._log_opened, log, state, counts)
+
+    def _log_opened(self, log: Log, state: FilterState, counts: dict) -> None:
+        self.query_one("#loading", ProgressBar).display = False
+        self.paged_log, self.state = log, state
+        self.sub_title = escape_controls(log.describe().name)
+        facets = {}
+        for column in FACETS:
+            # Most frequent first; ties alphabetical, as for a loaded log.
+            values = sorted(counts.get(column, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+            if column != "source" or len(values) > 1:
+                facets[column] = [v for v, _ in values]
+        self.query_one(FilterSidebar).set_facets(facets)
+        self.call_after_refresh(self._sync_widgets)
+        self.refilter()
+
+    def _query_log(self, log: Log, state: FilterState, stale) -> None:
+        """A filter run on the log: counts and facet counts, then the view's newest rows
+        read ahead here, so the table draws its first screen without asking the log."""
+        column, descending = self.sort
+        try:
+            matches = log.search(state, stale=stale)
+            rows = LogRows(log, matches, Sort(None if column == "time" else column, descending))
+            rows.read_ahead(matches.count - 1)
+        except Stale:
+            return
+        except ConnlogError as exc:
+            self.call_from_thread(self.notify, escape_controls(str(exc)), severity="error")
+            return
+        if not stale():
+            self.call_from_thread(self._show_log, matches, rows, state)
+
+    def _show_log(self, matches: Matches, rows: LogRows, state: FilterState) -> None:
+        if state is not self.state:
+            return
+        self.shown = matches  # the status bar reads count, total and complete
+        self.table.set_rows(rows)
+        if self._busy_timer is not None:
+            self._busy_timer.stop()
+        self.busy = False
+        self.result_state = state
+        for pane in self.query(FacetPane):
+            pane.set_counts(matches.facets.get(pane.column, {}))
+        self._update_status()
+
+    def _export_log(self, choice: ExportChoice, options: ExportOptions) -> None:
+        """Export the current filters' rows through the log, in a worker."""
+        log, state = self.paged_log, self.state
+        self._export_progress(f"Exporting {self.shown.count if self.shown else 0:,} rows")
+
+        def write() -> None:
+            try:
+                written = log.export(state, choice.path, options)
+            except ConnlogError as exc:
+                self.call_from_thread(
+                    self.notify, escape_controls(str(exc)), severity="error", markup=False
+                )
+                return
+            finally:
+                self.call_from_thread(self._export_progress, None)
+            message = escape_controls(f"Exported {written:,} rows to {choice.path}")
+            self.call_from_thread(self.notify, message, markup=False)
+
+        self.run_worker(write, thread=True, group="export")
 
     def _preview(self, frame: pl.DataFrame, started: float) -> None:
         """Show the file's first rows while the full load runs. Filtered here, not on a
@@ -394,12 +481,16 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         stops part way (a slice of rows at a time), any other result is dropped rather
         than shown, so typing never queues stale work."""
         frame, state = self.frame, self.state
-        if frame is None:
-            return
         worker = get_current_worker()
 
         def stale() -> bool:
             return worker.is_cancelled or state is not self.state
+
+        if self.paged_log is not None:
+            self._query_log(self.paged_log, state, stale)
+            return
+        if frame is None:
+            return
 
         def partial(result: QueryResult) -> None:
             # A long search's matches so far: shown while it goes on.
@@ -524,10 +615,15 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
     @on(DateRangePane.Changed)
     def _dates_changed(self, event: DateRangePane.Changed) -> None:
-        if self.frame is None:
+        if self.frame is None and self.paged_log is None:
             return
         try:
-            if event.quick:
+            if event.quick and self.paged_log is not None:
+                newest = self.paged_log.time_bounds()[1]
+                if newest is None:
+                    raise ValueError("no events")
+                since, until = newest - query.QUICK_RANGES[event.quick], newest
+            elif event.quick:
                 since, until = query.quick_range(self.frame, event.quick)
             else:
                 # Typed dates are wall-clock times in the display zone.
@@ -567,6 +663,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         detail.visible_area().focus()
 
     def _row(self, index: int | None) -> dict | None:
+        if index is not None and self.paged_log is not None:
+            try:
+                return self.paged_log.row(index)
+            except (KeyError, ConnlogError):
+                return None
         if index is None or self.frame is None:
             return None
         row = fill(self.frame.slice(index, 1), self.payloads).row(0, named=True)
@@ -609,7 +710,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                 isinstance(focused, TextArea) and not focused.read_only
             )
             return not typing and self.screen is self.screen_stack[0] and not self.screen.maximized
-        return True
+        # Frame-only features are off (hidden from the footer) on a log paged by the seam.
+        return self.paged_log is None or action not in FRAME_ONLY
 
     def action_toggle_filters(self) -> None:
         sidebar = self.query_one(FilterSidebar)
@@ -700,6 +802,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         return False
 
     def action_export(self) -> None:
+        if self.paged_log is not None:
+            self._ask_log_export()
+            return
         if self.frame is None or not self.result_is_current("export"):
             return
         indices = self.result.indices
@@ -712,6 +817,33 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if self.config.export_dir:
             name = str(Path(self.config.export_dir) / name)
         self.push_screen(ExportScreen(len(indices), name), chosen)
+
+    def _ask_log_export(self) -> None:
+        if self.shown is None or self.result_state is not self.state:
+            self.notify("Still filtering: export once the result is in", timeout=3)
+            return
+        sources = [self.paged_log.describe().name] if self.paged_log is not None else []
+
+        def chosen(choice: ExportChoice | None) -> None:
+            if not choice:
+                return
+            provenance = None
+            if choice.provenance:
+                provenance = provenance_record(sources=sources, filters=self._describe_state())
+            report = {"title": "connlog export", "filters": self._describe_state()}
+            options = ExportOptions(
+                guard=self.config.formula_guard,
+                force=choice.overwrite,
+                redact=choice.redact,
+                provenance=provenance,
+                report={**report, "sources": sources, "zone": self.zone},
+            )
+            self._export_log(choice, options)
+
+        name = default_export_name()
+        if self.config.export_dir:
+            name = str(Path(self.config.export_dir) / name)
+        self.push_screen(ExportScreen(self.shown.count, name), chosen)
 
     @work(thread=True, group="export")
     def write_export(self, choice: ExportChoice, indices: pl.Series) -> None:

@@ -26,6 +26,7 @@ from connlog_tui import query
 from connlog_tui.textsafe import one_line
 from connlog_tui.timezones import DEFAULT_FORMAT, format_time, label
 from connlog_tui.ui.cells import cut_path
+from connlog_tui.ui.log_rows import LogRows
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,8 @@ class LogTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.payloads = None  # a lean load's PayloadStore
         self.frame: pl.DataFrame | None = None
+        # A view of a log the app does not hold as a frame (an archive): paged from it.
+        self.log_rows: LogRows | None = None
         self.indices: pl.Series = pl.Series("index", [], dtype=pl.UInt32)
         # row -> its drawn text and outcome, at this layout: the rows on screen and a page
         # either side (read ahead while idle, so a page key only has to draw)
@@ -288,6 +291,7 @@ class LogTable(ScrollView, can_focus=True):
         at_end = self.row_count > 0 and self.cursor >= self.row_count - 1
         self.frame = frame
         self.indices = indices
+        self.log_rows = None
         self._lines = {}
         self.virtual_size = Size(self.size.width, len(indices) + 1)
         position = len(indices) - 1
@@ -299,27 +303,45 @@ class LogTable(ScrollView, can_focus=True):
         self.cursor = max(0, min(position, len(indices) - 1))
         self.refresh()
 
+    def set_rows(self, rows: LogRows) -> None:
+        """Show a view paged from a log (see LogRows), at its newest row."""
+        self.frame, self.log_rows = None, rows
+        self.indices = self.indices.clear()
+        self._lines = {}
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self.cursor = max(0, len(rows) - 1)
+        self.refresh()
+
     @property
     def row_count(self) -> int:
-        return len(self.indices)
+        return len(self.log_rows) if self.log_rows is not None else len(self.indices)
 
     @property
     def current_row(self) -> int | None:
-        """The frame index of the highlighted row."""
-        if not self.row_count or self.frame is None:
+        """The frame index of the highlighted row (of a log's view: its ROW_ID)."""
+        if not self.row_count:
             return None
-        return int(self.indices[min(self.cursor, self.row_count - 1)])
+        at = min(self.cursor, self.row_count - 1)
+        if self.log_rows is not None:
+            return self.log_rows.key(at)
+        return None if self.frame is None else int(self.indices[at])
 
     def _draw_rows(self, first: int, count: int, width: int, columns: list) -> None:
         """Fetch rows `first`.. of the view (one query for them all) and draw their text,
         laid out in `columns` across `width`, into the line cache."""
         count = min(count, self.row_count - first)
-        if self.frame is None or first < 0 or count <= 0:
+        if first < 0 or count <= 0:
             return
-        names = [n for n in self.shown_columns if n in self.frame.columns]
-        page = query.rows(self.frame, self.indices, first, count)
-        if self.payloads is not None and {"request", "response"} & set(names):
-            page = self.payloads.fill(page)  # lean mode: this page's payloads from disk
+        if self.log_rows is not None:
+            page = self.log_rows.page(first, count)
+            names = [n for n in self.shown_columns if n in page.columns]
+        elif self.frame is not None:
+            names = [n for n in self.shown_columns if n in self.frame.columns]
+            page = query.rows(self.frame, self.indices, first, count)
+            if self.payloads is not None and {"request", "response"} & set(names):
+                page = self.payloads.fill(page)  # lean mode: this page's payloads from disk
+        else:
+            return
         outcomes = [str(o) for o in page["outcome"]]
         if "failure_reason" in page.columns:
             # The source's own reason where it gave one, else the triage layer's short label

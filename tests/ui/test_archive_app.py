@@ -1,0 +1,131 @@
+"""`connlog ARCHIVE_DIR`: the browser pages a Parquet archive through the log seam (never
+loading it) and shows what the same rows loaded in memory show: counts, pane counts,
+the rows at either end, a row's payloads, and an export."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from test_logs import write_archive
+from textual.widgets import Input, Static
+from textual.worker import WorkerCancelled
+
+from connlog_tui import sources
+from connlog_tui.cli import demo_paths
+from connlog_tui.logs import ExportOptions, Sort
+from connlog_tui.logs.memory import MemoryLog
+from connlog_tui.options import Options
+from connlog_tui.query import FilterState
+from connlog_tui.ui.app import ConnlogApp
+from connlog_tui.ui.detail import DetailPanel
+from connlog_tui.ui.filters import FacetPane
+from connlog_tui.ui.screens import ExportScreen
+from connlog_tui.ui.table import LogTable
+
+
+@pytest.fixture(scope="module")
+def memory() -> MemoryLog:
+    return MemoryLog.from_loaded(sources.load(demo_paths(), use_cache=False), demo_paths())
+
+
+@pytest.fixture(scope="module")
+def archive(memory, tmp_path_factory) -> str:
+    return str(write_archive(memory, tmp_path_factory.mktemp("archive")))
+
+
+def archive_app(root: str) -> ConnlogApp:
+    options = Options(
+        paths=[root], format=None, mappings={}, picked={}, user="", since=None, until=None,
+        search="", archive=root,
+    )  # fmt: skip
+    return ConnlogApp(options)
+
+
+async def settle(pilot) -> None:
+    """Until the log is open, no worker runs, and the current filters' result is shown."""
+    app = pilot.app
+    for _ in range(200):
+        await pilot.pause()
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        done = app.shown is not None and app.result_state is app.state
+        if done and not any(w.is_running for w in app.workers):
+            await pilot.pause(0.1)
+            return
+    raise AssertionError("the app never settled")
+
+
+def status(app) -> str:
+    return str(app.query_one("#status", Static).render())
+
+
+def newest_key(memory: MemoryLog, state: FilterState) -> int:
+    return int(memory.page(state, 0, 1, Sort(descending=True))["row_id"][0])
+
+
+async def test_browses_an_archive_as_the_loaded_rows(memory, archive, monkeypatch):
+    monkeypatch.setattr(sources, "load", None)  # never loaded: paged through the seam
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        assert app.frame is None and table.row_count == 2345
+        assert "2,345 of 2,345 rows" in status(app)
+        assert table.current_row == newest_key(memory, FilterState())
+        pane = app.query_one("#facet-action", FacetPane)
+        assert pane._counts == memory.facets(FilterState())["action"]
+        # Pick the pane's fourth value with the keyboard, as a user would.
+        pane.focus()
+        await pilot.press("home", "down", "down", "down", "space")
+        await settle(pilot)
+        state = app.state
+        assert len(state.picked["action"]) == 1
+        assert table.row_count == memory.count(state) < 2345
+        apps = app.query_one("#facet-app", FacetPane)
+        assert apps._counts == memory.facets(state)["app"]
+        assert table.current_row == newest_key(memory, state)
+        # The oldest row, then a page down: rows from the first blocks.
+        table.focus()
+        await pilot.press("home", "pagedown")
+        await pilot.pause()
+        expected = memory.page(state, table.cursor, 1)["row_id"][0]
+        assert table.current_row == expected
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        shown = app.query_one(DetailPanel).row
+        assert shown is not None and shown == memory.row(expected)
+
+
+async def test_search_and_export_from_an_archive(memory, archive, tmp_path):
+    app = archive_app(archive)
+    out = tmp_path / "view.csv"
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"samlresponse", "enter")
+        await settle(pilot)
+        state = FilterState(search="samlresponse")
+        assert app.query_one(LogTable).row_count == memory.count(state) > 0
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        app.screen.query_one(Input).value = str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(50):
+            if out.exists():
+                break
+            await pilot.pause(0.1)
+    memory.export(state, str(tmp_path / "memory.csv"), ExportOptions())
+    assert out.read_bytes() == (tmp_path / "memory.csv").read_bytes()
+
+
+async def test_frame_only_keys_are_off_on_an_archive(archive):
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t", "F")
+        await pilot.pause()
+        assert app.screen is app.screen_stack[0] and not app.tails
+        assert app.check_action("triage", ()) is False
