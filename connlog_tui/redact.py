@@ -1,9 +1,11 @@
 """Redaction for exports that leave the building (a log attached to a vendor ticket).
 
-Masked: email local parts (`user-3f9a1c2b@acme.example`), login IDs, SAML NameIDs (also
-inside base64 and deflated SAML messages, which are decoded, redacted and re-encoded),
-bearer/access/id/refresh tokens and JWTs, client secrets and passwords in key=value or
-JSON form, Cookie and Set-Cookie values, and IPv4 and IPv6 addresses.
+Masked: email local parts (`user-3f9a1c2b@acme.example`), login IDs, people's names
+(person-name JSON fields and SAML name attributes, masked as a login ID is), SAML NameIDs
+(also inside base64 and deflated SAML messages, which are decoded, redacted and
+re-encoded), bearer/access/id/refresh tokens and JWTs, client secrets and passwords in
+key=value or JSON form, Cookie and Set-Cookie values, and IPv4 and IPv6 addresses.
+docs/redaction.md lists every field.
 
 Masks are consistent: the same input gives the same mask everywhere within one export
 (the user column, the payloads and the IP column agree), so rows can still be correlated.
@@ -39,6 +41,29 @@ _TOKEN_KEYS = (
     r"access_token|id_token|refresh_token|client_secret|password|passwd|api_?key"
     r"|session_?token|x-api-key"
 )
+# Person-name fields. JSON keys that always hold a person's name (Entra userDisplayName,
+# Auth0 user_name, OIDC-style given/family names...), and `displayName` / `name` inside a
+# person's object: one with "type":"User" before it (Okta's actor and targets) or under a
+# "user" / "actor" key (Entra's initiatedBy.user, Auth0's details.request.auth.user). An
+# application's displayName (Okta's AppInstance target) is not a person's and stays.
+_NAME_KEYS = (
+    r"userDisplayName|user_name|userName|display_name|given_name|family_name|givenName"
+    r"|familyName|firstName|first_name|lastName|last_name|fullName|full_name|nickname"
+)
+_NAME_QUOTE = r"\"?\s*:\s*\""
+_PERSON_OBJECT = (
+    r"(?:\"(?i:type)\"\s*:\s*\"(?i:user)\"|\"(?i:user|actor)\"\s*:\s*\{)"
+    rf"[^{{}}]{{0,400}}?\"(?i:displayName|name){_NAME_QUOTE}"
+)
+# SAML attributes holding a name: Name="displayName", "givenName", ".../claims/surname"...
+_NAME_ATTRIBUTES = (
+    r"displayname|givenname|given_name|surname|sn|cn|firstname|first_name|lastname"
+    r"|last_name|fullname|full_name|family_name|commonname"
+)
+_SAML_NAME = (
+    r"<(?:[A-Za-z0-9_.-]+:)?Attribute\b[^>]{0,400}?\bName\s*=\s*\"(?:[^\"]{0,200}[/:#])?"
+    rf"(?i:{_NAME_ATTRIBUTES})\"[^>]{{0,400}}>\s*<(?:[A-Za-z0-9_.-]+:)?AttributeValue\b[^>]{{0,400}}>"
+)
 # One pattern, understood alike by Polars (Rust regex) and Python's re. Alternatives are
 # tried in order at each position, so the ones with context (a key before the secret)
 # come before the bare shapes (JWT, email, address).
@@ -51,6 +76,9 @@ PATTERN = "|".join(
         r"(?P<cookiekey>\b(?i:set-cookie|cookie)\"?\s*:\s*\"?)(?P<cookie>[^\"\r\n]+)",
         r"(?P<nidopen><(?:[A-Za-z0-9_]+:)?NameID\b[^>]*>)(?P<nid>[^<]+)"
         r"(?P<nidclose></(?:[A-Za-z0-9_]+:)?NameID>)",
+        rf"(?P<namekey>\"(?i:{_NAME_KEYS}){_NAME_QUOTE})(?P<name>[^\"\\\\]+)",
+        rf"(?P<person>{_PERSON_OBJECT})(?P<pname>[^\"\\\\]+)",
+        rf"(?P<attr>{_SAML_NAME})(?P<aname>[^<]+)",
         r"(?P<jwt>\beyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)",
         r"(?P<email>[A-Za-z0-9._+!#$*^`{|}~-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)",
         r"(?P<ip6>\b(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9A-Fa-f]{1,4})?)",
@@ -77,6 +105,12 @@ class Redactor:
     def login(self, value: str) -> str:
         """A login ID (or a NameID that is not an email)."""
         return f"user-{self._hash('user', value.strip().lower())}"
+
+    def person(self, value: str) -> str:
+        """A person's name, masked as a login is (or as an email, if it is one): a user
+        column holding the name and a payload holding it get the same mask."""
+        value = value.strip()
+        return self.email(value) if _EMAIL.match(value) else self.login(value)
 
     def email(self, value: str) -> str:
         match = _EMAIL.match(value)
@@ -152,6 +186,10 @@ class Redactor:
             value = g["nid"].strip()
             masked = self.email(value) if _EMAIL.match(value) else self.login(value)
             return g["nidopen"] + masked + g["nidclose"]
+        for key, value in (("namekey", "name"), ("person", "pname"), ("attr", "aname")):
+            if g[value] is not None:
+                # The text before the name may hold other sensitive values (an email).
+                return self.text(g[key]) + self.person(g[value])
         if g["jwt"] is not None:
             return self.secret("jwt", g["jwt"])
         if g["email"] is not None:
