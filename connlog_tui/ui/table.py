@@ -14,7 +14,7 @@ import polars as pl
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import events, work
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -364,10 +364,18 @@ class LogTable(ScrollView, can_focus=True):
             return
         width, columns, _ = self._drawing
         first, count = round(self.scroll_offset.y), self.visible_rows + 1
+        if self.log_rows is not None:
+            # The log is asked in a worker: the blocks a page away are then in hand.
+            self._read_log_ahead(self.log_rows, (first + 2 * count, first - count))
         for start in (first + count, first - count):
             missing = [r for r in range(max(0, start), start + count) if r not in self._lines]
             if missing and missing[0] < self.row_count:
                 self._draw_rows(missing[0], missing[-1] - missing[0] + 1, width, columns)
+
+    @work(thread=True, exclusive=True, group="read-ahead")
+    def _read_log_ahead(self, rows: LogRows, positions: tuple[int, ...]) -> None:
+        for position in positions:
+            rows.read_ahead(position)
 
     # -- drawing -------------------------------------------------------------------------
 
