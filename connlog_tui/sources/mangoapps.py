@@ -21,6 +21,7 @@ from connlog_tui.sources.base import (
     build,
     csv_blocks,
     line_reader,
+    one_line_records,
     quarantine_rows,
     record_starts,
     short_records,
@@ -167,7 +168,10 @@ class MangoAppsReader:
             # Ragged rows or a broken quote: read record by record to find them.
             return self._read_csv_slowly(source)
         raw = raw.rename(lambda n: n.removeprefix("\ufeff"))
-        return self._from_csv_records(raw, source, source_lines(source), delimiter)
+        one_line = n_rows is None and one_line_records(source, raw.height)
+        return self._from_csv_records(
+            raw, source, source_lines(source), delimiter, one_line=one_line
+        )
 
     def _from_csv_records(
         self,
@@ -176,10 +180,15 @@ class MangoAppsReader:
         read_lines: LineReader,
         delimiter: str,
         first_line: int = 2,
+        one_line: bool = False,
     ) -> ReadResult:
         """A ReadResult of CSV records parsed by Polars (`raw`, every header column, from
-        the file's line `first_line` on), short records quarantined."""
-        starts = record_starts(raw, first_line)
+        the file's line `first_line` on), short records quarantined. `one_line`: every
+        record is known to be one line."""
+        if one_line:
+            starts = pl.int_range(first_line, raw.height + first_line, dtype=pl.Int64, eager=True)
+        else:
+            starts = record_starts(raw, first_line)
         keep, short = short_records(raw, starts, read_lines, delimiter)
         if keep is not None:
             raw, starts = raw.filter(keep), starts.filter(keep)

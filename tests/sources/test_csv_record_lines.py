@@ -1,0 +1,45 @@
+"""Line numbers of CSV records: counted cell by cell only when some record spans lines;
+either way a quarantined row names the line it starts on."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import HEADER
+
+from connlog_tui import sources
+from connlog_tui.sources import base, mangoapps
+
+
+def row(date: str, request: str = "r") -> str:
+    return f"{date},App,SSO Failed,Authentication-Applications,u@acme.example,{request},\n"
+
+
+@pytest.mark.parametrize("trailing_newline", [True, False])
+def test_one_line_records_skip_the_cell_by_cell_count(write, monkeypatch, trailing_newline):
+    counted = []
+    real = base.record_starts
+    monkeypatch.setattr(mangoapps, "record_starts", lambda *a: counted.append(1) or real(*a))
+    text = HEADER + "\n" + row("2026-03-01T10:00:00Z") + row("soon") + row("2026-03-01 10:00:02")
+    path = write("log.csv", text if trailing_newline else text.rstrip("\n"))
+    result = sources.load([str(path)], use_cache=False)
+    assert counted == []
+    assert result.frame.height == 2
+    assert result.quarantine.select("line", "reason").rows() == [(3, "unreadable date: soon")]
+
+
+def test_a_record_spanning_lines_is_counted_cell_by_cell(write, monkeypatch):
+    counted = []
+    real = base.record_starts
+    monkeypatch.setattr(mangoapps, "record_starts", lambda *a: counted.append(1) or real(*a))
+    rows = row("2026-03-01T10:00:00Z", '"two\nlines"') + row("soon") + row("2026-03-01T10:00:02Z")
+    result = sources.load([str(write("log.csv", HEADER + "\n" + rows))], use_cache=False)
+    assert counted == [1]
+    assert result.quarantine.select("line", "reason").rows() == [(4, "unreadable date: soon")]
+
+
+def test_line_counts_seen_by_one_line_records(write):
+    plain = write("a.csv", HEADER + "\n" + row("x") + row("y"))
+    spanning = write("b.csv", HEADER + "\n" + row("x", '"a\nb"') + row("y"))
+    assert base.one_line_records(base.open_source(plain, "a"), 2)
+    assert not base.one_line_records(base.open_source(plain, "a"), 1)
+    assert not base.one_line_records(base.open_source(spanning, "b"), 2)
