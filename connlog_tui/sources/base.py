@@ -218,14 +218,15 @@ def csv_blocks(path: Path, block_bytes: int) -> Iterator[tuple[bytes, bytes, int
             line += block.count(b"\n")
 
 
-def one_line_records(source: Source, records: int) -> bool:
-    """Whether each of the `records` CSV records after the file's one-line header is one
-    line (no cell holds a newline): then a record's line is its number plus one, and
-    `record_starts` need not count newlines cell by cell. Polars counts the file's lines
-    (quotes ignored) on every core, several times faster than that count; a record that
-    spans lines adds at least one line, the one holding its closing quote."""
-    if records == 0 or source.is_gzip or source.encoding != "utf-8":
-        return False
+def file_lines(source: Source) -> int | None:
+    """The number of lines in a plain UTF-8 file (quotes ignored; None for others),
+    counted by Polars on every core. A CSV whose line count is its records plus the
+    header has one line per record (a record that spans lines adds at least the line
+    holding its closing quote): `record_starts` need not count newlines cell by cell.
+    Count before reading the records: the count maps the file, and its pages, held
+    beside the parsed records, would add the file's size to the resident peak."""
+    if source.is_gzip or source.encoding != "utf-8":
+        return None
     lines = pl.scan_csv(
         source.path,
         has_header=False,
@@ -235,9 +236,9 @@ def one_line_records(source: Source, records: int) -> bool:
         infer_schema=False,
     )
     try:
-        return lines.select(pl.len()).collect().item() == records + 1
+        return lines.select(pl.len()).collect().item()
     except pl.exceptions.PolarsError:
-        return False
+        return None
 
 
 def record_starts(raw: pl.DataFrame, first: int = 2) -> pl.Series:

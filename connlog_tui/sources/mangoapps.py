@@ -20,8 +20,8 @@ from connlog_tui.sources.base import (
     Source,
     build,
     csv_blocks,
+    file_lines,
     line_reader,
-    one_line_records,
     quarantine_rows,
     record_starts,
     short_records,
@@ -159,6 +159,7 @@ class MangoAppsReader:
         Records with too many fields make Polars fail (then they are found record by
         record); records with too few are quarantined here (`short_records`)."""
         delimiter = _delimiter(source.head.lstrip()) or ","
+        lines = file_lines(source) if raw is None and n_rows is None else None
         try:
             if raw is None:
                 raw = pl.read_csv(source.polars_input(), n_rows=n_rows, **_csv_options(delimiter))
@@ -168,7 +169,7 @@ class MangoAppsReader:
             # Ragged rows or a broken quote: read record by record to find them.
             return self._read_csv_slowly(source)
         raw = raw.rename(lambda n: n.removeprefix("\ufeff"))
-        one_line = n_rows is None and one_line_records(source, raw.height)
+        one_line = raw.height > 0 and lines == raw.height + 1
         return self._from_csv_records(
             raw, source, source_lines(source), delimiter, one_line=one_line
         )

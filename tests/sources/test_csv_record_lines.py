@@ -37,9 +37,10 @@ def test_a_record_spanning_lines_is_counted_cell_by_cell(write, monkeypatch):
     assert result.quarantine.select("line", "reason").rows() == [(4, "unreadable date: soon")]
 
 
-def test_line_counts_seen_by_one_line_records(write):
+def test_file_lines_counts_lines_not_records(write):
     plain = write("a.csv", HEADER + "\n" + row("x") + row("y"))
     spanning = write("b.csv", HEADER + "\n" + row("x", '"a\nb"') + row("y"))
-    assert base.one_line_records(base.open_source(plain, "a"), 2)
-    assert not base.one_line_records(base.open_source(plain, "a"), 1)
-    assert not base.one_line_records(base.open_source(spanning, "b"), 2)
+    cut = write("c.csv", HEADER + "\n" + row("x") + row("y").rstrip("\n"))
+    assert base.file_lines(base.open_source(plain, "a")) == 3
+    assert base.file_lines(base.open_source(spanning, "b")) == 4
+    assert base.file_lines(base.open_source(cut, "c")) == 3
