@@ -10,14 +10,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import polars as pl
 import pytest
+from log_contract import (
+    STATES,
+    assert_counts_agree,
+    assert_exports_agree,
+    assert_pages_agree,
+    assert_rows_agree,
+    comparable,
+)
 from polars.testing import assert_frame_equal
 
 from connlog_tui import sources
 from connlog_tui.cli import demo_paths
 from connlog_tui.errors import ConnlogError, Stale
-from connlog_tui.logs import PAGE_COLUMNS, ExportOptions, Log, Sort, resolve_state
+from connlog_tui.logs import ExportOptions, Log, Sort, resolve_state
 from connlog_tui.logs.archive import ArchiveLog, is_archive
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.query import FilterState
@@ -57,42 +64,6 @@ def lean() -> MemoryLog:
     return MemoryLog.from_loaded(loaded, demo_paths())
 
 
-T = datetime(2026, 3, 4, 6, tzinfo=UTC)
-STATES = {
-    "everything": FilterState(),
-    "failures": FilterState().with_picked("outcome", {"failure"}),
-    "two picks": FilterState()
-    .with_picked("action", {"SSO Failed"})
-    .with_picked("app", {"Salesforce (SAML)", "Workday (SAML)"}),
-    "user": FilterState(user="  BENJAMIN"),
-    "range": FilterState(since=T, until=T + timedelta(days=2, hours=3)),
-    "payload search": FilterState(search="invalid"),
-    "search and range": FilterState(search="samlResponse", since=T),
-    "nothing": FilterState(search="no such text anywhere"),
-    "exclusions": FilterState(exclude_user="benjamin", exclude_search="okta")
-    .with_excluded("action", {"SSO Initiated"})
-    .with_picked("outcome", {"failure", "success"}),
-    "regex": FilterState(regex=r"saml(request|response)=", since=T),
-}
-SORTS = [
-    Sort(),
-    Sort(descending=True),
-    Sort("app"),
-    Sort("app", descending=True),
-    Sort("user", descending=True),
-    Sort("ip"),
-]
-
-
-def comparable(frame: pl.DataFrame) -> pl.DataFrame:
-    """The page's columns, categoricals as text (each log has its own category pool)."""
-    return frame.select(PAGE_COLUMNS).with_columns(
-        pl.col(name).cast(pl.String)
-        for name, dtype in frame.schema.items()
-        if isinstance(dtype, pl.Categorical | pl.Enum)
-    )
-
-
 def test_both_are_logs(memory, archive):
     assert isinstance(memory, Log)
     assert isinstance(archive, Log)
@@ -105,11 +76,8 @@ def test_both_are_logs(memory, archive):
 @pytest.mark.parametrize("name", STATES)
 def test_counts_and_facets_agree(memory, archive, name):
     state = STATES[name]
-    columns = ("action", "app", "request_type", "source", "outcome")
-    assert memory.count(state) == archive.count(state)
-    assert memory.facets(state, columns) == archive.facets(state, columns)
-    found = memory.search(state, facets=columns)
-    assert found == archive.search(state, facets=columns)
+    assert_counts_agree(memory, archive, state)
+    found = memory.search(state)
     assert found.count == memory.count(state) and found.complete
     if name == "failures":
         assert 0 < found.count < found.total
@@ -123,23 +91,15 @@ def test_pages_agree_in_every_order(memory, archive, name):
     state = STATES[name]
     count = memory.count(state)
     assert count > 3
-    for sort in SORTS:
-        for offset in (0, count // 2, count - 2):
-            mine = memory.page(state, offset, 5, sort)
-            theirs = archive.page(state, offset, 5, sort)
-            assert mine.height == min(5, count - offset)
-            assert_frame_equal(comparable(mine), comparable(theirs))
+    assert_pages_agree(memory, archive, state)
     newest = memory.page(state, 0, 1, Sort(descending=True))
-    oldest = memory.page(state, count - 1, 1)
-    assert_frame_equal(newest, oldest)
+    assert_frame_equal(newest, memory.page(state, count - 1, 1))
 
 
 def test_rows_agree_payloads_included(memory, archive):
-    page = memory.page(STATES["payload search"], 0, 3)
-    for key in page["row_id"]:
-        mine, theirs = memory.row(key), archive.row(key)
-        assert mine["request"] or mine["response"]
-        assert {k: str(v) for k, v in mine.items()} == {k: str(v) for k, v in theirs.items()}
+    keys = memory.page(STATES["payload search"], 0, 3)["row_id"]
+    assert all(memory.row(k)["request"] or memory.row(k)["response"] for k in keys)
+    assert_rows_agree(memory, archive, keys)
     for log in (memory, archive):
         with pytest.raises(KeyError):
             log.row(10**6)
@@ -163,22 +123,11 @@ def test_distinct_bounds_and_quarantine_agree(memory, archive):
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
 @pytest.mark.parametrize("name", ["two picks", "search and range", "nothing", "exclusions"])
 def test_exports_are_byte_identical(memory, archive, tmp_path, suffix, name):
-    state = STATES[name]
-    mine, theirs = tmp_path / f"memory{suffix}", tmp_path / f"archive{suffix}"
-    assert memory.export(state, str(mine), ExportOptions()) == memory.count(state)
-    assert archive.export(state, str(theirs), ExportOptions()) == memory.count(state)
-    assert mine.read_bytes() == theirs.read_bytes()
+    assert_exports_agree(memory, archive, STATES[name], tmp_path, suffix)
 
 
 def test_parquet_exports_hold_the_same_rows(memory, archive, tmp_path):
-    state = STATES["range"]
-    memory.export(state, str(tmp_path / "m.parquet"), ExportOptions())
-    archive.export(state, str(tmp_path / "a.parquet"), ExportOptions())
-    assert_frame_equal(
-        pl.read_parquet(tmp_path / "m.parquet"),
-        pl.read_parquet(tmp_path / "a.parquet"),
-        categorical_as_str=True,
-    )
+    assert_exports_agree(memory, archive, STATES["range"], tmp_path, ".parquet")
 
 
 def test_archive_export_keeps_files_and_refuses_inputs(memory, archive, tmp_path):

@@ -1,0 +1,90 @@
+"""What every `logs.Log` implementation must answer as the in-memory log does, on the same
+rows: counts, facet counts, pages in every order, rows by key, and export bytes. A new
+implementation's tests call these with a `MemoryLog` of the rows it serves (see
+tests/test_logs.py for the archive's)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from connlog_tui.logs import PAGE_COLUMNS, ExportOptions, Log, Sort
+from connlog_tui.query import FilterState
+
+FACET_COLUMNS = ("action", "app", "request_type", "source", "outcome")
+T = datetime(2026, 3, 4, 6, tzinfo=UTC)  # inside the demo logs' eight days
+# Filter states over the demo logs (connlog_tui/data), each selecting some rows.
+STATES = {
+    "everything": FilterState(),
+    "failures": FilterState().with_picked("outcome", {"failure"}),
+    "two picks": FilterState()
+    .with_picked("action", {"SSO Failed"})
+    .with_picked("app", {"Salesforce (SAML)", "Workday (SAML)"}),
+    "user": FilterState(user="  BENJAMIN"),
+    "range": FilterState(since=T, until=T + timedelta(days=2, hours=3)),
+    "payload search": FilterState(search="invalid"),
+    "search and range": FilterState(search="samlResponse", since=T),
+    "nothing": FilterState(search="no such text anywhere"),
+    "exclusions": FilterState(exclude_user="benjamin", exclude_search="okta")
+    .with_excluded("action", {"SSO Initiated"})
+    .with_picked("outcome", {"failure", "success"}),
+    "regex": FilterState(regex=r"saml(request|response)=", since=T),
+}
+SORTS = (
+    Sort(),
+    Sort(descending=True),
+    Sort("app"),
+    Sort("app", descending=True),
+    Sort("user", descending=True),
+    Sort("ip"),
+)
+
+
+def comparable(frame: pl.DataFrame) -> pl.DataFrame:
+    """A page's PAGE_COLUMNS, categoricals as text (each log has its own category pool)."""
+    return frame.select(PAGE_COLUMNS).with_columns(
+        pl.col(name).cast(pl.String)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Categorical | pl.Enum)
+    )
+
+
+def assert_counts_agree(reference: Log, other: Log, state: FilterState) -> None:
+    assert other.count(state) == reference.count(state)
+    assert other.facets(state, FACET_COLUMNS) == reference.facets(state, FACET_COLUMNS)
+    assert other.search(state, facets=FACET_COLUMNS) == reference.search(
+        state, facets=FACET_COLUMNS
+    )
+
+
+def assert_pages_agree(reference: Log, other: Log, state: FilterState, n: int = 5) -> None:
+    """Pages at the start, middle and end, in every order of SORTS."""
+    count = reference.count(state)
+    for sort in SORTS:
+        for offset in sorted({0, count // 2, max(count - 2, 0)}):
+            mine = reference.page(state, offset, n, sort)
+            assert mine.height == max(min(n, count - offset), 0)
+            assert_frame_equal(comparable(other.page(state, offset, n, sort)), comparable(mine))
+
+
+def assert_rows_agree(reference: Log, other: Log, keys) -> None:
+    """Rows by key, payloads included; compared as text (datetimes and categories alike)."""
+    for key in keys:
+        mine, theirs = reference.row(key), other.row(key)
+        assert {k: str(v) for k, v in theirs.items()} == {k: str(v) for k, v in mine.items()}
+
+
+def assert_exports_agree(
+    reference: Log, other: Log, state: FilterState, folder: Path, suffix: str = ".csv"
+) -> None:
+    """The same bytes (Parquet: the same rows) and the same row count."""
+    mine, theirs = folder / f"reference{suffix}", folder / f"other{suffix}"
+    written = reference.export(state, str(mine), ExportOptions())
+    assert other.export(state, str(theirs), ExportOptions()) == written == reference.count(state)
+    if suffix == ".parquet":
+        assert_frame_equal(pl.read_parquet(theirs), pl.read_parquet(mine), categorical_as_str=True)
+    else:
+        assert theirs.read_bytes() == mine.read_bytes()
