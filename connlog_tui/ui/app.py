@@ -35,10 +35,10 @@ from connlog_tui.logs import ExportOptions, Log, Matches, Sort
 from connlog_tui.options import Options
 from connlog_tui.payloads import fill
 from connlog_tui.query import FACETS, FilterState, QueryResult
-from connlog_tui.schema import HEADERS, empty_quarantine
+from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
-from connlog_tui.ui.detail import DetailPanel
+from connlog_tui.ui.detail import DetailPanel, render_attempt, render_payload
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import FollowMode
 from connlog_tui.ui.footer import FittedFooter
@@ -767,21 +767,44 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     def action_copy_row(self) -> None:
         row = self._row(self.query_one(LogTable).current_row)
         if row is None:
+            self.notify("No row selected: open a row first")
             return
         record = {HEADERS[k]: row[k] for k in HEADERS}
         record["Date"] = row["time"].strftime("%Y-%m-%dT%H:%M:%S.%fZ") if row["time"] else None
         self.copy_to_clipboard(json.dumps(record, ensure_ascii=False))
-        self.notify("Copied the selected row (JSON) to the clipboard")
+        label = _row_label(row, self.zone)
+        self.notify(f"Copied the selected row ({label}) as JSON to the clipboard", markup=False)
 
     def action_copy_payload(self) -> None:
-        detail = self.query_one(DetailPanel)
-        if detail.row is None:
+        """The selected row's payload on the active tab: as the panel shows it when it
+        shows that row (its selected text, if any), else rendered from the row itself. The
+        panel may hold another row: hidden on a short terminal it keeps the last one opened,
+        and it follows the cursor only once the cursor rests."""
+        index = self.query_one(LogTable).current_row
+        row = self._row(index)
+        if row is None:
+            self.notify("No row selected: open a row first")
             return
+        detail = self.query_one(DetailPanel)
         area = detail.visible_area()
-        text = area.selected_text or area.text
-        what = "the selected text" if area.selected_text else f"the {area.id} payload"
+        name = area.id or "response"
+        shown = detail.row is not None and (
+            detail.row.get(ROW_ID) == row[ROW_ID] if ROW_ID in row else detail.row == row
+        )
+        if detail.display and shown:
+            text = area.selected_text or area.text
+            what = "the selected text" if area.selected_text else f"the {name} payload"
+        else:
+            attempt = render_attempt(self._attempt(index), self.zone)
+            text = attempt if name == "attempt" else render_payload(row.get(name), detail.raw)
+            what = f"the {name} payload"
+        label = _row_label(row, self.zone)
+        if not text.strip():
+            self.notify(f"Nothing to copy: no {name} payload in {label}", markup=False)
+            return
         self.copy_to_clipboard(text)
-        self.notify(f"Copied {what} ({len(text):,} characters) to the clipboard")
+        chars = f"{len(text):,} characters"
+        self.notify(f"Copied {what} of {label} ({chars}) to the clipboard", markup=False)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -904,3 +927,10 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             yield SystemCommand(
                 f"Delete view: {name}", "Forget a saved view", partial(self.delete_view, name)
             )
+
+
+def _row_label(row: dict, zone: str) -> str:
+    """A row named for a toast: its time, user and application, on one line."""
+    when = tz.format_time(row["time"], zone) if row.get("time") else "no time"
+    named = [str(row[k]).strip() for k in ("user", "app") if row.get(k) and str(row[k]).strip()]
+    return escape_controls(" · ".join([when, *named]))[:160]
