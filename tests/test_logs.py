@@ -69,8 +69,20 @@ def test_both_are_logs(memory, archive):
     assert isinstance(archive, Log)
     assert is_archive(archive.root)
     assert not is_archive(Path(demo_paths()[0]).parent)
+    assert not is_archive(next(Path(archive.root).rglob("*.parquet")))
     assert memory.describe().rows == archive.describe().rows == 2345
     assert (memory.describe().kind, archive.describe().kind) == ("memory", "archive")
+
+
+def test_a_folder_of_logs_is_not_an_archive(archive, tmp_path):
+    folder = tmp_path / "logs"
+    (folder / "date=2026-03-02").mkdir(parents=True)
+    day = next(Path(archive.root).rglob("*.parquet"))
+    (folder / "date=2026-03-02" / "day.parquet").write_bytes(day.read_bytes())
+    (folder / "_SUCCESS").write_text("")
+    assert is_archive(folder)
+    (folder / "connector.csv").write_text("Date,Action\n")
+    assert not is_archive(folder)  # a log beside the Parquet: loaded as a folder of logs
 
 
 @pytest.mark.parametrize("name", STATES)

@@ -32,16 +32,19 @@ _CANONICAL = [c.name for c in COLUMNS]
 
 
 def is_archive(path: str | Path) -> bool:
-    """A directory holding hive partitions (`key=value/` subdirectories) with Parquet
-    files in them: how the command line tells an archive from a folder of logs."""
+    """A directory holding hive partitions (`key=value/` subdirectories) of Parquet files,
+    and no other files (hidden and `_`-prefixed ones aside): how the command line tells an
+    archive from a folder of logs (which may hold a Parquet export among its CSVs)."""
     root = Path(path)
     if not root.is_dir():
         return False
-    return any(
-        child.is_dir() and "=" in child.name and next(child.rglob("*.parquet"), None)
-        for child in root.iterdir()
-        if child.name[:1] not in "._"
-    )
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and not any(part[:1] in "._" for part in p.relative_to(root).parts)
+    ]
+    hive = any(p.parent != root and "=" in p.relative_to(root).parts[0] for p in files)
+    return hive and all(p.suffix.lower() == ".parquet" for p in files)
 
 
 class ArchiveLog:

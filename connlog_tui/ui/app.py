@@ -565,6 +565,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         notes = []  # after the filters: cut off first when the line is full
         if self.payloads is not None:
             notes.append("lean: payloads on disk")
+        if self.paged_log is not None:
+            notes.append(f"{self.paged_log.describe().kind}: rows read as shown")
         if self.quarantine.height:
             notes.append(f"{self.quarantine.height:,} quarantined (b lists)")
         if self.skipped:

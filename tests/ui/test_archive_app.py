@@ -72,7 +72,7 @@ async def test_browses_an_archive_as_the_loaded_rows(memory, archive, monkeypatc
         await settle(pilot)
         table = app.query_one(LogTable)
         assert app.frame is None and table.row_count == 2345
-        assert "2,345 of 2,345 rows" in status(app)
+        assert "2,345 of 2,345 rows" in status(app) and "archive: rows read" in status(app)
         assert table.current_row == newest_key(memory, FilterState())
         pane = app.query_one("#facet-action", FacetPane)
         assert pane._counts == memory.facets(FilterState())["action"]
