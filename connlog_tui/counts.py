@@ -64,8 +64,10 @@ def _values(
 ) -> pl.Series:
     """The view's values of the key (null: the row has none)."""
     if key.kind == COLUMN:
-        # Grouped as stored (categories group far faster than their text), cast after.
-        return frame[key.name].gather(indices).alias("value")
+        # Grouped as stored (categories group far faster than their text), cast after;
+        # a view of every row is counted in place (counts do not depend on row order).
+        column = frame[key.name]
+        return (column if _whole(frame, indices) else column.gather(indices)).alias("value")
     held = [*PAYLOADS, *([POS] if POS in frame.columns else [])]
     rows = frame.select(held)[indices]
     if payloads is not None:
@@ -77,6 +79,11 @@ def _values(
         ).alias("value")
     )
     return found["value"]
+
+
+def _whole(frame: pl.DataFrame, indices: pl.Series) -> bool:
+    """Whether a view holds every row of the frame (each row once, as views do)."""
+    return indices.len() == frame.height
 
 
 def count_by(
@@ -177,9 +184,12 @@ class Timeline:
 def timeline(frame: pl.DataFrame, indices: pl.Series, bars: int = 60) -> Timeline:
     """The view's rows counted per time bucket (`group_by_dynamic`), failures apart from
     the rest; the bucket is chosen from the view's time range for about `bars` bars."""
+
+    def picked(name: str) -> pl.Expr:
+        return pl.col(name) if _whole(frame, indices) else pl.col(name).gather(indices)
+
     rows = frame.select(
-        pl.col("time").gather(indices),
-        (pl.col("outcome").gather(indices) == "failure").fill_null(False).alias("failed"),
+        picked("time"), (picked("outcome") == "failure").fill_null(False).alias("failed")
     )
     empty = pl.DataFrame(
         schema={"start": SCHEMA["time"], "failures": pl.UInt32, "others": pl.UInt32}
