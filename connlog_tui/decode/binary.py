@@ -50,3 +50,16 @@ def inflate(data: bytes, limit: int = MAX_INFLATE_BYTES) -> bytes | None:
             continue  # truncated stream: treat as not compressed
         return out
     return None
+
+
+def inflate_prefix(data: bytes, limit: int = MAX_INFLATE_BYTES) -> bytes | None:
+    """What a raw DEFLATE stream cut short inflates to (the redirect binding's message up
+    to the cut); None when the data is not such a stream or inflates to nothing."""
+    inflater = zlib.decompressobj(-15)
+    try:
+        out = inflater.decompress(data, limit)
+    except zlib.error:
+        return None
+    if inflater.unconsumed_tail:
+        raise Refused(f"refused: compressed data expands beyond {limit // 2**20} MB")
+    return out or None

@@ -7,7 +7,7 @@ import re
 from urllib.parse import unquote
 from xml.dom.minidom import Document
 
-from .binary import b64decode_loose, inflate, looks_base64
+from .binary import b64decode_loose, inflate, inflate_prefix, looks_base64
 from .forms import (
     form_body,
     form_section,
@@ -225,9 +225,14 @@ def _xml_sections(doc: Document, encoding: str, source: str) -> list[Section]:
 
 
 def _xml_from_bytes(data: bytes, encoding: str, depth: int) -> list[Section] | None:
-    """Decoded base64 bytes: XML as is, or after inflating (redirect binding)."""
+    """Decoded base64 bytes: XML as is, or after inflating (redirect binding). A message
+    that does not parse, or a DEFLATE stream cut short, is shown as far as it decodes."""
+    cut = None
     if not _starts_xml(data):
         inflated = inflate(data)  # raises Refused on a bomb
+        if inflated is None:
+            inflated = inflate_prefix(data)
+            cut = "DEFLATE stream cut short: the message is shown up to the cut"
         if inflated is None or not _starts_xml(inflated):
             return None
         data, encoding = inflated, "HTTP-Redirect: base64+DEFLATE"
@@ -237,8 +242,15 @@ def _xml_from_bytes(data: bytes, encoding: str, depth: int) -> list[Section] | N
         return [_refused(str(exc))]
     except XmlError as exc:
         text = data.decode("utf-8", "replace")
-        return [_text(text, f"Text (decoded {encoding}, malformed XML)", f"{exc} (truncated?)")]
+        notes = (cut, f"{exc} (truncated?)") if cut else (f"{exc} (truncated?)",)
+        return [_partial(text, f"Text (decoded {encoding}, malformed XML)", notes)]
     return _xml_sections(doc, encoding, data.decode("utf-8", "replace"))
+
+
+def _partial(text: str, title: str, notes: tuple[str, ...]) -> Section:
+    """A message decoded as far as it goes (cut short by an exporter, or malformed): its
+    text is the body, shown under the error even beside the form that carried it."""
+    return Section("partial", title, text.replace("\r\n", "\n"), (), notes)
 
 
 def _starts_xml(data: bytes) -> bool:
@@ -248,7 +260,11 @@ def _starts_xml(data: bytes) -> bool:
 def _saml_param(key: str, value: str, depth: int, encoding: str) -> list[Section]:
     value = value.strip()
     if value.startswith("<"):  # some connectors log the XML itself
-        return _decode(value, depth + 1)
+        found = _decode(value, depth + 1)
+        if len(found) == 1 and found[0].kind == "text" and found[0].notes:  # malformed
+            notes = tuple(f"{note} (truncated?)" for note in found[0].notes)
+            return [_partial(value, f"{key} (malformed XML)", notes)]
+        return found
     data = b64decode_loose(value.replace(" ", "+"))
     if data is None:
         return [_text(value, f"{key} (not decoded)", f"{key} is not valid base64 (truncated?)")]

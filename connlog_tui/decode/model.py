@@ -20,6 +20,8 @@ _SPECIFICITY = {
     "xml": 5,
     "json": 4,
     "html": 3,
+    # A message that does not parse (cut short), shown as far as it decodes.
+    "partial": 3,
     "form": 2,
     "http": 2,
     "text": 1,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from connlog_tui.decode import decode_payload, diagnose, pretty
 
-KINDS = {"saml", "jwt", "oauth-error", "json", "xml", "form", "html", "text", "refused"}
+KINDS = {"saml", "jwt", "oauth-error", "json", "xml", "form", "html", "text", "partial", "refused"}
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [
