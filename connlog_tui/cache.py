@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -71,7 +72,7 @@ FOLDED_MEMORY_SHARE = 0.5
 FOLD_ROWS = 32_768
 # Payloads (base64, JSON, XML) gain little from heavier codecs, and LZ4 decodes at memory
 # speed: reopening is what the cache is for.
-COMPRESSION = "lz4"
+COMPRESSION: Final = "lz4"
 # Small row groups: a reopen decodes them on every core, and lean mode reads one row's
 # payloads by decoding only its group.
 ROW_GROUP_ROWS = GROUP_ROWS

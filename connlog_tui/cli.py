@@ -360,6 +360,7 @@ def run_export(argv: list[str]) -> int:
     take_stdin(args)
     decide_memory(args)
     archive = archive_path(args)
+    from connlog_tui.config import Config
     from connlog_tui.export import provenance_record
     from connlog_tui.logs import ExportOptions
 
@@ -378,7 +379,7 @@ def run_export(argv: list[str]) -> int:
         state = state.with_picked("outcome", {"failure"})
     inputs = tuple(path for path, _ in expand_inputs(options))
     export_options = ExportOptions(
-        guard=options.config.formula_guard if args.guard is None else args.guard,
+        guard=(options.config or Config()).formula_guard if args.guard is None else args.guard,
         force=args.force,
         inputs=inputs,
         redact=args.redact,

@@ -197,7 +197,7 @@ def parse(text: str, path: str = "config.toml") -> Config:
         if "end of document" in message:
             message += f" (line {len(text.splitlines()) or 1})"
         raise ConnlogError(f"not valid TOML: {message}", path) from None
-    values = {}
+    values: dict[str, Any] = {}
     for key, value in data.items():
         line = key_line(text, key)
         where = f"line {line}: " if line else ""
@@ -238,7 +238,7 @@ def load_or_default(path: Path | None = None) -> tuple[Config, str | None]:
 def merge(config: Config, overrides: Mapping[str, Any]) -> Config:
     """The config with command-line values on top; None means "not given". Overrides are
     validated like the file (ConnlogError naming the setting)."""
-    changes = {}
+    changes: dict[str, Any] = {}
     for key, value in overrides.items():
         if value is None:
             continue

@@ -46,7 +46,7 @@ def nearest(frame: pl.DataFrame, indices: pl.Series, when: datetime) -> int | No
     if indices.is_empty():
         return None
     times = frame["time"].gather(indices)
-    return int((times - when).abs().arg_min())
+    return (times - when).abs().arg_min()
 
 
 def next_position(

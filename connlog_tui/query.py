@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
@@ -26,6 +27,9 @@ from connlog_tui.payloads import (
     release_pages,
 )
 from connlog_tui.schema import ROW_ID, TEXT_COLUMNS, USER_KEY
+
+if TYPE_CHECKING:
+    from polars._typing import EngineType
 
 # Columns with a pick-list filter pane, in pane order.
 FACETS: tuple[str, ...] = ("action", "outcome", "app", "request_type", "source")
@@ -206,7 +210,9 @@ def category_values(dtype: pl.DataType) -> pl.Series:
     category pool (a superset: other columns sharing the pool add theirs)."""
     if isinstance(dtype, pl.Enum):
         return dtype.categories
-    return dtype.categories.to_series()
+    if isinstance(dtype, pl.Categorical):
+        return dtype.categories.to_series()
+    raise TypeError(f"not a categorical or enum type: {dtype}")
 
 
 def user_expr(text: str, frame: pl.DataFrame | None = None) -> pl.Expr | None:
@@ -410,9 +416,9 @@ def _search_filter(
             if "_i" not in rows.columns:  # numbered here: a whole frame's index is not made
                 piece = piece.with_row_index("_i", offset=start)
             found = piece.filter(first).select("_i", *(texts if then is not None else ()))
-            found = found.collect(engine="streaming")
+            hits = found.collect(engine="streaming")
             release_pages()  # a mapped frame's payload pages: one slice's held at a time
-            matches.found(matches.rows, (found.filter(then) if then is not None else found)["_i"])
+            matches.found(matches.rows, (hits.filter(then) if then is not None else hits)["_i"])
     if payloads is not None and POS in frame.columns:
         payloads.search(pattern, stale, each=lambda hits: matches.found(matches.positions, hits))
     return matches.condition()
@@ -431,7 +437,7 @@ def _regex_filter(
     text columns a slice at a time, newest first, `stale()` checked before each."""
     conds, texts = _search_parts(frame, "", pattern)
     matches = _Matches(conds, report)
-    hit = _text_match(texts, pattern) if texts else None
+    hit = _text_match(texts, pattern) if texts else pl.lit(False)  # (no slices scanned)
     for start in reversed(range(0, rows.height if texts else 0, STALE_CHECK_ROWS)):
         if stale is not None and stale():
             raise Stale
@@ -540,7 +546,8 @@ def run(
 
     def report(matched: pl.Expr) -> None:
         # The rows only: facet counts come with the whole result.
-        partial(replace(_counted(frame, lazy.filter(matched), state, []), complete=False))
+        if partial is not None:  # only handed on when it is
+            partial(replace(_counted(frame, lazy.filter(matched), state, []), complete=False))
 
     matched = _text_filter(
         frame, rows, state, payloads, stale, report if partial is not None else None
@@ -554,14 +561,16 @@ def _counted(
     lazy: pl.LazyFrame,
     state: FilterState,
     facets: list[str],
-    engine: str = "auto",
+    engine: EngineType = "auto",
 ) -> QueryResult:
     """The rows of `lazy` (numbered by `_i`) that the picked and excluded values keep,
     and the facet counts: each facet counted under the picks and exclusions of the
     others (its own excluded values keep their counts, so a pane can show them)."""
-    masks = {col: facet_expr(state, col) for col in facet_columns(state)}
-    small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items()))
-    small = small.collect(engine=engine)
+    found = {col: facet_expr(state, col) for col in facet_columns(state)}
+    masks = {col: mask for col, mask in found.items() if mask is not None}  # not {} picked
+    small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items())).collect(
+        engine=engine
+    )
 
     def others(skip: str | None) -> pl.Expr:
         conds = [pl.col(f"_m_{c}") for c in masks if c != skip]
@@ -577,7 +586,7 @@ def _counted(
 
 def quick_range(frame: pl.DataFrame, name: str) -> tuple[datetime, datetime]:
     """A quick date range (`1h`, `24h`, `7d`) counted back from the newest event."""
-    newest = frame["time"].max() if frame.height else None
+    newest = cast("datetime | None", frame["time"].max() if frame.height else None)
     if newest is None:
         raise ValueError("no events")
     return newest - QUICK_RANGES[name], newest

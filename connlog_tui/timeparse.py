@@ -114,14 +114,16 @@ def _format_of(values: pl.Series) -> tuple[str, bool] | None:
     """The first direct format that reads any of the first values, if one does."""
     sample = values.head(_SAMPLE)
     for fmt in _DIRECT:
-        if _with_format(sample, fmt).null_count() < sample.len():
+        if _parsed(sample, fmt).null_count() < sample.len():
             return fmt
     return None
 
 
 def _with_format(values: pl.Series, fmt: tuple[str, bool] | None) -> pl.Series | None:
-    if fmt is None:
-        return None
+    return None if fmt is None else _parsed(values, fmt)
+
+
+def _parsed(values: pl.Series, fmt: tuple[str, bool]) -> pl.Series:
     pattern, aware = fmt
     if pattern == _EPOCH:
         return values.to_frame("raw").select(_epoch(pl.col("raw")).cast(Timestamp)).to_series()

@@ -40,6 +40,13 @@ def test_picked_values_in_one_pane_are_ored(frame):
     ]
 
 
+def test_a_column_picked_with_no_values_filters_nothing(frame):
+    """A state built directly (a saved view, an API caller) may hold an empty pick."""
+    result = query.run(frame, FilterState(picked={"app": frozenset()}))
+    assert result.indices.to_list() == list(range(frame.height))
+    assert result.facets == query.run(frame, FilterState()).facets
+
+
 def test_panes_are_anded_and_facets_count_under_the_other_filters(frame):
     state = FilterState().with_picked("action", {"SSO Failed"}).with_picked("app", {"MangoApps"})
     result = query.run(frame, state)

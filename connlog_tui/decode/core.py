@@ -20,7 +20,7 @@ from .htmlpage import looks_html, parse_html
 from .jwt import JWT_RE, MAX_TOKENS, find_jwts, jwt_section
 from .model import MAX_PAYLOAD_CHARS, Decoded, Refused, Section
 from .saml import find_message, saml_section
-from .xmlsafe import XmlError, iter_elements, parse_xml, pretty_xml, text_of
+from .xmlsafe import XmlError, iter_elements, parse_xml, pretty_xml, root_of, text_of
 
 SAML_KEYS = ("SAMLRequest", "SAMLResponse")
 MAX_DEPTH = 4  # layers: e.g. HTML form -> SAMLResponse -> XML
@@ -138,7 +138,7 @@ def _json(t: str, depth: int) -> list[Section] | None:
     if isinstance(value, dict) and is_oauth_error(value):
         main = oauth_error_section(value, body, "JSON")
     else:
-        facts = ()
+        facts: tuple[tuple[str, str], ...] = ()
         if isinstance(value, dict):
             facts = tuple(
                 (k, short(v if isinstance(v, str) else json.dumps(v)))
@@ -190,7 +190,7 @@ def _markup(t: str, depth: int) -> list[Section] | None:
         if looks_html(t):
             return _html(t, depth)
         return [_text(t, "Text (malformed XML)", str(exc))]
-    if doc.documentElement.localName == "html":
+    if root_of(doc).localName == "html":
         return _html(t, depth)
     return _xml_sections(doc, "XML", t)
 
@@ -215,7 +215,7 @@ def _xml_sections(doc: Document, encoding: str, source: str) -> list[Section]:
     msg = find_message(doc)
     if msg is not None:
         return [saml_section(doc, msg, encoding, body)]
-    root = doc.documentElement
+    root = root_of(doc)
     facts = [("root", root.tagName)]
     fault = next((e for e in iter_elements(root) if e.localName == "Fault"), None)
     if fault is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .model import Section
@@ -66,13 +67,13 @@ def form_body(url: str | None, pairs: list[tuple[str, str]]) -> str:
 def form_section(url: str | None, pairs: list[tuple[str, str]]) -> Section:
     facts = ([("URL", url)] if url else []) + [(k, short(v)) for k, v in pairs]
     title = "URL query" if url else "Form / query string"
-    notes = ()
+    notes: tuple[str, ...] = ()
     if any(k == "Signature" for k, _ in pairs):
         notes = ("redirect-binding signature present: not verified",)
     return Section("form", title, form_body(url, pairs), tuple(facts), notes)
 
 
-def oauth_error_section(fields: dict[str, object], body: str, source: str) -> Section:
+def oauth_error_section(fields: Mapping[str, object], body: str, source: str) -> Section:
     """An OAuth/OIDC error response (RFC 6749 section 5.2 / OIDC 3.1.2.6)."""
     facts = [(k, short(_text(fields[k]))) for k in OAUTH_ERROR_KEYS if k in fields]
     facts += [
@@ -84,8 +85,9 @@ def oauth_error_section(fields: dict[str, object], body: str, source: str) -> Se
     return Section("oauth-error", title, body, tuple(facts))
 
 
-def is_oauth_error(fields: dict[str, object]) -> bool:
-    return isinstance(fields.get("error"), str) and bool(fields["error"].strip())
+def is_oauth_error(fields: Mapping[str, object]) -> bool:
+    error = fields.get("error")
+    return isinstance(error, str) and bool(error.strip())
 
 
 def _text(value: object) -> str:

@@ -71,8 +71,8 @@ def jwt_section(token: str, label: str | None = None) -> Section | None:
     header_text = json.dumps(header, indent=2, ensure_ascii=False)
     if len(parts) == 5 or "enc" in header:
         body = f"header:\n{header_text}\n\n(payload encrypted)"
-        notes = ("token is encrypted (JWE): claims cannot be shown",)
-        return Section("jwt", f"JWE{where} — encrypted, not decoded", body, tuple(facts), notes)
+        encrypted = ("token is encrypted (JWE): claims cannot be shown",)
+        return Section("jwt", f"JWE{where} — encrypted, not decoded", body, tuple(facts), encrypted)
 
     claims = _json_segment(parts[1])
     notes = ["signature not verified"]

@@ -6,7 +6,7 @@ from xml.dom.minidom import Document, Element
 
 from .model import Section
 from .timefmt import display_time
-from .xmlsafe import child, children, iter_elements, text_of
+from .xmlsafe import child, children, iter_elements, root_of, text_of
 
 PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 ASSERTION = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -19,7 +19,7 @@ SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 def find_message(doc: Document) -> Element | None:
     """The SAML element to summarise: the root, or the first SAML element inside
     a wrapper such as a SOAP envelope."""
-    root = doc.documentElement
+    root = root_of(doc)
     if root.namespaceURI in SAML_NAMESPACES:
         return root
     for el in iter_elements(root):
@@ -89,9 +89,10 @@ def saml_section(doc: Document, msg: Element, encoding: str, body: str) -> Secti
         notes.append("signature not verified")
     if encrypted:
         notes.append("assertion is encrypted (EncryptedAssertion): its contents are not shown")
+    root = root_of(doc)
     count = sum(
         1
-        for el in iter_elements(msg.ownerDocument.documentElement)
+        for el in iter_elements(root)
         if el.localName == "Assertion" and el.namespaceURI == ASSERTION
     )
     if count > 1:
@@ -99,8 +100,8 @@ def saml_section(doc: Document, msg: Element, encoding: str, body: str) -> Secti
             f"{count} Assertion elements: only the one directly under the {kind} is "
             "summarised (possible signature-wrapping attack)"
         )
-    if msg is not msg.ownerDocument.documentElement:
-        notes.append(f"found inside <{msg.ownerDocument.documentElement.tagName}>")
+    if msg is not root:
+        notes.append(f"found inside <{root.tagName}>")
 
     title = f"SAML {kind} ({encoding})"
     if status[0] and status[0] != SUCCESS:

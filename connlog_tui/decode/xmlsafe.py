@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from xml.dom import Node
-from xml.dom.minidom import Document, Element
+from xml.dom.minidom import Document, Element, Node, Text
 from xml.parsers.expat import ExpatError
 
 import defusedxml.minidom
@@ -58,7 +57,7 @@ def text_of(node: Node | None) -> str | None:
     stack = [node]
     while stack:
         n = stack.pop()
-        if n.nodeType in (Node.TEXT_NODE, Node.CDATA_SECTION_NODE):
+        if isinstance(n, Text):  # CDATA sections included
             parts.append(n.data)
         else:
             stack.extend(reversed(n.childNodes))
@@ -74,16 +73,25 @@ def iter_elements(node: Node):
         stack.extend(reversed(children(el)))
 
 
+def root_of(doc: Document) -> Element:
+    """The document element (every document parse_xml returns has one)."""
+    root = doc.documentElement
+    if root is None:
+        raise XmlError("XML without a root element")
+    return root
+
+
 def pretty_xml(doc: Document) -> str:
     """Indent by 2; whitespace-only text dropped and other text trimmed, for reading."""
-    for el in [doc.documentElement, *iter_elements(doc.documentElement)]:
+    root = root_of(doc)
+    for el in [root, *iter_elements(root)]:
         for c in list(el.childNodes):
-            if c.nodeType == Node.TEXT_NODE:
+            if isinstance(c, Text) and c.nodeType == Node.TEXT_NODE:
                 if c.data.strip():
                     c.data = c.data.strip()
                 else:
                     el.removeChild(c)
     # toprettyxml recurses; a pathologically deep document raises RecursionError,
     # which callers treat as "cannot pretty-print".
-    out = doc.documentElement.toprettyxml(indent="  ")
+    out = root.toprettyxml(indent="  ")
     return out.rstrip("\n")

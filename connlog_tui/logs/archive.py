@@ -195,7 +195,7 @@ class ArchiveLog:
                 pl.col("time").min().alias("first"), pl.col("time").max().alias("last")
             )
         )
-        return found.row(0)  # type: ignore[return-value]
+        return found.row(0)
 
     def quarantine(self) -> pl.DataFrame:
         return empty_quarantine()

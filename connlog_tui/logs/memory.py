@@ -168,7 +168,8 @@ class MemoryLog:
         partial: Callable[[Matches], None] | None = None,
     ) -> Matches:
         def report(result: QueryResult) -> None:
-            partial(self._matches(state, result))
+            if partial is not None:  # only handed on when it is
+                partial(self._matches(state, result))
 
         columns = [c for c in facets if c in self.frame.columns]
         given = report if partial is not None else None

@@ -3,7 +3,9 @@ expands paths, picks a reader per file (or the one forced) and merges the result
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
@@ -104,14 +106,18 @@ def why(exc: ConnlogError) -> str:
     return str(exc).removeprefix(f"{exc.path}: ") if exc.path else str(exc)
 
 
+R = TypeVar("R")
+
+
 def readable(
-    found: list[tuple[Path, str, bool]], read
-) -> tuple[list[tuple[Path, str, object]], list[tuple[str, str]]]:
+    found: list[tuple[Path, str, bool]], read: Callable[[Path, str], R]
+) -> tuple[list[tuple[Path, str, R]], list[tuple[str, str]]]:
     """`read(path, name)` of every file, except that a file found inside a directory that
     cannot be read (not a recognised format, empty, binary...) is skipped, with why, so
     one stray file does not stop a folder from opening. A file named on its own stops
     the load with its error, and so does a load where every file was skipped."""
-    done, skipped = [], []
+    done: list[tuple[Path, str, R]] = []
+    skipped: list[tuple[str, str]] = []
     for path, name, in_directory in found:
         try:
             done.append((path, name, read(path, name)))

@@ -11,13 +11,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
 
 from connlog_tui.errors import ConnlogError
 from connlog_tui.schema import QUARANTINE_SCHEMA, conform, empty_frame, empty_quarantine
 from connlog_tui.timeparse import parse_times
+
+if TYPE_CHECKING:
+    from connlog_tui.payloads import PayloadStore
 
 HEAD_BYTES = 64 * 1024
 GZIP_CHUNK = 64 * 1024  # compressed bytes a step: damage loses at most one step's output
@@ -363,15 +366,11 @@ class ReadResult:
     # Of a merged load: (file name, why) per file found in a folder that could not be
     # read (not a recognised format, empty...) and was left out.
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    # Of a lean load: where the payloads are (connlog_tui.payloads.PayloadStore).
-    payloads: object | None = None
+    # Of a lean load: where the payloads are.
+    payloads: PayloadStore | None = None
     # Of a reopen from the cache: the payloads with ASCII lower-cased (payloads.fold_arrow),
     # row for row, which a search scans instead (query.with_folded).
     folded: pl.DataFrame | None = None
-
-    @property
-    def rows_read(self) -> int:
-        return self.frame.height + self.quarantine.height
 
 
 class Reader(Protocol):

@@ -87,8 +87,9 @@ def check(summary: dict[str, Any]) -> tuple[str, str | None]:
     """Outcome and reason of an import from its counts (the invariant first)."""
     counts = {k: _count(summary.get(k)) for k in COUNT_KEYS}
     parts = ("imported", "partial", "skipped", "failed")
-    if counts["for_import"] is not None and all(counts[k] is not None for k in parts):
-        total = sum(counts[k] for k in parts)
+    known = [n for k in parts if (n := counts[k]) is not None]
+    if counts["for_import"] is not None and len(known) == len(parts):
+        total = sum(known)
         if total != counts["for_import"]:
             terms = " + ".join(f"{LABELS[k]} {counts[k]}" for k in parts)
             return "failure", (
@@ -203,7 +204,7 @@ def parse_text(doc: str) -> list[tuple[int, dict[str, Any]]]:
     start = 0
     block: list[str] = []
     items: list[tuple[int, dict[str, Any], str]] = []
-    item_header: list[str] | None = None
+    item_header: list[str | None] | None = None
     current_item: dict[str, Any] | None = None
     connector: str | None = None  # a "Connector name:" line names the connector of all
 
@@ -237,18 +238,18 @@ def parse_text(doc: str) -> list[tuple[int, dict[str, Any]]]:
             rows.append((number, no_items_row(no_items.group(1), line)))
             continue
         match = _KEY_VALUE.match(line)
-        key = field(match.group(1)) if match else None
+        key, value = (field(match.group(1)), match.group(2)) if match else (None, None)
         if key == "completed":
             if summary is not None and "completed" not in summary and not items:
-                summary["completed"] = match.group(2)  # the connector's name came first
+                summary["completed"] = value  # the connector's name came first
                 block.append(raw)
                 continue
             close()
             item_header = None
-            summary, start, block = {"completed": match.group(2)}, number, [raw]
+            summary, start, block = {"completed": value}, number, [raw]
             continue
         if key == "connector":
-            connector = match.group(2)
+            connector = value
         if summary is None:
             if key == "connector":
                 summary, start, block = {"connector": connector}, number, [raw]
@@ -272,10 +273,10 @@ def parse_text(doc: str) -> list[tuple[int, dict[str, Any]]]:
                 if current_item:
                     items.append(current_item_entry())
                 current_item, item_start, item_lines = {}, number, []
-            current_item[key] = match.group(2)
+            current_item[key] = value
             item_lines.append(raw)
         elif key:
-            summary[key] = match.group(2)
+            summary[key] = value
     close()
     return rows
 

@@ -29,8 +29,18 @@ Bad = list[tuple[int, str, str]]
 
 # Keys under which envelopes hold their records, tried in order.
 ENVELOPE_KEYS = ("value", "records", "data", "results", "items", "logs", "events")
-ROW_COLUMNS = ("time", "app", "action", "request_type", "user", "request", "response")
-ROW_COLUMNS += ("outcome", "reason", "ip")
+ROW_COLUMNS = (
+    "time",
+    "app",
+    "action",
+    "request_type",
+    "user",
+    "request",
+    "response",
+    "outcome",
+    "reason",
+    "ip",
+)
 
 _DECODER = json.JSONDecoder(strict=False)  # raw control characters (NUL, tab) in strings
 _WS = re.compile(r"\s*")
@@ -127,7 +137,8 @@ class _Lines:
 
 
 def _skip_ws(doc: str, pos: int) -> int:
-    return _WS.match(doc, pos).end()
+    match = _WS.match(doc, pos)  # \s* matches everywhere, if only the empty string
+    return match.end() if match else pos
 
 
 def iter_documents(
@@ -191,7 +202,7 @@ def envelope(value: Any, keys: Iterable[str] = ENVELOPE_KEYS) -> tuple[list | No
     list it holds nothing but scalars (`@odata.nextLink`, `has_more`, `status`...). A
     record that happens to hold a list under such a key (Google's `events`) is not one."""
     inner, path = unwrap(value, keys)
-    if inner is None:
+    if inner is None or path is None:  # path is None exactly when inner is
         return None, None
     top = path.split(".", 1)[0].lower()
     for key, item in value.items():
@@ -247,7 +258,9 @@ def read_records(
             else:
                 inner, path = unwrap(value, keys) if is_envelope(value) else (None, None)
             if inner is not None:
-                found = _array_lines(doc, pos, path, len(inner)) if pos is not None else None
+                found = (
+                    _array_lines(doc, pos, path, len(inner)) if pos is not None and path else None
+                )
                 for i, item in enumerate(inner):
                     add_record(found[i] if found else line, item)
                 return

@@ -50,7 +50,7 @@ def read_file(
     if use_cache and not source.is_parquet:
         key = cache.key_for(path, name, format, mappings)
     found = cache.lookup_parts(key) if key else None
-    if found is not None and cache.is_arrow(found[0]):
+    if key and found is not None and cache.is_arrow(found[0]):
         # An in-memory load's entry: mapped whole, its payloads in the page cache, not
         # the heap. Its rows have no store position: they carry their own payloads.
         mapped = _mapped(key, found)
@@ -150,7 +150,9 @@ def _write_parts(source: Source, reader: Reader, directory: Path, cache):
     row count)."""
     read_blocks = getattr(reader, "read_blocks", None)
     blocks = read_blocks(source, BLOCK_BYTES) if read_blocks else None
-    files, quarantines, smalls = [], [], []
+    files: list[Path] = []
+    quarantines: list[pl.DataFrame] = []
+    smalls: list[pl.DataFrame] = []
     if blocks is not None:
         # Each part is written while the next block is parsed (both release the GIL);
         # one write in flight at most, so memory stays at about two blocks.

@@ -286,7 +286,8 @@ class MangoAppsReader:
         parse (a truncated last record, a broken one in the middle) is quarantined with its
         line, and reading picks up again at the next line that starts a record."""
         doc = strip_trailing_commas(source.text())
-        good, bad = [], []
+        good: list[tuple[int, dict]] = []
+        bad: list[tuple[int, str, str]] = []
         if "[" not in doc:  # a damaged .gz cut inside the first line: nothing left to read
             return self._from_records(source, good, bad)
         pos = _skip_ws(doc, doc.index("[") + 1)
@@ -430,7 +431,8 @@ _RECORD_START = re.compile(r"\n[ \t]*\{")
 
 
 def _skip_ws(doc: str, pos: int) -> int:
-    return _WS.match(doc, pos).end()
+    match = _WS.match(doc, pos)  # \s* matches everywhere, if only the empty string
+    return match.end() if match else pos
 
 
 def _next_record(doc: str, pos: int) -> int | None:

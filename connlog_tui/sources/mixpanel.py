@@ -9,7 +9,7 @@ another). Each run is a row: queued / running / success / failed; `0001-01-01 00
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from connlog_tui.sources.base import ReadResult, Source
 from connlog_tui.sources.jsonrecords import (
@@ -112,7 +112,7 @@ def _newest(runs: list[tuple[int, dict]]) -> str | None:
     ]
     if not known:
         return None
-    newest = parse_times(pl.Series(known, dtype=pl.String)).max()
+    newest = cast("datetime | None", parse_times(pl.Series(known, dtype=pl.String)).max())
     return newest.isoformat() if newest is not None else None
 
 

@@ -94,8 +94,9 @@ def root_ids(value: str | None) -> tuple[str | None, str | None, str | None]:
         if root is None:
             return None, None, None
         attrs = root.group(2)
-        found = [_ATTR[k].search(attrs) for k in ("ID", "InResponseTo")]
-        return root.group(1), *(m.group(1) if m else None for m in found)
+        ids = (_ATTR[k].search(attrs) for k in ("ID", "InResponseTo"))
+        message_id, in_response_to = (m.group(1) if m else None for m in ids)
+        return root.group(1), message_id, in_response_to
     except (zlib.error, ValueError):
         return None, None, None
 

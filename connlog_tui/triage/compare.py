@@ -167,17 +167,17 @@ def compare_with_working(
         .head(max_candidates * 4)
         .collect()
     )
-    candidates = fill(candidates, payloads)
-    candidates = [c for c in candidates.iter_rows(named=True) if _kind(c) == kind]
-    if not candidates:
+    nearest = fill(candidates, payloads).iter_rows(named=True)
+    same_kind = [c for c in nearest if _kind(c) == kind]
+    if not same_kind:
         return Comparison(
             failed_row_id=failed[ROW_ID],
             note=f"no successful {'logout' if kind == 'SLO' else 'login'} of "
             f"{app or 'this application'} in the log to compare with",
         )
     failed_facts = payload_facts(failed.get("request"), failed.get("response"))
-    working, working_facts = candidates[0], None
-    for candidate in candidates[:max_candidates]:
+    working, working_facts = same_kind[0], None
+    for candidate in same_kind[:max_candidates]:
         facts = payload_facts(candidate.get("request"), candidate.get("response"))
         if facts and _same_shape(failed_facts, facts):
             working, working_facts = candidate, facts
@@ -279,8 +279,8 @@ def _offset(event: datetime | None, facts: dict[str, str], keys, sign: int) -> f
     """Seconds from the fact's time to the event (sign 1) or from the event to it (-1)."""
     if event is None:
         return None
-    times = [parse_iso(facts.get(k)) for k in keys]
-    times = [t for t in times if t is not None]
+    parsed = (parse_iso(facts.get(k)) for k in keys)
+    times = [t for t in parsed if t is not None]
     if not times:
         return None
     moment = min(times) if sign < 0 else max(times)

@@ -9,6 +9,7 @@ connector messages, mismatches, the wording) is vectorised Polars over those row
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import cast
 
 import polars as pl
 
@@ -83,7 +84,7 @@ def at_positions(
     picked by position: a loaded frame's row_id is its position, so they are picked and
     checked, not searched for (a filter or join scanned or hashed the whole frame). None
     when the rows are not where their row_ids say (a filtered or re-ordered frame)."""
-    top = row_ids.max()
+    top = cast("int | None", row_ids.max())  # row ids are integers
     if top is not None and top >= frame.height:
         return None
     picked = (frame if columns is None else frame.select(ROW_ID, *columns))[row_ids]
@@ -255,8 +256,8 @@ def _clean(expr: pl.Expr, limit: int = 300) -> pl.Expr:
 
 
 def _quote(expr: pl.Expr) -> pl.Expr:
-    short = pl.when(expr.str.len_chars() > _VALUE_LIMIT)
-    short = short.then(expr.str.slice(0, _VALUE_LIMIT - 1) + "…").otherwise(expr)
+    long = expr.str.len_chars() > _VALUE_LIMIT
+    short = pl.when(long).then(expr.str.slice(0, _VALUE_LIMIT - 1) + "…").otherwise(expr)
     return pl.concat_str([pl.lit("'"), _clean(short), pl.lit("'")])
 
 

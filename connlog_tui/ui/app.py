@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input, ProgressBar, Static, TextArea
 from textual.worker import get_current_worker
 
@@ -33,7 +35,7 @@ from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export, provenance_record
 from connlog_tui.logs import ExportOptions, Log, Matches, Sort
 from connlog_tui.options import Options
-from connlog_tui.payloads import fill
+from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine
 from connlog_tui.sources import expand
@@ -134,8 +136,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         # A log paged through the seam instead of held as a frame (an archive): the
         # table, panes, detail and export ask it; frame-only features are off.
         self.paged_log: Log | None = None
-        self.payloads = None  # lean mode: the PayloadStore the payloads are read from
-        self.folded = None  # its payloads with ASCII lower-cased, for search (once cached)
+        self.payloads: PayloadStore | None = None  # lean mode: where the payloads are read
+        self.folded: pl.DataFrame | None = None  # ASCII lower-cased payloads, for search
         self.quarantine = empty_quarantine()
         self.skipped: list[tuple[str, str]] = []  # files of a folder left out, and why
         self.state = FilterState()
@@ -146,17 +148,17 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.result_state: FilterState | None = None
         self.shown: QueryResult | Matches | None = None
         self.fatal_error: str | None = None
-        self._debounce = None
-        self._busy_timer = None
+        self._debounce: Timer | None = None
+        self._busy_timer: Timer | None = None
         self.busy = False  # a filter run has been going for BUSY_AFTER: the status says so
-        self._detail_timer = None
+        self._detail_timer: Timer | None = None
         # While loading: (rows shown from the preview, when loading started, file bytes,
         # rows estimated from the preview's bytes per row).
         self._loading: tuple[int, float, int, int] | None = None
-        self._loading_timer = None
+        self._loading_timer: Timer | None = None
         self._first_paint = threading.Event()
         self.tails: list = []  # follow.Tail per followed file, while following
-        self._follow_timer = None
+        self._follow_timer: Timer | None = None
         self.follow_note = ""
         self.config = options.config or Config()
         self.export_note: str | None = None
@@ -328,6 +330,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     def _export_log(self, choice: ExportChoice, options: ExportOptions) -> None:
         """Export the current filters' rows through the log, in a worker."""
         log, state = self.paged_log, self.state
+        if log is None:
+            return
         self._export_progress(f"Exporting {self.shown.count if self.shown else 0:,} rows")
 
         def write() -> None:
@@ -619,13 +623,15 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     def _dates_changed(self, event: DateRangePane.Changed) -> None:
         if self.frame is None and self.paged_log is None:
             return
+        since: datetime | None
+        until: datetime | None
         try:
             if event.quick and self.paged_log is not None:
                 newest = self.paged_log.time_bounds()[1]
                 if newest is None:
                     raise ValueError("no events")
                 since, until = newest - query.QUICK_RANGES[event.quick], newest
-            elif event.quick:
+            elif event.quick and self.frame is not None:
                 since, until = query.quick_range(self.frame, event.quick)
             else:
                 # Typed dates are wall-clock times in the display zone.
@@ -830,13 +836,14 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if self.paged_log is not None:
             self._ask_log_export()
             return
-        if self.frame is None or not self.result_is_current("export"):
+        frame, result = self.frame, self.result
+        if frame is None or result is None or not self.result_is_current("export"):
             return
-        indices = self.result.indices
+        indices = result.indices
 
         def chosen(choice: ExportChoice | None) -> None:
             if choice:
-                self.write_export(choice, indices)
+                self.write_export(choice, frame, indices)
 
         name = default_export_name()
         if self.config.export_dir:
@@ -871,7 +878,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.push_screen(ExportScreen(self.shown.count, name), chosen)
 
     @work(thread=True, group="export")
-    def write_export(self, choice: ExportChoice, indices: pl.Series) -> None:
+    def write_export(self, choice: ExportChoice, frame: pl.DataFrame, indices: pl.Series) -> None:
         """Write in a worker; the status bar shows how far it has got."""
         inputs = [p for p, _ in expand(self.options.paths)]
         total = len(indices)
@@ -884,7 +891,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             provenance = provenance_record(sources=inputs, filters=self._describe_state())
         try:
             written = export(
-                query.view_frame(self.frame, indices),
+                query.view_frame(frame, indices),
                 choice.path,
                 guard=self.config.formula_guard,
                 force=choice.overwrite,

@@ -79,8 +79,8 @@ def summary_text(row: dict, zone: str = "UTC") -> Text:
         v for v in (str(row.get("user") or "").strip(), row.get("request_type"), source) if v
     )
     outcome = str(row.get("outcome") or "")
-    style = {"failure": "bold red", "success": "green", "pending": "yellow", "interrupt": "cyan"}
-    style = style.get(outcome, "")
+    styles = {"failure": "bold red", "success": "green", "pending": "yellow", "interrupt": "cyan"}
+    style = styles.get(outcome, "")
     text = Text.assemble((when, "bold"), "  ", (escape_controls(first), style))
     why = row.get("diagnosis") or row.get("reason")
     if why:

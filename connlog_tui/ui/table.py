@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import polars as pl
 from rich.cells import cell_len, set_cell_size
@@ -124,7 +125,7 @@ def single_cell_pieces(line: str) -> tuple[str, ...]:
 def cell_text(name: str, value: object, zone: str = "UTC", date_format: str = "") -> str:
     if value is None:
         return ""
-    if name == "time":
+    if name == "time" and isinstance(value, datetime):
         return format_time(value, zone, date_format or DEFAULT_FORMAT)
     return one_line(str(value))
 

@@ -66,6 +66,8 @@ class _Pile:
 class TriageActions:
     # Set in ConnlogApp.__init__: stitched login attempts once worked out, the progress
     # note for the status bar, and what each app's working logins use.
+    frame: pl.DataFrame | None
+    _baseline: pl.DataFrame | None
     attempts: pl.DataFrame | None
     analysis_note: str | None
 
@@ -136,6 +138,8 @@ class TriageActions:
     def diagnose_appended(self, start: int) -> None:
         """Diagnose the failures among rows that follow mode just appended."""
         frame = self.frame
+        if frame is None:
+            return
         rows = triage.failing_rows(frame.slice(start)) + start
         if rows.is_empty():
             return
@@ -206,6 +210,8 @@ class TriageActions:
         from connlog_tui.ui.compare_screen import CompareScreen
 
         frame = self.frame
+        if frame is None:
+            return
         comparison = triage.compare_with_working(
             frame, row_id, self.attempts, payloads=self.payloads
         )

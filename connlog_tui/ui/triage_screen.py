@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from typing import cast
 
 import polars as pl
 from rich.cells import cell_len, set_cell_size
@@ -191,7 +192,9 @@ class FailureHistogram(Widget):
     ) -> Text:
         """The times of the first slot's start and the last slot's end, under the bars,
         and the names of the two totals."""
-        start, end = data["start"].min(), data["end"].max()
+        # Datetime columns: their bounds are datetimes.
+        start = cast(datetime, data["start"].min())
+        end = cast(datetime, data["end"].max())
         fmt = "%m-%d %H:%M" if start.year == end.year else "%Y-%m-%d %H:%M"
         left = format_time(start, self.zone, fmt)
         right = format_time(end, self.zone, fmt)
@@ -313,7 +316,8 @@ class TriageScreen(ModalScreen[FilterState | None]):
 
     def _time_format(self) -> str:
         times = self.view["time"].drop_nulls()
-        if times.len() and times.min().year != times.max().year:
+        first, last = cast(datetime | None, times.min()), cast(datetime | None, times.max())
+        if first is not None and last is not None and first.year != last.year:
             return "%Y-%m-%d %H:%M"
         return "%m-%d %H:%M"
 
@@ -488,4 +492,6 @@ class TriageScreen(ModalScreen[FilterState | None]):
 
     @on(TabbedContent.TabActivated)
     def _tab_clicked(self, event: TabbedContent.TabActivated) -> None:
-        self._active_table().focus()
+        table = self._active_table()  # the tabs exist only when there are failures
+        if table is not None:
+            table.focus()
