@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,6 +24,9 @@ class Diagnosis:
 
 NOTHING = Diagnosis(None, None, False, None, None, None)
 SKEW_WARN_SECONDS = 300  # common default clock-skew allowance of SAML/OIDC libraries
+# What Microsoft Entra appends to every error_description: the request's own identifiers
+# and time. Left out of the reason, so that one error is one reason (one triage group).
+_PER_REQUEST = re.compile(r"\s*(?:Trace ID|Correlation ID|Timestamp):.*", re.DOTALL)
 
 
 def diagnose(
@@ -96,6 +100,7 @@ def _reason(sections: list[Section], saml: list[dict[str, str]]) -> str | None:
         if section.kind == "oauth-error":
             facts = dict(section.facts)
             error, description = facts.get("error"), facts.get("error_description")
+            description = _PER_REQUEST.sub("", description or "")
             return f"{error}: {description}" if description else error
     return None
 

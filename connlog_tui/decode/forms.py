@@ -12,6 +12,7 @@ _URL_RE = re.compile(r"https?://\S+", re.IGNORECASE)
 _FORM_RE = re.compile(r"\??[^\s=&?#]+=[^\s&]*(?:&+[^\s=&]+(?:=[^\s&]*)?)*&*")
 OAUTH_ERROR_KEYS = ("error", "error_description", "error_uri")
 FACT_VALUE_MAX = 200
+MESSAGE_MAX = 1000  # an error message kept whole, up to this many characters
 
 
 def parse_form(text: str) -> tuple[str | None, list[tuple[str, str]]] | None:
@@ -75,7 +76,13 @@ def form_section(url: str | None, pairs: list[tuple[str, str]]) -> Section:
 
 def oauth_error_section(fields: Mapping[str, object], body: str, source: str) -> Section:
     """An OAuth/OIDC error response (RFC 6749 section 5.2 / OIDC 3.1.2.6)."""
-    facts = [(k, short(_text(fields[k]))) for k in OAUTH_ERROR_KEYS if k in fields]
+    # The IdP's own message is kept whole (it is the failure's reason, in triage too);
+    # other values are cut for the facts table.
+    facts = [
+        (k, _text(fields[k])[:MESSAGE_MAX] if k == "error_description" else short(_text(fields[k])))
+        for k in OAUTH_ERROR_KEYS
+        if k in fields
+    ]
     facts += [
         (k, short(_text(v)))
         for k, v in fields.items()

@@ -94,6 +94,7 @@ class FailureHistogram(Widget):
         self.view = view
         self.zone = zone
         self._apps: list[str] = []
+        self._failing: set[str] = set()  # the applications with failures
         self._cache: tuple[int, pl.DataFrame] | None = None
         if view.height:
             totals = (
@@ -109,6 +110,7 @@ class FailureHistogram(Widget):
                 .sort(["f", "s", "app"], descending=[True, True, False])
             )
             self._apps = totals["app"].to_list()
+            self._failing = set(totals.filter(pl.col("f") > 0)["app"])
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return 2 + len(self._apps) if self._apps else 2
@@ -181,11 +183,21 @@ class FailureHistogram(Widget):
             line.append(str(fails).rjust(fail_width), red)
             line.append(str(oks).rjust(ok_width), green)
             lines.append(line)
-        hidden = len(self._apps) - len(apps)
+        hidden = self._apps[len(apps) :]
         if hidden:
-            lines.append(Text(f"… {hidden} more applications (fewer failures)", muted))
+            lines.append(Text(self._more(hidden), muted))
         lines.append(self._axis(data, label_width, slots, fail_width, ok_width))
         return Text("\n").join(lines)
+
+    def _more(self, hidden: list[str]) -> str:
+        """The applications left out, those with failures counted apart (the title
+        counts only those): "… 3 more with failures, 33 without"."""
+        failing = sum(1 for app in hidden if app in self._failing)
+        others = len(hidden) - failing
+        if not failing:
+            return f"… {others} more application{'s' if others != 1 else ''}, none with failures"
+        text = f"… {failing} more application{'s' if failing != 1 else ''} with failures"
+        return text + (f", {others} without" if others else "")
 
     def _axis(
         self, data: pl.DataFrame, label_width: int, slots: int, fail_width: int, ok_width: int
@@ -234,7 +246,7 @@ class TriageScreen(ModalScreen[FilterState | None]):
     TriageScreen ContentSwitcher { height: 1fr; }
     TriageScreen DataTable { height: 1fr; }
     TriageScreen .triage-current {
-        height: 2; padding: 0 1; color: $text-muted; background: $panel;
+        height: auto; max-height: 5; padding: 0 1; color: $text-muted; background: $panel;
     }
     TriageScreen #triage-empty { height: 1fr; padding: 1 2; }
     TriageScreen FailureHistogram { border-top: solid $panel-lighten-2; }
@@ -441,7 +453,7 @@ class TriageScreen(ModalScreen[FilterState | None]):
             self.query_one(current_id, Static).update(self._describe(row))
 
     def _describe(self, row: dict) -> Text:
-        """Two lines on a group: what it is, in full, and its numbers and times."""
+        """Lines on a group: what it is, in full, and its numbers and times."""
         first, last = row["first_seen"], row["last_seen"]
         when = format_time(first, self.zone)
         if first is not None and last is not None and last != first:
@@ -459,7 +471,8 @@ class TriageScreen(ModalScreen[FilterState | None]):
             what = f"{row['user']} · {mostly}{row['reason']}"
             apps = f"{row['apps']} application{'s' if row['apps'] != 1 else ''}"
             numbers = f"{row['count']} failure{s} in {apps} · {when}"
-        text = Text(one_line(what), style=Style(bold=True), no_wrap=True, overflow="ellipsis")
+        # Whole, wrapped if need be: the tables cut the reason to fit.
+        text = Text(one_line(what), style=Style(bold=True))
         text.append("\n" + one_line(numbers), style=Style(bold=False))
         return text
 
