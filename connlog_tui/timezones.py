@@ -65,10 +65,11 @@ def format_time(dt: datetime | None, zone: str, fmt: str = DEFAULT_FORMAT) -> st
 
 
 def label(zone: str, at: datetime | None = None) -> str:
-    """A short name for the status bar: "UTC", "local (CET)", "Europe/Berlin"."""
+    """A short name for the status bar: "UTC", "local CET", "Europe/Berlin". No
+    brackets of its own: it is put in brackets ("Date (local CET)")."""
     if zone == LOCAL_ZONE:
         now = (at or datetime.now(UTC)).astimezone()
-        return f"local ({now.tzname() or now.strftime('%z')})"
+        return f"local {now.tzname() or now.strftime('%z')}"
     return zone
 
 

@@ -750,7 +750,10 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.query_one(DetailPanel).zone = self.zone
         self._sync_widgets()
         self._update_status()
-        self.notify(f"Times shown in {tz.label(self.zone)} (stored in UTC)")
+        shown = tz.label(self.zone)
+        self.notify(
+            f"Times shown in {shown}" + ("" if shown.endswith("UTC") else ", stored in UTC")
+        )
 
     def action_choose_columns(self) -> None:
         table = self.query_one(LogTable)

@@ -25,6 +25,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from connlog_tui.textsafe import one_line
+from connlog_tui.ui.cells import cut_path
 
 
 def default_export_name(now: datetime | None = None) -> str:
@@ -312,7 +313,7 @@ class QuarantineScreen(ModalScreen[None]):
         for row in self.quarantine.head(5000).iter_rows(named=True):
             # Text, not str: DataTable would parse a str cell as markup.
             table.add_row(
-                Text(one_line(row["source"], 40)),
+                Text(cut_path(one_line(row["source"]), 40)),  # the file's name kept
                 Text(str(row["line"])),
                 Text(one_line(row["reason"], 60)),
                 Text(one_line(row["text"], 120)),

@@ -43,7 +43,9 @@ async def test_zone_toggle_changes_displayed_times_not_the_data():
             await pilot.press("z")
             await pilot.pause()
             assert first_cell(app).startswith("2026-03-02 14:30:00")
-            assert "Date (local (IST))" in app.query_one(LogTable).render_line(0).text
+            assert "Date (local IST)" in app.query_one(LogTable).render_line(0).text
+            toast = [n.message for n in app._notifications][-1]
+            assert toast == "Times shown in local IST, stored in UTC"
             assert app.frame.equals(before)
             await pilot.press("z")  # no configured zone: back to UTC
             await pilot.pause()

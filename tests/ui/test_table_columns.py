@@ -91,3 +91,26 @@ async def test_the_columns_dialog_shows_a_column_turned_on():
         table = app.query_one(LogTable)
         assert "outcome" in table.shown_columns and "outcome" in values
         assert "Outcome" in table.render_line(0).text
+
+
+async def test_sources_keep_their_file_names_in_the_table_and_the_quarantine_list(write):
+    from conftest import HEADER
+    from textual.widgets import DataTable
+
+    folder = "incident-2026-03-09/exports-from-the-connector-admin-page/tenant-eu-west"
+    log = write(
+        f"{folder}/okta_prod.csv",
+        f"{HEADER}\n2026-03-01T09:00:00Z,A,NA,Logout-Connections,u1,,\nnot a date,A,NA,x,u2,,\n",
+    )
+    app = make_app([log])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        for _ in table.shown_columns:
+            await pilot.press("right")
+        await pilot.pause()
+        assert "…/okta_prod.csv" in table.render_line(1).text
+        await pilot.press("b")
+        await pilot.pause()
+        source = app.screen.query_one(DataTable).get_row_at(0)[0].plain
+        assert source.endswith("/okta_prod.csv") and len(source) <= 40
