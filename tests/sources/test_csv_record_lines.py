@@ -44,3 +44,21 @@ def test_file_lines_counts_lines_not_records(write):
     assert base.file_lines(base.open_source(plain, "a")) == 3
     assert base.file_lines(base.open_source(spanning, "b")) == 4
     assert base.file_lines(base.open_source(cut, "c")) == 3
+
+
+def test_valid_utf8_is_read_once_and_invalid_bytes_are_replaced(write, monkeypatch):
+    encodings = []
+    real = mangoapps.pl.read_csv
+    monkeypatch.setattr(
+        mangoapps.pl,
+        "read_csv",
+        lambda *a, **k: encodings.append(k.get("encoding")) or real(*a, **k),
+    )
+    good = write("good.csv", HEADER + "\n" + row("2026-03-01T10:00:00Z", "café"))
+    assert sources.load([str(good)], use_cache=False).frame["request"].to_list() == ["café"]
+    assert encodings == ["utf8"]
+    bad = write("bad.csv", (HEADER + "\n" + row("2026-03-01T10:00:00Z", "caf#")).encode())
+    bad.write_bytes(bad.read_bytes().replace(b"#", b"\xe9"))
+    encodings.clear()
+    assert sources.load([str(bad)], use_cache=False).frame["request"].to_list() == ["caf\ufffd"]
+    assert encodings == ["utf8", "utf8-lossy"]
