@@ -26,6 +26,7 @@ import hashlib
 import json
 import random
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -1480,7 +1481,7 @@ class Demo:
         self,
         method: str,
         path: str,
-        body: dict[str, object] | None = None,
+        body: Mapping[str, object] | None = None,
         extra: list[tuple[str, str]] | None = None,
     ) -> str:
         # Token-based auth header: commas and quotes that make CSV quoting necessary.

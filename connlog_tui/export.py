@@ -6,15 +6,16 @@ reads its own exports back as they were and a second export is byte-identical.
 
 from __future__ import annotations
 
-import inspect
 import io
 import json
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import polars as pl
 
@@ -28,9 +29,10 @@ from connlog_tui.schema import COLUMNS, HEADERS, NOTE, NOTE_HEADER
 # starts with quotes before one gets one more, so the guard can be undone exactly.
 FORMULA_START = r"^'*[=+\-@\t\r]"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ"
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
-def _export_columns(frame: pl.DataFrame, *, guard: bool) -> pl.DataFrame:
+def _export_columns(frame: Frame, *, guard: bool) -> Frame:
     """Canonical columns under their headers, times as ISO 8601 UTC text."""
     exprs = []
     for col in COLUMNS:
@@ -70,54 +72,59 @@ def _chunks(
             progress(start + chunk.height)
 
 
+@dataclass(frozen=True)
+class ExportOptions:
+    """How an export is written. The format follows the target's suffix (`format_for`; "-"
+    is CSV on stdout). `guard`: the spreadsheet formula guard (CSV). `force`: replace an
+    existing file. `inputs`: files never overwritten. `redact`: mask identities first
+    (connlog_tui.redact). `provenance`: also write the `OUT.provenance.json` sidecar with
+    these fields (see `provenance_record`). `report`: the PDF's title, filters, sources,
+    zone (from `provenance` when not given). `progress`: called with the rows written so
+    far, after each slice of `chunk_rows`. For a log's export (connlog_tui.logs; `export`
+    itself writes the frame it is given): `diagnose` fills the Diagnosis of failed rows,
+    `marks` (the log's `marks.Marks`) puts their notes in a Note column."""
+
+    guard: bool = True
+    force: bool = False
+    inputs: tuple[Path, ...] = ()
+    redact: bool = False
+    provenance: Mapping[str, Any] | None = None
+    report: Mapping[str, Any] | None = None
+    progress: Progress | None = None
+    chunk_rows: int = CHUNK_ROWS
+    diagnose: bool = False
+    marks: Any = None
+
+
 def write_csv(
-    frame: pl.DataFrame,
-    out: io.BufferedIOBase,
-    *,
-    guard: bool = True,
-    progress: Progress | None = None,
-    chunk_rows: int = CHUNK_ROWS,
-    payloads: PayloadStore | None = None,
-    **_ignored,
+    frame: pl.DataFrame, out: IO[bytes], options: ExportOptions, payloads: PayloadStore | None
 ) -> None:
     """CSV in slices of `chunk_rows` appended to `out` (the bytes are the same as one
     write); just the header when there are no rows."""
     if frame.height == 0:
-        _export_columns(frame, guard=guard).write_csv(out, datetime_format=None)
+        _export_columns(frame, guard=options.guard).write_csv(out, datetime_format=None)
         return
-    for i, chunk in enumerate(_chunks(frame, chunk_rows, progress, payloads)):
-        data = _export_columns(chunk, guard=guard)
+    chunks = _chunks(frame, options.chunk_rows, options.progress, payloads)
+    for i, chunk in enumerate(chunks):
+        data = _export_columns(chunk, guard=options.guard)
         data.write_csv(out, include_header=i == 0, datetime_format=None)
 
 
 def write_jsonl(
-    frame: pl.DataFrame,
-    out: io.BufferedIOBase,
-    *,
-    guard: bool = True,
-    progress: Progress | None = None,
-    chunk_rows: int = CHUNK_ROWS,
-    payloads: PayloadStore | None = None,
-    **_ignored,
+    frame: pl.DataFrame, out: IO[bytes], options: ExportOptions, payloads: PayloadStore | None
 ) -> None:
     """One JSON object a line; an empty file (no records) when there are no rows."""
-    for chunk in _chunks(frame, chunk_rows, progress, payloads):
+    for chunk in _chunks(frame, options.chunk_rows, options.progress, payloads):
         _export_columns(chunk, guard=False).write_ndjson(out)
 
 
 def write_json(
-    frame: pl.DataFrame,
-    out: io.BufferedIOBase,
-    *,
-    guard: bool = True,
-    progress: Progress | None = None,
-    chunk_rows: int = CHUNK_ROWS,
-    payloads: PayloadStore | None = None,
-    **_ignored,
+    frame: pl.DataFrame, out: IO[bytes], options: ExportOptions, payloads: PayloadStore | None
 ) -> None:
     """One JSON array of records, written slice by slice; `[]` when there are no rows."""
     out.write(b"[")
-    for i, chunk in enumerate(_chunks(frame, chunk_rows, progress, payloads)):
+    chunks = _chunks(frame, options.chunk_rows, options.progress, payloads)
+    for i, chunk in enumerate(chunks):
         buffer = io.BytesIO()
         _export_columns(chunk, guard=False).write_json(buffer)
         inner = buffer.getvalue().strip()[1:-1]
@@ -128,30 +135,28 @@ def write_json(
 
 
 def write_parquet(
-    frame: pl.DataFrame,
-    out: io.BufferedIOBase,
-    *,
-    guard: bool = True,
-    progress: Progress | None = None,
-    **_ignored,
+    frame: pl.DataFrame, out: IO[bytes], options: ExportOptions, payloads: PayloadStore | None
 ) -> None:
     """Typed columns under the display headers (a valid file with the schema when empty)."""
     notes = [pl.col(NOTE).alias(NOTE_HEADER)] if NOTE in frame.columns else []
     typed = frame.select(*(pl.col(c.name).alias(c.header) for c in COLUMNS), *notes)
     typed.write_parquet(out)
-    if progress:
-        progress(frame.height)
+    if options.progress:
+        options.progress(frame.height)
 
 
-def write_pdf(frame: pl.DataFrame, out: io.BufferedIOBase, **options) -> None:
+def write_pdf(
+    frame: pl.DataFrame, out: IO[bytes], options: ExportOptions, payloads: PayloadStore | None
+) -> None:
     """A landscape report (see export_pdf); `report` carries title, filters and sources."""
     from connlog_tui.export_pdf import write_pdf as write_report
 
-    report = dict(options.get("report") or {})
-    write_report(frame, out, progress=options.get("progress"), **report)
+    write_report(frame, out, progress=options.progress, **dict(options.report or {}))
 
 
-Writer = Callable[..., None]
+# Every writer takes the frame (payloads filled in, or a lean view's positions with the
+# store that holds them), the open binary output and the export's options.
+Writer = Callable[[pl.DataFrame, IO[bytes], ExportOptions, "PayloadStore | None"], None]
 WRITERS: dict[str, Writer] = {
     "csv": write_csv,
     "jsonl": write_jsonl,
@@ -194,55 +199,43 @@ def format_for(path: str) -> str:
 def export(
     frame: pl.DataFrame,
     out: str,
+    options: ExportOptions = ExportOptions(),
     *,
-    guard: bool = True,
-    force: bool = False,
-    inputs: list[Path] | tuple[Path, ...] = (),
-    provenance: Mapping | None = None,
-    progress: Progress | None = None,
-    redact: bool = False,
-    report: Mapping | None = None,
-    chunk_rows: int = CHUNK_ROWS,
     payloads: PayloadStore | None = None,
 ) -> int:
-    """Write `frame` to `out` ("-" is stdout, as CSV). Returns the number of rows written.
+    """Write `frame` to `out` ("-" is stdout, as CSV) as `options` say. Returns the number
+    of rows written.
 
     The file appears whole or not at all: it is written to a temporary file in the target
-    directory and renamed over. An existing file is kept unless `force`, and an input log
-    is never overwritten.
-
-    `provenance` (see `provenance_record`) also writes `OUT.provenance.json` beside it:
-    sources, filters, row count, connlog version and the UTC time of export. `redact`
-    masks users, tokens, cookies and addresses first (connlog_tui.redact). `progress` is
-    called with the number of rows written so far, after each slice of `chunk_rows`.
-    `report` is for PDF: title, filters, sources, zone (taken from `provenance` if not
-    given). With no rows, every format still writes a valid file (CSV: the header).
-    `payloads`: a lean load's store; CSV and JSON read each slice's payloads as they go,
-    the other formats (and redaction) read the whole view's first.
+    directory and renamed over. An existing file is kept unless `options.force`, and an
+    input log is never overwritten. With provenance, `OUT.provenance.json` is written
+    beside it: sources, filters, row count, connlog version and the UTC time of export.
+    With no rows, every format still writes a valid file (CSV: the header). `payloads`: a
+    lean load's store; CSV and JSON read each slice's payloads as they go, the other
+    formats (and redaction) read the whole view's first.
     """
     fmt = format_for(out)
     writer = WRITERS[fmt]
     streamed = payloads is not None and POS in frame.columns
-    if streamed and (redact or fmt not in ("csv", "jsonl", "json")):
+    if payloads is not None and streamed and (options.redact or fmt not in STREAMED):
         frame, streamed = payloads.fill(frame), False
     notes = [NOTE] if NOTE in frame.columns else []  # a view's notes (connlog_tui.marks)
     frame = frame.select(*HEADERS.keys(), *notes, *([POS] if streamed else []))
-    if redact:
+    if options.redact:
         from connlog_tui.redact import redact_frame
 
         frame = redact_frame(frame)
-    if report is None and provenance is not None:
-        report = {k: provenance[k] for k in ("filters", "sources") if k in provenance}
-    if fmt == "pdf":
-        report = {"title": "connlog export", **(report or {})}
-    options = {"guard": guard, "progress": progress, "chunk_rows": chunk_rows, "report": report}
-    if streamed:
-        options["payloads"] = payloads
+    options = replace(options, report=_report(options, fmt))
+    store = payloads if streamed else None
+
+    def write(fh: IO[bytes]) -> None:
+        writer(frame, fh, options, store)
+
     if out == "-":
-        if provenance is not None:
+        if options.provenance is not None:
             raise ConnlogError("a provenance sidecar needs an output file, not stdout")
         buffer = io.BytesIO()
-        _call(writer, frame, buffer, options)
+        write(buffer)
         sys.stdout.buffer.write(buffer.getvalue())
         sys.stdout.flush()
         return frame.height
@@ -251,22 +244,46 @@ def export(
         # A device or pipe (/dev/null, a FIFO): write into it; renaming a temporary file
         # over it would replace the device itself.
         with target.open("wb") as fh:
-            _call(writer, frame, fh, options)
+            write(fh)
         return frame.height
-    sidecar = provenance_path(target) if provenance is not None else None
+    _check_target(target, options)
+    _write_atomic(target, write)
+    if options.provenance is not None:
+        write_provenance(
+            target,
+            options.provenance,
+            rows=frame.height,
+            redact=options.redact,
+            guard=options.guard,
+        )
+    return frame.height
+
+
+STREAMED = ("csv", "jsonl", "json")  # the formats written a slice at a time
+
+
+def _report(options: ExportOptions, fmt: str) -> Mapping[str, Any] | None:
+    """The PDF's report fields: as given, else the provenance's filters and sources."""
+    report, provenance = options.report, options.provenance
+    if report is None and provenance is not None:
+        report = {k: provenance[k] for k in ("filters", "sources") if k in provenance}
+    if fmt == "pdf":
+        report = {"title": "connlog export", **(report or {})}
+    return report
+
+
+def _check_target(target: Path, options: ExportOptions) -> None:
+    """Never an input log; an existing file (or sidecar) only with `force`."""
+    sidecar = provenance_path(target) if options.provenance is not None else None
     for path in (target, sidecar):
         if path is None:
             continue
-        if any(path.resolve() == Path(p).resolve() for p in inputs):
+        if any(path.resolve() == Path(p).resolve() for p in options.inputs):
             raise ConnlogError("refusing to overwrite an input log", str(path))
-        if path.exists() and not force:
+        if path.exists() and not options.force:
             raise ConnlogError("file exists (use --force to overwrite)", str(path))
     if not target.parent.is_dir():
         raise ConnlogError("no such directory", str(target.parent))
-    _write_atomic(target, lambda fh: _call(writer, frame, fh, options))
-    if provenance is not None:
-        write_provenance(target, provenance, rows=frame.height, redact=redact, guard=guard)
-    return frame.height
 
 
 def write_provenance(
@@ -294,15 +311,7 @@ def write_provenance(
     _write_atomic(provenance_path(target), lambda fh: fh.write(text.encode("utf-8")))
 
 
-def _call(writer: Writer, frame: pl.DataFrame, out: io.BufferedIOBase, options: dict) -> None:
-    """Call a writer with the options it takes (a plain `(frame, out, guard=)` writer works)."""
-    params = inspect.signature(writer).parameters
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        options = {k: v for k, v in options.items() if k in params}
-    writer(frame, out, **options)
-
-
-def _write_atomic(target: Path, write: Callable[[io.BufferedIOBase], object]) -> None:
+def _write_atomic(target: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write through a temporary file in the target's directory, renamed over it."""
     out = str(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -12,10 +12,10 @@ the report looks the same on every machine.
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from typing import IO
 
 import polars as pl
 
@@ -118,7 +118,7 @@ def _payload(row: dict) -> str:
 
 def write_pdf(
     frame: pl.DataFrame,
-    out: io.BufferedIOBase,
+    out: IO[bytes],
     *,
     title: str = "connlog export",
     filters: Iterable[str] = (),
@@ -127,7 +127,6 @@ def write_pdf(
     zone: str = "UTC",
     date_format: str = DATE_FORMAT,
     progress: Callable[[int], None] | None = None,
-    **_ignored,
 ) -> None:
     """Write a landscape A4 report of `frame` (canonical columns) to a binary file."""
     from fpdf import FPDF

@@ -19,7 +19,7 @@ from __future__ import annotations
 import glob
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -410,7 +410,11 @@ class LazyView:
             plan = _export_columns(rows, guard=guard and fmt == "csv")
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         os.close(fd)
-        sinks = {"csv": plan.sink_csv, "jsonl": plan.sink_ndjson, "parquet": plan.sink_parquet}
+        sinks: dict[str, Callable[..., pl.LazyFrame]] = {
+            "csv": plan.sink_csv,
+            "jsonl": plan.sink_ndjson,
+            "parquet": plan.sink_parquet,
+        }
         try:
             # The streamed write and the row count in one collect_all.
             sink = sinks[fmt](tmp, lazy=True)

@@ -12,7 +12,7 @@ from conftest import SMALL_LOG
 
 from connlog_tui import query
 from connlog_tui.errors import ConnlogError
-from connlog_tui.export import export
+from connlog_tui.export import ExportOptions, export
 from connlog_tui.schema import HEADERS
 from connlog_tui.sources import load
 
@@ -53,7 +53,7 @@ def test_csv_export_guards_formula_cells(tmp_path):
         for value in row.values():
             assert not value or value[0] not in "=+-@\t\r"
     raw = tmp_path / "raw.csv"
-    export(whole_view(SMALL_LOG), str(raw), guard=False)
+    export(whole_view(SMALL_LOG), str(raw), ExportOptions(guard=False))
     raw_rows = list(csv.DictReader(io.StringIO(raw.read_text())))
     assert raw_rows[-1]["Response"] == "=cmd|' /C calc'!A0"
 
@@ -81,16 +81,18 @@ def test_export_refuses_to_overwrite_without_force_and_never_an_input(tmp_path):
     with pytest.raises(ConnlogError, match="exists"):
         export(whole_view(SMALL_LOG), str(out))
     assert out.read_text() == "keep me"
-    export(whole_view(SMALL_LOG), str(out), force=True)
+    export(whole_view(SMALL_LOG), str(out), ExportOptions(force=True))
     assert out.read_text().startswith("Date,")
     with pytest.raises(ConnlogError, match="input log"):
-        export(whole_view(SMALL_LOG), str(SMALL_LOG), force=True, inputs=[SMALL_LOG])
+        export(
+            whole_view(SMALL_LOG), str(SMALL_LOG), ExportOptions(force=True, inputs=(SMALL_LOG,))
+        )
 
 
 def test_a_failed_export_leaves_no_partial_file(tmp_path, monkeypatch):
     out = tmp_path / "out.csv"
 
-    def broken(frame, fh, guard=True):
+    def broken(frame, fh, options, payloads):
         fh.write(b"Date,half a row")
         raise OSError(28, "No space left on device")
 

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from connlog_tui import __version__, query
 from connlog_tui.errors import ConnlogError
-from connlog_tui.export import export, provenance_path, provenance_record
+from connlog_tui.export import ExportOptions, export, provenance_path, provenance_record
 from connlog_tui.export_pdf import latin1, summarise, write_pdf
 from connlog_tui.schema import HEADERS
 from connlog_tui.sources import load
@@ -47,7 +47,7 @@ def test_chunked_writes_are_byte_identical_and_report_progress(tmp_path, suffix)
     view, _ = view_of()
     seen: list[int] = []
     export(view, str(whole))
-    assert export(view, str(sliced), chunk_rows=5, progress=seen.append) == 12
+    assert export(view, str(sliced), ExportOptions(chunk_rows=5, progress=seen.append)) == 12
     assert sliced.read_bytes() == whole.read_bytes()
     assert seen == [5, 10, 12]
 
@@ -56,7 +56,7 @@ def test_chunked_writes_are_byte_identical_and_report_progress(tmp_path, suffix)
 def test_progress_reaches_the_row_count_for_whole_file_formats(tmp_path, suffix):
     seen: list[int] = []
     view, _ = view_of()
-    export(view, str(tmp_path / f"out.{suffix}"), progress=seen.append)
+    export(view, str(tmp_path / f"out.{suffix}"), ExportOptions(progress=seen.append))
     assert seen[-1] == 12
 
 
@@ -82,7 +82,9 @@ def test_pdf_report_has_title_filters_count_and_table(tmp_path):
     view, state = view_of({"action": ["SSO Failed"]})
     out = tmp_path / "report.pdf"
     record = provenance_record(sources=["connector_log_small.csv"], state=state)
-    export(view, str(out), report={"title": "SSO failures for ticket 4711", **record})
+    export(
+        view, str(out), ExportOptions(report={"title": "SSO failures for ticket 4711", **record})
+    )
     reader = PdfReader(out)
     page = reader.pages[0]
     assert page.mediabox.width > page.mediabox.height  # landscape
@@ -126,7 +128,7 @@ def test_provenance_sidecar(tmp_path):
     out = tmp_path / "failures.csv"
     before = datetime.now(UTC)
     record = provenance_record(sources=[str(SMALL_LOG)], state=state)
-    export(view, str(out), provenance=record)
+    export(view, str(out), ExportOptions(provenance=record))
     sidecar = provenance_path(out)
     assert sidecar.name == "failures.csv.provenance.json"
     data = json.loads(sidecar.read_text())
@@ -146,20 +148,20 @@ def test_provenance_sidecar(tmp_path):
 def test_provenance_refuses_stdout_and_existing_sidecar(tmp_path):
     view, _ = view_of()
     with pytest.raises(ConnlogError, match="needs an output file"):
-        export(view, "-", provenance={})
+        export(view, "-", ExportOptions(provenance={}))
     out = tmp_path / "out.json"
     provenance_path(out).write_text("keep")
     with pytest.raises(ConnlogError, match="file exists"):
-        export(view, str(out), provenance={})
+        export(view, str(out), ExportOptions(provenance={}))
     assert not out.exists() and provenance_path(out).read_text() == "keep"
-    export(view, str(out), provenance={}, force=True)
+    export(view, str(out), ExportOptions(provenance={}, force=True))
     assert json.loads(provenance_path(out).read_text())["rows"] == 12
 
 
 def test_redacted_export_masks_users_consistently(tmp_path):
     view, _ = view_of()
     out = tmp_path / "redacted.jsonl"
-    export(view, str(out), redact=True, provenance={})
+    export(view, str(out), ExportOptions(redact=True, provenance={}))
     text = out.read_text()
     assert "@acme.example" in text  # domains stay
     for person in ("jane.doe@", "bob.smith@", "carol@", "mallory@", "ya29.a0"):

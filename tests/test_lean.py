@@ -19,7 +19,7 @@ from connlog_tui import cache, cli, memory, query, sources, triage
 from connlog_tui import payloads as payloads_module
 from connlog_tui.cli import demo_paths
 from connlog_tui.errors import Stale
-from connlog_tui.export import export
+from connlog_tui.export import ExportOptions, export
 from connlog_tui.payloads import POS, SEPARATE_SCANS, PayloadStore
 from connlog_tui.query import FilterState
 from connlog_tui.sources import lean as lean_load
@@ -245,11 +245,15 @@ def test_lean_exports_are_byte_identical(tmp_path, small_blocks, suffix):
     eager = sources.load([path], use_cache=False)
     lean = sources.load([path], lean=True)
     view = query.run(lean.frame, FilterState(user="acme")).indices
-    export(query.view_frame(eager.frame, view), str(tmp_path / f"a{suffix}"), chunk_rows=7)
+    export(
+        query.view_frame(eager.frame, view),
+        str(tmp_path / f"a{suffix}"),
+        ExportOptions(chunk_rows=7),
+    )
     export(
         query.view_frame(lean.frame, view),
         str(tmp_path / f"b{suffix}"),
-        chunk_rows=7,
+        ExportOptions(chunk_rows=7),
         payloads=lean.payloads,
     )
     assert (tmp_path / f"a{suffix}").read_bytes() == (tmp_path / f"b{suffix}").read_bytes()

@@ -269,11 +269,11 @@ def _saml_param(key: str, value: str, depth: int, encoding: str) -> list[Section
     if data is None:
         return [_text(value, f"{key} (not decoded)", f"{key} is not valid base64 (truncated?)")]
     try:
-        found = _xml_from_bytes(data, encoding, depth + 1)
+        sections = _xml_from_bytes(data, encoding, depth + 1)
     except Refused as exc:
         return [_refused(str(exc))]
     note = f"{key} decoded from base64 but is neither XML nor DEFLATE-compressed XML"
-    return found or [_text(value, f"{key} (not decoded)", note)]
+    return sections or [_text(value, f"{key} (not decoded)", note)]
 
 
 def _bare_jwt(t: str, depth: int) -> list[Section] | None:

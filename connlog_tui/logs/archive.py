@@ -160,7 +160,7 @@ class ArchiveLog:
             # Written by export.export from the matching rows (the PDF and JSON writers,
             # redaction and stdout take a frame).
             rows = self._collect(self.view.where(state).select(_CANONICAL))
-            return export_frame(rows, target, **_export_kwargs(options))
+            return export_frame(rows, target, options)
         self._check_target(Path(target), options)
         written = self.view.export(state, target, guard=options.guard, force=options.force)
         if options.provenance is not None:
@@ -199,18 +199,6 @@ class ArchiveLog:
 
     def quarantine(self) -> pl.DataFrame:
         return empty_quarantine()
-
-
-def _export_kwargs(options: ExportOptions) -> dict[str, Any]:
-    return {
-        "guard": options.guard,
-        "force": options.force,
-        "inputs": list(options.inputs),
-        "provenance": options.provenance,
-        "progress": options.progress,
-        "redact": options.redact,
-        "report": options.report,
-    }
 
 
 __all__ = ["ArchiveLog", "is_archive"]

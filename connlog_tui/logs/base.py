@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import polars as pl
 
 from connlog_tui import query
+from connlog_tui.export import ExportOptions
 from connlog_tui.query import FACETS, FilterState
 from connlog_tui.schema import COLUMNS, ROW_ID
 
@@ -57,27 +57,6 @@ class Matches:
     # The implementation's own record of the rows (in memory: their indices), so that
     # `Log.page` pages exactly these matches; opaque to front ends.
     rows: Any = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """How `Log.export` writes. The format follows the target's suffix (`export.format_for`;
-    "-" is CSV on stdout). `guard`: the spreadsheet formula guard (CSV). `force`: replace
-    an existing file. `inputs`: files never overwritten. `redact`: mask identities first.
-    `provenance`: also write the `OUT.provenance.json` sidecar with these fields (see
-    `export.provenance_record`). `report`: PDF title/filters/sources. `progress`: called
-    with the rows written so far. `diagnose`: fill the Diagnosis of failed rows.
-    `marks`: the log's `marks.Marks`, whose notes go into a Note column."""
-
-    guard: bool = True
-    force: bool = False
-    inputs: tuple[Path, ...] = ()
-    redact: bool = False
-    provenance: Mapping[str, Any] | None = None
-    report: Mapping[str, Any] | None = None
-    progress: Callable[[int], None] | None = None
-    diagnose: bool = False
-    marks: Any = None
 
 
 @dataclass(frozen=True)

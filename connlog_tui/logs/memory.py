@@ -197,18 +197,7 @@ class MemoryLog:
             view = view_frame(self.frame, indices)
         if options.marks is not None:
             view = self._with_notes(view, indices, options.marks)
-        return export(
-            view,
-            target,
-            guard=options.guard,
-            force=options.force,
-            inputs=list(options.inputs),
-            provenance=options.provenance,
-            progress=options.progress,
-            redact=options.redact,
-            report=options.report,
-            payloads=self.payloads,
-        )
+        return export(view, target, options, payloads=self.payloads)
 
     def _with_notes(self, view: pl.DataFrame, indices: pl.Series, marks: Any) -> pl.DataFrame:
         """The view with a Note column when rows of it have notes (connlog_tui.marks)."""

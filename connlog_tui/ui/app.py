@@ -893,22 +893,23 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if choice.provenance:
             provenance = provenance_record(sources=inputs, filters=self._describe_state())
         try:
-            written = export(
-                query.view_frame(frame, indices),
-                choice.path,
+            report = {
+                "title": "connlog export",
+                "filters": self._describe_state(),
+                "sources": [str(p) for p in inputs],
+                "zone": self.zone,
+            }
+            options = ExportOptions(
                 guard=self.config.formula_guard,
                 force=choice.overwrite,
-                inputs=inputs,
+                inputs=tuple(inputs),
                 redact=choice.redact,
                 provenance=provenance,
                 progress=progress,
-                payloads=self.payloads,
-                report={
-                    "title": "connlog export",
-                    "filters": self._describe_state(),
-                    "sources": [str(p) for p in inputs],
-                    "zone": self.zone,
-                },
+                report=report,
+            )
+            written = export(
+                query.view_frame(frame, indices), choice.path, options, payloads=self.payloads
             )
         except ConnlogError as exc:
             self.call_from_thread(
