@@ -70,3 +70,23 @@ def on_first_frame(monkeypatch, app: ConnlogApp, probe) -> list:
 
     monkeypatch.setattr(type(app), "_display", display)
     return seen
+
+
+async def burst(pilot, *keys: str) -> None:
+    """Send keys the way a paste or a slow SSH link delivers them: all queued at once,
+    before the app has handled the first (Pilot's `press` waits after each key). Each
+    argument is a key name (`enter`, `ctrl+p`, `pagedown`) or text typed in order."""
+    from textual import events
+    from textual.keys import Keys, _character_to_key
+
+    names = {k.value for k in Keys} | {"space"}
+    driver = pilot.app._driver
+    for key in keys:
+        for name in [key] if key in names else list(key):
+            char = name if len(name) == 1 else (" " if name == "space" else None)
+            if len(name) == 1 and not name.isalnum():
+                name = _character_to_key(name)
+            event = events.Key(name, char)
+            event.set_sender(pilot.app)
+            driver.send_message(event)
+    await pilot.pause()

@@ -20,6 +20,7 @@ from rich.cells import cell_len
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
@@ -100,32 +101,41 @@ BUSY_AFTER = 0.15  # a filter run still going after this many seconds says so
 # presses a key every second or so, and each key would otherwise wait for a triage step.
 USER_ACTIVE_SECONDS = 1.5
 USER_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+# Enter in the command palette that left it open: the keys typed after it go on after this.
+PALETTE_WAIT = 0.3
+# Actions that open a box or a screen from the main screen (priority keys: see BINDINGS).
+OPENERS = {"search", "export", "sort", "quarantine", "triage", "compare", "choose_columns", "help"}
 
 
 class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     TITLE = "connlog"
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
+    # Keys that open a box or a screen, Tab and Escape are priority bindings: the app
+    # handles them before sending on the keys queued behind them, so keys typed in one
+    # burst (a paste, or keystrokes an SSH link delivered together) land where they were
+    # typed for, in order. See action_search and open_screen; check_action says where.
     BINDINGS = [
-        # Priority: handled before the keys queued behind it are sent on (see action_search).
         Binding("slash", "search", "Search", priority=True),
         Binding("f", "toggle_filters", "Filters"),
         Binding("x", "clear", "Clear"),
-        Binding("e", "export", "Export"),
-        Binding("s", "sort", "Sort", show=False),
+        Binding("e", "export", "Export", priority=True),
+        Binding("s", "sort", "Sort", show=False, priority=True),
         Binding("c", "copy_row", "Copy row", show=False),
         Binding("y", "copy_payload", "Copy payload", show=False),
-        Binding("b", "quarantine", "Bad rows", show=False),
+        Binding("b", "quarantine", "Bad rows", show=False, priority=True),
         Binding("F", "toggle_follow", "Follow", show=False),
         Binding("z", "cycle_zone", "Time zone", show=False),
-        Binding("t", "triage", "Triage"),
-        Binding("w", "compare", "Compare with a working login", show=False),
+        Binding("t", "triage", "Triage", priority=True),
+        Binding("w", "compare", "Compare with a working login", show=False, priority=True),
         Binding("n", "next_failure(1)", "Next failure", show=False),
         Binding("N", "next_failure(-1)", "Previous failure", show=False),
-        Binding("C", "choose_columns", "Columns", show=False),
+        Binding("C", "choose_columns", "Columns", show=False, priority=True),
         Binding("T", "toggle_theme", "Light/dark", show=False),
-        Binding("escape", "close_payloads", "Close", show=False),
-        Binding("question_mark", "help", "Help"),
+        Binding("escape", "close_payloads", "Back", priority=True),
+        Binding("tab", "move_focus(1)", "Next", show=False, priority=True),
+        Binding("shift+tab", "move_focus(-1)", "Previous", show=False, priority=True),
+        Binding("question_mark", "help", "Help", priority=True),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -169,18 +179,76 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.zone = options.zone
         self.pane_note: str | None = None  # the value under a filter pane's cursor
         self.user_active_until = 0.0  # background work steps aside until then
+        self._typeahead: list[events.Key] | None = None  # keys held while a screen opens
 
     # -- background work gives way to the user ---------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, USER_EVENTS):
             self.user_active_until = time.monotonic() + USER_ACTIVE_SECONDS
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._typeahead is not None:
+                self._typeahead.append(event)
+                return
+            if event.key == "enter" and isinstance(self.screen, CommandPalette):
+                await super().on_event(event)
+                self._hold_for_palette()
+                return
         await super().on_event(event)
 
     def wait_while_user_is_active(self, worker) -> None:
         """For background workers, between steps: pause while keys are coming in."""
         while time.monotonic() < self.user_active_until and not worker.is_cancelled:
             time.sleep(0.05)
+
+    # -- typeahead: keys typed before the screen they are for is up ----------------------
+
+    async def open_screen(self, screen: Screen, callback=None) -> None:
+        """Push `screen` and return once it is mounted and its focus set (its AUTO_FOCUS,
+        set as it composes): called from a priority key's action, the keys queued behind
+        that key are then sent to the new screen's focused widget, in order."""
+        await self.push_screen(screen, callback)
+        if screen.focused is None:  # AUTO_FOCUS is skipped while the terminal is unfocused
+            wanted = screen.query(screen.AUTO_FOCUS or self.AUTO_FOCUS or "*")
+            screen.set_focus(next((w for w in wanted if w.focusable), None))
+
+    def hold_keys(self) -> None:
+        """Keep keys from here on until release_keys: for a screen opened later (by a
+        worker, or a palette command), which the keys typed meanwhile are meant for."""
+        if self._typeahead is None:
+            self._typeahead = []
+
+    async def release_keys(self) -> None:
+        """Handle the held keys, in order, as if they arrived now. Runs on the app's
+        message loop, so keys arriving meanwhile queue behind them."""
+        held, self._typeahead = self._typeahead or [], None
+        for at, key in enumerate(held):
+            if self._typeahead is not None:  # a held key opened a screen by a worker
+                self._typeahead.extend(held[at:])
+                return
+            await self.on_event(key)
+
+    def _hold_for_palette(self) -> None:
+        """Enter in the palette may run a command that opens a screen (Save view): the
+        keys typed after it wait for that. Released once the palette closes, behind the
+        command it runs; or, if Enter left it open (it only highlighted a match), soon."""
+        self.hold_keys()
+        self.set_timer(PALETTE_WAIT, self._release_if_palette_open)
+
+    def _release_if_palette_open(self) -> None:
+        if isinstance(self.screen, CommandPalette) and self._typeahead is not None:
+            self.call_later(self.release_keys)
+
+    @on(CommandPalette.Closed)
+    def _palette_closed(self) -> None:
+        if self._typeahead is not None:
+            # The palette queued its command before this runs: release after it.
+            self.call_later(self.release_keys)
+
+    async def action_command_palette(self) -> None:
+        # Textual's own, but waiting for the palette's input to take focus (see open_screen).
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            await self.open_screen(CommandPalette(id="--command-palette"))
 
     # -- layout --------------------------------------------------------------------------
 
@@ -699,8 +767,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             self._fit_to_size()
             # After the refresh: hiding the panel moves focus on, and we want the table.
             self.call_after_refresh(self.query_one(LogTable).focus)
-        elif self.focused is not None and self.focused.id in ("search", "user"):
-            self.query_one(LogTable).focus()
+        else:
+            # Now: the keys typed after Escape are table keys, not more text.
+            self.screen.set_focus(self.query_one(LogTable))
 
     # -- actions -------------------------------------------------------------------------
 
@@ -709,17 +778,34 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         # after `/` (a paste, a fast typist over SSH) are already queued behind it.
         self.screen.set_focus(self.query_one("#search", Input))
 
+    def _typing(self) -> bool:
+        focused = self.focused
+        return isinstance(focused, Input) or (
+            isinstance(focused, TextArea) and not focused.read_only
+        )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "search":
-            # `/` is a priority key only to jump to the search box: in any text field, on
-            # another screen or in a maximized panel it is typed or handled as usual.
-            focused = self.focused
-            typing = isinstance(focused, Input) or (
-                isinstance(focused, TextArea) and not focused.read_only
-            )
-            return not typing and self.screen is self.screen_stack[0] and not self.screen.maximized
+        # Priority keys act only on the main screen; elsewhere they are typed or handled
+        # as usual. Keys that open something are typed when in a text field; `/` also in
+        # a maximized panel (its own search keys).
+        on_main = self.screen is self.screen_stack[0]
+        if action in OPENERS and (
+            not on_main or self._typing() or (action == "search" and self.screen.maximized)
+        ):
+            return False
+        if action == "close_payloads":  # shown in the key bar only where it does something
+            return on_main and (self.screen.maximized is not None or self.focused is not self.table)
+        if action == "move_focus":
+            return on_main
         # Frame-only features are off (hidden from the footer) on a log paged by the seam.
         return self.paged_log is None or action not in FRAME_ONLY
+
+    def action_move_focus(self, direction: int) -> None:
+        # Now, not on the next loop turn: the keys typed after Tab go to the next field.
+        if direction > 0:
+            self.screen.focus_next()
+        else:
+            self.screen.focus_previous()
 
     def action_toggle_filters(self) -> None:
         sidebar = self.query_one(FilterSidebar)
@@ -755,25 +841,25 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             f"Times shown in {shown}" + ("" if shown.endswith("UTC") else ", stored in UTC")
         )
 
-    def action_choose_columns(self) -> None:
+    async def action_choose_columns(self) -> None:
         table = self.query_one(LogTable)
 
         def chosen(names: tuple[str, ...] | None) -> None:
             if names:
                 table.show_columns(names)
 
-        self.push_screen(ColumnsScreen(table.shown_columns), chosen)
+        await self.open_screen(ColumnsScreen(table.shown_columns), chosen)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
-    def action_sort(self) -> None:
+    async def action_sort(self) -> None:
         def chosen(answer: tuple[str, bool] | None) -> None:
             if answer:
                 self.sort = answer
                 self.refilter()
 
-        self.push_screen(SortScreen(list(SORTABLE.items()), self.sort), chosen)
+        await self.open_screen(SortScreen(list(SORTABLE.items()), self.sort), chosen)
 
     def action_copy_row(self) -> None:
         row = self._row(self.query_one(LogTable).current_row)
@@ -817,14 +903,14 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         chars = f"{len(text):,} characters"
         self.notify(f"Copied {what} of {label} ({chars}) to the clipboard", markup=False)
 
-    def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+    async def action_help(self) -> None:
+        await self.open_screen(HelpScreen())
 
-    def action_quarantine(self) -> None:
+    async def action_quarantine(self) -> None:
         if not self.quarantine.height and not self.skipped:
             self.notify("No quarantined rows: every row was read")
             return
-        self.push_screen(QuarantineScreen(self.quarantine, self.skipped))
+        await self.open_screen(QuarantineScreen(self.quarantine, self.skipped))
 
     def result_is_current(self, doing: str) -> bool:
         """Whether the whole result of the current filters is in; if not (a search still
@@ -835,9 +921,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.notify(f"Still {still}: {doing} once the result is in", timeout=3)
         return False
 
-    def action_export(self) -> None:
+    async def action_export(self) -> None:
         if self.paged_log is not None:
-            self._ask_log_export()
+            await self._ask_log_export()
             return
         frame, result = self.frame, self.result
         if frame is None or result is None or not self.result_is_current("export"):
@@ -851,9 +937,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         name = default_export_name()
         if self.config.export_dir:
             name = str(Path(self.config.export_dir) / name)
-        self.push_screen(ExportScreen(len(indices), name), chosen)
+        await self.open_screen(ExportScreen(len(indices), name), chosen)
 
-    def _ask_log_export(self) -> None:
+    async def _ask_log_export(self) -> None:
         if self.shown is None or self.result_state is not self.state:
             self.notify("Still filtering: export once the result is in", timeout=3)
             return
@@ -878,7 +964,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         name = default_export_name()
         if self.config.export_dir:
             name = str(Path(self.config.export_dir) / name)
-        self.push_screen(ExportScreen(self.shown.count, name), chosen)
+        await self.open_screen(ExportScreen(self.shown.count, name), chosen)
 
     @work(thread=True, group="export")
     def write_export(self, choice: ExportChoice, frame: pl.DataFrame, indices: pl.Series) -> None:

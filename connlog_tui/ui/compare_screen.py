@@ -29,6 +29,7 @@ class CompareScreen(ModalScreen[None]):
     `failed` and `working` are rows as dicts (`frame.row(i, named=True)`); `working` is
     None when there is none (the comparison's note then says why)."""
 
+    AUTO_FOCUS = "#differences"  # focused as it mounts: keys typed right after reach it
     BINDINGS = [Binding("escape,q", "dismiss", "Close")]
     COMPONENT_CLASSES = {"compare--failed", "compare--working", "compare--muted"}
     DEFAULT_CSS = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
@@ -41,9 +42,16 @@ class ExportChoice:
     provenance: bool = False
 
 
-class ExportScreen(ModalScreen[ExportChoice | None]):
-    """Asks where (and how) to write the view; None if cancelled."""
+def export_target(typed: str) -> Path:
+    """Where a typed export path writes: `~` expanded, relative to the working folder."""
+    return Path(os.path.abspath(os.path.expanduser(typed.strip())))
 
+
+class ExportScreen(ModalScreen[ExportChoice | None]):
+    """Asks where (and how) to write the view; None if cancelled. Shows the absolute
+    path it will write, and stays open (with the typed path) when that path cannot be."""
+
+    AUTO_FOCUS = "#path"  # focused as it mounts: a path typed right after `e` lands here
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     DEFAULT_CSS = """
     ExportScreen { align: center middle; }
@@ -54,7 +62,8 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
     ExportScreen Input { margin: 1 0 0 0; }
     ExportScreen Checkbox { border: none; padding: 0; height: 1; margin: 0; }
     ExportScreen Horizontal { height: auto; align-horizontal: right; }
-    ExportScreen #confirm { color: $warning; height: auto; }
+    ExportScreen #target { height: auto; color: $text-muted; }
+    ExportScreen #confirm { color: $warning; height: auto; text-style: bold; }
     """
 
     def __init__(self, rows: int, suggested: str) -> None:
@@ -68,6 +77,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
             yield Label(f"Export {self.rows:,} rows. The extension picks the format:")
             yield Label(".csv  .jsonl  .json  .parquet  .pdf (a report)", classes="muted")
             yield Input(value=self.suggested, id="path")
+            yield Static(self._target_text(self.suggested), id="target", markup=False)
             yield Checkbox("Redact emails, NameIDs, tokens, cookies and IPs", id="redact")
             yield Checkbox("Write a provenance sidecar (.provenance.json)", id="provenance")
             yield Static("", id="confirm", markup=False)
@@ -75,20 +85,25 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
                 yield Button("Export", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
 
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
+    @staticmethod
+    def _target_text(typed: str) -> str:
+        return f"writes {one_line(str(export_target(typed)), 300)}" if typed.strip() else ""
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#ok")
     def _submit(self) -> None:
-        path = self.query_one(Input).value.strip()
-        if not path:
+        typed = self.query_one(Input).value
+        if not typed.strip():
             return
-        if Path(path).exists() and self._confirming != path:
+        target = export_target(typed)
+        path = str(target)
+        confirm = self.query_one("#confirm", Static)
+        if not target.parent.is_dir():
+            confirm.update(f"No folder {one_line(str(target.parent), 200)}: create it first.")
+            return
+        if target.exists() and self._confirming != path:
             self._confirming = path
-            self.query_one("#confirm", Static).update(
-                f"{one_line(path)} exists: press Enter again to overwrite it."
-            )
+            confirm.update(f"{one_line(path, 200)} exists: press Enter again to overwrite it.")
             return
         self.dismiss(
             ExportChoice(
@@ -100,9 +115,10 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
         )
 
     @on(Input.Changed)
-    def _edited(self) -> None:
+    def _edited(self, event: Input.Changed) -> None:
         self._confirming = None
         self.query_one("#confirm", Static).update("")
+        self.query_one("#target", Static).update(self._target_text(event.value))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -134,10 +150,9 @@ class SortScreen(ModalScreen[tuple[str, bool] | None]):
         yield menu
 
     def on_mount(self) -> None:
-        menu = self.query_one(OptionList)
+        menu = self.query_one(OptionList)  # focused as it mounts (AUTO_FOCUS "*")
         names = [name for name, _ in self.columns]
         menu.highlighted = names.index(self.current[0]) if self.current[0] in names else 0
-        menu.focus()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -172,13 +187,22 @@ class NameScreen(ModalScreen[str | None]):
         self.dismiss(event.value.strip() or None)
 
 
+class ColumnChoices(SelectionList[str]):
+    """Enter applies (space toggles). Bound here, not as a priority key of the screen,
+    so it acts after the keys typed before it: `down space enter` in one burst works."""
+
+    BINDINGS = [Binding("enter", "apply", "Apply")]
+
+    def action_apply(self) -> None:
+        # Queued here, behind the toggles of the spaces typed before (each a message to
+        # this list), so they are all in when the screen reads the selection.
+        self.call_later(self.screen.action_apply)
+
+
 class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
     """Choose the table's columns: space toggles one, enter applies."""
 
-    BINDINGS = [
-        Binding("escape", "dismiss(None)", "Cancel"),
-        Binding("enter", "apply", "Apply", priority=True),
-    ]
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
     DEFAULT_CSS = """
     ColumnsScreen { align: center middle; }
     ColumnsScreen > SelectionList { width: 44; height: auto; border: thick $accent; }
@@ -194,9 +218,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
         # Shown columns first, in their order; then the others.
         order = list(self.shown) + [c.name for c in COLUMNS if c.name not in self.shown]
         titles = {c.name: c.title for c in COLUMNS}
-        choices = SelectionList[str](
-            *[(titles[n], n, n in self.shown) for n in order if n in titles]
-        )
+        choices = ColumnChoices(*[(titles[n], n, n in self.shown) for n in order if n in titles])
         choices.border_title = "Columns (space: show/hide, enter: apply)"
         yield choices
 
@@ -207,60 +229,80 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
 
 
 HELP = """\
-connlog — keys
+connlog — keys     scroll: j/k up/down pgup/pgdn home/end · esc closes
 
 Find
   /            search every field, payloads included
   f            show / hide the filter panes
-  tab          move between panes, table and detail
+  tab          next pane or field (shift+tab: previous)
+  esc          leave a text field or pane, back to the table
   space/enter  (in a pane) pick a value; picks in one pane are OR-ed
+  enter        (in since/until) apply the date range
   x            clear every filter
 
 Triage
-  t            failures grouped by application and reason, and by user, with a
-               histogram; enter on a group filters the table to it
-  n / N        next / previous failure
-  w            compare the selected failure with a working login of the same app
+  t            failures grouped by application and reason, and by user,
+               with a histogram; enter on a group filters the table to it
+  n / N        next / previous failure (wraps around, and says so)
+  w            compare the selected failure with a working login
 
 Read
-  up/down j/k  move          pgup/pgdn  page        home/end g/G  first/last
-  s            sort by a column (again: reverse)
-  enter        open the selected row's payloads, decoded (escape to close);
-               tabs: Response, Request, Attempt (the login's other events)
+  up/down j/k  move           pgup/pgdn  page
+  home/end g/G first / last   s  sort by a column (again: reverse)
+  enter        open the selected row's payloads, decoded (esc closes)
+  left/right   (in the payloads) Response, Request, Attempt tab
   r            decoded / raw payloads
-  c            copy the selected row (JSON) to the clipboard (works over SSH)
+  c            copy the selected row as JSON (the clipboard works over SSH)
   y            copy the payload shown, or the text selected in it
   b            list quarantined (unparseable) rows
   F            follow the log: show rows as they are written (--follow)
 
 Export
-  e            export the current view (CSV, JSON Lines, JSON, Parquet, PDF report),
-               optionally redacted and with a provenance sidecar
+  e            export the current view: CSV, JSON Lines, JSON, Parquet, or
+               a PDF report; optionally redacted, with a provenance file;
+               a relative path is under the folder connlog was started in
 
 Display
   z            times in UTC / local / configured zone (stored in UTC)
-  C            choose columns     left/right  pick a column   < >  narrower / wider
+  C            choose columns
+  left/right   pick a column (h/l)      < >  narrower / wider
   T            light / dark theme
 
 Other
-  ctrl+p       command palette: every action by name; saved views (save, open, delete)
-               and "Restore last session" live there
-  ?            this help          q  quit
+  ctrl+p       command palette: every action by name; saved views (save,
+               open, delete) and "Restore last session" live there
+  ?            this help
+  q / ctrl+q   quit
 """
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    """Every key, in a box that scrolls: at 80x24 it is taller than the terminal."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close"),
+        Binding("j", "scroll('down')", "Down", show=False),
+        Binding("k", "scroll('up')", "Up", show=False),
+        Binding("g", "scroll('home')", "Top", show=False),
+        Binding("G", "scroll('end')", "End", show=False),
+    ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Static {
+    HelpScreen > VerticalScroll {
         width: 80; max-width: 100%; height: auto; max-height: 100%;
         border: thick $accent; padding: 0 1; background: $surface;
+        scrollbar-size-vertical: 1;
     }
+    HelpScreen > VerticalScroll:focus { border: double $accent; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(HELP, markup=False)
+        with VerticalScroll(id="help"):
+            yield Static(HELP, markup=False)
+
+    def action_scroll(self, where: str) -> None:
+        scroll = self.query_one(VerticalScroll)
+        getattr(scroll, f"action_scroll_{where}")()
 
 
 class QuarantineScreen(ModalScreen[None]):
@@ -318,4 +360,3 @@ class QuarantineScreen(ModalScreen[None]):
                 Text(one_line(row["reason"], 60)),
                 Text(one_line(row["text"], 120)),
             )
-        table.focus()

@@ -44,7 +44,7 @@ class SessionActions:
             self._sync_widgets()
         self.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)
 
-    def action_save_view(self) -> None:
+    async def action_save_view(self) -> None:
         def named(name: str | None) -> None:
             if not name:
                 return
@@ -55,7 +55,7 @@ class SessionActions:
                 return
             self.notify(escape_controls(f"Saved the view {name!r}"), markup=False)
 
-        self.push_screen(NameScreen("Save the current filters, sort and columns as"), named)
+        await self.open_screen(NameScreen("Save the current filters, sort and columns as"), named)
 
     def open_view(self, name: str) -> None:
         try:

@@ -176,7 +176,7 @@ class TriageActions:
             self._row(table.current_row), self._attempt(table.current_row)
         )
 
-    def action_triage(self) -> None:
+    async def action_triage(self) -> None:
         """Failures of the current view grouped by app and reason, and by user; picking a
         group filters the table to it."""
         if self.frame is None or not self.result_is_current("triage"):
@@ -192,7 +192,7 @@ class TriageActions:
         from connlog_tui.ui.triage_screen import TriageScreen
 
         screen = TriageScreen(self.frame, self.result.indices, self.state, zone=self.zone)
-        self.push_screen(screen, picked)
+        await self.open_screen(screen, picked)
 
     def action_compare(self) -> None:
         """The selected failure beside the nearest working login of the same app."""
@@ -202,6 +202,8 @@ class TriageActions:
         if self.frame["outcome"][row] != "failure":
             self.notify("Select a failed row to compare it with a working login")
             return
+        # The keys typed while the comparison is worked out are for its screen.
+        self.hold_keys()
         self.compare(int(self.frame[ROW_ID][row]))
 
     @work(thread=True, exclusive=True, group="compare")
@@ -209,18 +211,27 @@ class TriageActions:
         # Imported on first use (w), not at start-up: see action_triage.
         from connlog_tui.ui.compare_screen import CompareScreen
 
+        screen = None
         frame = self.frame
-        if frame is None:
-            return
-        comparison = triage.compare_with_working(
-            frame, row_id, self.attempts, payloads=self.payloads
-        )
-        failed = self._row(comparison.failed_row_id or row_id)
-        working = None
-        if comparison.found_working:
-            working = self._row(comparison.working_row_id)
-        screen = CompareScreen(comparison, failed, working, zone=self.zone)
-        self.call_from_thread(self.push_screen, screen)
+        try:
+            if frame is None:
+                return
+            comparison = triage.compare_with_working(
+                frame, row_id, self.attempts, payloads=self.payloads
+            )
+            failed = self._row(comparison.failed_row_id or row_id)
+            working = None
+            if comparison.found_working:
+                working = self._row(comparison.working_row_id)
+            screen = CompareScreen(comparison, failed, working, zone=self.zone)
+        finally:  # the held keys go on, to the screen or (if none) where they would have
+            self.call_from_thread(self._compared, screen)
+
+    async def _compared(self, screen) -> None:
+        if screen is not None:
+            await self.open_screen(screen)
+        # Through the app's message queue, so keys arriving meanwhile stay behind these.
+        self.call_later(self.release_keys)
 
     def action_next_failure(self, direction: int) -> None:
         table = self.query_one(LogTable)

@@ -225,13 +225,20 @@ class FailureHistogram(Widget):
         return text
 
 
+class GroupTable(DataTable):
+    """Enter filters to the group under the cursor. Bound here, not as a priority key of
+    the screen, so it acts after the keys typed before it (`down enter` in one burst)."""
+
+    BINDINGS = [Binding("enter", "screen.pick", "Filter to group")]
+
+
 class TriageScreen(ModalScreen[FilterState | None]):
     """Failures of the current view grouped by application and reason, and by user, with
     a histogram over time. Enter on a group: the filter state narrowed to it."""
 
+    AUTO_FOCUS = "#app-groups"  # focused as it mounts: keys typed right after reach it
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
-        Binding("enter", "pick", "Filter to group", priority=True),
         Binding("tab", "switch(1)", "App ⇄ user", priority=True),
         Binding("shift+tab", "switch(-1)", "App ⇄ user", show=False, priority=True),
         Binding("a", "show('by-app')", "By app", show=False),
@@ -282,10 +289,10 @@ class TriageScreen(ModalScreen[FilterState | None]):
             if self.failures:
                 with TabbedContent(initial="by-app"):
                     with TabPane("By application & reason", id="by-app"):
-                        yield DataTable(id="app-groups", cursor_type="row", cell_padding=0)
+                        yield GroupTable(id="app-groups", cursor_type="row", cell_padding=0)
                         yield Static("", id="app-current", classes="triage-current")
                     with TabPane("By user", id="by-user"):
-                        yield DataTable(id="user-groups", cursor_type="row", cell_padding=0)
+                        yield GroupTable(id="user-groups", cursor_type="row", cell_padding=0)
                         yield Static("", id="user-current", classes="triage-current")
             else:
                 yield Static(

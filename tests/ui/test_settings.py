@@ -106,8 +106,7 @@ async def test_save_a_view_and_reopen_it_from_the_command_line():
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         app.sort = ("user", False)
-        app.action_save_view()
-        await pilot.pause()
+        await app.action_save_view()
         assert isinstance(app.screen, NameScreen)
         await pilot.press(*"sso-failures", "enter")
         await pilot.pause()

@@ -55,6 +55,17 @@ def test_help_80x24(snap_compare):
     assert snap_compare(make_app([SMALL_LOG]), terminal_size=(80, 24), run_before=run_before)
 
 
+def test_help_scrolled_to_its_end_80x24(snap_compare):
+    # Everything after the payload keys was out of reach at 80x24: help scrolls.
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark", "end")
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(make_app([SMALL_LOG]), terminal_size=(80, 24), run_before=run_before)
+
+
 DEMO = "connlog_tui/data/demo_connector_log.csv"
 
 
