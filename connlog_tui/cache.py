@@ -216,7 +216,7 @@ def lookup_folded(key: str) -> pl.DataFrame | None:
     """An entry's folded payloads alone, mapped, or None (no entry, none in it, damaged)."""
     try:
         return read_folded(entry_dir(key))
-    except Exception:  # noqa: BLE001 - then searches go through the regex, as before
+    except Exception:  # then searches go through the regex, as before
         return None
 
 
@@ -236,7 +236,7 @@ def lookup_parts(key: str) -> tuple[list[Path], pl.DataFrame] | None:
             for part in parts:
                 if set(pl.read_parquet_schema(part)) != set(SCHEMA):
                     raise ValueError(f"{part.name}: wrong columns")
-    except Exception:  # noqa: BLE001 - a damaged entry is rebuilt, never an error
+    except Exception:  # a damaged entry is rebuilt, never an error
         stats.errors += 1
         remove(key)
         return None
@@ -254,7 +254,7 @@ def lookup(key: str) -> ReadResult | None:
     try:
         frame = read_frame(parts)
         folded = read_folded(entry_dir(key), frame.height) if is_arrow(parts) else None
-    except Exception:  # noqa: BLE001
+    except Exception:
         stats.errors += 1
         remove(key)
         return None
@@ -331,7 +331,7 @@ def commit(key: str, directory: Path, quarantine: pl.DataFrame) -> bool:
         if target.exists():
             remove(key)
         os.replace(directory, target)
-    except Exception:  # noqa: BLE001 - a full disk or read-only cache must not stop a load
+    except Exception:  # a full disk or read-only cache must not stop a load
         stats.errors += 1
         shutil.rmtree(directory, ignore_errors=True)
         return False
@@ -354,7 +354,7 @@ def store(key: str, result: ReadResult) -> bool:
         # goes through the regex.
         if folded_fits(arrow.stat().st_size, result.frame):
             write_folded(directory, result.frame)
-    except Exception:  # noqa: BLE001
+    except Exception:
         stats.errors += 1
         shutil.rmtree(directory, ignore_errors=True)
         return False
@@ -402,8 +402,8 @@ def evict(keep: str | None = None, limit: int | None = None) -> list[str]:
 
 
 def _sweep_temporaries(older_than: float = 3600.0) -> None:
-    """Temporary entries a killed writer left behind, and entries of the layout before
-    CACHE_VERSION 2 (single files), which are never read again."""
+    """Temporary entries a killed writer left behind, and the spools of lean loads whose
+    process is gone."""
     cutoff = time.time() - older_than
     root = cache_dir()
     with contextlib.suppress(OSError):
@@ -414,8 +414,6 @@ def _sweep_temporaries(older_than: float = 3600.0) -> None:
                         shutil.rmtree(path, ignore_errors=True)
                     else:
                         path.unlink()
-        for path in [*root.glob("*.frame.parquet"), *root.glob("*.quarantine.parquet")]:
-            path.unlink(missing_ok=True)
         for path in root.glob(".spool-*"):  # a lean load's parts, if its process is gone
             pid = path.name.split("-")[1]
             if pid.isdigit() and not _alive(int(pid)):

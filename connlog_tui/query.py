@@ -484,12 +484,6 @@ def cheap_expr(state: FilterState, skip: str | None = None) -> pl.Expr | None:
     return pl.all_horizontal(conds) if conds else None
 
 
-def filter_expr(state: FilterState) -> pl.Expr:
-    """The whole filter state as one expression (cheap conditions first)."""
-    conds = [e for e in (cheap_expr(state), *text_exprs(state)) if e is not None]
-    return pl.all_horizontal(conds) if conds else pl.lit(True)
-
-
 @dataclass(frozen=True)
 class QueryResult:
     """The rows a filter state selects (indices into the frame) and the facet counts.

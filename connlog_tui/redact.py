@@ -34,7 +34,6 @@ import polars as pl
 TEXT_COLUMNS = ("request", "response", "reason", "diagnosis")
 USER_COLUMN = "user"
 IP_COLUMN = "ip"
-REDACT_COLUMNS = (USER_COLUMN, *TEXT_COLUMNS, IP_COLUMN)
 
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _TOKEN_KEYS = (

@@ -281,10 +281,10 @@ class LazyView:
     def conditions(self, state: FilterState, skip: str | None = None) -> list[pl.Expr]:
         """The filter state as separate predicates, built by query.py's own builders:
         partition pruning, picks and exclusions, time range, user (and excluded user),
-        then the text searches: literal, negated, regex (what `query.filter_expr` ands
-        together; `skip` leaves one facet's pick and exclusion out, as `query.cheap_expr`
-        does). Kept apart, each predicate that reads only stored columns is pushed into
-        the Parquet scan on its own. ConnlogError for an invalid regex."""
+        then the text searches: literal, negated, regex (`skip` leaves one facet's pick and
+        exclusion out, as `query.cheap_expr` does). Kept apart, each predicate that reads
+        only stored columns is pushed into the Parquet scan on its own. ConnlogError for an
+        invalid regex."""
         conds = [partition_expr(state, self.partition) if self.partition else None]
         conds += [facet_expr(state, col) for col in facet_columns(state) if col != skip]
         conds += [time_expr(state), user_expr(state.user), not_user_expr(state.exclude_user)]

@@ -11,6 +11,7 @@ from conftest import HEADER, SMALL_LOG
 from connlog_tui import payloads, query
 from connlog_tui.errors import Stale
 from connlog_tui.query import FilterState, build_state
+from connlog_tui.scaleout import LazyView
 from connlog_tui.sources import load
 from connlog_tui.timeparse import parse_when
 
@@ -224,9 +225,9 @@ def test_describe_names_each_active_condition():
     assert FilterState().is_empty and not state.is_empty
 
 
-def test_filter_expr_is_one_expression_matching_run(frame):
+def test_the_lazy_predicates_match_run(frame):
     state = FilterState(user="jane", search="logout").with_picked("app", {"OAuth 2.0 Office 365"})
-    by_expr = frame.filter(query.filter_expr(state))["row_id"].to_list()
+    by_expr = frame.filter(*LazyView(frame.lazy()).conditions(state))["row_id"].to_list()
     by_run = query.run(frame, state).indices.to_list()
     # jane's two Office 365 logout rows: "logout" is in their Request Type.
     assert by_expr == by_run == [6, 7]

@@ -92,7 +92,7 @@ def _mapped(key: str, found: tuple[list[Path], pl.DataFrame]) -> ReadResult | No
     files, quarantine = found
     try:
         frame = cache.read_frame(files)
-    except Exception:  # noqa: BLE001 - a damaged entry is a miss, rebuilt from the file
+    except Exception:  # a damaged entry is a miss, rebuilt from the file
         cache.stats.errors += 1
         cache.remove(key)
         return None

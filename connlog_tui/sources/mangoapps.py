@@ -408,7 +408,7 @@ class MangoAppsReader:
     def _parquet_columns(self, source: Source) -> dict[str, str]:
         try:
             names = pl.read_parquet_schema(source.path).keys()
-        except Exception:  # noqa: BLE001 - any failure means "not ours"
+        except Exception:  # any failure means "not ours"
             return {}
         mapping = column_map(list(names))
         return mapping if set(mapping.values()) >= REQUIRED else {}
@@ -417,7 +417,7 @@ class MangoAppsReader:
         mapping = self._parquet_columns(source)
         try:
             raw = pl.read_parquet(source.path, columns=list(mapping))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise ConnlogError(f"unreadable Parquet file ({exc})", source.name) from None
         raw = raw.select(pl.col(src).alias(dst) for src, dst in mapping.items())
         if raw.schema["time"] != pl.String and raw.schema["time"] != pl.Datetime:

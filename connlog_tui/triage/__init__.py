@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from .attempts import (
         ATTEMPT_SCHEMA,
         KEYS_SCHEMA,
-        attempt_index,
         attempt_of,
         iter_message_keys,
         message_keys,
@@ -50,7 +49,6 @@ if TYPE_CHECKING:
 _HOME = {
     "ATTEMPT_SCHEMA": "attempts",
     "KEYS_SCHEMA": "attempts",
-    "attempt_index": "attempts",
     "attempt_of": "attempts",
     "iter_message_keys": "attempts",
     "message_keys": "attempts",
@@ -104,7 +102,6 @@ __all__ = [
     "next_failure",
     "ATTEMPT_SCHEMA",
     "KEYS_SCHEMA",
-    "attempt_index",
     "attempt_of",
     "iter_message_keys",
     "message_keys",

@@ -499,12 +499,6 @@ def _hash(link: pl.Expr, seed: int) -> pl.Expr:
     return pl.when(link.is_not_null()).then(link.hash(seed=seed))
 
 
-def attempt_index(attempts: pl.DataFrame) -> pl.DataFrame:
-    """row_id -> attempt_id for every stitched event (join it to a frame to show or
-    filter by attempt)."""
-    return attempts.select("attempt_id", pl.col("row_ids").alias(ROW_ID)).explode(ROW_ID)
-
-
 def attempt_of(attempts: pl.DataFrame, row_id: int) -> dict | None:
     """The attempt holding `row_id` as a dict (ATTEMPT_SCHEMA keys), or None."""
     found = attempts.filter(pl.col("row_ids").list.contains(row_id))

@@ -281,11 +281,6 @@ class LogTable(ScrollView, can_focus=True):
         right = sum(1 for _, end in spans if end > self.x_offset + width)
         return left, right
 
-    @property
-    def current_column(self) -> str | None:
-        drawn = self.drawn()
-        return drawn[min(self.column_cursor, len(drawn) - 1)][0].name if drawn else None
-
     # -- data ----------------------------------------------------------------------------
 
     def set_view(self, frame: pl.DataFrame, indices: pl.Series, *, in_time_order=True) -> None:
