@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 from rich.cells import cell_len
@@ -245,9 +246,10 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             # The palette queued its command before this runs: release after it.
             self.call_later(self.release_keys)
 
-    async def action_command_palette(self) -> None:
-        # Textual's own, but waiting for the palette's input to take focus (see open_screen).
-        if self.use_command_palette and not CommandPalette.is_open(self):
+    async def action_command_palette(self) -> None:  # type: ignore[override]
+        # Textual's own, but waiting for the palette's input to take focus (see open_screen);
+        # Textual awaits an async action as it calls a plain one.
+        if self.use_command_palette and not CommandPalette.is_open(cast("App[object]", self)):
             await self.open_screen(CommandPalette(id="--command-palette"))
 
     # -- layout --------------------------------------------------------------------------

@@ -196,7 +196,9 @@ class ColumnChoices(SelectionList[str]):
     def action_apply(self) -> None:
         # Queued here, behind the toggles of the spaces typed before (each a message to
         # this list), so they are all in when the screen reads the selection.
-        self.call_later(self.screen.action_apply)
+        screen = self.screen
+        if isinstance(screen, ColumnsScreen):
+            self.call_later(screen.action_apply)
 
 
 class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
