@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import codecs
 import io
-import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -53,6 +52,12 @@ class Source:
     def is_gzip(self) -> bool:
         with self.path.open("rb") as fh:
             return fh.read(2) == b"\x1f\x8b"
+
+    @property
+    def is_plain(self) -> bool:
+        """Whether the file's bytes are already the UTF-8 text readers see (no gzip,
+        no UTF-16): read as they are, with no copy."""
+        return not self.is_gzip and self.encoding == "utf-8"
 
     @property
     def is_parquet(self) -> bool:
@@ -258,79 +263,87 @@ def record_starts(raw: pl.DataFrame, first: int = 2) -> pl.Series:
     return raw.select(starts.cast(pl.Int64).alias("line")).to_series()
 
 
-LineReader = Callable[[set[int]], dict[int, str]]
-_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+# Every line of a text (first line first), read only when some record may be short.
+LineReader = Callable[[], pl.Series]
+_QUOTED = '"(?:[^"]|"")*"'
+_UNUSED = ("\x1f", "\x1e", "\x1d", "\x1c", "\x01", "\x02")
 
 
-def line_reader(lines: Iterable[bytes], first: int = 1) -> LineReader:
-    """Reads the wanted lines (numbered from `first`) out of `lines`, stopping after the
-    last one wanted."""
-
-    def read(wanted: set[int]) -> dict[int, str]:
-        last, found = max(wanted), {}
-        for number, line in enumerate(lines, first):
-            if number in wanted:
-                found[number] = line.decode("utf-8", "replace").rstrip("\r\n")
-            if number >= last:
-                break
-        return found
-
-    return read
+def lines_of(data: bytes) -> pl.Series:
+    """The lines of UTF-8 text as a Series (empty lines kept, so positions are line
+    numbers): Polars splits them, with a separator the text never holds."""
+    sep = next((c for c in _UNUSED if c.encode() not in data), None)
+    if sep is None or not data.strip():
+        return pl.Series("line", data.decode("utf-8", "replace").split("\n"), pl.String)
+    options = {"has_header": False, "quote_char": None, "infer_schema": False}
+    lines = pl.read_csv(data, separator=sep, encoding="utf8-lossy", **options)
+    return lines.to_series().fill_null("").alias("line")
 
 
 def source_lines(source: Source) -> LineReader:
-    """A LineReader over a source's lines (a plain file is read from disk, not whole)."""
-
-    def read(wanted: set[int]) -> dict[int, str]:
-        if not source.is_gzip and source.encoding == "utf-8":
-            with source.path.open("rb") as fh:
-                return line_reader(fh)(wanted)
-        return line_reader(io.BytesIO(source.data()))(wanted)
-
-    return read
+    """A LineReader over a source's text (the header is line 1)."""
+    return lambda: lines_of(source.path.read_bytes() if source.is_plain else source.data())
 
 
 def short_records(
-    raw: pl.DataFrame, starts: pl.Series, read_lines: LineReader, delimiter: str = ","
+    raw: pl.DataFrame,
+    starts: pl.Series,
+    read_lines: LineReader,
+    delimiter: str = ",",
+    first: int = 1,
 ) -> tuple[pl.Series | None, list[tuple[int, str, str]]]:
     """CSV records with fewer fields than the header (`raw`'s columns): a line cut short
     is not a record. Polars fills a short record's missing fields with nulls, as it does
     an unquoted empty field, so only the rows whose last field is null can be short:
-    only those are read again from the file (`starts`: each row's first line) and their
-    fields counted. Returns the mask of rows to keep (None: all) and quarantine entries."""
+    only their lines (`starts`: each row's first line; `read_lines`: the text's lines from
+    line `first`) are read again and their fields counted, as delimiters outside quoted
+    cells, plus one. Returns the mask of rows to keep (None: all) and quarantine entries."""
     if raw.height == 0 or raw.width < 2:
         return None, []
     suspects = raw.select(pl.arg_where(pl.col(raw.columns[-1]).is_null())).to_series()
     if suspects.is_empty():
         return None, []
-    text_cols = [c for c in raw.columns if raw.schema[c] == pl.String]
-    spans = (
-        raw[suspects]
-        .select(
-            1
-            + pl.sum_horizontal(
-                pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in text_cols
-            )
+    # Lines a record spans beyond its first: up to where the next one starts (the last
+    # record's from its own cells).
+    last = raw.tail(1).select(
+        pl.sum_horizontal(
+            pl.col(c).str.count_matches("\n", literal=True).fill_null(0)
+            for c in raw.columns
+            if raw.schema[c] == pl.String
         )
-        .to_series()
-        .to_list()
     )
-    firsts = starts.gather(suspects).to_list()
-    pairs = list(zip(firsts, spans, strict=True))
-    got = read_lines({line + k for line, span in pairs for k in range(span)})
-    short, bad = [], []
-    for index, line, span in zip(suspects.to_list(), firsts, spans, strict=True):
-        text = "\n".join(got.get(line + k, "") for k in range(span))
-        # Fields counted as delimiters outside quoted cells, plus one (the csv module
-        # would refuse a cell over its field size limit, which Polars reads).
-        fields = _QUOTED.sub("", text).count(delimiter) + 1
-        if fields < raw.width:
-            short.append(index)
-            reason = f"expected {raw.width} fields, found {fields}"
-            bad.append((line, reason, text[:2000]))
-    if not short:
+    spans = (starts.shift(-1) - starts - 1).fill_null(last.item()).gather(suspects)
+    at = starts.gather(suspects) - first
+    lines = read_lines()
+    found = lines.gather(at.clip(0, max(lines.len() - 1, 0))) if lines.len() else None
+    texts = pl.Series([""] * at.len()) if found is None else found
+    if spans.max():  # records spanning lines (quoted line breaks), joined line by line
+        joined = texts.to_list()
+        for i in (spans > 0).arg_true().to_list():
+            start = at[i]
+            joined[i] = "\n".join(lines.slice(start, spans[i] + 1).to_list())
+        texts = pl.Series(joined, dtype=pl.String)
+    quoted = texts.str.contains('"', literal=True)
+    plain = texts.str.count_matches(delimiter, literal=True)
+    fields = (
+        1
+        + pl.select(
+            pl.when(quoted)
+            .then(texts.str.replace_all(_QUOTED, "").str.count_matches(delimiter, literal=True))
+            .otherwise(plain)
+        ).to_series()
+    )
+    width = raw.width
+    short = (fields < width).arg_true()
+    if short.is_empty():
         return None, []
-    keep = ~pl.int_range(raw.height, eager=True).is_in(pl.Series(short).implode())
+    lines_at = (at + first).to_list()
+    bad = [
+        (lines_at[i], f"expected {width} fields, found {fields[i]}", texts[i][:2000])
+        for i in short.to_list()
+    ]
+    short = suspects.gather(short)
+    keep = ~pl.int_range(raw.height, eager=True, dtype=short.dtype).is_in(short.implode())
     return keep, bad
 
 

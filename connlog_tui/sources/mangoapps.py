@@ -9,6 +9,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
+from functools import partial
 
 import polars as pl
 
@@ -21,7 +22,7 @@ from connlog_tui.sources.base import (
     build,
     csv_blocks,
     file_lines,
-    line_reader,
+    lines_of,
     quarantine_rows,
     record_starts,
     short_records,
@@ -143,8 +144,10 @@ class MangoAppsReader:
                 names = pl.read_csv(header, **options).columns
             # The header is parsed once; each block is read as headerless records.
             raw = pl.read_csv(body, has_header=False, new_columns=names, **options)
-            lines = line_reader(io.BytesIO(body), first_line)
-            yield self._from_csv_records(raw, source, lines, delimiter, first_line)
+            lines = partial(lines_of, body)
+            yield self._from_csv_records(
+                raw, source, lines, delimiter, first_line, lines_from=first_line
+            )
 
     # -- CSV ---------------------------------------------------------------------------
 
@@ -182,15 +185,17 @@ class MangoAppsReader:
         delimiter: str,
         first_line: int = 2,
         one_line: bool = False,
+        lines_from: int = 1,
     ) -> ReadResult:
         """A ReadResult of CSV records parsed by Polars (`raw`, every header column, from
-        the file's line `first_line` on), short records quarantined. `one_line`: every
-        record is known to be one line."""
+        the file's line `first_line` on), short records quarantined (`read_lines` gives
+        the text's lines from line `lines_from`). `one_line`: every record is known to be
+        one line."""
         if one_line:
             starts = pl.int_range(first_line, raw.height + first_line, dtype=pl.Int64, eager=True)
         else:
             starts = record_starts(raw, first_line)
-        keep, short = short_records(raw, starts, read_lines, delimiter)
+        keep, short = short_records(raw, starts, read_lines, delimiter, lines_from)
         if keep is not None:
             raw, starts = raw.filter(keep), starts.filter(keep)
         raw = self._select(raw, column_map(raw.columns), source, unguard=True)
