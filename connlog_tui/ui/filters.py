@@ -31,7 +31,25 @@ def compact_count(count: int) -> str:
     return f"{count:,}"
 
 
-class FacetPane(SelectionList[str]):
+class CheckList(SelectionList[str]):
+    """A SelectionList whose ticked options are told apart by a glyph, not by colour
+    alone (NO_COLOR, 16 colours)."""
+
+    def render_line(self, y: int) -> Strip:
+        """The option's line with its check box marked by a glyph, not by colour alone."""
+        strip = super().render_line(y)
+        segments = list(strip)
+        if len(segments) < 2 or segments[1].text != ToggleButton.BUTTON_INNER:
+            return strip
+        index = self.scroll_offset.y + y
+        if index >= self.option_count:
+            return strip
+        picked = self.get_option_at_index(index).value in self._selected
+        segments[1] = Segment(PICKED if picked else UNPICKED, segments[1].style)
+        return Strip(segments, strip.cell_length)
+
+
+class FacetPane(CheckList):
     """A pick-list of one column's values, each with the number of rows it would give
     under the other active filters. Values are fixed at load; only the counts change."""
 
@@ -101,19 +119,6 @@ class FacetPane(SelectionList[str]):
         label = set_cell_size(self._label(value), self.label_width)
         shown = "" if count is None else f"{compact_count(count):>7}"
         return Text.assemble(label, (shown, "dim" if not count else "bold"))
-
-    def render_line(self, y: int) -> Strip:
-        """The option's line with its check box marked by a glyph, not by colour alone."""
-        strip = super().render_line(y)
-        segments = list(strip)
-        if len(segments) < 2 or segments[1].text != ToggleButton.BUTTON_INNER:
-            return strip
-        index = self.scroll_offset.y + y
-        if index >= self.option_count:
-            return strip
-        picked = self.get_option_at_index(index).value in self._selected
-        segments[1] = Segment(PICKED if picked else UNPICKED, segments[1].style)
-        return Strip(segments, strip.cell_length)
 
     @on(SelectionList.SelectionHighlighted)
     def _highlighted(self, event: SelectionList.SelectionHighlighted) -> None:

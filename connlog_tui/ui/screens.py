@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from connlog_tui.textsafe import one_line
 from connlog_tui.ui.cells import cut_path
+from connlog_tui.ui.filters import CheckList
 
 
 def default_export_name(now: datetime | None = None) -> str:
@@ -187,7 +188,7 @@ class NameScreen(ModalScreen[str | None]):
         self.dismiss(event.value.strip() or None)
 
 
-class ColumnChoices(SelectionList[str]):
+class ColumnChoices(CheckList):
     """Enter applies (space toggles). Bound here, not as a priority key of the screen,
     so it acts after the keys typed before it: `down space enter` in one burst works."""
 
@@ -207,7 +208,9 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
     DEFAULT_CSS = """
     ColumnsScreen { align: center middle; }
-    ColumnsScreen > SelectionList { width: 44; height: auto; border: thick $accent; }
+    ColumnsScreen > SelectionList {
+        width: 50; max-width: 100%; height: auto; max-height: 100%; border: thick $accent;
+    }
     """
 
     def __init__(self, shown: tuple[str, ...]) -> None:

@@ -114,3 +114,37 @@ async def test_sources_keep_their_file_names_in_the_table_and_the_quarantine_lis
         await pilot.pause()
         source = app.screen.query_one(DataTable).get_row_at(0)[0].plain
         assert source.endswith("/okta_prod.csv") and len(source) <= 40
+
+
+async def test_the_columns_dialog_title_fits_80x24():
+    from textual.geometry import Region
+
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("C")
+        await pilot.pause()
+        choices = app.screen.query_one("SelectionList")
+        top = choices.render_lines(Region(0, 0, choices.outer_size.width, 1))[0].text
+        assert str(choices.border_title) in top, top
+        bottom_row = choices.region.bottom
+        assert bottom_row <= 24 and choices.option_count == len(BY_NAME)
+
+
+async def test_the_columns_dialog_ticks_shown_columns_without_colour(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("C")
+        await pilot.pause()
+        choices = app.screen.query_one("SelectionList")
+        boxes = {
+            choices.get_option_at_index(y).value: choices.render_line(y).text[:3]
+            for y in range(choices.option_count)
+        }
+        shown = {boxes[name] for name in app.query_one(LogTable).shown_columns}
+        hidden = {
+            box for name, box in boxes.items() if name not in app.query_one(LogTable).shown_columns
+        }
+        assert len(shown) == 1 and len(hidden) == 1 and shown != hidden, boxes
