@@ -38,9 +38,11 @@ class FollowMode:
         from connlog_tui.follow import Tail
 
         try:
+            skipped = {name for name, _ in getattr(self, "skipped", ())}  # unreadable
             self.tails = [
                 Tail.after(path, name, self.options.format)
                 for path, name in expand(self.options.paths)
+                if name not in skipped
             ]
         except ConnlogError as exc:
             self.tails = []

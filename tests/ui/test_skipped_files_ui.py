@@ -3,6 +3,8 @@ rest, the status bar says files were skipped, and `b` lists them with why."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import HEADER
 from textual.widgets import DataTable, Static
 from uihelpers import make_app, settle
@@ -32,3 +34,16 @@ async def test_skipped_files_are_counted_and_listed(tmp_path):
         cells = [str(cell) for cell in table.get_row_at(0)]
         assert cells[0].endswith("duo.jsonl")
         assert cells[2].startswith("file skipped: format not recognised")
+
+
+async def test_following_a_folder_leaves_its_skipped_files_alone(tmp_path):
+    (tmp_path / "connector.csv").write_text(GOOD)
+    (tmp_path / "duo.jsonl").write_text(UNKNOWN)
+    app = make_app([tmp_path])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await pilot.pause()
+        assert [Path(tail.name).name for tail in app.tails] == ["connector.csv"]
+        await pilot.press("F")  # stop following
+        await pilot.pause()
