@@ -41,6 +41,7 @@ ALIASES: dict[str, str] = {header.lower(): name for name, header in HEADERS.item
 }
 REQUIRED = {"time", "app", "action"}
 # Cells connlog's CSV export guarded against formula injection; un-guarded when read back.
+BOM = "\ufeff".encode()
 GUARDED = re.compile(r"^'+[=+\-@\t\r]")
 # The preview parses the file's first bytes, not the file: Polars handed the path of a big
 # file with `n_rows` still reads far more of it than it keeps (~120 ms of both cores for
@@ -378,8 +379,11 @@ class MangoAppsReader:
         mapping = column_map(keys)
         if any(not isinstance(r.get(k), str | None) for r in sample for k in mapping):
             return None
+        # The path itself when Polars can read the file as it is (twice as fast as bytes).
+        plain = not source.is_gzip and source.encoding == "utf-8"
+        given = source.path if plain and not source.raw_head.startswith(BOM) else io.BytesIO(data)
         try:
-            frame = pl.read_ndjson(io.BytesIO(data), schema=dict.fromkeys(mapping, pl.String))
+            frame = pl.read_ndjson(given, schema=dict.fromkeys(mapping, pl.String))
         except (pl.exceptions.PolarsError, ValueError):
             return None
         if frame.height != records:

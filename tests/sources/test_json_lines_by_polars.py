@@ -73,3 +73,18 @@ def test_other_files_read_line_by_line(write, monkeypatch, change):
     result = sources.load([str(path)], use_cache=False)
     assert result.frame.height + result.quarantine.height == 6
     assert result.frame["user"].cast(pl.String).str.starts_with("zoë").all()
+
+
+def test_a_bom_or_gzip_json_lines_file_reads_the_same(write, monkeypatch):
+    import gzip
+
+    text = "\n".join(json.dumps(record(i)) for i in range(5)) + "\n"
+    plain = sources.load([str(write("a.jsonl", text))], use_cache=False)
+    for path in (
+        write("b.jsonl", "\ufeff" + text),
+        write("c.jsonl.gz", gzip.compress(text.encode())),
+    ):
+        reader = MangoAppsReader()
+        assert reader._json_lines_by_polars(sources.open_source(path, str(path))) is not None
+        found = sources.load([str(path)], use_cache=False)
+        assert found.frame.drop("source").equals(plain.frame.drop("source"))
