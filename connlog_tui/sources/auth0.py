@@ -3,6 +3,7 @@ events) and log-stream lines (`{"log_id": ..., "data": {...}}`, one per line).""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import polars as pl
@@ -92,13 +93,28 @@ def _type(code: str | None) -> tuple[str | None, str, str | None]:
     return code, outcome, None
 
 
+# A silent authentication (prompt=none) answered login_required, consent_required or
+# interaction_required asks the application to sign the user in interactively (OpenID
+# Connect Core 1.0, 3.1.2.6): a step of a login, not a failed one.
+_NEEDS_INTERACTION = re.compile(r"(?i)\b(login|consent|interaction)[ _]required\b")
+
+
+def _interrupted(code: str | None, data: dict) -> bool:
+    if code != "fsa":
+        return False
+    said = text(first(data, "details.error.oauthError", "details.error.message", "description"))
+    return bool(said and _NEEDS_INTERACTION.search(said))
+
+
 def to_row(record: dict) -> dict[str, Any]:
     data = event(record)
     code = text(dig(data, "type"))
     action, outcome, category = _type(code)
+    if _interrupted(code, data):
+        outcome = "interrupt"
     description = text(dig(data, "description"))
     reason = None
-    if outcome == "failure":
+    if outcome in ("failure", "interrupt"):
         reason = text(first(data, "details.error.message", "details.error")) or description
     status = dig(data, "details.response.statusCode")
     request = text(first(data, "details.request.path"))

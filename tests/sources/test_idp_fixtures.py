@@ -94,3 +94,12 @@ def test_an_interrupt_is_a_step_of_the_attempt_it_interrupts():
     # MFA prompt, "keep me signed in", then success: one attempt that succeeded.
     assert holding["row_ids"] == emily
     assert holding["outcome"] == "success"
+
+
+def test_auth0_silent_auth_that_needs_a_login_is_an_interrupt():
+    frame = read("auth0_logs.jsonl").filter(pl.col("action") == "Failed Silent Auth (fsa)")
+    outcomes = dict(zip(frame["reason"].to_list(), frame["outcome"].to_list(), strict=True))
+    assert outcomes == {
+        "Login required": "interrupt",
+        "Unknown client: AbCdEfGhIjKlMnOpQrStUvWxYz099999": "failure",
+    }
