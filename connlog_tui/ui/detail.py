@@ -3,6 +3,8 @@ pretty-printed (JSON, XML, decoded SAML/JWT) with the raw text one key away."""
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,8 +22,10 @@ SHOW_LIMIT = 1_000_000
 CARRIERS = {"form", "text", "http"}
 
 
-def render_payload(text: str | None, raw: bool) -> str:
-    """The text shown for one payload: decoded sections (facts, then body) or raw."""
+def render_payload(text: str | None, raw: bool, width: int | None = None) -> str:
+    """The text shown for one payload: decoded sections (facts, then body) or raw. Fact
+    values longer than `width` allows are wrapped under the value column (the text area
+    would wrap them to its first column)."""
     if not text:
         return "(empty)"
     note = ""
@@ -41,12 +45,28 @@ def render_payload(text: str | None, raw: bool) -> str:
         parts.append(f"── {section.title} ──")
         parts.extend(f"  ! {n}" for n in section.notes)
         if section.facts:
-            width = min(24, max(len(k) for k, _ in section.facts))
-            parts.extend(f"  {k:<{width}}  {v}" for k, v in section.facts)
+            parts.extend(fact_lines(section.facts, width))
         if section.kind not in CARRIERS or len(sections) == 1:
             parts.append(section.body)
         parts.append("")
     return escape_controls("\n".join(parts), multiline=True) + note
+
+
+def fact_lines(facts: tuple[tuple[str, str], ...], width: int | None) -> list[str]:
+    """`  key   value` lines; a value too long for `width` goes on under its column."""
+    keys = min(24, max(len(k) for k, _ in facts))
+    indent = " " * (2 + keys + 2)
+    room = (width or 0) - len(indent)
+    lines = []
+    for key, value in facts:
+        head = f"  {key:<{keys}}  "
+        if room < 16 or len(head) + len(value) <= (width or 0):
+            lines.append(head + value)
+            continue
+        wrapped = textwrap.wrap(value, room, break_on_hyphens=False) or [""]
+        lines.append(head + wrapped[0])
+        lines.extend(indent + part for part in wrapped[1:])
+    return lines
 
 
 def render_attempt(attempt: tuple[dict, list[dict]] | None, zone: str = "UTC") -> str:
@@ -126,6 +146,7 @@ class DetailPanel(Vertical, can_focus=False):
         super().__init__(**kwargs)
         self.row: dict | None = None
         self.attempt: tuple[dict, list[dict]] | None = None
+        self._text_width: int | None = None  # what the payloads' facts were wrapped to
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary", markup=False)
@@ -170,6 +191,17 @@ class DetailPanel(Vertical, can_focus=False):
         self.raw = not self.raw
         self.notify("Showing raw payloads" if self.raw else "Showing decoded payloads")
 
+    def text_width(self) -> int | None:
+        """The cells a payload line has before the text area wraps it (its padding, the
+        border it has when focused, a scrollbar and the cursor's cell left out), or None
+        before layout."""
+        width = self.content_size.width - 2 - 2 - 2 - 1
+        return width if width > 0 else None
+
+    def on_resize(self) -> None:
+        if self.row is not None and self.text_width() != self._text_width:
+            self._refresh_contents()  # the facts wrapped again, for the new width
+
     def _refresh_contents(self) -> None:
         if not self.is_mounted:
             return
@@ -182,8 +214,9 @@ class DetailPanel(Vertical, can_focus=False):
                 self.query_one(f"#{name}", TextArea).load_text("")
             return
         mode = "raw" if self.raw else "decoded"
+        self._text_width = self.text_width()
         for name in ("request", "response"):
             area = self.query_one(f"#{name}", TextArea)
-            area.load_text(render_payload(self.row.get(name), self.raw))
+            area.load_text(render_payload(self.row.get(name), self.raw, self._text_width))
             area.border_subtitle = mode
         self.query_one("#attempt", TextArea).load_text(render_attempt(self.attempt, self.zone))
