@@ -211,24 +211,41 @@ def stitch_attempts(
     An interrupt (an MFA prompt, "keep me signed in"...) is a step of the attempt of the
     first completion after it (see `_steps`). An attempt's outcome is its last completion's;
     with none, "interrupt" if it was interrupted, else "pending" (all "Initiated").
+
+    Each step is its own function: what one step builds is freed when the next no longer
+    needs it, which keeps a big log's peak memory to about one step's.
     """
     frame = with_row_id(frame)
     if frame.is_empty():
         return pl.DataFrame(schema=ATTEMPT_SCHEMA)
     keys = message_keys(frame) if keys is None else keys
     user = pl.col(USER_KEY) if USER_KEY in frame.columns else identity_key(pl.col("user"))
-    pending = pl.col("outcome") == "pending"
-    saml_out = pl.when(pl.col("message").is_in(["AuthnRequest", "LogoutRequest"])).then(
-        pl.col("saml_id")
-    )
     key_rows = keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID))
+    events = _events(frame, key_rows, user)
+    member = _members(events, window)
+    attempts = _grouped(events, member)
+    del events, member
+    return _described(frame, attempts, key_rows, user)
+
+
+# A SAML request's ID, which the initiation hands out (a response answers it).
+_SAML_OUT = pl.when(pl.col("message").is_in(["AuthnRequest", "LogoutRequest"])).then(
+    pl.col("saml_id")
+)
+_PENDING = pl.col("outcome") == "pending"
+_INTERRUPT = pl.col("outcome") == "interrupt"
+
+
+def _events(frame: pl.DataFrame, key_rows: pl.LazyFrame, user: pl.Expr) -> pl.DataFrame:
+    """The login events, in time order (ties by row), with only what pairing and linking
+    read: row, time, outcome, the pairing hash and the link hash."""
     # The ID an initiation hands out, and the one a completion answers (a SAML request
     # ID, else an OAuth code), as 64-bit hashes: a million events' link texts, copied by
     # every join and sort below, were most of stitching's peak memory. The texts are put
     # back at the end for the linked attempts only.
     links = key_rows.select(
         ROW_ID,
-        pl.coalesce(_hash(saml_out, SAML_SEED), _hash(pl.col("oauth_code"), CODE_SEED)).alias(
+        pl.coalesce(_hash(_SAML_OUT, SAML_SEED), _hash(pl.col("oauth_code"), CODE_SEED)).alias(
             "_out"
         ),
         pl.coalesce(
@@ -258,75 +275,26 @@ def stitch_attempts(
             # an as-of join by the four columns held ~60 MB more at its peak (1M rows).
             pl.struct("user_key", "app", "request_type", "kind").hash(PAIR_SEED).alias("_pair"),
             # The ID an initiation hands out, or the one a completion answers.
-            pl.when(pending).then("_out").otherwise("_in").alias("_link"),
+            pl.when(_PENDING).then("_out").otherwise("_in").alias("_link"),
         )
         .collect()
     )
     # Events in time order, ties by row (a loaded frame already is: no sort then). Every
-    # step below keeps that order (filters, order-keeping joins) instead of sorting
-    # again: each sort copied the events, and the copies were most of the peak memory.
+    # step keeps that order (filters, order-keeping joins) instead of sorting again:
+    # each sort copied the events, and the copies were most of the peak memory.
     if not in_time_order:
         events = events.sort("time", ROW_ID, maintain_order=True)
-    # Each step below is one lazy query, collected on its own: only its result stays
-    # in memory, not every intermediate frame at once.
-    interrupt = pl.col("outcome") == "interrupt"
-    inits = events.lazy().filter(pending)
-    dones = events.lazy().filter(~pending & ~interrupt)
+    return events
 
-    # 1. Linked by IDs: every completion answering an initiation's ID joins its attempt.
-    by_link = (
-        inits.filter(pl.col("_link").is_not_null())
-        .select(ROW_ID, "_link")
-        .unique("_link", keep="first", maintain_order=True)
-        .select(pl.col("_link").alias("link"), pl.col(ROW_ID).alias("attempt_id"))
-        .collect(engine="in-memory")  # here twice as fast as streaming (1M rows)
-    )
-    linked = (
-        dones.select(ROW_ID, "_link")
-        .join(by_link.lazy(), left_on="_link", right_on="link", how="inner")
-        .select(ROW_ID, "attempt_id", pl.col("_link").alias("link"))
-        .collect()
-    )
-    linked_inits = by_link.filter(pl.col("attempt_id").is_in(linked["attempt_id"].implode()))
-    del by_link
 
-    # 2. Inferred: the latest unlinked initiation of the same user/app/type/kind within
-    #    the window before a completion; each initiation takes its earliest completion.
-    #    Not when both carry IDs (they would have linked).
-    free_dones = dones.join(linked.lazy(), on=ROW_ID, how="anti", maintain_order="left").select(
-        ROW_ID, pl.col("time").set_sorted(), "_pair", pl.col("_link").alias("_link_in")
-    )
-    free_inits = inits.join(
-        linked_inits.lazy(),
-        left_on=ROW_ID,
-        right_on="attempt_id",
-        how="anti",
-        maintain_order="left",
-    ).select(
-        "_pair",
-        pl.col("time").set_sorted(),
-        pl.col(ROW_ID).alias("attempt_id"),
-        pl.col("_link").alias("_link_out"),
-    )
-    paired = (
-        free_dones.join_asof(
-            free_inits,
-            on="time",
-            by="_pair",
-            strategy="backward",
-            tolerance=window,
-            check_sortedness=False,
-        )
-        # An answer to one request ID is not the attempt of a request with another.
-        .filter(
-            pl.col("attempt_id").is_not_null()
-            & (pl.col("_link_in").is_null() | pl.col("_link_out").is_null())
-        )
-        .unique("attempt_id", keep="first", maintain_order=True)
-        .select(ROW_ID, "attempt_id")
-        .collect()
-    )
-
+def _members(events: pl.DataFrame, window: timedelta) -> pl.DataFrame:
+    """Every event's attempt: (row_id, attempt_id, link hash, inferred). Each step is one
+    lazy query, collected on its own: only its result stays in memory, not every
+    intermediate frame at once."""
+    inits = events.lazy().filter(_PENDING)
+    dones = events.lazy().filter(~_PENDING & ~_INTERRUPT)
+    linked, linked_inits = _linked(inits, dones)
+    paired = _paired(inits, dones, linked, linked_inits, window)
     member = pl.concat(
         [
             linked.with_columns(pl.lit(False).alias("inferred")),
@@ -349,8 +317,9 @@ def stitch_attempts(
         how="vertical_relaxed",
     ).unique(ROW_ID, keep="first", maintain_order=True)
     del linked, linked_inits, paired
+    # 3. Alone: an event in no attempt yet is an attempt of its own.
     alone = (
-        events.filter(~interrupt)
+        events.filter(~_INTERRUPT)
         .join(member, on=ROW_ID, how="anti")
         .select(
             ROW_ID,
@@ -360,19 +329,85 @@ def stitch_attempts(
         )
     )
     member = pl.concat([member, alone], how="vertical_relaxed")
-    member = pl.concat([member, _steps(events, member, window)], how="vertical_relaxed")
-    del alone
+    return pl.concat([member, _steps(events, member, window)], how="vertical_relaxed")
 
+
+def _linked(inits: pl.LazyFrame, dones: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """1. Linked by IDs: every completion answering an initiation's ID joins its attempt.
+    Returns the linked completions (row_id, attempt_id, link) and the initiations they
+    answered (link, attempt_id)."""
+    by_link = (
+        inits.filter(pl.col("_link").is_not_null())
+        .select(ROW_ID, "_link")
+        .unique("_link", keep="first", maintain_order=True)
+        .select(pl.col("_link").alias("link"), pl.col(ROW_ID).alias("attempt_id"))
+        .collect(engine="in-memory")  # here twice as fast as streaming (1M rows)
+    )
+    linked = (
+        dones.select(ROW_ID, "_link")
+        .join(by_link.lazy(), left_on="_link", right_on="link", how="inner")
+        .select(ROW_ID, "attempt_id", pl.col("_link").alias("link"))
+        .collect()
+    )
+    linked_inits = by_link.filter(pl.col("attempt_id").is_in(linked["attempt_id"].implode()))
+    return linked, linked_inits
+
+
+def _paired(
+    inits: pl.LazyFrame,
+    dones: pl.LazyFrame,
+    linked: pl.DataFrame,
+    linked_inits: pl.DataFrame,
+    window: timedelta,
+) -> pl.DataFrame:
+    """2. Inferred: the latest unlinked initiation of the same user/app/type/kind within
+    the window before a completion; each initiation takes its earliest completion. Not
+    when both carry IDs (they would have linked). Returns (row_id, attempt_id)."""
+    free_dones = dones.join(linked.lazy(), on=ROW_ID, how="anti", maintain_order="left").select(
+        ROW_ID, pl.col("time").set_sorted(), "_pair", pl.col("_link").alias("_link_in")
+    )
+    free_inits = inits.join(
+        linked_inits.lazy(),
+        left_on=ROW_ID,
+        right_on="attempt_id",
+        how="anti",
+        maintain_order="left",
+    ).select(
+        "_pair",
+        pl.col("time").set_sorted(),
+        pl.col(ROW_ID).alias("attempt_id"),
+        pl.col("_link").alias("_link_out"),
+    )
+    return (
+        free_dones.join_asof(
+            free_inits,
+            on="time",
+            by="_pair",
+            strategy="backward",
+            tolerance=window,
+            check_sortedness=False,
+        )
+        # An answer to one request ID is not the attempt of a request with another.
+        .filter(
+            pl.col("attempt_id").is_not_null()
+            & (pl.col("_link_in").is_null() | pl.col("_link_out").is_null())
+        )
+        .unique("attempt_id", keep="first", maintain_order=True)
+        .select(ROW_ID, "attempt_id")
+        .collect()
+    )
+
+
+def _grouped(events: pl.DataFrame, member: pl.DataFrame) -> pl.DataFrame:
+    """4. One row per attempt: its rows, first and last time, outcome, inferred, link
+    hash and duration, in first_time order."""
     # Every event with its attempt, in time order; then only this copy is kept for the
     # group-by (the events and their members next to it were ~70 MB more at its peak).
     joined = events.select(ROW_ID, "time", "outcome").join(
         member, on=ROW_ID, how="inner", maintain_order="left"
     )
-    del events, member, inits, dones, free_dones, free_inits
     settled = pl.col("outcome").filter(~pl.col("outcome").is_in(["pending", "interrupt"]))
-    interrupted = pl.when((pl.col("outcome") == "interrupt").any()).then(
-        pl.lit("interrupt", Outcome)
-    )
+    interrupted = pl.when(_INTERRUPT.any()).then(pl.lit("interrupt", Outcome))
     done_outcome = pl.coalesce(settled.last(), interrupted)
     attempts = (
         joined.lazy()
@@ -397,14 +432,20 @@ def stitch_attempts(
         )
         .collect()
     )
-    del joined
     # Groups come in attempt_id order (their first events' rows, in time order in a
     # loaded frame), nearly always the order wanted: sorting (a copy of every attempt)
     # only when not.
     if not _in_attempt_order(attempts):
         attempts = attempts.sort("first_time", "attempt_id")
-    # Columns are added beside the attempts' own (shared, not copied), each worked out
-    # from the attempts' keys only: a join of the whole attempts frame copies all of it.
+    return attempts
+
+
+def _described(
+    frame: pl.DataFrame, attempts: pl.DataFrame, key_rows: pl.LazyFrame, user: pl.Expr
+) -> pl.DataFrame:
+    """5. Who, where and what each attempt is, and its link as text, in ATTEMPT_SCHEMA.
+    Columns are added beside the attempts' own (shared, not copied), each worked out
+    from the attempts' keys only: a join of the whole attempts frame copies all of it."""
     # Who, where and what: the attempt's first event's (pairing made them agree).
     who = _at_rows(frame, attempts["row_ids"].list.first(), _who(user))
     attempts = attempts.with_columns(who.get_columns())
@@ -413,7 +454,7 @@ def stitch_attempts(
     linked_ids = attempts.filter(pl.col("link").is_not_null())["attempt_id"]
     texts = key_rows.filter(pl.col(ROW_ID).is_in(linked_ids.implode())).select(
         pl.col(ROW_ID).alias("attempt_id"),
-        pl.coalesce("saml:" + saml_out, "code:" + pl.col("oauth_code")).alias("_text"),
+        pl.coalesce("saml:" + _SAML_OUT, "code:" + pl.col("oauth_code")).alias("_text"),
     )
     link = (
         attempts.lazy()

@@ -301,9 +301,43 @@ def _finish(sub: pl.DataFrame, found: list[Diagnosis], base: pl.DataFrame) -> pl
 
 
 def _expressions() -> list[pl.Expr]:
-    response = pl.col("_response")
+    """The diagnosis columns of the failed rows: what the log says (`_texts`), expiry and
+    audience/destination checks, then the first `_rules` line that applies."""
     app = _clean(pl.col("app").fill_null("the application"), 120)
-    idp = _clean(pl.col("_idp"))
+    texts = _texts()
+    expired, expired_label = _expiry(texts["summary"])
+    mismatch, mismatch_label, mismatch_text = _mismatch(app)
+    failure_reason = pl.coalesce(
+        texts["idp"],
+        expired_label,
+        mismatch_label,
+        texts["own_reason"],
+        texts["message"],
+        texts["http"],
+        pl.lit(NO_REASON),
+    )
+    rules = _rules(app, texts, expired, mismatch_text)
+    otherwise = pl.concat_str(
+        [pl.col("action").fill_null("Failed"), pl.lit(" with no reason in the log")]
+    )
+    return [
+        pl.col(ROW_ID),
+        failure_reason.alias("failure_reason"),
+        pl.col("skew_seconds"),
+        expired.alias("expired"),
+        pl.col("audience"),
+        pl.col("destination"),
+        mismatch.alias("mismatch"),
+        _clean(_first_rule(rules, otherwise), 400).alias("diagnosis"),
+    ]
+
+
+def _texts() -> dict[str, pl.Expr]:
+    """What a failed row says, cleaned to one line: the IdP's refusal (`idp`), decode's
+    summary (`summary`), the log's own reason (`own_reason`), a JSON body's message
+    (`message`), the HTTP status line or page title (`http`), and what the connector
+    reported (`connector`: its reason, else the body's message)."""
+    response = pl.col("_response")
     summary = _clean(pl.col("_summary"))
     # decode words its IdP refusals for sign-in; a logout's refusal is a sign-out one.
     summary = (
@@ -322,19 +356,33 @@ def _expressions() -> list[pl.Expr]:
         response.str.extract(_HTML_TITLE, 1),
         pl.concat_str([json_status, pl.concat_str([pl.lit(" "), json_title]).fill_null("")]),
     )
-    http = pl.concat_str([pl.lit("HTTP "), _clean(http, 80)])
-    connector = pl.coalesce(own_reason, message)
+    return {
+        "idp": _clean(pl.col("_idp")),
+        "summary": summary,
+        "own_reason": own_reason,
+        "message": message,
+        "http": pl.concat_str([pl.lit("HTTP "), _clean(http, 80)]),
+        "connector": pl.coalesce(own_reason, message),
+    }
 
+
+def _expiry(summary: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Whether the assertion or token was outside its validity, and the reason's label."""
     thing = summary.str.extract(r"^(Assertion|Token) (?:expired|not valid until)", 1)
     early = summary.str.contains(r"^(?:Assertion|Token) not valid until").fill_null(False)
     expired = pl.col("expired").fill_null(False)
-    expired_label = (
+    label = (
         pl.when(expired & early)
         .then(thing + " not yet valid (NotBefore)")
         .when(expired)
         .then(thing + " expired")
     )
+    return expired, label
 
+
+def _mismatch(app: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """An Audience or Destination unlike the one the app's successful logins use: which
+    (`mismatch`), the reason's label, and the sentence saying so."""
     audience, destination = pl.col("audience"), pl.col("destination")
     usual_aud, usual_dest = pl.col("usual_audience"), pl.col("usual_destination")
     aud_off = (
@@ -343,7 +391,7 @@ def _expressions() -> list[pl.Expr]:
     dest_off = (
         destination.is_not_null() & usual_dest.is_not_null() & (destination != usual_dest)
     ).fill_null(False)
-    mismatch = (
+    which = (
         pl.when(aud_off & dest_off)
         .then(pl.lit("audience, destination"))
         .when(aud_off)
@@ -351,14 +399,15 @@ def _expressions() -> list[pl.Expr]:
         .when(dest_off)
         .then(pl.lit("destination"))
     )
-    mismatch_label = (
+    label = (
         pl.when(aud_off)
         .then(pl.lit("Audience mismatch"))
         .when(dest_off)
         .then(pl.lit("Destination mismatch"))
     )
     successful = pl.concat_str([pl.lit(" that "), app, pl.lit("'s successful logins use")])
-    mismatch_text = (
+    also = pl.when(dest_off).then(pl.lit(" (the Destination differs too)")).otherwise(pl.lit(""))
+    text = (
         pl.when(aud_off)
         .then(
             pl.concat_str(
@@ -368,9 +417,7 @@ def _expressions() -> list[pl.Expr]:
                     pl.lit(" differs from the "),
                     _quote(usual_aud),
                     successful,
-                    pl.when(dest_off)
-                    .then(pl.lit(" (the Destination differs too)"))
-                    .otherwise(pl.lit("")),
+                    also,
                 ]
             )
         )
@@ -387,41 +434,39 @@ def _expressions() -> list[pl.Expr]:
             )
         )
     )
-    action = pl.col("action").fill_null("Failed")
-    diagnosis = (
-        pl.when(idp.is_not_null() & summary.is_not_null())
-        .then(summary)
-        .when(expired & summary.is_not_null())
-        .then(summary)
-        .when(mismatch_text.is_not_null())
-        .then(mismatch_text)
-        .when(connector.is_not_null())
-        .then(
-            pl.concat_str(
-                [
-                    app,
-                    pl.lit(" reported: "),
-                    connector,
-                    pl.concat_str([pl.lit(" ("), http, pl.lit(")")]).fill_null(""),
-                ]
-            )
-        )
-        .when(summary.is_not_null())
-        .then(summary)
-        .when(http.is_not_null())
-        .then(pl.concat_str([app, pl.lit(" answered "), http]))
-        .otherwise(pl.concat_str([action, pl.lit(" with no reason in the log")]))
-    )
-    failure_reason = pl.coalesce(
-        idp, expired_label, mismatch_label, own_reason, message, http, pl.lit(NO_REASON)
-    )
+    return which, label, text
+
+
+def _rules(
+    app: pl.Expr, texts: dict[str, pl.Expr], expired: pl.Expr, mismatch_text: pl.Expr
+) -> list[tuple[pl.Expr, pl.Expr]]:
+    """The diagnosis rules, in order: (when it applies, the sentence). The first that
+    applies to a row is its diagnosis."""
+    summary, http, connector = texts["summary"], texts["http"], texts["connector"]
+    in_brackets = pl.concat_str([pl.lit(" ("), http, pl.lit(")")]).fill_null("")
     return [
-        pl.col(ROW_ID),
-        failure_reason.alias("failure_reason"),
-        pl.col("skew_seconds"),
-        expired.alias("expired"),
-        audience,
-        destination,
-        mismatch.alias("mismatch"),
-        _clean(diagnosis, 400).alias("diagnosis"),
+        # The IdP refused: decode's summary of its answer says why.
+        (texts["idp"].is_not_null() & summary.is_not_null(), summary),
+        # The assertion or token was outside its validity window.
+        (expired & summary.is_not_null(), summary),
+        # Audience or Destination unlike the app's working logins.
+        (mismatch_text.is_not_null(), mismatch_text),
+        # The connector logged a reason (or the body carries a message).
+        (
+            connector.is_not_null(),
+            pl.concat_str([app, pl.lit(" reported: "), connector, in_brackets]),
+        ),
+        # decode recognised the payload.
+        (summary.is_not_null(), summary),
+        # An HTTP status line or error page.
+        (http.is_not_null(), pl.concat_str([app, pl.lit(" answered "), http])),
     ]
+
+
+def _first_rule(rules: list[tuple[pl.Expr, pl.Expr]], otherwise: pl.Expr) -> pl.Expr:
+    """One expression: the sentence of the first rule whose condition holds (built from
+    the last rule back, each falling through to the ones after it)."""
+    chosen = otherwise
+    for condition, sentence in reversed(rules):
+        chosen = pl.when(condition).then(sentence).otherwise(chosen)
+    return chosen
