@@ -10,7 +10,7 @@ from pathlib import Path
 
 from connlog_tui import __version__
 from connlog_tui.errors import ConnlogError
-from connlog_tui.options import Options, filter_state, load_options, open_log, start_preview
+from connlog_tui.options import Options, filter_state, open_log, start_preview
 from connlog_tui.textsafe import escape_controls
 
 EXAMPLES = """\
@@ -459,23 +459,25 @@ def run_count(argv: list[str]) -> int:
     args = count_parser().parse_args(argv)
     take_stdin(args)
     decide_memory(args)
-    from connlog_tui import counts, query
+    from connlog_tui import counts
+    from connlog_tui.logs.base import Counts
 
     key = counts.count_key(args.by)  # a bad key stops here, before reading
+    archive = archive_path(args)
     options = options_from(args)
     for warning in options.warnings:
         print(f"connlog: {_one_line(warning)}", file=sys.stderr)
-    loaded = load_options(options)
-    state = filter_state(options, loaded.frame)
-    result = query.run(
-        loaded.frame, state, facets=(), payloads=loaded.payloads, folded=loaded.folded
-    )
-    table = counts.count_by(loaded.frame, result.indices, key, loaded.payloads)
+    log = open_log(options, archive)
+    if not isinstance(log, Counts):
+        raise ConnlogError(f"{log.describe().kind} logs cannot be counted by a key yet")
+    state = filter_state(options, log)
+    table = log.count_by(state, key)
     if args.json:
         import json
 
         rows = [dict(zip(("value", "count", "share"), r, strict=True)) for r in table.rows()]
-        data = {"by": key.label, "rows": result.count, "of": result.total, "values": rows}
+        data = {"by": key.label, "rows": log.count(state), "of": log.describe().rows}
+        data["values"] = rows
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print_counts(table, key.label, sys.stdout)

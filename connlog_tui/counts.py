@@ -97,10 +97,23 @@ def count_by(
     `payloads`: a lean load's store, read for a field path."""
     key = count_key(by) if isinstance(by, str) else by
     values = _values(frame, indices, key, payloads)
-    counted = values.to_frame().group_by("value").len("count")
+    return ranked(values.to_frame().group_by("value").len("count"), indices.len())
+
+
+def key_expr(key: CountKey) -> pl.Expr:
+    """The key's value of a row with its payloads in hand, as `value` (a lazy log's)."""
+    if key.kind == COLUMN:
+        return pl.col(key.name).alias("value")
+    # The response first: the readers keep a source's whole event there (Okta, Entra, ...).
+    found = (pl.col(c).str.json_path_match(key.json_path) for c in reversed(PAYLOADS))
+    return pl.coalesce(*found).alias("value")
+
+
+def ranked(counted: pl.DataFrame, rows: int) -> pl.DataFrame:
+    """`value` and `count` (of `rows` in the view) as text, with `share`, most frequent
+    first, ties by value, the rows without a value (null) last among equals."""
     counted = counted.with_columns(pl.col("value").cast(pl.String))
-    total = max(indices.len(), 1)
-    return counted.with_columns(share=pl.col("count") / total).sort(
+    return counted.with_columns(share=pl.col("count") / max(rows, 1)).sort(
         ["count", "value"], descending=[True, False], nulls_last=True
     )
 

@@ -152,3 +152,14 @@ def test_browsing_an_archive_opens_it_through_the_seam(archive, monkeypatch):
     (options,) = opened
     assert options.archive == str(archive) and options.preview is None
     assert cli.main([str(archive), "--follow"]) == 2
+
+
+@pytest.mark.parametrize("by", ["action", "client.userAgent.browser"])
+def test_count_of_an_archive_is_the_count_of_its_sources(archive, monkeypatch, capsys, by):
+    picks = FILTERS["user and time"]
+    assert cli.main(["count", *SOURCES, "--no-cache", *picks, "--by", by, "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    monkeypatch.setattr(sources, "load", not_loaded)
+    assert cli.main(["count", str(archive), *picks, "--by", by, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == expected
+    assert expected["values"] and expected["of"] == 2345

@@ -23,6 +23,7 @@ from polars.testing import assert_frame_equal
 
 from connlog_tui import sources
 from connlog_tui.cli import demo_paths
+from connlog_tui.counts import count_key
 from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.logs import ExportOptions, Log, Sort, resolve_state
 from connlog_tui.logs.archive import ArchiveLog, is_archive
@@ -189,3 +190,12 @@ def test_partial_matches_page_their_own_rows(memory, monkeypatch):
     page = log.page(reported[0], 0, reported[0].count)
     assert page.height == reported[0].count
     assert set(page["row_id"]) < set(log.page(found, 0, found.count)["row_id"])
+
+
+@pytest.mark.parametrize("by", ["app", "Outcome", "user", "client.userAgent.browser"])
+@pytest.mark.parametrize("name", ["everything", "range", "exclusions"])
+def test_counts_by_any_key_agree(memory, archive, by, name):
+    key = count_key(by)
+    mine = memory.count_by(STATES[name], key)
+    assert mine.height and int(mine["count"].sum()) == memory.count(STATES[name])
+    assert_frame_equal(archive.count_by(STATES[name], key), mine)

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from connlog_tui.counts import CountKey, key_expr, ranked
 from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export as export_frame
 from connlog_tui.export import format_for, provenance_path, write_provenance
@@ -184,6 +185,12 @@ class ArchiveLog:
     def _files(self) -> list[Path]:
         root = Path(self.root)
         return list(root.rglob("*.parquet")) if root.is_dir() else []
+
+    def count_by(self, state: FilterState, key: CountKey) -> pl.DataFrame:
+        """`counts.count_by` of the rows `state` selects, as one lazy group-by."""
+        plan = self.view.where(state).group_by(key_expr(key)).len("count")
+        counted = self._collect(plan)
+        return ranked(counted, int(counted["count"].sum()))
 
     def distinct(self, column: str) -> list[str]:
         values = self._collect(self.lazy.select(pl.col(column).cast(pl.String).unique()))

@@ -144,6 +144,15 @@ class Log(Protocol):
         ...
 
 
+@runtime_checkable
+class Counts(Protocol):
+    """A log that counts by any key (`connlog count`, the count view): the distinct values
+    of a column or of a field inside the payloads among the rows `state` selects, as
+    `counts.count_by` gives them (value, count, share; most frequent first)."""
+
+    def count_by(self, state: FilterState, key: Any) -> pl.DataFrame: ...
+
+
 def resolve_state(log: Log, state: FilterState) -> FilterState:
     """`state` with its picked and excluded values matched against the log's values
     exactly but for case, as `query.resolve_state` matches them against a frame (the

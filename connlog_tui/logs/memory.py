@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from connlog_tui.counts import CountKey, count_by
 from connlog_tui.export import export
 from connlog_tui.logs.base import PAGE_COLUMNS, TIME_ORDER, ExportOptions, LogInfo, Matches, Sort
 from connlog_tui.payloads import POS, PayloadStore, fill
@@ -205,6 +206,10 @@ class MemoryLog:
 
         column = note_column(indices, marks.find(self.frame, self.payloads))
         return view if column is None else view.with_columns(column)
+
+    def count_by(self, state: FilterState, key: CountKey) -> pl.DataFrame:
+        """`counts.count_by` of the rows `state` selects (a column or a payload field)."""
+        return count_by(self.frame, self.result(state).indices, key, self.payloads)
 
     def distinct(self, column: str) -> list[str]:
         values = self.frame[column].unique().drop_nulls().cast(pl.String)
