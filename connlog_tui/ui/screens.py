@@ -270,7 +270,9 @@ Export
 Display
   z            times in UTC / local / configured zone (stored in UTC)
   C            choose columns
-  left/right   pick a column (h/l)      < >  narrower / wider
+  left/right   pick a column (h/l); the table scrolls sideways to it
+               (the header counts the columns out of sight: 3 more →)
+  < >          narrower / wider column
   T            light / dark theme
 
 Other
