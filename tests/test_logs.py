@@ -199,3 +199,15 @@ def test_counts_by_any_key_agree(memory, archive, by, name):
     mine = memory.count_by(STATES[name], key)
     assert mine.height and int(mine["count"].sum()) == memory.count(STATES[name])
     assert_frame_equal(archive.count_by(STATES[name], key), mine)
+
+
+def test_an_archive_search_reports_and_stops_a_partition_at_a_time(memory, archive):
+    state = STATES["payload search"]
+    reported = []
+    found = archive.search(state, partial=reported.append)
+    assert found == memory.search(state)
+    counts = [m.count for m in reported]
+    assert len(counts) == 7 and counts == sorted(counts) and counts[-1] < found.count
+    assert not any(m.complete for m in reported)
+    with pytest.raises(Stale):  # a newer filter: the partitions left are not read
+        archive.search(state, partial=reported.append, stale=lambda: len(reported) > 8)

@@ -10,6 +10,7 @@ loaded log's row number is its.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from connlog_tui.export import export as export_frame
 from connlog_tui.export import format_for, provenance_path, write_provenance
 from connlog_tui.logs.base import PAGE_COLUMNS, TIME_ORDER, ExportOptions, LogInfo, Matches, Sort
 from connlog_tui.query import FACETS, FilterState
-from connlog_tui.scaleout import LazyView, scan_partitioned
+from connlog_tui.scaleout import LazyView, partition_expr, scan_partitioned
 from connlog_tui.schema import COLUMNS, ROW_ID, empty_quarantine
 
 # Formats the archive streams straight from the scan to the file (the others, stdout,
@@ -130,15 +131,47 @@ class ArchiveLog:
         stale: Callable[[], bool] | None = None,
         partial: Callable[[Matches], None] | None = None,
     ) -> Matches:
-        """Count and facet counts, one query each; `stale()` is asked between them. No
-        partial results: a lazy scan has no matches so far to show."""
-        count = self._collect(self.view.where(state).select(pl.len()), stale)
-        counts = {
-            column: self.view._counts(self._collect(self.view._facet_plan(state, column), stale))
-            for column in facets
-        }
-        total = self.describe().rows
-        return Matches(state=state, count=int(count.item()), facets=counts, total=total)
+        """Count and facet counts. A text search goes a date partition at a time, newest
+        first: `stale()` is asked before each, and `partial` is sent the count so far
+        after each (a query Polars runs cannot be stopped part way, a partition can be
+        left out). Partial matches page as the whole state does."""
+        facets, total = list(facets), self.describe().rows
+        parts = self._partitions(state) if state.searches else [None]
+        count, counts = 0, {column: Counter[str]() for column in facets}
+        for n, part in enumerate(parts):
+            if stale is not None and stale():
+                raise Stale
+            found, *grouped = self.view._collect(self._plans(state, facets, part))
+            count += int(found.item())
+            for column, frame in zip(facets, grouped, strict=True):
+                counts[column].update(self.view._counts(frame))
+            if partial is not None and n < len(parts) - 1:
+                partial(Matches(state, count, {}, total, complete=False))
+        if stale is not None and stale():
+            raise Stale
+        return Matches(state, count, {c: dict(counts[c]) for c in facets}, total)
+
+    def _partitions(self, state: FilterState) -> list[Any]:
+        """The date partitions the state's range reaches, newest first ([None]: the
+        archive has none, so it is asked as a whole)."""
+        column = self.view.partition
+        if column is None:
+            return [None]
+        plan = self.lazy.select(pl.col(column).unique())
+        if (within := partition_expr(state, column)) is not None:
+            plan = plan.filter(within)
+        found = self._collect(plan).to_series().drop_nulls().sort(descending=True)
+        return found.to_list() or [None]
+
+    def _plans(self, state: FilterState, facets: list[str], part: Any) -> list[pl.LazyFrame]:
+        """The count and each facet's group-by (under the other conditions), within one
+        partition when `part` is given."""
+
+        def rows(skip: str | None = None) -> pl.LazyFrame:
+            lazy = self.view._filtered(state, skip)
+            return lazy if part is None else lazy.filter(pl.col(self.view.partition) == part)
+
+        return [rows().select(pl.len()), *(rows(c).group_by(c).len() for c in facets)]
 
     def row(self, key: int) -> dict[str, Any]:
         if key < 0:

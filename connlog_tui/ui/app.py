@@ -369,11 +369,18 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.refilter()
 
     def _query_log(self, log: Log, state: FilterState, stale) -> None:
-        """A filter run on the log: counts and facet counts, then the view's newest rows
-        read ahead here, so the table draws its first screen without asking the log."""
+        """A filter run on the log: counts and facet counts (a search's count so far in
+        the status bar as it goes), then the view's newest rows read ahead here, so the
+        table draws its first screen without asking the log."""
         column, descending = self.sort
+
+        def partial(found: Matches) -> None:
+            # A search's count so far (the table keeps the rows shown until the end).
+            if not stale():
+                self.call_from_thread(self._show_log_count, found, state)
+
         try:
-            matches = log.search(state, stale=stale)
+            matches = log.search(state, stale=stale, partial=partial)
             rows = LogRows(log, matches, Sort(None if column == "time" else column, descending))
             rows.read_ahead(matches.count - 1)
         except Stale:
@@ -383,6 +390,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             return
         if not stale():
             self.call_from_thread(self._show_log, matches, rows, state)
+
+    def _show_log_count(self, matches: Matches, state: FilterState) -> None:
+        if state is self.state:
+            self.shown = matches
+            self._update_status()
 
     def _show_log(self, matches: Matches, rows: LogRows, state: FilterState) -> None:
         if state is not self.state:
