@@ -80,7 +80,8 @@ class Log(Protocol):
     `stale()` check given to it says the caller no longer wants the answer."""
 
     def describe(self) -> LogInfo:
-        """Kind, name, sources and row count (cheap: no query)."""
+        """Kind, name, sources and row count (cheap after the first call: a lazy log may
+        count its rows then)."""
         ...
 
     def count(self, state: FilterState) -> int:
