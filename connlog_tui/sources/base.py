@@ -275,8 +275,14 @@ def lines_of(data: bytes) -> pl.Series:
     sep = next((c for c in _UNUSED if c.encode() not in data), None)
     if sep is None or not data.strip():
         return pl.Series("line", data.decode("utf-8", "replace").split("\n"), pl.String)
-    options = {"has_header": False, "quote_char": None, "infer_schema": False}
-    lines = pl.read_csv(data, separator=sep, encoding="utf8-lossy", **options)
+    lines = pl.read_csv(
+        data,
+        separator=sep,
+        encoding="utf8-lossy",
+        has_header=False,
+        quote_char=None,
+        infer_schema=False,
+    )
     return lines.to_series().fill_null("").alias("line")
 
 
@@ -343,7 +349,8 @@ def short_records(
         for i in short.to_list()
     ]
     short = suspects.gather(short)
-    keep = ~pl.int_range(raw.height, eager=True, dtype=short.dtype).is_in(short.implode())
+    rows = pl.int_range(0, raw.height, eager=True).cast(short.dtype)
+    keep = ~rows.is_in(short.implode())
     return keep, bad
 
 
