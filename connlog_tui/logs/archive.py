@@ -68,6 +68,7 @@ class ArchiveLog:
         self.view = LazyView(scan.with_row_index(ROW_ID), source=self.root)
         self.view.columns = list(PAGE_COLUMNS)
         self._rows: int | None = None
+        self._bounds: tuple | None = None
 
     @property
     def lazy(self) -> pl.LazyFrame:
@@ -230,12 +231,11 @@ class ArchiveLog:
         return sorted(values.to_series().drop_nulls().to_list())
 
     def time_bounds(self) -> tuple[datetime | None, datetime | None]:
-        found = self._collect(
-            self.lazy.select(
-                pl.col("time").min().alias("first"), pl.col("time").max().alias("last")
-            )
-        )
-        return found.row(0)
+        """Asked once (an archive does not change under connlog), then kept."""
+        if self._bounds is None:
+            first, last = (pl.col("time").min().alias("first"), pl.col("time").max().alias("last"))
+            self._bounds = self._collect(self.lazy.select(first, last)).row(0)
+        return self._bounds  # type: ignore[return-value]
 
     def quarantine(self) -> pl.DataFrame:
         return empty_quarantine()

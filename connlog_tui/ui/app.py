@@ -349,7 +349,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             log = startup.open_log(self.options, self.options.archive)
             state = startup.filter_state(self.options, log)
             counts = log.facets(FilterState())
-            log.describe()  # its row count, asked here rather than on the UI thread
+            log.describe()  # its row count and time range (quick date ranges), asked here
+            log.time_bounds()  # rather than on the UI thread
         except ConnlogError as exc:
             self.call_from_thread(self._fail, str(exc))
             return

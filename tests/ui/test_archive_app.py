@@ -5,6 +5,7 @@ the rows at either end, a row's payloads, and an export."""
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
 import pytest
 from test_logs import write_archive
@@ -19,7 +20,7 @@ from connlog_tui.options import Options
 from connlog_tui.query import FilterState
 from connlog_tui.ui.app import ConnlogApp
 from connlog_tui.ui.detail import DetailPanel
-from connlog_tui.ui.filters import FacetPane
+from connlog_tui.ui.filters import DateRangePane, FacetPane
 from connlog_tui.ui.screens import ExportScreen
 from connlog_tui.ui.table import LogTable
 
@@ -121,10 +122,17 @@ async def test_search_and_export_from_an_archive(memory, archive, tmp_path):
     assert out.read_bytes() == (tmp_path / "memory.csv").read_bytes()
 
 
-async def test_frame_only_keys_are_off_on_an_archive(archive):
+async def test_frame_only_keys_are_off_on_an_archive(memory, archive):
     app = archive_app(archive)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
+        # A quick range counts back from the archive's newest event, as from a log's.
+        app.query_one(DateRangePane).post_message(DateRangePane.Changed("", "", "24h"))
+        await settle(pilot)
+        newest = memory.time_bounds()[1]
+        state = FilterState(since=newest - timedelta(hours=24), until=newest)
+        assert app.state == state
+        assert app.query_one(LogTable).row_count == memory.count(state) < 2345
         await pilot.press("t", "F")
         await pilot.pause()
         assert app.screen is app.screen_stack[0] and not app.tails
