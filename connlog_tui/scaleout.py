@@ -171,7 +171,8 @@ def scan_partitioned(
     (`s3://bucket/connlog`, with `storage_options` for credentials). Local files are
     checked one by one, so an unreadable file is named; files whose columns differ (some
     exported with display headers, some with canonical names, an older export missing a
-    column) are scanned in groups and stacked. Raises ConnlogError when nothing matches."""
+    column) are scanned in runs of alike files, stacked in path order. Raises
+    ConnlogError when nothing matches."""
     text = str(root)
     options = dict(storage_options) if storage_options else None
     if _is_remote(text):
@@ -182,17 +183,22 @@ def scan_partitioned(
         files = _local_files(Path(text))
     if not files:
         raise ConnlogError(f"no Parquet files found (looked for {PATTERN})", text)
-    groups: dict[tuple, list[str]] = {}
+    # Runs of neighbouring files with the same columns, in path order: stacked in that
+    # order, the scan keeps the files' (date) order.
+    groups: list[tuple[tuple, list[str]]] = []
     for path in files:
         try:
             schema = pl.read_parquet_schema(path)
         except (pl.exceptions.PolarsError, OSError) as exc:
             message = f"not a readable Parquet file ({_first_line(exc)})"
             raise ConnlogError(message, str(path)) from None
-        groups.setdefault(tuple((k, str(v)) for k, v in schema.items()), []).append(str(path))
+        key = tuple((k, str(v)) for k, v in schema.items())
+        if not groups or groups[-1][0] != key:
+            groups.append((key, []))
+        groups[-1][1].append(str(path))
     hive = not Path(text).is_file()
     parts = []
-    for group in groups.values():
+    for _, group in groups:
         # The checked file list rather than the glob, so skipped files stay skipped.
         lazy = pl.scan_parquet(group, hive_partitioning=hive)
         try:
