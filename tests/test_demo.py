@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from connlog_tui.demo import write_demo
+from tools.demo.generate import write_demo
 
 DATA = Path(__file__).resolve().parents[1] / "connlog_tui" / "data"
 CSV_PATH = DATA / "demo_connector_log.csv"
@@ -117,7 +117,7 @@ def test_regenerating_gives_identical_files(tmp_path: Path) -> None:
     for path in written:
         shipped = DATA / path.name
         assert path.read_bytes() == shipped.read_bytes(), (
-            f"{path.name} differs from the shipped file: run `python -m connlog_tui.demo`"
+            f"{path.name} differs from the shipped file: run `python -m tools.demo.generate`"
         )
 
 

@@ -168,9 +168,13 @@ class ArchiveLog:
         """The count and each facet's group-by (under the other conditions), within one
         partition when `part` is given."""
 
+        partition = self.view.partition  # set whenever a part is asked for
+
         def rows(skip: str | None = None) -> pl.LazyFrame:
             lazy = self.view._filtered(state, skip)
-            return lazy if part is None else lazy.filter(pl.col(self.view.partition) == part)
+            if part is None or partition is None:
+                return lazy
+            return lazy.filter(pl.col(partition) == part)
 
         return [rows().select(pl.len()), *(rows(c).group_by(c).len() for c in facets)]
 

@@ -9,603 +9,81 @@ Two files are written, covering the same users, apps and week:
   Okta System Log event schema, so an admin can line up IdP failures with connector ones.
 
 Everything is derived from one seeded ``random.Random`` and a fixed end instant, so running
-``python -m connlog_tui.demo`` always reproduces the shipped files byte for byte (the tests
+``python -m tools.demo.generate`` always reproduces the shipped files byte for byte (the tests
 check this). Nothing here reads the clock, the environment or iterates a set.
 
 The payloads are fake but well-formed: SAML messages are real XML with placeholder (not
 verifiable) signatures, JWTs are real compact JWS with a fixed dummy signature, and every
 host name is under ``.example`` except the public Google/Microsoft OAuth endpoints, which
 appear exactly as a real connector would record them.
+
+This module is long for a reason: `Demo` builds the week event by event from one random
+stream, and the shipped files depend on the order of its draws; the fixed world is in
+model.py and the payload builders in payloads.py.
 """
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import json
 import random
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
-SEED = 20260309
-END = datetime(2026, 3, 9, 12, 0, 0, tzinfo=UTC)
-START = END - timedelta(days=7)
-
-# The incident: on the last morning one IdP node's clock runs ~8 minutes behind, so every
-# Workday assertion it issues is already expired when it reaches the connector.
-INCIDENT_APP = "Workday (SAML)"
-INCIDENT_START = datetime(2026, 3, 9, 7, 5, 0, tzinfo=UTC)
-INCIDENT_END = datetime(2026, 3, 9, 10, 20, 0, tzinfo=UTC)
-
-# Okta session lifetime: one sign-in (password, maybe MFA) per user per working day.
-SESSION_LIFETIME = timedelta(hours=12)
-
-DOMAIN = "acme-corp.example"
-TENANT = "https://acme.mangoapps.example"
-IDP = "https://idp.acme-corp.example"
-
-CSV_NAME = "demo_connector_log.csv"
-OKTA_NAME = "demo_okta_system_log.jsonl"
-HEADER = [
-    "Date",
-    "Application To/From",
-    "Action",
-    "Request Type",
-    "Email ID/Login ID",
-    "Request",
-    "Response",
-]
-
-SAML_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
-SAML_ASSERTION = "urn:oasis:names:tc:SAML:2.0:assertion"
-STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
-NAMEID_EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-
-# Fixed bytes standing in for RSA signatures (XML-DSig, redirect-binding and JWT): valid
-# base64, identical on every run, and plainly a placeholder once decoded. Kept short so
-# the CSV stays small.
-_FAKE_SIGNATURE = b"connlog demo placeholder signature - not a real RSA signature."
-
-
-# --------------------------------------------------------------------------- people and apps
-
-# (given name, family name, department). Order matters: it fixes every random draw below.
-PEOPLE = [
-    ("Jane", "Doe", "Sales"),
-    ("Michael", "Chen", "Engineering"),
-    ("Priya", "Raman", "Engineering"),
-    ("Carlos", "Mendoza", "Sales"),
-    ("Aisha", "Bello", "Finance"),
-    ("Tom", "Fischer", "Engineering"),
-    ("Emily", "Nguyen", "Marketing"),
-    ("David", "Okafor", "Support"),
-    ("Sofia", "Rossi", "Sales"),
-    ("Liam", "OBrien", "IT"),
-    ("Hannah", "Schmidt", "HR"),
-    ("Kenji", "Watanabe", "Engineering"),
-    ("Olivia", "Martin", "Marketing"),
-    ("Noah", "Kowalski", "Support"),
-    ("Fatima", "Haddad", "Finance"),
-    ("Lucas", "Silva", "Sales"),
-    ("Grace", "Kim", "Engineering"),
-    ("Ethan", "Walker", "IT"),
-    ("Chloe", "Dubois", "HR"),
-    ("Mateo", "Garcia", "Support"),
-    ("Zoe", "Andersson", "Marketing"),
-    ("Ravi", "Patel", "Engineering"),
-    ("Isabella", "Lopez", "Sales"),
-    ("Samuel", "Adeyemi", "Finance"),
-    ("Mia", "Jensen", "Support"),
-    ("Daniel", "Cohen", "Engineering"),
-    ("Ava", "Thompson", "Sales"),
-    ("Yusuf", "Demir", "IT"),
-    ("Nora", "Lindqvist", "Marketing"),
-    ("Benjamin", "Wright", "Finance"),
-    ("Leila", "Karimi", "Engineering"),
-    ("Jack", "Murphy", "Support"),
-    ("Elena", "Popescu", "HR"),
-    ("Owen", "Hughes", "Sales"),
-    ("Amara", "Eze", "Engineering"),
-    ("Victor", "Moreau", "Sales"),
-    ("Ingrid", "Berg", "Finance"),
-    ("Hiro", "Tanaka", "Engineering"),
-    ("Rosa", "Alvarez", "Support"),
-    ("Peter", "Novak", "IT"),
-]
-
-# Engineering and IT sign in to MangoApps with Google; everyone else uses Office 365.
-GOOGLE_DEPARTMENTS = ("Engineering", "IT")
-SALESFORCE_DEPARTMENTS = ("Sales", "Support", "Marketing")
-
-OFFICES = [
-    ("London", "United Kingdom", "203.0.113."),
-    ("Manchester", "United Kingdom", "198.51.100."),
-    ("Dublin", "Ireland", "192.0.2."),
-    ("Berlin", "Germany", "203.0.113."),
-]
-
-USER_AGENTS = [
-    (
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/133.0.0.0 Safari/537.36",
-        "Windows 10",
-        "CHROME",
-    ),
-    (
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/133.0.0.0 Safari/537.36",
-        "Mac OS X",
-        "CHROME",
-    ),
-    (
-        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-        "Version/18.3 Safari/605.1.15",
-        "Mac OS X",
-        "SAFARI",
-    ),
-    (
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:135.0) Gecko/20100101 Firefox/135.0",
-        "Windows 10",
-        "FIREFOX",
-    ),
-    (
-        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        "Chrome/133.0.0.0 Safari/537.36 Edg/133.0.0.0",
-        "Windows 10",
-        "EDGE",
-    ),
-]
-
-
-@dataclass
-class User:
-    given: str
-    family: str
-    department: str
-    email: str
-    okta_id: str
-    ip: str
-    city: str
-    country: str
-    agent: tuple[str, str, str]
-    apps: list[str]
-    groups: list[str]
-    # Okta session state, advanced as flows are generated in time order per user.
-    session_started: datetime = START
-    logins: int = 0  # rotates the odd spellings in LOGIN_SPELLINGS
-    session_until: datetime = START
-    session_id: str = ""
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.given} {self.family}"
-
-
-@dataclass(frozen=True)
-class SamlApp:
-    name: str
-    slug: str
-    entity_id: str  # the SP entity ID = the Audience the IdP must assert
-    acs: str  # AssertionConsumerService = Destination and Recipient
-    sls: str  # SingleLogoutService of the SP
-    landing: str  # where a successful login lands
-    okta_app_id: str
-    okta_issuer: str
-    okta_label: str
-    auth_type: str
-    logout_type: str
-    # Values a misconfigured IdP app sends instead of the right ones (see the failures).
-    wrong_audience: str
-    wrong_destination: str
-
-    @property
-    def idp_sso(self) -> str:
-        return f"{IDP}/app/{self.slug}/{self.okta_app_id}/sso/saml"
-
-    @property
-    def idp_slo(self) -> str:
-        return f"{IDP}/app/{self.slug}/{self.okta_app_id}/slo/saml"
-
-
-@dataclass(frozen=True)
-class OAuthApp:
-    name: str
-    authorize: str
-    token: str
-    issuer: str
-    client_id: str
-    redirect_uri: str
-    scope: str
-    tenant: str = ""
-
-
-SAML_APPS = {
-    "MangoApps": SamlApp(
-        name="MangoApps",
-        slug="acmecorp_mangoapps_1",
-        entity_id=f"{TENANT}/saml/metadata",
-        acs=f"{TENANT}/saml/acs",
-        sls=f"{TENANT}/saml/sls",
-        landing=f"{TENANT}/home",
-        okta_app_id="0oa4mg7xQd2Lk9Vb6971",
-        okta_issuer="http://www.okta.com/exk4mg7xQ1Rz2Pw86971",
-        okta_label="MangoApps",
-        auth_type="Authentication-Connections",
-        logout_type="Logout-Connections",
-        wrong_audience="https://acme.mangoapps.example/saml/metadata/",
-        # The tenant moved hosts; a stale IdP app still posts to the old one.
-        wrong_destination="https://acme-old.mangoapps.example/saml/acs",
-    ),
-    "Salesforce (SAML)": SamlApp(
-        name="Salesforce (SAML)",
-        slug="acmecorp_salesforce_1",
-        entity_id="https://acme-corp.my.salesforce.example",
-        acs="https://acme-corp.my.salesforce.example?so=00D5g000004XyZa",
-        sls="https://acme-corp.my.salesforce.example/services/auth/sp/saml2/logout",
-        landing="https://acme-corp.my.salesforce.example/home/home.jsp",
-        okta_app_id="0oa4sf2Tn8Kc3Wq5x697",
-        okta_issuer="http://www.okta.com/exk4sf2Tn8Vd7Hs1y697",
-        okta_label="Salesforce.com",
-        auth_type="Authentication-Applications",
-        logout_type="Logout-Applications",
-        # After a sandbox refresh someone pointed the prod IdP app at the UAT entity ID.
-        wrong_audience="https://acme-corp--uat.sandbox.my.salesforce.example",
-        wrong_destination="https://acme-corp--uat.sandbox.my.salesforce.example?so=00D5g000004XyZa",
-    ),
-    "Zoom (SAML)": SamlApp(
-        name="Zoom (SAML)",
-        slug="acmecorp_zoom_1",
-        entity_id="acme-corp.zoom.example",
-        acs="https://acme-corp.zoom.example/saml/SSO",
-        sls="https://acme-corp.zoom.example/saml/SingleLogout",
-        landing="https://acme-corp.zoom.example/profile",
-        okta_app_id="0oa4zm9Pb1Gh6Ry2u697",
-        okta_issuer="http://www.okta.com/exk4zm9Pb1Jk3Lm5n697",
-        okta_label="Zoom",
-        auth_type="Authentication-Applications",
-        logout_type="Logout-Applications",
-        wrong_audience="https://zoom.example",
-        # http instead of https: a classic copy-paste error in the IdP app settings.
-        wrong_destination="http://acme-corp.zoom.example/saml/SSO",
-    ),
-    "Workday (SAML)": SamlApp(
-        name="Workday (SAML)",
-        slug="acmecorp_workday_1",
-        entity_id="http://www.workday.com/acme_corp",
-        acs="https://wd5.myworkday.example/acme_corp/login-saml.flex",
-        sls="https://wd5.myworkday.example/acme_corp/logout-saml.flex",
-        landing="https://wd5.myworkday.example/acme_corp/d/home.htmld",
-        okta_app_id="0oa4wd3Hc7Mn2Bv8z697",
-        okta_issuer="http://www.okta.com/exk4wd3Hc7Qp9Xs4t697",
-        okta_label="Workday",
-        auth_type="Authentication-Applications",
-        logout_type="Logout-Applications",
-        wrong_audience="http://www.workday.com/acme_corp_preview",
-        wrong_destination="https://impl.wd5.myworkday.example/acme_corp/login-saml.flex",
-    ),
-}
-
-MS_TENANT = "3f1c2a9e-7b4d-4e8a-9c61-5d2b8e0f4a17"
-OAUTH_APPS = {
-    "OAuth 2.0 Google Apps": OAuthApp(
-        name="OAuth 2.0 Google Apps",
-        authorize="https://accounts.google.com/o/oauth2/v2/auth",
-        token="https://oauth2.googleapis.com/token",
-        issuer="https://accounts.google.com",
-        client_id="482915736104-8k2vq7m3h1c5t9r0pl6x4n2bd7fj3sqa.apps.googleusercontent.com",
-        redirect_uri=f"{TENANT}/auth/google_oauth2/callback",
-        scope="openid email profile",
-    ),
-    "OAuth 2.0 Office 365": OAuthApp(
-        name="OAuth 2.0 Office 365",
-        authorize=f"https://login.microsoftonline.com/{MS_TENANT}/oauth2/v2.0/authorize",
-        token=f"https://login.microsoftonline.com/{MS_TENANT}/oauth2/v2.0/token",
-        issuer=f"https://login.microsoftonline.com/{MS_TENANT}/v2.0",
-        client_id="b7e3c1d2-94af-4f6e-8a1b-2c5d7e9f0a34",
-        redirect_uri=f"{TENANT}/auth/office365/callback",
-        scope="openid email profile offline_access",
-        tenant=MS_TENANT,
-    ),
-}
-
-NETSUITE = "NetSuite"
-NETSUITE_ACCOUNT = "4817263"
-NETSUITE_HOST = f"https://{NETSUITE_ACCOUNT}.suitetalk.api.netsuite.example"
-NETSUITE_LOGIN = f"netsuite.sync@{DOMAIN}"
-
-# How often each app is used for a sign-in, relative to the others.
-APP_WEIGHTS = {
-    "MangoApps": 0.8,
-    "OAuth 2.0 Google Apps": 2.6,
-    "OAuth 2.0 Office 365": 3.4,
-    "Salesforce (SAML)": 0.9,
-    "Zoom (SAML)": 0.5,
-    "Workday (SAML)": 0.35,
-}
-
-# Odd spellings of a few logins, used in rotation with the canonical one.
-LOGIN_SPELLINGS = {
-    f"jane.doe@{DOMAIN}": [
-        f"jane.doe@{DOMAIN}",
-        f"Jane.Doe@{DOMAIN}",
-        f"jane.doe@{DOMAIN}",
-        f" jane.doe@{DOMAIN} ",
-        f"jane.doe@{DOMAIN}",
-        f"jane.doe+sso@{DOMAIN}",
-    ],
-    f"michael.chen@{DOMAIN}": [
-        f"michael.chen@{DOMAIN}",
-        f"michael.chen@{DOMAIN}",
-        f"MICHAEL.CHEN@{DOMAIN.upper()}",
-    ],
-    f"sofia.rossi@{DOMAIN}": [
-        f"sofia.rossi@{DOMAIN}",
-        f"sofia.rossi@{DOMAIN}",
-        f"sofia.rossi@{DOMAIN}",
-        f"Sofia.Rossi@{DOMAIN.upper()}",
-    ],
-}
-
-# Why the IdP answered Responder/AuthnFailed, as the Okta System Log records it.
-AUTHN_FAILURE_REASONS = ("INVALID_CREDENTIALS", "VERIFICATION_ERROR", "LOCKED_OUT")
-
-ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-
-# --------------------------------------------------------------------------- small helpers
-
-
-def iso(t: datetime) -> str:
-    """ISO 8601 UTC with Z; milliseconds only when the instant has them."""
-    if t.microsecond:
-        return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_ms(t: datetime) -> str:
-    """Okta's ``published`` format: always milliseconds."""
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def deflate(text: str) -> bytes:
-    """Raw DEFLATE (no zlib header), as the SAML HTTP-Redirect binding requires."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-    return packer.compress(text.encode("utf-8")) + packer.flush()
-
-
-def q(value: str) -> str:
-    """Percent-encode a query or form value (``+``, ``/`` and ``=`` included)."""
-    return quote(value, safe="")
-
-
-def http(status: str, headers: list[tuple[str, str]], body: str = "") -> str:
-    """An HTTP/1.1 response as the connector records it: status line, headers, body."""
-    lines = [f"HTTP/1.1 {status}"] + [f"{k}: {v}" for k, v in headers]
-    text = "\n".join(lines)
-    return f"{text}\n\n{body}" if body else text
-
-
-def pretty(obj: object) -> str:
-    """JSON as Google and NetSuite send it: indented."""
-    return json.dumps(obj, indent=2, ensure_ascii=False)
-
-
-def compact(obj: object) -> str:
-    """JSON as Microsoft's token endpoint sends it: one line."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-
-
-# --------------------------------------------------------------------------- SAML payloads
-
-
-def signature_xml(reference_id: str) -> str:
-    """An enveloped XML-DSig block: well-formed, placeholder digest and signature."""
-    digest = b64(hashlib.sha256(reference_id.encode("ascii")).digest())
-    return (
-        '<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>'
-        '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
-        f'<ds:SignatureMethod Algorithm="{RSA_SHA256}"/>'
-        f'<ds:Reference URI="#{reference_id}"><ds:Transforms>'
-        '<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
-        '<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>'
-        '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
-        f"<ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>"
-        f"<ds:SignatureValue>{b64(_FAKE_SIGNATURE)}</ds:SignatureValue></ds:Signature>"
-    )
-
-
-def authn_request_xml(request_id: str, issued: datetime, app: SamlApp) -> str:
-    return (
-        f'<samlp:AuthnRequest xmlns:samlp="{SAML_PROTOCOL}" xmlns:saml="{SAML_ASSERTION}" '
-        f'ID="{request_id}" Version="2.0" IssueInstant="{iso(issued)}" '
-        f'Destination="{app.idp_sso}" '
-        'ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
-        f'AssertionConsumerServiceURL="{app.acs}">'
-        f"<saml:Issuer>{app.entity_id}</saml:Issuer>"
-        f'<samlp:NameIDPolicy Format="{NAMEID_EMAIL}" AllowCreate="true"/>'
-        '<samlp:RequestedAuthnContext Comparison="exact"><saml:AuthnContextClassRef>'
-        "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-        "</saml:AuthnContextClassRef></samlp:RequestedAuthnContext></samlp:AuthnRequest>"
-    )
-
-
-@dataclass
-class Assertion:
-    """The facts inside a SAML assertion; failures are made by bending one of them."""
-
-    assertion_id: str
-    issued: datetime
-    name_id: str
-    recipient: str
-    audience: str
-    not_before: datetime
-    not_on_or_after: datetime
-    authn_instant: datetime
-    session_index: str
-    in_response_to: str | None
-    email: str
-    given: str
-    family: str
-    groups: list[str]
-
-
-def assertion_xml(issuer: str, a: Assertion) -> str:
-    irt = f' InResponseTo="{a.in_response_to}"' if a.in_response_to else ""
-    groups = "".join(f"<saml:AttributeValue>{g}</saml:AttributeValue>" for g in a.groups)
-
-    def attr(name: str, value: str) -> str:
-        return (
-            f'<saml:Attribute Name="{name}" '
-            'NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">'
-            f"<saml:AttributeValue>{value}</saml:AttributeValue>"
-            "</saml:Attribute>"
-        )
-
-    return (
-        f'<saml:Assertion xmlns:saml="{SAML_ASSERTION}" '
-        f'ID="{a.assertion_id}" IssueInstant="{iso(a.issued)}" Version="2.0">'
-        f"<saml:Issuer>{issuer}</saml:Issuer>"
-        + signature_xml(a.assertion_id)
-        + f'<saml:Subject><saml:NameID Format="{NAMEID_EMAIL}">{a.name_id}</saml:NameID>'
-        '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
-        f'<saml:SubjectConfirmationData{irt} NotOnOrAfter="{iso(a.not_on_or_after)}" '
-        f'Recipient="{a.recipient}"/></saml:SubjectConfirmation></saml:Subject>'
-        f'<saml:Conditions NotBefore="{iso(a.not_before)}" '
-        f'NotOnOrAfter="{iso(a.not_on_or_after)}"><saml:AudienceRestriction>'
-        f"<saml:Audience>{a.audience}</saml:Audience></saml:AudienceRestriction>"
-        "</saml:Conditions>"
-        f'<saml:AuthnStatement AuthnInstant="{iso(a.authn_instant)}" '
-        f'SessionIndex="{a.session_index}"><saml:AuthnContext><saml:AuthnContextClassRef>'
-        "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-        "</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>"
-        "<saml:AttributeStatement>"
-        + attr("email", a.email)
-        + attr("givenName", a.given)
-        + attr("familyName", a.family)
-        + '<saml:Attribute Name="groups" '
-        'NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">'
-        + groups
-        + "</saml:Attribute></saml:AttributeStatement></saml:Assertion>"
-    )
-
-
-def saml_response_xml(
-    response_id: str,
-    issued: datetime,
-    destination: str,
-    in_response_to: str | None,
-    issuer: str,
-    status: tuple[str, str, str] | None = None,
-    assertion: Assertion | None = None,
-) -> str:
-    """A samlp:Response. ``status`` = (top code, second-level code, message) on failure.
-
-    Successful responses carry a signed assertion; error responses carry no assertion, so
-    the signature goes on the Response itself (as Okta does).
-    """
-    irt = f' InResponseTo="{in_response_to}"' if in_response_to else ""
-    if status is None:
-        status_xml = f'<samlp:Status><samlp:StatusCode Value="{STATUS}Success"/></samlp:Status>'
-    else:
-        top, second, message = status
-        status_xml = (
-            f'<samlp:Status><samlp:StatusCode Value="{STATUS}{top}">'
-            f'<samlp:StatusCode Value="{STATUS}{second}"/></samlp:StatusCode>'
-            f"<samlp:StatusMessage>{message}</samlp:StatusMessage></samlp:Status>"
-        )
-    body = assertion_xml(issuer, assertion) if assertion else ""
-    response_signature = "" if assertion else signature_xml(response_id)
-    return (
-        f'<samlp:Response xmlns:samlp="{SAML_PROTOCOL}" Destination="{destination}" '
-        f'ID="{response_id}"{irt} IssueInstant="{iso(issued)}" Version="2.0">'
-        f'<saml2:Issuer xmlns:saml2="{SAML_ASSERTION}" '
-        f'Format="urn:oasis:names:tc:SAML:2.0:nameid-format:entity">{issuer}</saml2:Issuer>'
-        + response_signature
-        + status_xml
-        + body
-        + "</samlp:Response>"
-    )
-
-
-def logout_request_xml(
-    request_id: str, issued: datetime, app: SamlApp, name_id: str, session_index: str
-) -> str:
-    return (
-        f'<samlp:LogoutRequest xmlns:samlp="{SAML_PROTOCOL}" xmlns:saml="{SAML_ASSERTION}" '
-        f'ID="{request_id}" Version="2.0" IssueInstant="{iso(issued)}" '
-        f'Destination="{app.idp_slo}"><saml:Issuer>{app.entity_id}</saml:Issuer>'
-        f'<saml:NameID Format="{NAMEID_EMAIL}">{name_id}</saml:NameID>'
-        f"<samlp:SessionIndex>{session_index}</samlp:SessionIndex></samlp:LogoutRequest>"
-    )
-
-
-def logout_response_xml(
-    response_id: str,
-    issued: datetime,
-    app: SamlApp,
-    in_response_to: str,
-    status: tuple[str, str, str] | None = None,
-) -> str:
-    if status is None:
-        status_xml = f'<samlp:Status><samlp:StatusCode Value="{STATUS}Success"/></samlp:Status>'
-    else:
-        top, second, message = status
-        status_xml = (
-            f'<samlp:Status><samlp:StatusCode Value="{STATUS}{top}">'
-            f'<samlp:StatusCode Value="{STATUS}{second}"/></samlp:StatusCode>'
-            f"<samlp:StatusMessage>{message}</samlp:StatusMessage></samlp:Status>"
-        )
-    return (
-        f'<samlp:LogoutResponse xmlns:samlp="{SAML_PROTOCOL}" xmlns:saml="{SAML_ASSERTION}" '
-        f'ID="{response_id}" Version="2.0" IssueInstant="{iso(issued)}" '
-        f'Destination="{app.sls}" InResponseTo="{in_response_to}">'
-        f"<saml:Issuer>{app.okta_issuer}</saml:Issuer>{status_xml}</samlp:LogoutResponse>"
-    )
-
-
-def redirect_binding(
-    endpoint: str, param: str, xml: str, relay_state: str, signed: bool = False
-) -> str:
-    """HTTP-Redirect binding URL: base64(raw DEFLATE(xml)). Logout messages are signed
-    (SigAlg/Signature query parameters); AuthnRequests are sent unsigned, as most SPs do."""
-    query = f"{param}={q(b64(deflate(xml)))}&RelayState={q(relay_state)}"
-    if signed:
-        query += f"&SigAlg={q(RSA_SHA256)}&Signature={q(b64(_FAKE_SIGNATURE))}"
-    return f"GET {endpoint}?{query}"
-
-
-def post_binding(xml: str, relay_state: str) -> str:
-    """HTTP-POST binding form body, as posted to the ACS."""
-    return f"SAMLResponse={q(b64(xml.encode('utf-8')))}&RelayState={q(relay_state)}"
-
-
-# --------------------------------------------------------------------------- JWT payloads
-
-
-def jwt(kid: str, claims: dict[str, object]) -> str:
-    """A compact RS256 JWS with a dummy signature: decodable, not verifiable."""
-    header = {"alg": "RS256", "kid": kid, "typ": "JWT"}
-    parts = [
-        b64url(json.dumps(header, separators=(",", ":")).encode()),
-        b64url(json.dumps(claims, separators=(",", ":")).encode()),
-        b64url(_FAKE_SIGNATURE),
-    ]
-    return ".".join(parts)
-
+from tools.demo.model import (
+    ALNUM,
+    APP_WEIGHTS,
+    AUTHN_FAILURE_REASONS,
+    CSV_NAME,
+    DOMAIN,
+    END,
+    GOOGLE_DEPARTMENTS,
+    HEADER,
+    IDP,
+    INCIDENT_APP,
+    INCIDENT_END,
+    INCIDENT_START,
+    LOGIN_SPELLINGS,
+    NETSUITE,
+    NETSUITE_ACCOUNT,
+    NETSUITE_HOST,
+    NETSUITE_LOGIN,
+    OAUTH_APPS,
+    OFFICES,
+    OKTA_NAME,
+    PEOPLE,
+    SALESFORCE_DEPARTMENTS,
+    SAML_APPS,
+    SEED,
+    SESSION_LIFETIME,
+    START,
+    TENANT,
+    USER_AGENTS,
+    OAuthApp,
+    SamlApp,
+    User,
+)
+from tools.demo.payloads import (
+    Assertion,
+    authn_request_xml,
+    b64,
+    b64url,
+    compact,
+    http,
+    iso,
+    iso_ms,
+    jwt,
+    logout_request_xml,
+    logout_response_xml,
+    post_binding,
+    pretty,
+    q,
+    redirect_binding,
+    saml_response_xml,
+)
 
 # --------------------------------------------------------------------------- the generator
 
@@ -1711,6 +1189,10 @@ class Demo:
 # --------------------------------------------------------------------------- output
 
 
+# The package ships the generated files, not this generator.
+DATA = Path(__file__).resolve().parents[2] / "connlog_tui" / "data"
+
+
 def build_demo() -> Demo:
     demo = Demo()
     demo.build()
@@ -1738,7 +1220,7 @@ def write_demo(directory: Path) -> list[Path]:
 
 
 def main() -> None:
-    for path in write_demo(Path(__file__).resolve().parent / "data"):
+    for path in write_demo(DATA):
         print(path)
 
 
