@@ -239,7 +239,7 @@ class ArchiveLog:
         if self._bounds is None:
             first, last = (pl.col("time").min().alias("first"), pl.col("time").max().alias("last"))
             self._bounds = self._collect(self.lazy.select(first, last)).row(0)
-        return self._bounds  # type: ignore[return-value]
+        return self._bounds
 
     def quarantine(self) -> pl.DataFrame:
         return empty_quarantine()
