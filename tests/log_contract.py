@@ -43,6 +43,23 @@ SORTS = (
 )
 
 
+DAY_END = timedelta(days=1) - timedelta(microseconds=1)
+
+
+def write_archive(log: Log, root: Path) -> Path:
+    """One `connlog export` Parquet file per UTC day of the log: root/date=DAY/day.parquet."""
+    first, last = log.time_bounds()
+    assert first is not None and last is not None
+    day = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    while day <= last:
+        folder = root / f"date={day.date()}"
+        folder.mkdir(parents=True)
+        state = FilterState(since=day, until=day + DAY_END)
+        log.export(state, str(folder / "day.parquet"), ExportOptions())
+        day += timedelta(days=1)
+    return root
+
+
 def comparable(frame: pl.DataFrame) -> pl.DataFrame:
     """A page's PAGE_COLUMNS, categoricals as text (each log has its own category pool)."""
     return frame.select(PAGE_COLUMNS).with_columns(

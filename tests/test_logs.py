@@ -7,7 +7,6 @@ built from them with connlog's own Parquet export, one file per UTC day.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +18,7 @@ from log_contract import (
     assert_pages_agree,
     assert_rows_agree,
     comparable,
+    write_archive,
 )
 from polars.testing import assert_frame_equal
 
@@ -31,22 +31,6 @@ from connlog_tui.logs.archive import ArchiveLog, is_archive
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.query import FilterState
 from connlog_tui.schema import COLUMNS
-
-DAY_END = timedelta(days=1) - timedelta(microseconds=1)
-
-
-def write_archive(log: MemoryLog, root: Path) -> Path:
-    """One `connlog export` Parquet file per UTC day of the log: root/date=DAY/day.parquet."""
-    first, last = log.time_bounds()
-    assert first is not None and last is not None
-    day = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    while day <= last:
-        folder = root / f"date={day.date()}"
-        folder.mkdir(parents=True)
-        state = FilterState(since=day, until=day + DAY_END)
-        log.export(state, str(folder / "day.parquet"), ExportOptions())
-        day += timedelta(days=1)
-    return root
 
 
 @pytest.fixture(scope="module")

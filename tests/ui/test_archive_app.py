@@ -8,7 +8,7 @@ import contextlib
 from datetime import timedelta
 
 import pytest
-from test_logs import write_archive
+from log_contract import write_archive
 from textual.widgets import Input, Static
 from textual.worker import WorkerCancelled
 
