@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from typing import IO, Any, TypeVar
 import polars as pl
 
 from connlog_tui import __version__
+from connlog_tui.atomic import write_atomic
 from connlog_tui.errors import ConnlogError
 from connlog_tui.payloads import POS, PayloadStore, fill, release_pages
 from connlog_tui.query import FilterState
@@ -247,7 +246,7 @@ def export(
             write(fh)
         return frame.height
     _check_target(target, options)
-    _write_atomic(target, write)
+    write_atomic(target, write)
     if options.provenance is not None:
         write_provenance(
             target,
@@ -308,23 +307,4 @@ def write_provenance(
     if fmt == "csv":
         record["formula_guard"] = guard
     text = json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n"
-    _write_atomic(provenance_path(target), lambda fh: fh.write(text.encode("utf-8")))
-
-
-def _write_atomic(target: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write through a temporary file in the target's directory, renamed over it."""
-    out = str(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ConnlogError(f"cannot write ({exc.strerror or exc})", out) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(provenance_path(target), lambda fh: fh.write(text.encode("utf-8")))

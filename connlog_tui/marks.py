@@ -20,11 +20,12 @@ from pathlib import Path
 import platformdirs
 import polars as pl
 
+from connlog_tui.atomic import write_text_atomic
 from connlog_tui.config import APP_NAME
 from connlog_tui.errors import ConnlogError
 from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.schema import NOTE, ROW_ID
-from connlog_tui.views import _read_text, _write_atomic, file_set
+from connlog_tui.views import _read_text, file_set
 
 MARKS_VERSION = 1
 KEY_COLUMNS = ("time", "app", "user", "action", "request", "response")
@@ -102,7 +103,7 @@ class Marks:
                 for key, mark in sorted(self.entries.items(), key=lambda kv: kv[1].time)
             },
         }
-        _write_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        write_text_atomic(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
     def toggle(self, key: str, when: datetime) -> bool:
         """Mark a row, or unmark it (its note goes with it). True if now marked."""

@@ -17,8 +17,6 @@ See docs/scale-out.md for the layout and for object storage.
 from __future__ import annotations
 
 import glob
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from connlog_tui.atomic import replacing
 from connlog_tui.errors import ConnlogError
 from connlog_tui.query import (
     FACETS,
@@ -414,25 +413,18 @@ class LazyView:
             plan = rows.select(pl.col(c.name).alias(c.header) for c in COLUMNS)
         else:
             plan = _export_columns(rows, guard=guard and fmt == "csv")
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
         sinks: dict[str, Callable[..., pl.LazyFrame]] = {
             "csv": plan.sink_csv,
             "jsonl": plan.sink_ndjson,
             "parquet": plan.sink_parquet,
         }
         try:
-            # The streamed write and the row count in one collect_all.
-            sink = sinks[fmt](tmp, lazy=True)
-            _, counted = pl.collect_all([sink, self.where(state).select(pl.len())])
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            with replacing(target) as tmp:
+                # The streamed write and the row count in one collect_all.
+                sink = sinks[fmt](str(tmp), lazy=True)
+                _, counted = pl.collect_all([sink, self.where(state).select(pl.len())])
         except (pl.exceptions.PolarsError, OSError) as exc:
-            Path(tmp).unlink(missing_ok=True)
             raise ConnlogError(f"cannot export ({_first_line(exc)})", str(target)) from None
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         return int(counted.item())
 
 

@@ -40,7 +40,6 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,6 +49,7 @@ from typing import Any
 
 import platformdirs
 
+from connlog_tui.atomic import write_text_atomic
 from connlog_tui.config import APP_NAME, check_columns, config_dir
 from connlog_tui.errors import ConnlogError
 from connlog_tui.query import FilterState, regex_pattern
@@ -336,21 +336,6 @@ def _read_text(path: Path) -> str:
         raise ConnlogError(f"cannot read ({exc.strerror or exc})", str(path)) from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise ConnlogError(f"cannot write ({exc.strerror or exc})", str(path)) from None
-
-
 # --- the saved-views API ------------------------------------------------------------
 
 
@@ -434,12 +419,12 @@ def _edit(path: Path, name: str, view: View | None) -> None:
         new = lines + [sep, table]
     candidate = "".join(new)
     if _parses_as(candidate, path, views):
-        _write_atomic(path, candidate)
+        write_text_atomic(path, candidate)
         return
     # The in-place edit did not give the expected views: write the file afresh.
     fresh = "# connlog saved views (rewritten; earlier comments could not be kept)\n"
     fresh += "\n".join(render_view(v) for v in views.values())
-    _write_atomic(path, fresh)
+    write_text_atomic(path, fresh)
 
 
 def _parses_as(text: str, path: Path, views: dict[str, View]) -> bool:
@@ -489,7 +474,7 @@ def _update_state(path: Path | None, change) -> None:
         data = {"version": STATE_VERSION, "recent": [], "sessions": []}
     change(data)
     data["version"] = STATE_VERSION
-    _write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def recent_files(path: Path | None = None) -> list[str]:

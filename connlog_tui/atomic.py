@@ -1,0 +1,53 @@
+"""Files that appear whole or not at all: written beside their target under a temporary
+name and renamed over it, so a reader never sees half a file and a failed write leaves the
+old file (or none) in place. Exports, provenance sidecars, saved views, state and marks
+all write through here."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+
+from connlog_tui.errors import ConnlogError
+
+
+@contextlib.contextmanager
+def replacing(target: Path, mode: int = 0o644) -> Iterator[Path]:
+    """A temporary path in `target`'s directory, to write; when the block ends without an
+    exception it gets `mode` and is renamed over `target`, else it is removed."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(target: Path, write: Callable[[IO[bytes]], object], mode: int = 0o644) -> None:
+    """`write(fh)` into a temporary file, flushed to disk, then renamed over `target`.
+    ConnlogError naming the file when the disk says no (full, read-only, no such folder)."""
+    try:
+        with replacing(target, mode) as tmp, tmp.open("wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise ConnlogError(f"cannot write ({exc.strerror or exc})", str(target)) from None
+
+
+def write_text_atomic(target: Path, text: str) -> None:
+    """UTF-8 `text` as the whole of `target` (its folder made first), private to the user
+    (connlog's own settings and state files)."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConnlogError(f"cannot write ({exc.strerror or exc})", str(target)) from None
+    write_atomic(target, lambda fh: fh.write(text.encode("utf-8")), mode=0o600)
