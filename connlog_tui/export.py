@@ -20,6 +20,7 @@ import polars as pl
 from connlog_tui import __version__
 from connlog_tui.atomic import write_atomic
 from connlog_tui.errors import ConnlogError
+from connlog_tui.isotime import iso_utc
 from connlog_tui.payloads import POS, PayloadStore, fill, release_pages
 from connlog_tui.query import FilterState
 from connlog_tui.schema import COLUMNS, HEADERS, NOTE, NOTE_HEADER
@@ -301,7 +302,7 @@ def write_provenance(
         "format": fmt,
         "rows": rows,
         "connlog_version": __version__,
-        "exported_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "exported_at": iso_utc(datetime.now(UTC), 6, always=True),
         "redacted": redact,
     }
     if fmt == "csv":

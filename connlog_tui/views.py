@@ -52,6 +52,7 @@ import platformdirs
 from connlog_tui.atomic import write_text_atomic
 from connlog_tui.config import APP_NAME, check_columns, config_dir
 from connlog_tui.errors import ConnlogError
+from connlog_tui.isotime import iso_utc
 from connlog_tui.query import FilterState, regex_pattern
 from connlog_tui.schema import SCHEMA
 
@@ -100,8 +101,7 @@ def state_path() -> Path:
 
 
 def _iso(dt: datetime) -> str:
-    text = dt.astimezone(UTC).replace(tzinfo=None).isoformat()
-    return text + "Z"
+    return iso_utc(dt.astimezone(UTC), 6)  # microseconds when there are any
 
 
 def _when(value: Any, key: str, end: bool) -> datetime:

@@ -89,3 +89,18 @@ def test_describe_says_which_zone():
     assert tz.describe(since, None, "Europe/Berlin") == "since 2026-03-01 10:00:00 (Europe/Berlin)"
     assert tz.describe(None, None, "UTC") == ""
     assert tz.label("local").startswith("local ") and "(" not in tz.label("local")
+
+
+def test_iso_utc_writes_every_instant_one_way():
+    from datetime import timedelta, timezone
+
+    from connlog_tui.isotime import iso_utc
+
+    berlin = timezone(timedelta(hours=1))
+    moment = datetime(2026, 3, 1, 13, 0, 5, 123456, tzinfo=berlin)
+    assert iso_utc(moment) == "2026-03-01T12:00:05.123Z"  # payload times: milliseconds
+    assert iso_utc(moment, 6) == "2026-03-01T12:00:05.123456Z"  # saved views
+    whole = moment.replace(microsecond=0)
+    assert iso_utc(whole, 6) == "2026-03-01T12:00:05Z"
+    assert iso_utc(whole, 6, always=True) == "2026-03-01T12:00:05.000000Z"  # provenance
+    assert iso_utc(datetime(2026, 3, 1, 12, 0)) == "2026-03-01T12:00:00Z"  # naive is UTC

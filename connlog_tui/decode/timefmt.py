@@ -1,17 +1,10 @@
-"""Time parsing and the one display format for times: ISO 8601 UTC with a Z."""
+"""Times in payloads: parsed, and shown as ISO 8601 UTC with a Z (connlog_tui.isotime)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-
-def iso_utc(dt: datetime) -> str:
-    """'2026-03-01T12:00:00Z'; milliseconds only when the source had them."""
-    dt = dt.astimezone(UTC) if dt.tzinfo else dt.replace(tzinfo=UTC)
-    text = dt.strftime("%Y-%m-%dT%H:%M:%S")
-    if dt.microsecond:
-        text += f".{dt.microsecond // 1000:03d}"
-    return text + "Z"
+from connlog_tui.isotime import iso_utc  # milliseconds only when the source had them
 
 
 def parse_iso(value: str | None) -> datetime | None:

@@ -35,6 +35,7 @@ from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export, provenance_record
+from connlog_tui.isotime import iso_utc
 from connlog_tui.logs import ExportOptions, Log, Matches, Sort
 from connlog_tui.options import Options
 from connlog_tui.payloads import PayloadStore, fill
@@ -883,7 +884,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             self.notify("No row selected: open a row first")
             return
         record = {HEADERS[k]: row[k] for k in HEADERS}
-        record["Date"] = row["time"].strftime("%Y-%m-%dT%H:%M:%S.%fZ") if row["time"] else None
+        record["Date"] = iso_utc(row["time"], 6, always=True) if row["time"] else None
         self.copy_to_clipboard(json.dumps(record, ensure_ascii=False))
         label = _row_label(row, self.zone)
         self.notify(f"Copied the selected row ({label}) as JSON to the clipboard", markup=False)
