@@ -40,6 +40,9 @@ FACET_TITLES = {
     "source": "Source",
     "outcome": "Outcome",
     "format": "Format",
+    # Not panes: picked by a triage group, and named so in the status bar.
+    "reason": "Reason",
+    "failure_reason": "Reason",
 }
 
 # A long text search first reports its matches so far after this many seconds (a search

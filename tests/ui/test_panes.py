@@ -116,6 +116,9 @@ async def test_an_outcome_pane_and_a_triage_group_picks_shown_in_the_panes():
         assert set(outcome.selected) == {"failure"}
         app_pane = app.query_one("#facet-app", FacetPane)
         assert set(app_pane.selected) == app.state.picked["app"]
+        # The group's reason, which has no pane, is named in the status bar as a Reason.
+        reason = next(c for c in ("failure_reason", "reason") if c in app.state.picked)
+        assert f"Reason={min(app.state.picked[reason])}" in visible_status(app)
         # Taken off in its pane, like any pick: no hidden filter left that only x clears.
         outcome.focus()
         outcome.deselect("failure")
