@@ -54,12 +54,6 @@ class Source:
             return fh.read(2) == b"\x1f\x8b"
 
     @property
-    def is_plain(self) -> bool:
-        """Whether the file's bytes are already the UTF-8 text readers see (no gzip,
-        no UTF-16): read as they are, with no copy."""
-        return not self.is_gzip and self.encoding == "utf-8"
-
-    @property
     def is_parquet(self) -> bool:
         return self.raw_head[:4] == PARQUET_MAGIC
 
@@ -287,8 +281,14 @@ def lines_of(data: bytes) -> pl.Series:
 
 
 def source_lines(source: Source) -> LineReader:
-    """A LineReader over a source's text (the header is line 1)."""
-    return lambda: lines_of(source.path.read_bytes() if source.is_plain else source.data())
+    """A LineReader over the text a Polars reader is given (`polars_input`: the file, or
+    the bytes of a re-encoded file or of a followed file's new part); line 1 first."""
+
+    def read() -> pl.Series:
+        given = source.polars_input()
+        return lines_of(Path(given).read_bytes() if isinstance(given, str) else given.getvalue())
+
+    return read
 
 
 def short_records(
