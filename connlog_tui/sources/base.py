@@ -229,8 +229,11 @@ def file_lines(source: Source) -> int | None:
     beside the parsed records, would add the file's size to the resident peak."""
     if source.is_gzip or source.encoding != "utf-8":
         return None
+    given = source.polars_input()
+    if not isinstance(given, str):  # bytes already read: a followed file's new part
+        return None
     lines = pl.scan_csv(
-        source.path,
+        given,
         has_header=False,
         quote_char=None,
         separator="\x1f",
@@ -239,7 +242,7 @@ def file_lines(source: Source) -> int | None:
     )
     try:
         return lines.select(pl.len()).collect().item()
-    except pl.exceptions.PolarsError:
+    except (pl.exceptions.PolarsError, OSError):
         return None
 
 
