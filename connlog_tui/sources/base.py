@@ -221,29 +221,26 @@ def csv_blocks(path: Path, block_bytes: int) -> Iterator[tuple[bytes, bytes, int
 
 
 def file_lines(source: Source) -> int | None:
-    """The number of lines in a plain UTF-8 file (quotes ignored; None for others),
-    counted by Polars on every core. A CSV whose line count is its records plus the
-    header has one line per record (a record that spans lines adds at least the line
-    holding its closing quote): `record_starts` need not count newlines cell by cell.
-    Count before reading the records: the count maps the file, and its pages, held
-    beside the parsed records, would add the file's size to the resident peak."""
+    """The number of lines in a plain UTF-8 file (quotes ignored; None for others). A CSV
+    whose line count is its records plus the header has one line per record (a record
+    that spans lines adds at least the line holding its closing quote): `record_starts`
+    need not count newlines cell by cell. Read through one reused buffer: a count by
+    Polars maps the file and unmaps it some time later, and those pages, still counted
+    when the records are read, raised a first open's peak by up to the file's size."""
     if source.is_gzip or source.encoding != "utf-8":
         return None
     given = source.polars_input()
     if not isinstance(given, str):  # bytes already read: a followed file's new part
         return None
-    lines = pl.scan_csv(
-        given,
-        has_header=False,
-        quote_char=None,
-        separator="\x1f",
-        truncate_ragged_lines=True,
-        infer_schema=False,
-    )
+    newlines, last, buffer = 0, b"", bytearray(16 << 20)
     try:
-        return lines.select(pl.len()).collect().item()
-    except (pl.exceptions.PolarsError, OSError):
+        with open(given, "rb", buffering=0) as fh:
+            while size := fh.readinto(buffer):
+                newlines += buffer.count(b"\n", 0, size)
+                last = buffer[size - 1 : size]
+    except OSError:
         return None
+    return newlines + (last not in (b"", b"\n"))
 
 
 def record_starts(raw: pl.DataFrame, first: int = 2) -> pl.Series:
