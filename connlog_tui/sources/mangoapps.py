@@ -369,7 +369,7 @@ class MangoAppsReader:
         for line in itertools.islice(io.BytesIO(data), 1000):
             try:
                 sample.append(json.loads(line, strict=False))
-            except json.JSONDecodeError:
+            except ValueError:  # bad JSON, or bytes that are not text: the slow path says which
                 return None
         if not all(isinstance(record, dict) for record in sample):
             return None
