@@ -169,7 +169,7 @@ class NameScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     NameScreen { align: center middle; }
     NameScreen > Vertical {
-        width: 60; max-width: 100%; height: auto; border: thick $accent; padding: 1 2;
+        width: 72; max-width: 100%; height: auto; border: thick $accent; padding: 1 2;
         background: $surface;
     }
     """

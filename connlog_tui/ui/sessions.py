@@ -55,7 +55,8 @@ class SessionActions:
                 return
             self.notify(escape_controls(f"Saved the view {name!r}"), markup=False)
 
-        await self.open_screen(NameScreen("Save the current filters, sort and columns as"), named)
+        prompt = "Save the current filters, sort and columns as a view named:"
+        await self.open_screen(NameScreen(prompt), named)
 
     def open_view(self, name: str) -> None:
         try:

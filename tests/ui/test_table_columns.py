@@ -148,3 +148,22 @@ async def test_the_columns_dialog_ticks_shown_columns_without_colour(monkeypatch
             box for name, box in boxes.items() if name not in app.query_one(LogTable).shown_columns
         }
         assert len(shown) == 1 and len(hidden) == 1 and shown != hidden, boxes
+
+
+async def test_the_save_view_prompt_is_shown_whole_at_80x24():
+    from textual.widgets import Input, Static
+
+    from connlog_tui.ui.screens import NameScreen
+
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await app.action_save_view()
+        await pilot.pause()
+        assert isinstance(app.screen, NameScreen)
+        prompt = app.screen.query_one(Static)
+        shown = " ".join(
+            prompt.render_line(y).text.strip() for y in range(prompt.size.height)
+        ).strip()
+        assert shown == app.screen.prompt and shown.endswith(":")  # a whole question
+        assert app.screen.query_one(Input).region.right <= 80
