@@ -163,6 +163,53 @@ def iter_documents(
         pos = _skip_ws(doc, end)
 
 
+def array_records(doc: str, start: int) -> Iterator[tuple[int, Any, str | None]]:
+    """The elements of the array whose `[` is at `start`, reading on past broken ones:
+    (line, value, None) for each element, and (line, text, reason) for a part that does
+    not parse (a truncated last record, a broken one in the middle); reading resumes at
+    the next line that starts an object which parses."""
+    lines = _Lines(doc)
+    pos = _skip_ws(doc, start + 1)
+    while pos < len(doc) and not doc.startswith("]", pos):
+        try:
+            value, end = _DECODER.raw_decode(doc, pos)
+        except json.JSONDecodeError as exc:
+            resume = _next_record(doc, pos)
+            cut = doc[pos : len(doc) if resume is None else resume].rstrip()
+            yield lines.at(pos), cut, f"invalid JSON ({exc.msg})"
+            if resume is None:
+                return
+            pos = resume
+            continue
+        yield lines.at(pos), value, None
+        pos = _skip_ws(doc, end)
+        if doc.startswith(",", pos):
+            pos = _skip_ws(doc, pos + 1)
+        elif not doc.startswith(("]", "{"), pos) and pos < len(doc):
+            resume = _next_record(doc, pos)
+            cut = doc[pos : len(doc) if resume is None else resume].rstrip()
+            yield lines.at(pos), cut, "invalid JSON (expected ',' or ']')"
+            if resume is None:
+                return
+            pos = resume
+
+
+_RECORD_START = re.compile(r"\n[ \t]*\{")
+
+
+def _next_record(doc: str, pos: int) -> int | None:
+    """Where reading a broken JSON array can resume: the next line after `pos` that
+    starts an object which parses."""
+    for match in _RECORD_START.finditer(doc, pos + 1):
+        start = match.end() - 1
+        try:
+            _DECODER.raw_decode(doc, start)
+        except json.JSONDecodeError:
+            continue
+        return start
+    return None
+
+
 def iter_array(doc: str, start: int) -> Iterator[tuple[int, Any]]:
     """The elements of the array whose `[` is at `start`, each with its starting line.
     Raises json.JSONDecodeError where the array is broken."""

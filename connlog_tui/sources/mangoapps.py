@@ -28,7 +28,7 @@ from connlog_tui.sources.base import (
     short_records,
     source_lines,
 )
-from connlog_tui.sources.jsonrecords import strip_trailing_commas
+from connlog_tui.sources.jsonrecords import array_records, strip_trailing_commas
 
 # Header spellings we accept, after normalising case and spaces.
 ALIASES: dict[str, str] = {header.lower(): name for name, header in HEADERS.items()} | {
@@ -296,41 +296,13 @@ class MangoAppsReader:
         bad: list[tuple[int, str, str]] = []
         if "[" not in doc:  # a damaged .gz cut inside the first line: nothing left to read
             return self._from_records(source, good, bad)
-        pos = _skip_ws(doc, doc.index("[") + 1)
-        line, counted = 1, 0
-
-        def line_at(at: int) -> int:
-            nonlocal line, counted
-            line += doc.count("\n", counted, at)
-            counted = at
-            return line
-
-        while pos < len(doc) and not doc.startswith("]", pos):
-            try:
-                record, end = _DECODER.raw_decode(doc, pos)
-            except json.JSONDecodeError as exc:
-                resume = _next_record(doc, pos)
-                cut = doc[pos : len(doc) if resume is None else resume].rstrip()
-                bad.append((line_at(pos), f"invalid JSON ({exc.msg})", cut[:2000]))
-                if resume is None:
-                    break
-                pos = resume
-                continue
-            number = line_at(pos)
-            if isinstance(record, dict):
-                good.append((number, record))
+        for number, value, reason in array_records(doc, doc.index("[")):
+            if reason is not None:
+                bad.append((number, reason, value[:2000]))
+            elif isinstance(value, dict):
+                good.append((number, value))
             else:
-                bad.append((number, "record is not a JSON object", json.dumps(record)[:2000]))
-            pos = _skip_ws(doc, end)
-            if doc.startswith(",", pos):
-                pos = _skip_ws(doc, pos + 1)
-            elif not doc.startswith(("]", "{"), pos) and pos < len(doc):
-                resume = _next_record(doc, pos)
-                cut = doc[pos : len(doc) if resume is None else resume].rstrip()
-                bad.append((line_at(pos), "invalid JSON (expected ',' or ']')", cut[:2000]))
-                if resume is None:
-                    break
-                pos = resume
+                bad.append((number, "record is not a JSON object", json.dumps(value)[:2000]))
         return self._from_records(source, good, bad)
 
     def _read_json_lines(self, source: Source) -> ReadResult:
@@ -432,29 +404,6 @@ class MangoAppsReader:
         if raw.schema["time"] != pl.String and raw.schema["time"] != pl.Datetime:
             raw = raw.with_columns(pl.col("time").cast(pl.String))
         return build(raw, source=source.name, format=self.name)
-
-
-_DECODER = json.JSONDecoder(strict=False)  # raw control characters (NUL, tab) in strings
-_WS = re.compile(r"\s*")
-_RECORD_START = re.compile(r"\n[ \t]*\{")
-
-
-def _skip_ws(doc: str, pos: int) -> int:
-    match = _WS.match(doc, pos)  # \s* matches everywhere, if only the empty string
-    return match.end() if match else pos
-
-
-def _next_record(doc: str, pos: int) -> int | None:
-    """Where reading a broken JSON array can resume: the next line after `pos` that
-    starts an object which parses."""
-    for match in _RECORD_START.finditer(doc, pos + 1):
-        start = match.end() - 1
-        try:
-            _DECODER.raw_decode(doc, start)
-        except json.JSONDecodeError:
-            continue
-        return start
-    return None
 
 
 def _delimiter(head: str) -> str | None:
