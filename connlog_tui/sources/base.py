@@ -232,7 +232,8 @@ def file_lines(source: Source) -> int | None:
     given = source.polars_input()
     if not isinstance(given, str):  # bytes already read: a followed file's new part
         return None
-    newlines, last, buffer = 0, b"", bytearray(16 << 20)
+    newlines, buffer = 0, bytearray(16 << 20)
+    last: bytes | bytearray = b""
     try:
         with open(given, "rb", buffering=0) as fh:
             while size := fh.readinto(buffer):
