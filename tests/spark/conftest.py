@@ -89,7 +89,12 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 @pytest.fixture(scope="session")
 def spark_url(tmp_path_factory) -> Iterator[str]:
-    """`sc://127.0.0.1:PORT` of a Spark Connect server running for this test session."""
+    """`sc://127.0.0.1:PORT` of a Spark Connect server running for this test session
+    (CONNLOG_TEST_SPARK_REMOTE, when set, names one already running instead)."""
+    given = os.environ.get("CONNLOG_TEST_SPARK_REMOTE")
+    if given:
+        yield given
+        return
     missing = _missing()
     if missing:
         pytest.skip(f"Spark tests need a local Spark Connect server: {missing}")

@@ -1,0 +1,164 @@
+"""SparkLog against a real Spark Connect server (conftest.py): every answer equals the
+in-memory log's on the same rows. The rows are the shipped demo logs written as a
+`date=` archive by connlog's own Parquet export (tests/test_logs.py's archive), read by
+the server as a path and as a table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+from test_logs import SORTS, STATES, comparable, write_archive
+
+from connlog_tui import sources
+from connlog_tui.cli import demo_paths
+from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.logs import ExportOptions, Log, Sort, resolve_state
+from connlog_tui.logs.memory import MemoryLog
+from connlog_tui.query import FilterState
+
+MORE_STATES = {
+    "excluded app": FilterState().with_excluded("app", {"Salesforce (SAML)"}),
+    "not user, not text": FilterState(exclude_user="ben", exclude_search="samlResponse"),
+    "regex": FilterState(regex=r"invalid_?(grant|client)"),
+}
+
+
+@pytest.fixture(scope="module")
+def memory() -> MemoryLog:
+    loaded = sources.load(demo_paths(), use_cache=False)
+    return MemoryLog.from_loaded(loaded, demo_paths())
+
+
+@pytest.fixture(scope="module")
+def archive_dir(memory, tmp_path_factory) -> Path:
+    return write_archive(memory, tmp_path_factory.mktemp("archive"))
+
+
+@pytest.fixture(scope="module")
+def spark(spark_url, archive_dir):
+    from connlog_tui.logs.spark import SparkLog
+
+    return SparkLog(spark_url, str(archive_dir))
+
+
+def test_is_a_log_that_names_its_host_only(spark, memory, spark_url):
+    assert isinstance(spark, Log)
+    info = spark.describe()
+    assert info.kind == "spark" and info.rows == memory.describe().rows == 2345
+    assert info.extra["host"] == spark_url.removeprefix("sc://")
+
+
+@pytest.mark.parametrize("name", [*STATES, *MORE_STATES])
+def test_counts_and_facets_agree(memory, spark, name):
+    state = {**STATES, **MORE_STATES}[name]
+    columns = ("action", "app", "request_type", "source", "outcome")
+    found = memory.search(state, facets=columns)
+    assert spark.count(state) == found.count
+    assert spark.facets(state, columns) == found.facets
+    assert spark.search(state, facets=columns) == found
+
+
+@pytest.mark.parametrize("name", ["everything", "two picks", "payload search"])
+def test_pages_agree_in_every_order(memory, spark, name):
+    state = STATES[name]
+    count = memory.count(state)
+    for sort in SORTS:
+        for offset in (0, count // 2, count - 2):
+            mine = memory.page(state, offset, 5, sort)
+            theirs = spark.page(state, offset, 5, sort)
+            assert mine.height == min(5, count - offset)
+            assert_frame_equal(comparable(mine), comparable(theirs))
+
+
+def test_rows_distinct_and_bounds_agree(memory, spark):
+    page = memory.page(STATES["payload search"], 0, 3)
+    for key in page["row_id"]:
+        mine, theirs = memory.row(key), spark.row(key)
+        assert mine["request"] or mine["response"]
+        assert {k: str(v) for k, v in mine.items()} == {k: str(v) for k, v in theirs.items()}
+    with pytest.raises(KeyError):
+        spark.row(10**6)
+    for column in ("app", "action", "user", "outcome"):
+        assert memory.distinct(column) == spark.distinct(column)
+    assert memory.time_bounds() == spark.time_bounds()
+    picked = {"action": ["sso failed"], "app": ["SALESFORCE (saml)"]}
+    assert resolve_state(memory, picked, user="ben") == resolve_state(spark, picked, user="ben")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
+@pytest.mark.parametrize("name", ["everything", "two picks", "search and range", "nothing"])
+def test_exports_are_byte_identical(memory, spark, tmp_path, suffix, name):
+    state = STATES[name]
+    mine, theirs = tmp_path / f"memory{suffix}", tmp_path / f"spark{suffix}"
+    assert memory.export(state, str(mine), ExportOptions()) == memory.count(state)
+    assert spark.export(state, str(theirs), ExportOptions()) == memory.count(state)
+    assert mine.read_bytes() == theirs.read_bytes()
+
+
+def test_parquet_pdf_and_redacted_exports(memory, spark, tmp_path):
+    state = STATES["range"]
+    memory.export(state, str(tmp_path / "m.parquet"), ExportOptions())
+    spark.export(state, str(tmp_path / "s.parquet"), ExportOptions())
+    assert_frame_equal(
+        pl.read_parquet(tmp_path / "m.parquet"),
+        pl.read_parquet(tmp_path / "s.parquet"),
+        categorical_as_str=True,
+    )
+    # Redaction's keyed hashes differ per export: no user as spelled reaches the file.
+    count = memory.count(state)
+    assert spark.export(state, str(tmp_path / "s.csv"), ExportOptions(redact=True)) == count
+    redacted = (tmp_path / "s.csv").read_text()
+    users = [u for u in memory.distinct("user") if "@" in u]
+    assert users and not any(u in redacted for u in users)
+    assert spark.export(state, str(tmp_path / "s.pdf"), ExportOptions()) == memory.count(state)
+
+
+def test_export_is_atomic_and_keeps_files(spark, tmp_path):
+    out = tmp_path / "out.csv"
+    out.write_text("keep")
+    with pytest.raises(ConnlogError, match="file exists"):
+        spark.export(FilterState(), str(out), ExportOptions())
+    assert out.read_text() == "keep"
+    with pytest.raises(ConnlogError, match="invalid regex"):
+        spark.export(FilterState(regex="(unclosed"), str(tmp_path / "x.csv"), ExportOptions())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_a_stale_search_is_interrupted(spark):
+    with pytest.raises(Stale):
+        spark.search(FilterState(search="a needle"), stale=lambda: True)
+
+
+def test_a_table_answers_as_the_path(memory, spark, spark_url, tmp_path):
+    from connlog_tui.logs.spark import SparkLog
+    from connlog_tui.logs.spark_query import CANONICAL
+
+    # A managed table under canonical names, one file in time order.
+    ordered = spark.frame.orderBy("time", "row_id").select(*CANONICAL).coalesce(1)
+    ordered.write.mode("overwrite").saveAsTable("demo_events")
+    table = SparkLog(spark_url, "demo_events")
+    state = STATES["search and range"]
+    assert table.count(state) == memory.count(state)
+    assert_frame_equal(
+        comparable(table.page(state, 0, 9, Sort("app"))),
+        comparable(memory.page(state, 0, 9, Sort("app"))),
+    )
+    table.export(state, str(tmp_path / "t.csv"), ExportOptions())
+    memory.export(state, str(tmp_path / "m.csv"), ExportOptions())
+    assert (tmp_path / "t.csv").read_bytes() == (tmp_path / "m.csv").read_bytes()
+
+
+def test_clear_errors(spark_url, tmp_path):
+    from connlog_tui.logs.spark import SparkLog
+
+    with pytest.raises(ConnlogError, match="no such table") as missing:
+        SparkLog(spark_url, "no_such_table")
+    assert "\n" not in str(missing.value)
+    with pytest.raises(ConnlogError, match="no such path"):
+        SparkLog(spark_url, str(tmp_path / "nothing here"))
+    with pytest.raises(ConnlogError, match="cannot reach") as down:
+        SparkLog("sc://127.0.0.1:9/;token=s3cr3t-token", "t")
+    assert "s3cr3t" not in str(down.value)
