@@ -283,7 +283,7 @@ class SparkLog:
             union = union.unionByName(part)
         grouped = union.groupBy("facet", "value").count()
         table = self._arrow(grouped, "search", stale)
-        total, counts = 0, {c: {} for c in columns}
+        total, counts = 0, {c: dict[str, int]() for c in columns}
         columns_ = (table.column(c).to_pylist() for c in ("facet", "value", "count"))
         for facet, value, n in zip(*columns_, strict=True):
             if facet == "":
@@ -354,7 +354,7 @@ class SparkLog:
         fmt = format_for(target)
         if target == "-" or fmt not in STREAMED or options.redact:
             frame = to_polars(self._arrow(rows, "export"))
-            return export_frame(frame, target, **_export_kwargs(options))
+            return export_frame(frame, target, options)
         check_target(Path(target), options)
         written = write_stream(self._batches(rows), Path(target), fmt, options)
         if options.provenance is not None:
@@ -378,18 +378,6 @@ class SparkLog:
                 return
             if hasattr(item, "num_rows"):
                 yield to_polars(item)
-
-
-def _export_kwargs(options: ExportOptions) -> dict[str, Any]:
-    return {
-        "guard": options.guard,
-        "force": options.force,
-        "inputs": list(options.inputs),
-        "provenance": options.provenance,
-        "progress": options.progress,
-        "redact": options.redact,
-        "report": options.report,
-    }
 
 
 __all__ = ["INSTALL_HINT", "SparkLog", "connect", "host_of"]

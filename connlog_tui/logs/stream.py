@@ -9,12 +9,13 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 import pyarrow.parquet as pq
 
-from connlog_tui.errors import ConnlogError
-from connlog_tui.export import _export_columns, _write_atomic, provenance_path
+from connlog_tui.atomic import write_atomic
+from connlog_tui.export import _check_target, _export_columns
 from connlog_tui.logs.base import ExportOptions
 from connlog_tui.schema import COLUMNS, SCHEMA
 
@@ -22,18 +23,8 @@ STREAMED = ("csv", "jsonl", "json", "parquet")
 
 
 def check_target(target: Path, options: ExportOptions) -> None:
-    """As export.export checks: never an input, an existing file only with `force`, an
-    existing directory to write into."""
-    sidecar = provenance_path(target) if options.provenance is not None else None
-    for path in (target, sidecar):
-        if path is None:
-            continue
-        if any(path.resolve() == Path(p).resolve() for p in options.inputs):
-            raise ConnlogError("refusing to overwrite an input log", str(path))
-        if path.exists() and not options.force:
-            raise ConnlogError("file exists (use --force to overwrite)", str(path))
-    if not target.parent.is_dir():
-        raise ConnlogError("no such directory", str(target.parent))
+    """As export.export checks: never an input, an existing file only with `force`."""
+    _check_target(target, options)
 
 
 def write_stream(
@@ -42,7 +33,7 @@ def write_stream(
     """Write the canonical rows of `batches` to `target` in `fmt`; the number written."""
     written = 0
 
-    def write(out: io.BufferedIOBase) -> None:
+    def write(out: IO[bytes]) -> None:
         nonlocal written
         writer = _Writer(out, fmt, options.guard)
         for batch in batches:
@@ -52,14 +43,14 @@ def write_stream(
                 options.progress(written)
         writer.close()
 
-    _write_atomic(target, write)
+    write_atomic(target, write)
     return written
 
 
 class _Writer:
     """One format's output, a batch at a time (export.write_* for a whole frame)."""
 
-    def __init__(self, out: io.BufferedIOBase, fmt: str, guard: bool) -> None:
+    def __init__(self, out: IO[bytes], fmt: str, guard: bool) -> None:
         self.out, self.fmt, self.guard = out, fmt, guard and fmt == "csv"
         self.first = True
         self.parquet: pq.ParquetWriter | None = None

@@ -9,8 +9,16 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from log_contract import (
+    STATES,
+    assert_counts_agree,
+    assert_exports_agree,
+    assert_pages_agree,
+    assert_rows_agree,
+    comparable,
+    write_archive,
+)
 from polars.testing import assert_frame_equal
-from test_logs import SORTS, STATES, comparable, write_archive
 
 from connlog_tui import sources
 from connlog_tui.cli import demo_paths
@@ -53,49 +61,31 @@ def test_is_a_log_that_names_its_host_only(spark, memory, spark_url):
 
 @pytest.mark.parametrize("name", [*STATES, *MORE_STATES])
 def test_counts_and_facets_agree(memory, spark, name):
-    state = {**STATES, **MORE_STATES}[name]
-    columns = ("action", "app", "request_type", "source", "outcome")
-    found = memory.search(state, facets=columns)
-    assert spark.count(state) == found.count
-    assert spark.facets(state, columns) == found.facets
-    assert spark.search(state, facets=columns) == found
+    assert_counts_agree(memory, spark, {**STATES, **MORE_STATES}[name])
 
 
-@pytest.mark.parametrize("name", ["everything", "two picks", "payload search"])
+@pytest.mark.parametrize("name", ["everything", "two picks", "payload search", "exclusions"])
 def test_pages_agree_in_every_order(memory, spark, name):
-    state = STATES[name]
-    count = memory.count(state)
-    for sort in SORTS:
-        for offset in (0, count // 2, count - 2):
-            mine = memory.page(state, offset, 5, sort)
-            theirs = spark.page(state, offset, 5, sort)
-            assert mine.height == min(5, count - offset)
-            assert_frame_equal(comparable(mine), comparable(theirs))
+    assert_pages_agree(memory, spark, STATES[name])
 
 
 def test_rows_distinct_and_bounds_agree(memory, spark):
-    page = memory.page(STATES["payload search"], 0, 3)
-    for key in page["row_id"]:
-        mine, theirs = memory.row(key), spark.row(key)
-        assert mine["request"] or mine["response"]
-        assert {k: str(v) for k, v in mine.items()} == {k: str(v) for k, v in theirs.items()}
+    keys = memory.page(STATES["payload search"], 0, 3)["row_id"]
+    assert_rows_agree(memory, spark, keys)
+    assert all(memory.row(k)["request"] or memory.row(k)["response"] for k in keys)
     with pytest.raises(KeyError):
         spark.row(10**6)
     for column in ("app", "action", "user", "outcome"):
         assert memory.distinct(column) == spark.distinct(column)
     assert memory.time_bounds() == spark.time_bounds()
-    picked = {"action": ["sso failed"], "app": ["SALESFORCE (saml)"]}
-    assert resolve_state(memory, picked, user="ben") == resolve_state(spark, picked, user="ben")
+    given = FilterState(user="ben").with_picked("action", {"sso failed"})
+    assert resolve_state(memory, given) == resolve_state(spark, given)
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json", ".parquet"])
 @pytest.mark.parametrize("name", ["everything", "two picks", "search and range", "nothing"])
 def test_exports_are_byte_identical(memory, spark, tmp_path, suffix, name):
-    state = STATES[name]
-    mine, theirs = tmp_path / f"memory{suffix}", tmp_path / f"spark{suffix}"
-    assert memory.export(state, str(mine), ExportOptions()) == memory.count(state)
-    assert spark.export(state, str(theirs), ExportOptions()) == memory.count(state)
-    assert mine.read_bytes() == theirs.read_bytes()
+    assert_exports_agree(memory, spark, STATES[name], tmp_path, suffix)
 
 
 def test_parquet_pdf_and_redacted_exports(memory, spark, tmp_path):
