@@ -43,6 +43,7 @@ from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
+from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import DetailPanel, render_attempt, render_payload
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import FollowMode
@@ -321,25 +322,44 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             self._open_log()
             return
         try:
-            if self.frame is None:  # no preview shown on mount
+            previewed = self.frame is not None  # shown on mount
+            if not previewed:
                 pending = getattr(self.options, "preview", None)
                 if pending is not None:  # started by the CLI before the UI was imported
                     first = pending.result()  # raises its ConnlogError, handled below
                 else:
                     first = sources.preview(self.options.paths, self.options.format)
                 if first is not None and first.frame.height:
-                    self.call_from_thread(self._preview, first.frame, started)
-            if self.frame is not None:
+                    self.post_message(msg.PreviewRead(first.frame, started))
+                    previewed = True
+            if previewed:
                 # Let the first rows reach the screen before the full read takes both cores.
                 self._first_paint.wait(timeout=2)
             loaded = startup.load_options(self.options)
         except ConnlogError as exc:
-            self.call_from_thread(self._fail, str(exc))
+            self.post_message(msg.LoadFailed(str(exc)))
             return
-        self.skipped = list(loaded.skipped)  # (a new list: read once _loaded has run)
-        self.call_from_thread(
-            self._loaded, loaded.frame, loaded.quarantine, loaded.payloads, loaded.folded
+        self.post_message(
+            msg.LogLoaded(
+                loaded.frame,
+                loaded.quarantine,
+                loaded.payloads,
+                loaded.folded,
+                list(loaded.skipped),
+            )
         )
+
+    @on(msg.PreviewRead)
+    def _preview_read(self, message: msg.PreviewRead) -> None:
+        self._preview(message.frame, message.started)
+
+    @on(msg.LoadFailed)
+    def _load_failed(self, message: msg.LoadFailed) -> None:
+        self._fail(message.error)
+
+    @on(msg.Failed)
+    def _failed(self, message: msg.Failed) -> None:
+        self.notify(escape_controls(message.error), severity="error", markup=False)
 
     # -- a log paged through the seam (an archive) ---------------------------------------
 
@@ -353,11 +373,13 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             log.describe()  # its row count and time range (quick date ranges), asked here
             log.time_bounds()  # rather than on the UI thread
         except ConnlogError as exc:
-            self.call_from_thread(self._fail, str(exc))
+            self.post_message(msg.LoadFailed(str(exc)))
             return
-        self.call_from_thread(self._log_opened, log, state, counts)
+        self.post_message(msg.LogOpened(log, state, counts))
 
-    def _log_opened(self, log: Log, state: FilterState, counts: dict) -> None:
+    @on(msg.LogOpened)
+    def _log_opened(self, message: msg.LogOpened) -> None:
+        log, state, counts = message.log, message.state, message.counts
         self.query_one("#loading", ProgressBar).display = False
         self.paged_log, self.state = log, state
         self.sub_title = escape_controls(log.describe().name)
@@ -380,7 +402,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         def partial(found: Matches) -> None:
             # A search's count so far (the table keeps the rows shown until the end).
             if not stale():
-                self.call_from_thread(self._show_log_count, found, state)
+                self.post_message(msg.SearchProgress(state, found))
 
         try:
             matches = log.search(state, stale=stale, partial=partial)
@@ -389,10 +411,10 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         except Stale:
             return
         except ConnlogError as exc:
-            self.call_from_thread(self.notify, escape_controls(str(exc)), severity="error")
+            self.post_message(msg.Failed(str(exc)))
             return
         if not stale():
-            self.call_from_thread(self._show_log, matches, rows, state)
+            self.post_message(msg.FilterResult(state, matches, rows))
 
     def _show_log_count(self, matches: Matches, state: FilterState) -> None:
         if state is self.state:
@@ -423,14 +445,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             try:
                 written = log.export(state, choice.path, options)
             except ConnlogError as exc:
-                self.call_from_thread(
-                    self.notify, escape_controls(str(exc)), severity="error", markup=False
-                )
+                self.post_message(msg.Failed(str(exc)))
                 return
             finally:
-                self.call_from_thread(self._export_progress, None)
-            message = escape_controls(f"Exported {written:,} rows to {choice.path}")
-            self.call_from_thread(self.notify, message, markup=False)
+                self.post_message(msg.ExportProgress(None))
+            self.post_message(msg.ExportDone(str(choice.path), written))
 
         self.run_worker(write, thread=True, group="export")
 
@@ -457,9 +476,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     def _initial_state(self, frame: pl.DataFrame) -> FilterState:
         return startup.filter_state(self.options, frame)
 
-    def _loaded(
-        self, frame: pl.DataFrame, quarantine: pl.DataFrame, payloads=None, folded=None
-    ) -> None:
+    @on(msg.LogLoaded)
+    def _loaded(self, message: msg.LogLoaded) -> None:
+        frame, quarantine = message.frame, message.quarantine
+        payloads, folded = message.payloads, message.folded
+        self.skipped = message.skipped
         self.query_one("#loading", ProgressBar).display = False
         if self._loading_timer is not None:
             self._loading_timer.stop()
@@ -514,11 +535,12 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         options = self.options
         folded = sources.cached_folded(options.paths, options.format, options.mappings or None)
         if folded is not None and folded.height == rows and not get_current_worker().is_cancelled:
-            self.call_from_thread(self._folded_ready, folded)
+            self.post_message(msg.FoldedReady(folded))
 
-    def _folded_ready(self, folded: pl.DataFrame) -> None:
+    @on(msg.FoldedReady)
+    def _folded_ready(self, message: msg.FoldedReady) -> None:
         if self.folded is None and self.frame is not None:
-            self.folded = folded
+            self.folded = message.folded
 
     def _sync_widgets(self) -> None:
         """Make the panes show the current filter state (after load, Clear, a view)."""
@@ -584,14 +606,25 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         def partial(result: QueryResult) -> None:
             # A long search's matches so far: shown while it goes on.
             if not stale():
-                self.call_from_thread(self._show, self._sorted(frame, result), state)
+                self.post_message(msg.SearchProgress(state, self._sorted(frame, result)))
 
         try:
             result = self._query(frame, state, stale, partial)
         except Stale:
             return
         if not stale():
-            self.call_from_thread(self._show, result, state)
+            self.post_message(msg.FilterResult(state, result))
+
+    @on(msg.FilterResult)
+    def _filter_result(self, message: msg.FilterResult) -> None:
+        """A filter run's result (or a search's matches so far), shown if its state is
+        still the current one."""
+        if isinstance(message.result, QueryResult):
+            self._show(message.result, message.state)
+        elif message.rows is None:
+            self._show_log_count(message.result, message.state)
+        else:
+            self._show_log(message.result, message.rows, message.state)
 
     def _query(
         self, frame: pl.DataFrame, state: FilterState, stale=None, partial=None
@@ -990,7 +1023,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         total = len(indices)
 
         def progress(done: int) -> None:
-            self.call_from_thread(self._export_progress, f"Exporting {done:,} of {total:,} rows")
+            self.post_message(msg.ExportProgress(f"Exporting {done:,} of {total:,} rows"))
 
         provenance = None
         if choice.provenance:
@@ -1015,18 +1048,24 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                 query.view_frame(frame, indices), choice.path, options, payloads=self.payloads
             )
         except ConnlogError as exc:
-            self.call_from_thread(
-                self.notify, escape_controls(str(exc)), severity="error", markup=False
-            )
+            self.post_message(msg.Failed(str(exc)))
             return
         finally:
-            self.call_from_thread(self._export_progress, None)
-        message = escape_controls(f"Exported {written:,} rows to {choice.path}")
-        self.call_from_thread(self.notify, message, markup=False)
+            self.post_message(msg.ExportProgress(None))
+        self.post_message(msg.ExportDone(str(choice.path), written))
+
+    @on(msg.ExportProgress)
+    def _export_progressed(self, message: msg.ExportProgress) -> None:
+        self._export_progress(message.note)
 
     def _export_progress(self, text: str | None) -> None:
         self.export_note = text
         self._update_status()
+
+    @on(msg.ExportDone)
+    def _exported(self, message: msg.ExportDone) -> None:
+        text = escape_controls(f"Exported {message.written:,} rows to {message.path}")
+        self.notify(text, markup=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

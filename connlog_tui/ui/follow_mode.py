@@ -15,6 +15,7 @@ from connlog_tui.errors import ConnlogError
 from connlog_tui.schema import finish
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
+from connlog_tui.ui import messages as msg
 from connlog_tui.ui.filters import FacetPane
 
 
@@ -61,9 +62,10 @@ class FollowMode:
         events = [f"{name} {u.event}" for name, u in updates if u.event]
         merged = merge([u.result for _, u in updates])
         if merged.frame.height or merged.quarantine.height or events:
-            self.call_from_thread(self._appended, merged.frame, merged.quarantine, events)
+            self.post_message(msg.RowsAppended(merged.frame, merged.quarantine, events))
 
-    def _appended(self, new: pl.DataFrame, quarantine: pl.DataFrame, events: list[str]) -> None:
+    def on_rows_appended(self, message: msg.RowsAppended) -> None:
+        new, quarantine, events = message.frame, message.quarantine, message.events
         if self.frame is None or not self.tails:
             return
         if events:

@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from connlog_tui import query
+from connlog_tui.payloads import PayloadStore
 from connlog_tui.textsafe import one_line
 from connlog_tui.timezones import DEFAULT_FORMAT, format_time, label
 from connlog_tui.ui.cells import cut_path
@@ -197,7 +198,7 @@ class LogTable(ScrollView, can_focus=True):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.payloads = None  # a lean load's PayloadStore
+        self.payloads: PayloadStore | None = None  # a lean load's payloads, read from disk
         self.frame: pl.DataFrame | None = None
         # A view of a log the app does not hold as a frame (an archive): paged from it.
         self.log_rows: LogRows | None = None

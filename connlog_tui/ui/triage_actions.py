@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from connlog_tui import triage
 from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
+from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.table import LogTable
@@ -38,7 +39,7 @@ class _Progress:
         now = time.monotonic()
         if now - self.last >= self.EVERY:
             self.last = now
-            self.app.call_from_thread(self.app._analysis_progress, text)
+            self.app.post_message(msg.TriageProgress(text))
 
 
 class _Pile:
@@ -64,6 +65,8 @@ class _Pile:
 
 
 class TriageActions:
+    # Its message handlers are named on_<message>: Textual reads `@on` only on message
+    # pump classes, which a mixin is not.
     # Set in ConnlogApp.__init__: stitched login attempts once worked out, the progress
     # note for the status bar, and what each app's working logins use.
     frame: pl.DataFrame | None
@@ -91,7 +94,8 @@ class TriageActions:
         worker = get_current_worker()
         failing = len(triage.failing_rows(frame))
         payloads = self.payloads
-        self._baseline = baseline = triage.baselines(frame, payloads=payloads)
+        baseline = triage.baselines(frame, payloads=payloads)
+        self.post_message(msg.Baselines(baseline))
         diagnoses, done = _Pile(), 0
         progress = _Progress(self)
         # Decoding goes in small steps (~20-30 ms each), and pauses while the user is
@@ -116,9 +120,9 @@ class TriageActions:
         # Shown now, before the attempts are linked (most of a big log's triage time),
         # and while memory is low: adding the columns holds ~60 MB for a moment (1M
         # rows), which on top of the stitching's own peak set lean mode's peak.
-        self.call_from_thread(self._diagnosed, diagnoses.frame())
+        self.post_message(msg.DiagnosesReady(diagnoses.frame()))
         del diagnoses
-        self.call_from_thread(self._analysis_progress, "linking login attempts")
+        self.post_message(msg.TriageProgress("linking login attempts"))
         keys = _Pile()
         for part in triage.iter_message_keys(frame, chunk=500, payloads=payloads):
             self.wait_while_user_is_active(worker)
@@ -132,27 +136,29 @@ class TriageActions:
             frame, found if found is not None else pl.DataFrame(schema=triage.KEYS_SCHEMA)
         )
         del found
-        self.call_from_thread(self._linked, attempts)
+        self.post_message(msg.AttemptsLinked(attempts))
 
     @work(thread=True, group="analyse-appended")
     def diagnose_appended(self, start: int) -> None:
         """Diagnose the failures among rows that follow mode just appended."""
-        frame = self.frame
+        frame, baseline = self.frame, self._baseline
         if frame is None:
             return
         rows = triage.failing_rows(frame.slice(start)) + start
         if rows.is_empty():
             return
-        diagnoses = triage.diagnose_rows(
-            frame, rows, baseline=self._baseline, payloads=self.payloads
-        )
-        self.call_from_thread(self._diagnosed, diagnoses)
+        diagnoses = triage.diagnose_rows(frame, rows, baseline=baseline, payloads=self.payloads)
+        self.post_message(msg.DiagnosesReady(diagnoses))
 
-    def _analysis_progress(self, note: str | None) -> None:
-        self.analysis_note = note
+    def on_triage_progress(self, message: msg.TriageProgress) -> None:
+        self.analysis_note = message.note
         self._update_status()
 
-    def _diagnosed(self, diagnoses: pl.DataFrame | None) -> None:
+    def on_baselines(self, message: msg.Baselines) -> None:
+        self._baseline = message.baseline
+
+    def on_diagnoses_ready(self, message: msg.DiagnosesReady) -> None:
+        diagnoses = message.diagnoses
         if self.frame is None or diagnoses is None:
             return
         # Row ids are stable (follow mode only appends), so this fits the current frame.
@@ -161,10 +167,10 @@ class TriageActions:
         keep_out_of_gc()
         self._show_current_row()
 
-    def _linked(self, attempts: pl.DataFrame) -> None:
+    def on_attempts_linked(self, message: msg.AttemptsLinked) -> None:
         if self.frame is None:
             return
-        self.attempts = attempts
+        self.attempts = message.attempts
         self.analysis_note = None
         self._update_status()
         keep_out_of_gc()
@@ -208,10 +214,7 @@ class TriageActions:
 
     @work(thread=True, exclusive=True, group="compare")
     def compare(self, row_id: int) -> None:
-        # Imported on first use (w), not at start-up: see action_triage.
-        from connlog_tui.ui.compare_screen import CompareScreen
-
-        screen = None
+        ready = msg.CompareReady(None)
         frame = self.frame
         try:
             if frame is None:
@@ -223,13 +226,19 @@ class TriageActions:
             working = None
             if comparison.found_working:
                 working = self._row(comparison.working_row_id)
-            screen = CompareScreen(comparison, failed, working, zone=self.zone)
+            if failed is not None:
+                ready = msg.CompareReady(comparison, failed, working)
         finally:  # the held keys go on, to the screen or (if none) where they would have
-            self.call_from_thread(self._compared, screen)
+            self.post_message(ready)
 
-    async def _compared(self, screen) -> None:
-        if screen is not None:
-            await self.open_screen(screen)
+    async def on_compare_ready(self, message: msg.CompareReady) -> None:
+        if message.comparison is not None and message.failed is not None:
+            # Imported on first use (w), not at start-up: see action_triage.
+            from connlog_tui.ui.compare_screen import CompareScreen
+
+            await self.open_screen(
+                CompareScreen(message.comparison, message.failed, message.working, zone=self.zone)
+            )
         # Through the app's message queue, so keys arriving meanwhile stay behind these.
         self.call_later(self.release_keys)
 
