@@ -78,6 +78,14 @@ def _add_input_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="match users ignoring +tags: jane+sso@x.example is jane@x.example",
     )
+    parser.add_argument(
+        "--spark",
+        nargs="?",
+        const="",
+        metavar="URL",
+        help="the one PATH is a table or a Parquet path a Spark cluster reads, through Spark "
+        "Connect at URL (sc://host:port; default: $SPARK_REMOTE); needs connlog[spark]",
+    )
     filters = parser.add_argument_group("filters")
     filters.add_argument("--app", action="append", default=[], help="Application To/From")
     filters.add_argument("--action", action="append", default=[], help="Action, e.g. 'SSO Failed'")
@@ -155,6 +163,12 @@ def export_parser() -> argparse.ArgumentParser:
     )
     _add_input_options(parser)
     parser.add_argument("-o", "--output", required=True, metavar="OUT")
+    parser.add_argument(
+        "--partition-by",
+        choices=["day"],
+        help="write OUT as a Parquet archive: one file per UTC day under OUT/date=YYYY-MM-DD/ "
+        "(a day written again is replaced; other days are kept)",
+    )
     parser.add_argument("--demo", action="store_true", help="export from the built-in demo log")
     parser.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     parser.add_argument(
@@ -310,11 +324,39 @@ def _recent() -> str:
     return f"; recent: {' '.join(recent)}" if recent else ""
 
 
+def resolve_spark(args: argparse.Namespace) -> tuple[str, str] | None:
+    """(URL, table or path) for `--spark`, None without it. `--spark TABLE` (no URL)
+    takes the URL from SPARK_REMOTE, as pyspark does. The URL is never printed."""
+    import importlib.util
+
+    from connlog_tui.logs.spark import INSTALL_HINT
+
+    given = getattr(args, "spark", None)
+    if given is None:
+        return None
+    url, paths = given, list(args.paths)
+    if not given.startswith("sc://"):
+        url = os.environ.get("SPARK_REMOTE", "")
+        paths = [given, *paths] if given else paths
+        if not url:
+            raise ConnlogError("--spark needs a URL (--spark sc://host:15002) or SPARK_REMOTE")
+    if len(paths) != 1 or args.demo:
+        raise ConnlogError("--spark reads one table or path: connlog --spark URL TABLE_OR_PATH")
+    if args.format or args.map or getattr(args, "follow", False):
+        raise ConnlogError("--format, --map and --follow do not apply to --spark")
+    if importlib.util.find_spec("pyspark") is None:
+        raise ConnlogError(INSTALL_HINT)
+    args.paths, args.lean = paths, False
+    return url, paths[0]
+
+
 def archive_path(args: argparse.Namespace) -> str | None:
     """The hive-partitioned Parquet archive given as the only path, if that is what it
     is (`date=.../*.parquet` under it); ConnlogError for flags that do not apply to one."""
     from connlog_tui.logs.archive import is_archive
 
+    if getattr(args, "spark", None) is not None:
+        return None
     found = [p for p in args.paths if is_archive(p)]
     if not found:
         return None
@@ -330,6 +372,8 @@ def decide_memory(args: argparse.Namespace) -> None:
     the configured budget, before anything imports Polars (lean mode tunes its allocator)."""
     from connlog_tui import memory
 
+    if getattr(args, "spark", None) is not None:
+        return  # nothing is loaded: the cluster answers each question
     if archive_path(args) is not None:
         args.lean = False  # nothing is loaded: the archive is scanned per question
         return
@@ -357,6 +401,7 @@ def check_inputs(options: Options) -> None:
 
 def run_export(argv: list[str]) -> int:
     args = export_parser().parse_args(argv)
+    spark = resolve_spark(args)
     take_stdin(args)
     decide_memory(args)
     archive = archive_path(args)
@@ -371,23 +416,30 @@ def run_export(argv: list[str]) -> int:
         print(f"connlog: {_one_line(warning)}", file=sys.stderr)
     # A one-shot export reads a cache entry when there is one but writes none: at exit it
     # would wait for that write, which costs more than the export (the browser writes it).
+    options.spark = spark
     log = open_log(options, archive, write_cache=False)
     state = filter_state(options, log)
     for name, reason in getattr(log, "skipped", ()):
         print(f"connlog: skipped {_one_line(name)}: {_one_line(reason)}", file=sys.stderr)
     if args.failures_only:
         state = state.with_picked("outcome", {"failure"})
-    inputs = tuple(path for path, _ in expand_inputs(options))
+    inputs = () if spark else tuple(path for path, _ in expand_inputs(options))
+    sources = [log.describe().name] if spark else inputs
     export_options = ExportOptions(
         guard=(options.config or Config()).formula_guard if args.guard is None else args.guard,
         force=args.force,
         inputs=inputs,
         redact=args.redact,
-        provenance=provenance_record(sources=inputs, state=state) if args.provenance else None,
+        provenance=provenance_record(sources=sources, state=state) if args.provenance else None,
         diagnose=args.failures_only or args.diagnose,
         marks=_marks(options) if archive is None else None,
     )
-    written = log.export(state, args.output, export_options)
+    if args.partition_by:
+        from connlog_tui.logs.partition import export_by_day
+
+        written = export_by_day(log, state, Path(args.output), export_options)
+    else:
+        written = log.export(state, args.output, export_options)
     where = "stdout" if args.output == "-" else args.output
     total = log.describe().rows
     print(f"connlog: wrote {written} of {total} rows to {where}", file=sys.stderr)
@@ -523,9 +575,13 @@ def run_browse(argv: list[str]) -> int:
         if not args.follow:  # following a pipe is not supported: its spool is read once
             take_stdin(args, implicit=True)
         decide_memory(args)
+        spark = resolve_spark(args)
         options = options_from(args)
         options.archive = archive_path(args)
-        if options.archive is None:
+        options.spark = spark
+        if spark is not None:
+            pass  # the cluster is asked from the app's worker
+        elif options.archive is None:
             check_inputs(options)
             options.preview = start_preview(options)
         elif options.follow:

@@ -46,6 +46,8 @@ class Options:
     warnings: list[str] = field(default_factory=list)
     # A hive-partitioned Parquet archive given as the path: paged lazily, never loaded.
     archive: str | None = None
+    # `--spark`: (Spark Connect URL, table or path); the URL may hold a token: never shown.
+    spark: tuple[str, str] | None = None
     # The first rows, read on a thread since before the UI was imported (start_preview).
     preview: Future | None = None
 
@@ -98,6 +100,11 @@ def open_log(options: Options, archive: str | None = None, *, write_cache: bool 
     from connlog_tui.logs.archive import ArchiveLog
     from connlog_tui.logs.memory import MemoryLog
 
+    if options.spark is not None:
+        from connlog_tui.logs.spark import SparkLog
+
+        url, target = options.spark
+        return SparkLog(url, target, plus_addressing=options.plus_addressing)
     if archive is not None:
         return ArchiveLog(archive, plus_addressing=options.plus_addressing)
     names = [name for _, name in sources.expand(options.paths)]

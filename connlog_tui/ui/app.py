@@ -318,7 +318,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         from connlog_tui import sources
 
         started = time.monotonic()
-        if self.options.archive is not None:
+        if self.options.archive is not None or self.options.spark is not None:
             self._open_log()
             return
         try:
