@@ -441,3 +441,10 @@ def test_without_report_a_quarantine_is_one_line(write):
     assert done.returncode == 0
     lines = done.stderr.decode().splitlines()
     assert len(lines) == 2 and "1 unparseable rows were quarantined" in lines[1]
+
+
+def test_json_lines_with_an_invalid_utf8_line_is_not_a_traceback(write):
+    # Found by test_properties: the JSON Lines fast path's sample raised UnicodeDecodeError.
+    data = json.dumps(record(0)).encode() + b"\n\x80\n"
+    result = load(write("bad_utf8.jsonl", data))
+    assert result.frame.height == 1 and result.quarantine["line"].to_list() == [2]
