@@ -26,24 +26,17 @@ from connlog_tui.payloads import (
     fold,
     release_pages,
 )
-from connlog_tui.schema import ROW_ID, TEXT_COLUMNS, USER_KEY
+from connlog_tui.schema import COLUMNS, ROW_ID, TEXT_COLUMNS, USER_KEY
 
 if TYPE_CHECKING:
     from polars._typing import EngineType
 
 # Columns with a pick-list filter pane, in pane order.
 FACETS: tuple[str, ...] = ("action", "outcome", "app", "request_type", "source")
-FACET_TITLES = {
-    "action": "Action",
-    "app": "Application To/From",
-    "request_type": "Request Type",
-    "source": "Source",
-    "outcome": "Outcome",
-    "format": "Format",
-    # Not panes: picked by a triage group, and named so in the status bar.
-    "reason": "Reason",
-    "failure_reason": "Reason",
-}
+# What a picked column is called in the status bar and a filter's description: the
+# registry's header for every facet column (schema.COLUMNS), and the triage groups' reason.
+FACET_TITLES = {c.name: c.header for c in COLUMNS if c.facet}
+FACET_TITLES["failure_reason"] = FACET_TITLES["reason"]
 
 # A long text search first reports its matches so far after this many seconds (a search
 # that ends sooner shows only its result), then after twice as long each time: each

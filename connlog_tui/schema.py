@@ -32,29 +32,115 @@ UserKey = pl.Categorical(pl.Categories("connlog_user_key"))
 
 @dataclass(frozen=True)
 class Column:
+    """One canonical column, every fact about it in one place. `header`: its name in
+    exports and connector-log CSVs; `title`: its short name in the table, the sort menu
+    and the status bar (the header when not given); `width`: its least width in the
+    table, `flex` columns sharing what is left; `facet`: values picked from a list (a
+    filter pane, a triage group); `sortable`: offered in the sort menu."""
+
     name: str
     header: str
     dtype: pl.DataType
     doc: str
+    title: str = ""
+    width: int = 10
+    flex: bool = False
+    facet: bool = False
+    sortable: bool = False
+
+    @property
+    def short(self) -> str:
+        return self.title or self.header
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("time", "Date", Timestamp, "when the event happened, in UTC"),
-    Column("app", "Application To/From", pl.Categorical(), "the application on the other end"),
+    Column("time", "Date", Timestamp, "when the event happened, in UTC", width=19, sortable=True),
     Column(
-        "action", "Action", pl.Categorical(), "SSO Initiated, SSO Failed, ... or the event type"
+        "app",
+        "Application To/From",
+        pl.Categorical(),
+        "the application on the other end",
+        title="Application",
+        width=14,
+        facet=True,
+        sortable=True,
     ),
-    Column("request_type", "Request Type", pl.Categorical(), "Authentication-Applications, ..."),
-    Column("user", "Email ID/Login ID", UserKey, "the user as the log spelled it"),
-    Column("request", "Request", pl.String(), "request payload, verbatim"),
-    Column("response", "Response", pl.String(), "response payload, verbatim"),
-    Column("outcome", "Outcome", Outcome, "failure / success / pending / info / interrupt"),
-    Column("reason", "Reason", pl.String(), "failure reason given by the source, if any"),
-    Column("diagnosis", "Diagnosis", pl.String(), "one-line plain-English diagnosis of a failure"),
-    Column("ip", "IP", pl.String(), "client IP address, if the source records one"),
-    Column("source", "Source", pl.Categorical(), "the file the row came from"),
-    Column("format", "Format", pl.Categorical(), "the reader that understood the file"),
+    Column(
+        "action",
+        "Action",
+        pl.Categorical(),
+        "SSO Initiated, SSO Failed, ... or the event type",
+        width=14,
+        facet=True,
+        sortable=True,
+    ),
+    Column(
+        "request_type",
+        "Request Type",
+        pl.Categorical(),
+        "Authentication-Applications, ...",
+        width=27,
+        facet=True,
+        sortable=True,
+    ),
+    Column(
+        "user",
+        "Email ID/Login ID",
+        UserKey,
+        "the user as the log spelled it",
+        width=16,
+        flex=True,
+        sortable=True,
+    ),
+    Column("request", "Request", pl.String(), "request payload, verbatim", width=30, flex=True),
+    Column("response", "Response", pl.String(), "response payload, verbatim", width=30, flex=True),
+    Column(
+        "outcome",
+        "Outcome",
+        Outcome,
+        "failure / success / pending / info / interrupt",
+        width=8,
+        facet=True,
+        sortable=True,
+    ),
+    Column(
+        "reason",
+        "Reason",
+        pl.String(),
+        "failure reason given by the source, if any",
+        width=10,
+        flex=True,
+        facet=True,
+        sortable=True,
+    ),
+    Column(
+        "diagnosis",
+        "Diagnosis",
+        pl.String(),
+        "one-line plain-English diagnosis of a failure",
+        width=30,
+        flex=True,
+    ),
+    Column("ip", "IP", pl.String(), "client IP address, if the source records one", width=15),
+    Column(
+        "source",
+        "Source",
+        pl.Categorical(),
+        "the file the row came from",
+        width=16,
+        facet=True,
+        sortable=True,
+    ),
+    Column(
+        "format",
+        "Format",
+        pl.Categorical(),
+        "the reader that understood the file",
+        width=10,
+        facet=True,
+    ),
 )
+BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 SCHEMA: dict[str, pl.DataType] = {c.name: c.dtype for c in COLUMNS}
 HEADERS: dict[str, str] = {c.name: c.header for c in COLUMNS}
 BY_HEADER: dict[str, str] = {c.header.lower(): c.name for c in COLUMNS}

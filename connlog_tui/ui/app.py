@@ -30,7 +30,7 @@ from textual.widgets import Input, ProgressBar, Static, TextArea
 from textual.worker import get_current_worker
 
 from connlog_tui import options as startup
-from connlog_tui import query, triage, views
+from connlog_tui import query, schema, triage, views
 from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError, Stale
@@ -61,19 +61,12 @@ from connlog_tui.ui.screens import (
 )
 from connlog_tui.ui.sessions import SessionActions
 from connlog_tui.ui.status import fit_filters, short_forms
+from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
 from connlog_tui.ui.table import LogTable
 from connlog_tui.ui.triage_actions import TriageActions
 
-SORTABLE = {
-    "time": "Date",
-    "action": "Action",
-    "app": "Application",
-    "user": "Email ID/Login ID",
-    "request_type": "Request Type",
-    "outcome": "Outcome",
-    "reason": "Reason",
-    "source": "Source",
-}
+# The sort menu's columns, in the table's order, under their table titles.
+SORTABLE = {c.name: c.title for c in TABLE_COLUMNS if schema.BY_NAME[c.name].sortable}
 # The command palette's entries: (title, help, action). Saved views are added per view.
 PALETTE = (
     ("Search", "Search every field, payloads included (/)", "search"),

@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from connlog_tui import query
+from connlog_tui import query, schema
 from connlog_tui.payloads import PayloadStore
 from connlog_tui.textsafe import one_line
 from connlog_tui.timezones import DEFAULT_FORMAT, format_time, label
@@ -39,21 +39,26 @@ class TableColumn:
     flex: bool = False
 
 
-# Every canonical column can be shown, in this order unless the user chose another.
-COLUMNS: tuple[TableColumn, ...] = (
-    TableColumn("time", "Date", 19),
-    TableColumn("action", "Action", 14),
-    TableColumn("app", "Application", 14),
-    TableColumn("user", "Email ID/Login ID", 16, flex=True),
-    TableColumn("request_type", "Request Type", 27),
-    TableColumn("outcome", "Outcome", 8),
-    TableColumn("reason", "Reason", 10, flex=True),  # else the diagnosis
-    TableColumn("diagnosis", "Diagnosis", 30, flex=True),
-    TableColumn("ip", "IP", 15),
-    TableColumn("source", "Source", 16),
-    TableColumn("format", "Format", 10),
-    TableColumn("request", "Request", 30, flex=True),
-    TableColumn("response", "Response", 30, flex=True),
+# Every canonical column can be shown, in this order unless the user chose another; its
+# title and widths are the column registry's (schema.COLUMNS). The reason column shows the
+# diagnosis when the source gave no reason.
+ORDER = (
+    "time",
+    "action",
+    "app",
+    "user",
+    "request_type",
+    "outcome",
+    "reason",
+    "diagnosis",
+    "ip",
+    "source",
+    "format",
+    "request",
+    "response",
+)
+COLUMNS: tuple[TableColumn, ...] = tuple(
+    TableColumn(c.name, c.short, c.width, flex=c.flex) for c in map(schema.BY_NAME.get, ORDER) if c
 )
 BY_NAME = {c.name: c for c in COLUMNS}
 LINE_CACHE = 4096  # drawn rows kept (a page is a screenful: ~20-60 rows)
