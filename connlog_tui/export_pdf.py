@@ -20,17 +20,20 @@ from typing import IO
 import polars as pl
 
 from connlog_tui import __version__
+from connlog_tui.schema import BY_NAME
 from connlog_tui.timezones import format_time, label
 
 SUMMARY_CHARS = 80
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
-# (heading, width in mm); A4 landscape leaves 277 mm between 10 mm margins.
+# (heading, width in mm); A4 landscape leaves 277 mm between 10 mm margins. A column of
+# its own is headed with its short title (schema.COLUMNS); the report's shorter "User"
+# and its combined columns are its own.
 TABLE = (
-    ("Date", 31),
-    ("Action", 25),
-    ("Application", 32),
+    (BY_NAME["time"].short, 31),
+    (BY_NAME["action"].short, 25),
+    (BY_NAME["app"].short, 32),
     ("User", 40),
-    ("Request Type", 35),
+    (BY_NAME["request_type"].short, 35),
     ("Reason/Diagnosis", 45),
     ("Payload (first 80 characters)", 69),
 )
