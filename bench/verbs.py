@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -95,6 +96,8 @@ def main() -> int:
         print(f"generating {path.name} …", file=sys.stderr)
         generate(path, args.rows, args.payload_bytes, args.seed)
     out = measure(path, args.reps)
+    # Figures taken on a shared machine mean little without its load beside them.
+    out.update(payload_bytes=args.payload_bytes, load_average=os.getloadavg())
     ratio = out["regex_p95"] / out["polars_p95"]
     rows = [
         ("regex search p95", f"{out['regex_p95'] * 1000:.0f} ms ({ratio:.2f}x Polars)", "≤ 1.0x"),
@@ -106,7 +109,8 @@ def main() -> int:
     print(json.dumps(out, indent=2, default=str), file=sys.stderr)
     results = HERE / "results"
     results.mkdir(exist_ok=True)
-    (results / f"verbs_{args.rows}.json").write_text(json.dumps(out, indent=2, default=str))
+    name = f"verbs_{args.rows}_{args.payload_bytes}.json"
+    (results / name).write_text(json.dumps(out, indent=2, default=str))
     return 0 if ratio <= 1.0 and max(out["count_p95"], out["timeline_p95"]) <= 0.1 else 1
 
 

@@ -64,6 +64,7 @@ from connlog_tui.ui.status import fit_filters, short_forms
 from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
 from connlog_tui.ui.table import LogTable
 from connlog_tui.ui.triage_actions import TriageActions
+from connlog_tui.ui.verbs import VERB_BINDINGS, TimelineStrip, VerbActions, verb_commands
 
 # The sort menu's columns, in the table's order, under their table titles.
 SORTABLE = {c.name: c.title for c in TABLE_COLUMNS if schema.BY_NAME[c.name].sortable}
@@ -103,7 +104,7 @@ PALETTE_WAIT = 0.3
 OPENERS = {"search", "export", "sort", "quarantine", "triage", "compare", "choose_columns", "help"}
 
 
-class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
+class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[None]):
     TITLE = "connlog"
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
@@ -124,8 +125,6 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         Binding("z", "cycle_zone", "Time zone", show=False),
         Binding("t", "triage", "Triage", priority=True),
         Binding("w", "compare", "Compare with a working login", show=False, priority=True),
-        Binding("n", "next_failure(1)", "Next failure", show=False),
-        Binding("N", "next_failure(-1)", "Previous failure", show=False),
         Binding("C", "choose_columns", "Columns", show=False, priority=True),
         Binding("T", "toggle_theme", "Light/dark", show=False),
         Binding("escape", "close_payloads", "Back", priority=True),
@@ -133,6 +132,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         Binding("shift+tab", "move_focus(-1)", "Previous", show=False, priority=True),
         Binding("question_mark", "help", "Help", priority=True),
         Binding("q", "quit", "Quit"),
+        *VERB_BINDINGS,
     ]
 
     def __init__(self, options: Options) -> None:
@@ -176,6 +176,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         self.pane_note: str | None = None  # the value under a filter pane's cursor
         self.user_active_until = 0.0  # background work steps aside until then
         self._typeahead: list[events.Key] | None = None  # keys held while a screen opens
+        self.search_error: str | None = None  # an invalid regex typed in the search box
 
     # -- background work gives way to the user ---------------------------------------
 
@@ -259,6 +260,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                     compact=True,
                 )
                 yield LogTable(id="table")
+                yield TimelineStrip(id="timeline")
                 yield DetailPanel(id="detail")
         yield ProgressBar(id="loading", show_eta=False, show_percentage=False)
         yield Static("Loading…", id="status", markup=False)
@@ -267,6 +269,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
     def on_mount(self) -> None:
         self.theme = self.config.theme
         self.table = table = self.query_one(LogTable)
+        self.query_one(TimelineStrip).display = False  # H shows it
         table.set_zone(self.zone, self.config.date_format)
         view = self.options.view
         table.show_columns((view.columns if view else None) or self.config.columns)
@@ -491,14 +494,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if self.state.is_empty:
             self.state = self._initial_state(frame)
         else:  # the user may have started filtering the preview: keep what they chose
-            self.state = query.build_state(
-                frame,
-                self.state.picked,
-                user=self.state.user,
-                since=self.state.since,
-                until=self.state.until,
-                search=self.state.search,
-            )
+            self.state = query.resolve_state(frame, self.state)
         facets = {}
         for column in FACETS:
             # Most frequent first; ties alphabetical, so the order is the same every time.
@@ -509,6 +505,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                 facets[column] = values
         self.query_one(FilterSidebar).set_facets(facets)
         self.call_after_refresh(self._sync_widgets)
+        self.load_marks()
         self._note_recent()
         # Triage takes both cores for seconds (minutes at a million rows): it starts once
         # this load's first result is shown, not alongside the query that makes it.
@@ -540,8 +537,9 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         state = self.state
         for pane in self.query(FacetPane):
             pane.set_selected(state.picked.get(pane.column, frozenset()))
+            pane.set_excluded(state.excluded.get(pane.column, frozenset()))
         with self.prevent(Input.Changed):
-            self.query_one("#search", Input).value = state.search
+            self.query_one("#search", Input).value = query.search_text(state)
             if not self.query(DateRangePane):  # not mounted yet: synced when it is (Ready)
                 return
             self.query_one("#user", Input).value = state.user
@@ -628,6 +626,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         return self._sorted(frame, result)
 
     def _sorted(self, frame: pl.DataFrame, result: QueryResult) -> QueryResult:
+        result = self.keep_marked(result)  # ' : the marked rows only
         column, descending = self.sort
         if (column, descending) != ("time", False):
             indices = query.sort_indices(frame, result.indices, column, descending)
@@ -652,6 +651,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             if self._analyse_when_shown:
                 self._analyse_when_shown = False
                 self.analyse()
+            self.refresh_timeline()
         self._update_status()
         if self._loading is not None:  # the full read waits for these rows to be shown
             if result.count:
@@ -667,7 +667,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if not view.complete:
             parts = [f"searching… {view.count:,} of {view.total:,} rows so far"]
         elif self.busy:  # the count is still the previous filters'
-            parts.insert(0, "searching…" if self.state.search else "filtering…")
+            parts.insert(0, "searching…" if self.state.searches else "filtering…")
         if self._loading is not None:
             shown, started, size, estimate = self._loading
             parts = [
@@ -678,6 +678,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if self.pane_note:  # the value under a pane's cursor, whole
             parts.insert(0, self.pane_note)
         notes = []  # after the filters: cut off first when the line is full
+        if self.search_error:  # an invalid regex in the search box: said first
+            parts.insert(0, self.search_error)
         if self.payloads is not None:
             notes.append("lean: payloads on disk")
         if self.paged_log is not None:
@@ -695,6 +697,11 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             notes.append(self.analysis_note)
         if self.tails:
             notes.append(f"following{' · ' + self.follow_note if self.follow_note else ''}")
+        if self.find is not None:
+            found = "; ".join(self.find.describe())
+            if self.find_matches is not None:
+                found += f" ({self.find_matches.len():,} rows)"
+            notes.append(f"n/N: {found}")
         if self.sort != ("time", False):
             column, descending = self.sort
             notes.append(f"sorted by {SORTABLE[column]} {'▼' if descending else '▲'}")
@@ -720,7 +727,21 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.set_state(replace(self.state, search=event.value), delay=0.15)
+        """`!text` hides rows holding text, `re:PATTERN` is a regex search (an invalid
+        one is said in the search box's border and not applied), else literal."""
+        fields = query.parse_search(event.value)
+        search = self.query_one("#search", Input)
+        try:
+            query.regex_pattern(fields["regex"]) if fields["regex"] else None
+        except ConnlogError as exc:
+            self.search_error = str(exc)  # said first in the status bar, under the box
+            search.add_class("-invalid")
+            self._update_status()
+            return
+        self.search_error = None
+        search.remove_class("-invalid")
+        self.find = self.find_matches = self.table.matched = None  # n / N follow the new one
+        self.set_state(replace(self.state, **fields), delay=0.15)
 
     @on(Input.Changed, "#user")
     def _user_changed(self, event: Input.Changed) -> None:
@@ -767,10 +788,14 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         if self._detail_timer is not None:
             self._detail_timer.stop()
         self._detail_timer = self.set_timer(DETAIL_DELAY, partial(self._show_detail, event.row))
+        strip = self.query_one(TimelineStrip)
+        if strip.display and strip.line is not None and self.frame is not None:
+            strip.show(strip.line, self.frame["time"][event.row] if event.row is not None else None)
 
     def _show_detail(self, index: int | None) -> None:
-        detail = self.query_one(DetailPanel)
-        if detail.display:
+        panels = self.query(DetailPanel)  # none once the app is closing (a timer's late)
+        detail = panels.first() if panels else None
+        if detail is not None and detail.display:
             detail.show(self._row(index), self._attempt(index))
 
     @on(LogTable.Opened)
@@ -861,6 +886,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
             self.query_one(LogTable).focus()
 
     def action_clear(self) -> None:
+        self.find = self.find_matches = self.table.matched = None  # n / N's search too
+        self.marked_only = False
         self.set_state(FilterState())
         self._sync_widgets()
         self.notify("Filters cleared")
@@ -869,7 +896,8 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         """The filters in words, dates in the display zone (the state keeps UTC)."""
         plain = replace(self.state, since=None, until=None)
         dates = tz.describe(self.state.since, self.state.until, self.zone)
-        return plain.describe() + ([dates] if dates else [])
+        marked = ["marked rows only"] if self.marked_only else []
+        return plain.describe() + ([dates] if dates else []) + marked
 
     # -- display: zone, columns, theme ---------------------------------------------------
 
@@ -960,7 +988,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         running, a keystroke not yet applied), says so rather than act on an old one."""
         if self.result is not None and self.result_state is self.state:
             return True
-        still = "searching" if self.state.search else "filtering"
+        still = "searching" if self.state.searches else "filtering"
         self.notify(f"Still {still}: {doing} once the result is in", timeout=3)
         return False
 
@@ -1021,6 +1049,10 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         provenance = None
         if choice.provenance:
             provenance = provenance_record(sources=inputs, filters=self._describe_state())
+        view = query.view_frame(frame, indices)
+        notes = self.notes_for(indices)  # a Note column when rows of the view have notes
+        if notes is not None:
+            view = view.with_columns(notes)
         try:
             report = {
                 "title": "connlog export",
@@ -1037,9 +1069,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
                 progress=progress,
                 report=report,
             )
-            written = export(
-                query.view_frame(frame, indices), choice.path, options, payloads=self.payloads
-            )
+            written = export(view, choice.path, options, payloads=self.payloads)
         except ConnlogError as exc:
             self.post_message(msg.Failed(str(exc)))
             return
@@ -1064,6 +1094,7 @@ class ConnlogApp(TriageActions, SessionActions, FollowMode, App[None]):
         yield from super().get_system_commands(screen)
         for title, help_text, action in PALETTE:
             yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
+        yield from verb_commands(self)
         try:
             saved = views.list_views()
         except ConnlogError:

@@ -84,6 +84,7 @@ class FacetPane(CheckList):
         self._counts: dict[str, int] = {}  # as last drawn
         self._shown: dict[str, int] = {}  # as last given
         self._labels: tuple[int, dict[str, str]] = (0, {})  # (width, value -> label)
+        self._excluded: frozenset[str] = frozenset()  # hidden values (the `-` key)
         self._quiet = False
         # Added now, not once mounted: a pane laid out before its options were in now
         # and then stayed two lines tall and empty (its height was never worked out again).
@@ -116,8 +117,14 @@ class FacetPane(CheckList):
 
     def _prompt(self, value: str, count: int | None) -> Text:
         """`label      count`: the label cut to fit, the count right-aligned after it."""
-        label = set_cell_size(self._label(value), self.label_width)
+        hidden = value in self._excluded
+        label = self._label(value)
+        if hidden:  # said by the sign, not only by the style: readable without colour
+            label = "≠ " + label
+        label = set_cell_size(label, self.label_width)
         shown = "" if count is None else f"{compact_count(count):>7}"
+        if hidden:
+            return Text.assemble((label, "strike dim"), (shown, "dim"))
         return Text.assemble(label, (shown, "dim" if not count else "bold"))
 
     @on(SelectionList.SelectionHighlighted)
@@ -137,6 +144,13 @@ class FacetPane(CheckList):
         value = self.get_option_at_index(self.highlighted).value
         self.tooltip = one_line(value) or "(blank)"
         self.post_message(self.Highlighted(self.border_title or self.column, self.tooltip))
+
+    def set_excluded(self, values: frozenset[str]) -> None:
+        """Show these values as hidden (excluded from the view)."""
+        if values != self._excluded:
+            self._excluded = frozenset(values)
+            self._counts = {}  # redraw every prompt
+            self.set_counts(self._shown)
 
     def set_counts(self, counts: dict[str, int]) -> None:
         self._shown = counts

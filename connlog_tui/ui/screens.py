@@ -237,7 +237,13 @@ HELP = """\
 connlog — keys     scroll: j/k up/down pgup/pgdn home/end · esc closes
 
 Find
-  /            search every field, payloads included
+  /            search every field, payloads included; !text hides the
+               rows holding text, re:PATTERN is a regex (any case)
+  n / N        next / previous search match: the whole view comes back
+  -            hide the value at the cursor (a pane's, or the table's
+               column's); shown as ≠ in the panes; again shows it
+  #            count view: any column or payload field (a.b.c), counted;
+               enter filters to a value, - hides it
   f            show / hide the filter panes
   tab          next pane or field (shift+tab: previous)
   esc          leave a text field or pane, back to the table
@@ -248,7 +254,7 @@ Find
 Triage
   t            failures grouped by application and reason, and by user,
                with a histogram; enter on a group filters the table to it
-  n / N        next / previous failure (wraps around, and says so)
+  ] / [        next / previous failure (wraps around, and says so)
   w            compare the selected failure with a working login
 
 Read
@@ -256,6 +262,11 @@ Read
   home/end g/G first / last   s  sort by a column (again: reverse)
   enter        open the selected row's payloads, decoded (esc closes)
   left/right   (in the payloads) Response, Request, Attempt tab
+  :            jump to a time (09:14, 2026-03-09 09:14, -15m), no filter
+  m / M        mark the row / note on it (kept per log, exported)
+  } / {        next / previous marked row     '  marked rows only
+  H            timeline: left/right pick a bar, enter narrows the dates
+               to it, W widens them back
   r            decoded / raw payloads
   c            copy the selected row as JSON (the clipboard works over SSH)
   y            copy the payload shown, or the text selected in it

@@ -30,17 +30,7 @@ class SessionActions:
             self.query_one(LogTable).show_columns(view.columns)
         self.sort = (view.sort or "time", view.descending)
         if self.frame is not None:
-            state = view.filters
-            self.set_state(
-                query.build_state(
-                    self.frame,
-                    state.picked,
-                    user=state.user,
-                    since=state.since,
-                    until=state.until,
-                    search=state.search,
-                )
-            )
+            self.set_state(query.resolve_state(self.frame, view.filters))
             self._sync_widgets()
         self.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)
 

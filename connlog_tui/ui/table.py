@@ -143,6 +143,16 @@ def fit_cell(name: str, text: str, width: int) -> str:
     return fit(text, width)
 
 
+MARKED = Style(underline=True, bold=True)
+MATCHED = Style(italic=True, bold=True)
+
+
+def _holds(rows: pl.Series, row: int) -> bool:
+    """Whether sorted `rows` holds `row` (a binary search: only drawn lines ask)."""
+    at = int(rows.search_sorted(row))
+    return at < rows.len() and rows[at] == row
+
+
 class LogTable(ScrollView, can_focus=True):
     """Scrollable, keyboard-driven table over a view of the loaded frame."""
 
@@ -221,6 +231,8 @@ class LogTable(ScrollView, can_focus=True):
         self.shown_columns: tuple[str, ...] = DEFAULT_VISIBLE
         self.widths: dict[str, int] = {}  # widened or narrowed by the user
         self.column_cursor = 0  # index into the columns shown: < and > resize it
+        self.marked: set[int] = set()  # frame rows marked with `m` (ui.verbs)
+        self.matched: pl.Series | None = None  # frame rows matching n / N's search, sorted
         # Cells scrolled off to the left: the columns wider in all than the table are
         # reached by moving the column cursor, and the header says how many are out of
         # sight on either side.
@@ -278,6 +290,12 @@ class LogTable(ScrollView, can_focus=True):
             first += len(page)
             x += sum(w + 1 for _, w in page)
         self.x_offset = x
+
+    @property
+    def current_column(self) -> str | None:
+        """The column at the column cursor (`-` hides its value, `#` counts it)."""
+        drawn = self.drawn()
+        return drawn[min(self.column_cursor, len(drawn) - 1)][0].name if drawn else None
 
     def hidden_columns(self) -> tuple[int, int]:
         """How many columns are, wholly or in part, out of sight to the left and right."""
@@ -443,6 +461,12 @@ class LogTable(ScrollView, can_focus=True):
         style = base
         if outcome in styles:
             style += styles[outcome]
+        if self.marked or self.matched is not None:  # a loaded frame's view (not an archive's)
+            index = int(self.indices[row])
+            if index in self.marked:
+                style += MARKED  # a marked row (`m`): underlined, readable without colour
+            if self.matched is not None and _holds(self.matched, index):
+                style += MATCHED  # a row the search n / N steps through matches
         if row == self.cursor:
             style += styles["cursor"]
         return self._in_sight([Segment(piece, style) for piece in pieces], width, style)

@@ -1,5 +1,5 @@
 """The app's triage: failures diagnosed and login attempts stitched in the background,
-the triage and compare screens, and n/N between failures.
+the triage and compare screens, and ] / [ between failures.
 
 A mixin of ConnlogApp: it reads the app's frame, view and state, and asks the triage layer
 (connlog_tui.triage) for everything it shows.
@@ -249,7 +249,7 @@ class TriageActions:
         found = triage.next_failure(self.frame, table.indices, table.cursor, direction)
         if found is None:
             # The view opens at the newest row, where `n` finds nothing: name the way back.
-            where, back = ("below", "N goes up") if direction > 0 else ("above", "n goes down")
+            where, back = ("below", "[ goes up") if direction > 0 else ("above", "] goes down")
             self.notify(f"No more failures {where} ({back})")
             return
         table.cursor = found

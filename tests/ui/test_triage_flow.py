@@ -44,22 +44,22 @@ async def test_a_failed_saml_row_shows_its_status_diagnosis_and_attempt():
         assert "SSO Initiated" in attempt and "SSO Failed" in attempt
 
 
-async def test_n_and_shift_n_jump_between_failures():
+async def test_brackets_jump_between_failures():
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         table = app.query_one(LogTable)
         users = app.frame["user"]
-        await pilot.press("g", "n")
+        await pilot.press("g", "right_square_bracket")
         assert users[table.current_row] == "bob.smith@acme.example"
-        await pilot.press("n")
+        await pilot.press("right_square_bracket")
         assert users[table.current_row] == " carol@acme.example "
-        await pilot.press("N")
+        await pilot.press("left_square_bracket")
         assert users[table.current_row] == "bob.smith@acme.example"
-        await pilot.press("G", "n")  # past the last failure: stays, and says so
+        await pilot.press("G", "right_square_bracket")  # past the last failure: stays, says so
         await pilot.pause()
         assert users[table.current_row] == "frank@acme.example"
-        assert any("No more failures below (N goes up)" in n.message for n in app._notifications)
+        assert any("No more failures below ([ goes up)" in n.message for n in app._notifications)
 
 
 async def test_diagnoses_are_searchable_once_worked_out():

@@ -1,0 +1,548 @@
+"""Issue 24's verbs in the browser: exclude a value (`-`), next / previous search match
+(`n` / `N`), jump to a time (`:`), the count view (`#`), marks and notes (`m`, `M`,
+`}` / `{`) and the timeline strip (`H`). The app mixes `VerbActions` in and lists
+`VERB_BINDINGS` and `VERB_PALETTE` with its own; the questions go to the pure modules
+(query, counts, jump, marks). The help screen (ui.screens.HELP) lists the keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from functools import partial
+
+import polars as pl
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from connlog_tui import counts, jump, marks, query
+from connlog_tui.errors import ConnlogError
+from connlog_tui.query import FilterState
+from connlog_tui.schema import ROW_ID
+from connlog_tui.textsafe import escape_controls, one_line
+
+VERB_BINDINGS = [
+    Binding("minus", "exclude_value", "Hide value", show=False),
+    Binding("n", "next_match(1)", "Next match", show=False),
+    Binding("N", "next_match(-1)", "Previous match", show=False),
+    Binding("right_square_bracket", "next_failure(1)", "Next failure", show=False),
+    Binding("left_square_bracket", "next_failure(-1)", "Previous failure", show=False),
+    Binding("colon", "jump_time", "Jump to time", show=False),
+    Binding("number_sign", "count_view", "Count", show=False),
+    Binding("m", "toggle_mark", "Mark", show=False),
+    Binding("M", "note", "Note", show=False),
+    Binding("right_curly_bracket", "next_mark(1)", "Next mark", show=False),
+    Binding("left_curly_bracket", "next_mark(-1)", "Previous mark", show=False),
+    Binding("apostrophe", "marked_only", "Marked only", show=False),
+    Binding("H", "toggle_timeline", "Timeline", show=False),
+    Binding("W", "widen_time", "Widen back", show=False),
+]
+# The command palette's entries: (title, help, action, its arguments).
+VERB_PALETTE = (
+    ("Hide value", "Hide the value at the cursor, in a pane or the table (-)", "exclude_value", ()),
+    ("Next match", "Next row matching the search, the whole view kept (n)", "next_match", (1,)),
+    ("Previous match", "Previous row matching the search (N)", "next_match", (-1,)),
+    ("Next failure", "Next failed row (])", "next_failure", (1,)),
+    ("Previous failure", "Previous failed row ([)", "next_failure", (-1,)),
+    ("Jump to a time", "09:14, 2026-03-09 09:14 or -15m; nothing is filtered (:)", "jump_time", ()),
+    ("Count by a column", "Values of any column or payload field, counted (#)", "count_view", ()),
+    ("Mark row", "Mark or unmark the selected row (m)", "toggle_mark", ()),
+    ("Note on row", "A one-line note on the selected row, kept and exported (M)", "note", ()),
+    ("Next mark", "Next marked row (})", "next_mark", (1,)),
+    ("Previous mark", "Previous marked row ({)", "next_mark", (-1,)),
+    ("Marked rows only", "Show only the marked rows, or all again (')", "marked_only", ()),
+    (
+        "Timeline",
+        "Rows over time, failures apart; enter narrows the dates (H)",
+        "toggle_timeline",
+        (),
+    ),
+    ("Widen back", "Undo the timeline's narrowing of the dates (W)", "widen_time", ()),
+)
+
+
+def verb_commands(app) -> Iterator[SystemCommand]:
+    """The palette's commands for the verbs (each also has a key, said in its help)."""
+    for title, help_text, action, args in VERB_PALETTE:
+        yield SystemCommand(title, help_text, partial(getattr(app, f"action_{action}"), *args))
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Asks for one line of text (a time to jump to, a note)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    DEFAULT_CSS = """
+    PromptScreen { align: center middle; }
+    PromptScreen > Vertical {
+        width: 70; max-width: 100%; height: auto; border: thick $accent; padding: 1 2;
+        background: $surface;
+    }
+    """
+
+    def __init__(self, prompt: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.prompt, self.value, self.placeholder = prompt, value, placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.prompt, markup=False)
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+
+class CountScreen(ModalScreen[tuple[str, counts.CountKey, str | None] | None]):
+    """The count view: a column or payload field path, and its values in the current view
+    with counts and shares. `enter` on a value answers ("pick", key, value), `-` answers
+    ("exclude", key, value); escape closes."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close"),
+        Binding("minus", "exclude", "Hide value"),
+    ]
+    DEFAULT_CSS = """
+    CountScreen { align: center middle; }
+    CountScreen > Vertical {
+        width: 90; max-width: 100%; height: 80%; border: thick $accent; background: $surface;
+    }
+    CountScreen OptionList { height: 1fr; }
+    """
+
+    def __init__(self, frame, indices: pl.Series, payloads=None, by: str = "outcome") -> None:
+        super().__init__()
+        self.frame, self.indices, self.payloads, self.by = frame, indices, payloads, by
+        self.key: counts.CountKey | None = None
+        self.values: list[str | None] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Input(
+                value=self.by,
+                placeholder="column (outcome, ip, user, ...) or field path (a.b.c), enter",
+                id="count-by",
+            )
+            yield Static("", id="count-title", markup=False)
+            yield OptionList(id="count-values")
+
+    def on_mount(self) -> None:
+        self._count(self.by)
+
+    @on(Input.Submitted, "#count-by")
+    def _by(self, event: Input.Submitted) -> None:
+        self._count(event.value)
+
+    def _count(self, text: str) -> None:
+        try:
+            key = counts.count_key(text)
+        except ConnlogError as exc:
+            self.query_one("#count-title", Static).update(escape_controls(str(exc)))
+            return
+        self.query_one("#count-title", Static).update(f"counting {one_line(key.label, 60)}…")
+        self._counted(key)
+
+    @work(thread=True, exclusive=True, group="count")
+    def _counted(self, key: counts.CountKey) -> None:
+        table = counts.count_by(self.frame, self.indices, key, self.payloads)
+        self.app.call_from_thread(self._show, key, table)
+
+    def _show(self, key: counts.CountKey, table: pl.DataFrame) -> None:
+        self.key, self.values = key, table["value"].to_list()
+        title = (
+            f"{one_line(key.label, 60)}: {len(self.values):,} values in {len(self.indices):,} rows"
+        )
+        self.query_one("#count-title", Static).update(title + " · enter filters, - hides")
+        options = self.query_one("#count-values", OptionList)
+        options.clear_options()
+        options.add_options(
+            Option(_count_line(value, count, share), id=str(i))
+            for i, (value, count, share) in enumerate(table.iter_rows())
+        )
+        options.highlighted = 0 if self.values else None
+        options.focus()
+
+    def _answer(self, what: str) -> None:
+        options = self.query_one("#count-values", OptionList)
+        if self.key is None or options.highlighted is None:
+            return
+        self.dismiss((what, self.key, self.values[options.highlighted]))
+
+    @on(OptionList.OptionSelected, "#count-values")
+    def _picked(self) -> None:
+        self._answer("pick")
+
+    def action_exclude(self) -> None:
+        if self.focused is not None and self.focused.id == "count-values":
+            self._answer("exclude")
+
+
+def _count_line(value: str | None, count: int, share: float) -> Text:
+    """`value      count  share  ████`: literal text (log values are never markup)."""
+    label = "(none)" if value is None else one_line(value, 50) or "(blank)"
+    bar = "█" * max(1, round(share * 20)) if count else ""
+    return Text.assemble(f"{label:<50} {count:>9,} {share:>6.1%} ", (bar, "bold"))
+
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[int], top: int) -> str:
+    """One block character a value, scaled to `top` (any value > 0 shows at least ▁)."""
+    if top <= 0:
+        return " " * len(values)
+    steps = len(BLOCKS) - 1
+    return "".join(BLOCKS[max(1, round(v / top * steps)) if v else 0] for v in values)
+
+
+class TimelineStrip(Widget, can_focus=True):
+    """The view's rows over time: the `all` line counts every row, the `fail` line the
+    failures (distinct by their own line, not only by colour); `▲` marks the cursor's
+    bucket and `┬` the bar picked with ← →. Enter asks to narrow the dates to it."""
+
+    DEFAULT_CSS = """
+    TimelineStrip { height: 4; border-top: solid $panel-lighten-2; }
+    TimelineStrip:focus { border-top: solid $accent; }
+    """
+    BINDINGS = [
+        Binding("left", "pick(-1)", "Earlier", show=False),
+        Binding("right", "pick(1)", "Later", show=False),
+        Binding("enter", "narrow", "Narrow dates", show=False),
+    ]
+    LABEL = 5
+
+    class Narrow(Message):
+        def __init__(self, since, until) -> None:
+            self.since, self.until = since, until
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.line: counts.Timeline | None = None
+        self.cursor_bar: int | None = None
+        self.picked: int | None = None
+
+    def show(self, line: counts.Timeline, cursor_time=None) -> None:
+        self.line = line
+        self.cursor_bar = line.bucket_of(cursor_time) if cursor_time is not None else None
+        if self.picked is not None and self.picked >= line.bars.height:
+            self.picked = None
+        self.refresh()
+
+    def bars_width(self) -> int:
+        return max(10, self.size.width - self.LABEL)
+
+    def render(self) -> Text:
+        line = self.line
+        if line is None or line.bars.is_empty():
+            return Text("timeline: no rows")
+        bars = line.bars
+        failures, others = bars["failures"].to_list(), bars["others"].to_list()
+        totals = [f + o for f, o in zip(failures, others, strict=True)]
+        top = max(totals)
+        marks_line = [" "] * len(totals)
+        if self.cursor_bar is not None:
+            marks_line[self.cursor_bar] = "▲"
+        if self.picked is not None:
+            marks_line[self.picked] = "┬" if self.picked != self.cursor_bar else "╋"
+        start, end = bars["start"][0], bars["start"][-1] + line.every
+        text = Text()
+        text.append("all  ")
+        text.append(sparkline(totals, top) + "\n")
+        text.append("fail ")
+        text.append(sparkline(failures, top), style="bold red")
+        text.append("\n     " + "".join(marks_line))
+        text.append(f"  {start:%m-%d %H:%M} → {end:%m-%d %H:%M} UTC, {_every(line.every)} a bar")
+        return text
+
+    def action_pick(self, step: int) -> None:
+        if self.line is None or self.line.bars.is_empty():
+            return
+        last = self.line.bars.height - 1
+        start = self.picked if self.picked is not None else self.cursor_bar
+        start = last if start is None else start
+        self.picked = max(0, min(last, start + step))
+        self.refresh()
+
+    def action_narrow(self) -> None:
+        if self.line is not None and self.picked is not None:
+            self.post_message(self.Narrow(*self.line.range_of(self.picked)))
+
+
+def _every(delta) -> str:
+    seconds = int(delta.total_seconds())
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s")):
+        if seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+class VerbActions:
+    """The verbs' actions, mixed into ConnlogApp (which holds frame, state, result,
+    payloads, table and the filter run)."""
+
+    find: FilterState | None = None  # the search n / N step through, off the view
+    find_matches: pl.Series | None = None
+    marks_store: marks.Marks | None = None
+    marked: pl.DataFrame | None = None  # Marks.find's rows: row_id, key, note
+    widen_to: tuple | None = None  # the date range before the timeline narrowed it
+    marked_only = False  # ' : the view keeps its marked rows only
+
+    def _loaded_frame(self, what: str) -> bool:
+        """Whether the log is loaded as a frame; an archive paged through the seam says
+        that `what` needs one."""
+        if self.frame is not None:
+            return True
+        if getattr(self, "paged_log", None) is not None:
+            self.notify(f"{what}: not on an archive yet (open the log itself)", timeout=3)
+        return False
+
+    # -- exclude ------------------------------------------------------------------------
+
+    def action_exclude_value(self) -> None:
+        """`-`: in a pane, hide (or show again) its highlighted value; in the table, hide
+        the value of the column at the cursor in the selected row."""
+        from connlog_tui.ui.filters import FacetPane
+
+        focused = self.focused
+        if isinstance(focused, FacetPane):
+            if focused.highlighted is None:
+                return
+            column = focused.column
+            value = focused.get_option_at_index(focused.highlighted).value
+        else:
+            column = self.table.current_column
+            row = self.table.current_row
+            if self.frame is None or row is None or column in (None, "time", "request", "response"):
+                self.notify("Hide a value: put the cursor on an app, action, user, … cell")
+                return
+            value = self.frame[column][row]
+            if value is None:
+                return
+            value = str(value)
+        hidden = set(self.state.excluded.get(column, ()))
+        hidden ^= {value}
+        self.set_state(self.state.with_excluded(column, hidden))
+        self._sync_widgets()
+        shown = escape_controls(one_line(value, 40))
+        self.notify(f"Hiding {shown}" if value in hidden else f"Showing {shown} again")
+
+    # -- next / previous match ----------------------------------------------------------
+
+    def action_next_match(self, step: int) -> None:
+        """n / N: the next / previous row matching the search. A search that filters the
+        view becomes one that only moves the cursor: the whole view comes back."""
+        state = self.state
+        if not self._loaded_frame("n / N"):
+            return
+        if state.search or state.regex:
+            self.find = FilterState(search=state.search, regex=state.regex)
+            self.find_matches = None
+            self.set_state(replace(state, search="", regex=""))
+            self._sync_widgets()
+        if self.find is None:
+            self.notify("No search: / to search, then n / N move between matches")
+            return
+        if self.find_matches is None:
+            self._find(self.find, step)
+            return
+        self._step_to(self.find_matches, step, "matches of the search")
+
+    @work(thread=True, exclusive=True, group="find")
+    def _find(self, find: FilterState, step: int) -> None:
+        matched = query.run(
+            self.frame, find, facets=(), payloads=self.payloads, folded=self.folded
+        ).indices
+        self.call_from_thread(self._found, find, matched, step)
+
+    def _found(self, find: FilterState, matched: pl.Series, step: int) -> None:
+        if find is self.find:
+            self.find_matches = self.table.matched = matched.sort()
+            self.table.refresh()
+            self._update_status()
+            self._step_to(matched, step, "matches of the search")
+
+    def _step_to(self, rows: pl.Series, step: int, what: str) -> None:
+        table = self.table
+        found = jump.next_position(table.indices, rows, table.cursor, step)
+        if found is None:
+            self.notify(f"No {what} in the view")
+            return
+        table.cursor = found
+
+    # -- jump to a time -----------------------------------------------------------------
+
+    def action_jump_time(self) -> None:
+        if not self._loaded_frame("Jump to a time") or not self.table.row_count:
+            return
+
+        def chosen(text: str | None) -> None:
+            if not text or not text.strip():
+                return
+            anchor = self.frame["time"][self.table.current_row]
+            try:
+                when = jump.jump_target(text, anchor, self.zone)
+            except ConnlogError as exc:
+                self.notify(escape_controls(str(exc)), severity="error", markup=False)
+                return
+            found = jump.nearest(self.frame, self.table.indices, when)
+            if found is not None:
+                self.table.cursor = found
+
+        prompt = "Jump to a time (the rows around it stay in view)"
+        self.push_screen(PromptScreen(prompt, placeholder="09:14, 2026-03-09 09:14, -15m"), chosen)
+
+    # -- the count view -----------------------------------------------------------------
+
+    def action_count_view(self) -> None:
+        if not self._loaded_frame("The count view") or not self.result_is_current("count"):
+            return
+
+        def chosen(answer) -> None:
+            if not answer:
+                return
+            what, key, value = answer
+            try:
+                state = counts.filter_to(self.state, key, value, exclude=what == "exclude")
+            except ConnlogError as exc:
+                self.notify(escape_controls(str(exc)), severity="error", markup=False)
+                return
+            self.set_state(state)
+            self._sync_widgets()
+
+        column = self.table.current_column
+        by = column if column not in (None, "time", "request", "response") else "outcome"
+        self.push_screen(CountScreen(self.frame, self.result.indices, self.payloads, by), chosen)
+
+    # -- marks and notes ----------------------------------------------------------------
+
+    def _marks(self) -> marks.Marks | None:
+        if not self._loaded_frame("Marks"):
+            return None
+        if self.marks_store is None:
+            try:
+                self.marks_store = marks.Marks.load(self.options.paths)
+            except ConnlogError as exc:
+                self.notify(escape_controls(str(exc)), severity="error", markup=False)
+                return None
+            self.marked = self.marks_store.find(self.frame, self.payloads)
+            self.table.marked = set(self.marked[ROW_ID].to_list())
+            self.table.refresh()
+        return self.marks_store
+
+    def load_marks(self) -> None:
+        """This log's marks, read again for a (re)loaded frame, shown in the table."""
+        self.marks_store = None
+        if self.frame is not None:
+            self._marks()
+
+    def _selected_key(self):
+        row = self.table.current_row
+        if self.frame is None or row is None:
+            return None
+        (key,) = marks.row_keys(self.frame.slice(row, 1), self.payloads)
+        return key, self.frame["time"][row]
+
+    def action_toggle_mark(self) -> None:
+        store, selected = self._marks(), self._selected_key()
+        if store is None or selected is None:
+            return
+        now = store.toggle(*selected)
+        self._save_marks(store)
+        self.notify("Marked the row (} next mark, M note)" if now else "Unmarked the row")
+
+    def action_note(self) -> None:
+        store, selected = self._marks(), self._selected_key()
+        if store is None or selected is None:
+            return
+        key, when = selected
+        current = store.entries[key].note if key in store.entries else ""
+
+        def written(text: str | None) -> None:
+            if text is None:
+                return
+            store.set_note(key, when, text)
+            self._save_marks(store)
+            self.notify("Note kept (exports carry it as Note)")
+
+        self.push_screen(PromptScreen("A note on this row (one line)", current), written)
+
+    def _save_marks(self, store: marks.Marks) -> None:
+        try:
+            store.save()
+        except ConnlogError as exc:
+            self.notify(escape_controls(str(exc)), severity="error", markup=False)
+        self.marked = store.find(self.frame, self.payloads)
+        self.table.marked = set(self.marked[ROW_ID].to_list())
+        self.table.refresh()
+        if self.marked_only:
+            self.refilter()
+
+    def action_next_mark(self, step: int) -> None:
+        if self._marks() is None:
+            return
+        self._step_to(self.marked[ROW_ID], step, "marked rows")
+
+    def action_marked_only(self) -> None:
+        if self._marks() is None:
+            return
+        self.marked_only = not self.marked_only
+        self.notify("Marked rows only (' shows all)" if self.marked_only else "All rows again")
+        self.refilter()
+
+    def keep_marked(self, result: query.QueryResult) -> query.QueryResult:
+        """A filter run's rows, less the unmarked ones while `'` is on (on the query's
+        worker: reads the marks as they were when it started)."""
+        marked = self.marked
+        if not self.marked_only or marked is None:
+            return result
+        kept = result.indices.filter(result.indices.is_in(marked[ROW_ID].implode()))
+        return replace(result, indices=kept)
+
+    def notes_for(self, indices: pl.Series) -> pl.Series | None:
+        """The Note column of an export of these rows (None: no row has a note)."""
+        if self._marks() is None or self.marked is None:
+            return None
+        return marks.note_column(indices, self.marked)
+
+    # -- the timeline -------------------------------------------------------------------
+
+    def action_toggle_timeline(self) -> None:
+        strip = self.query_one(TimelineStrip)
+        strip.display = not strip.display
+        if strip.display:
+            self.call_after_refresh(self.refresh_timeline)  # once laid out: its width
+            strip.focus()
+        else:
+            self.table.focus()
+
+    def refresh_timeline(self) -> None:
+        strip = self.query_one(TimelineStrip)
+        if not strip.display or not self._loaded_frame("The timeline") or self.result is None:
+            return
+        line = counts.timeline(self.frame, self.result.indices, strip.bars_width())
+        row = self.table.current_row
+        strip.show(line, self.frame["time"][row] if row is not None else None)
+
+    # By name, not @on: a mixin's decorated handlers are not collected (only the app's).
+    def on_timeline_strip_narrow(self, event: TimelineStrip.Narrow) -> None:
+        if self.widen_to is None:
+            self.widen_to = (self.state.since, self.state.until)
+        self.set_state(replace(self.state, since=event.since, until=event.until))
+        self._sync_widgets()
+
+    def action_widen_time(self) -> None:
+        if self.widen_to is None:
+            self.notify("The dates were not narrowed from the timeline")
+            return
+        since, until = self.widen_to
+        self.widen_to = None
+        self.set_state(replace(self.state, since=since, until=until))
+        self._sync_widgets()
