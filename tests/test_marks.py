@@ -141,3 +141,18 @@ def test_exports_carry_a_note_column_when_rows_have_notes(write, tmp_path, suffi
     assert notes["bob.smith@acme.example"] == guarded
     assert notes["mallory@acme.example"] in (None, "")  # marked without a note
     assert sum(1 for n in notes.values() if n) == 1
+
+
+def test_the_pdf_report_puts_a_note_first_in_the_reason_cell(tmp_path):
+    from pypdf import PdfReader
+
+    from connlog_tui.export import ExportOptions, export
+
+    frame = sources.load([str(SMALL_LOG)], use_cache=False).frame
+    view = frame.filter(pl.col("action") == "SSO Failed").drop(ROW_ID, "user_key")
+    notes = [None] * view.height
+    notes[0] = "ticket 4711"
+    out = tmp_path / "report.pdf"
+    export(view.with_columns(note=pl.Series(notes, dtype=pl.String)), str(out), ExportOptions())
+    text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
+    assert "Note: ticket 4711" in text and text.count("Note:") == 1
