@@ -353,7 +353,7 @@ def resolve_spark(args: argparse.Namespace) -> tuple[str, str] | None:
 def archive_path(args: argparse.Namespace) -> str | None:
     """The hive-partitioned Parquet archive given as the only path, if that is what it
     is (`date=.../*.parquet` under it); ConnlogError for flags that do not apply to one."""
-    from connlog_tui.logs.archive import is_archive
+    from connlog_tui.hive import is_archive
 
     if getattr(args, "spark", None) is not None:
         return None

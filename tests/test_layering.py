@@ -81,3 +81,21 @@ def test_no_module_below_the_ui_imports_textual_or_the_ui():
         wrong = {m for m in imported_modules(path) if m.split(".")[0] in ("textual", "rich")}
         wrong |= {m for m in imported_modules(path) if m.startswith("connlog_tui.ui")}
         assert not wrong, f"{path.relative_to(PACKAGE)} imports {sorted(wrong)}"
+
+
+def test_the_memory_mode_is_settled_before_polars_is_imported(tmp_path):
+    # Lean mode tunes Polars' allocator, which reads its settings once, when Polars loads:
+    # deciding the mode (archive or files, lean or in memory) must not import it.
+    log = tmp_path / "log.csv"
+    log.write_text("Date,Application To/From,Action\n2026-03-01T09:00:00Z,A,B\n")
+    code = (
+        "import sys\n"
+        "from connlog_tui import cli\n"
+        f"args = cli.browse_parser().parse_args([{str(log)!r}])\n"
+        "cli.decide_memory(args)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'polars')[:3])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -22,6 +22,7 @@ from connlog_tui.counts import CountKey, key_expr, ranked
 from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export as export_frame
 from connlog_tui.export import format_for, provenance_path, write_provenance
+from connlog_tui.hive import is_archive
 from connlog_tui.logs.base import PAGE_COLUMNS, TIME_ORDER, ExportOptions, LogInfo, Matches, Sort
 from connlog_tui.query import FACETS, FilterState
 from connlog_tui.scaleout import LazyView, partition_expr, scan_partitioned
@@ -31,22 +32,6 @@ from connlog_tui.schema import COLUMNS, ROW_ID, empty_quarantine
 # redaction and diagnoses are written from the matching rows collected first).
 STREAMED = ("csv", "jsonl", "parquet")
 _CANONICAL = [c.name for c in COLUMNS]
-
-
-def is_archive(path: str | Path) -> bool:
-    """A directory holding hive partitions (`key=value/` subdirectories) of Parquet files,
-    and no other files (hidden and `_`-prefixed ones aside): how the command line tells an
-    archive from a folder of logs (which may hold a Parquet export among its CSVs)."""
-    root = Path(path)
-    if not root.is_dir():
-        return False
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not any(part[:1] in "._" for part in p.relative_to(root).parts)
-    ]
-    hive = any(p.parent != root and "=" in p.relative_to(root).parts[0] for p in files)
-    return hive and all(p.suffix.lower() == ".parquet" for p in files)
 
 
 class ArchiveLog:
