@@ -662,3 +662,16 @@ def test_kind_is_slo_when_action_or_request_type_speaks_of_logging_out():
     # Worked out on the rows it is given, after a filter too.
     kept = frame.lazy().filter(pl.col("action") != "NA").select(kind).collect()
     assert kept["kind"].to_list() == [k for a, _, k in rows if a not in ("NA", None)]
+
+
+def test_kind_is_the_same_row_by_row_in_a_lazy_query():
+    # A lazy query may work the column's distinct values out more than once: the logout
+    # ones picked from one pass must be those of the other (attempts paired by kind).
+    actions = [f"{'SLO' if i % 2 else 'SSO'} Initiated {i}" for i in range(200)]
+    frame = pl.DataFrame(
+        {"action": actions, "request_type": [None] * len(actions)},
+        schema={"action": pl.Categorical, "request_type": pl.Categorical},
+    )
+    for _ in range(5):
+        kinds = frame.lazy().select(kind_expr().alias("kind")).collect()["kind"]
+        assert kinds.to_list() == [action[:3] for action in actions]

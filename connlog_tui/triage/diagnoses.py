@@ -64,7 +64,9 @@ def kind_expr() -> pl.Expr:
 
 
 def _says_logout(column: str) -> pl.Expr:
-    values = pl.col(column).unique().drop_nulls()
+    # `values` is worked out twice (the filter and its mask): in order of appearance, so
+    # both passes agree (an unordered unique's passes may not, in a lazy query).
+    values = pl.col(column).unique(maintain_order=True).drop_nulls()
     logout = values.filter(values.cast(pl.String).str.contains(_LOGOUT))
     return pl.col(column).is_in(logout.implode()).fill_null(False)
 
