@@ -572,7 +572,9 @@ def run_browse(argv: list[str]) -> int:
 
             print(config_path())
             return 0
-        if not args.follow:  # following a pipe is not supported: its spool is read once
+        if args.follow and "-" in args.paths:  # a spool is read once: nothing to follow
+            raise ConnlogError("--follow reads files as they grow, not standard input (-)")
+        if not args.follow:
             take_stdin(args, implicit=True)
         decide_memory(args)
         spark = resolve_spark(args)

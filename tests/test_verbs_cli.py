@@ -171,3 +171,11 @@ def test_browse_reads_a_pipe_and_wants_a_terminal_for_keys():
         err = result.stderr.decode()
         assert result.returncode == 2, err
         assert "no terminal to take keys from" in err and "Traceback" not in err
+
+
+def test_follow_says_it_cannot_follow_standard_input():
+    result = connlog("--follow", "-", stdin=SMALL_LOG.read_bytes())
+    assert result.returncode == 2
+    assert result.stderr.decode() == (
+        "connlog: --follow reads files as they grow, not standard input (-)\n"
+    )
