@@ -45,6 +45,7 @@ from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import DetailPanel, render_attempt, render_payload
+from connlog_tui.ui.fields import OrderedInput
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import FollowMode
 from connlog_tui.ui.footer import FittedFooter
@@ -101,7 +102,17 @@ USER_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.Mous
 # Enter in the command palette that left it open: the keys typed after it go on after this.
 PALETTE_WAIT = 0.3
 # Actions that open a box or a screen from the main screen (priority keys: see BINDINGS).
-OPENERS = {"search", "export", "sort", "quarantine", "triage", "compare", "choose_columns", "help"}
+OPENERS = {
+    "search",
+    "dates",
+    "export",
+    "sort",
+    "quarantine",
+    "triage",
+    "compare",
+    "choose_columns",
+    "help",
+}
 
 
 class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[None]):
@@ -115,6 +126,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
     BINDINGS = [
         Binding("slash", "search", "Search", priority=True),
         Binding("f", "toggle_filters", "Filters"),
+        Binding("d", "dates", "Dates", show=False, priority=True),
         Binding("x", "clear", "Clear"),
         Binding("e", "export", "Export", priority=True),
         Binding("s", "sort", "Sort", show=False, priority=True),
@@ -254,7 +266,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         with Horizontal(id="body"):
             yield FilterSidebar(id="sidebar")
             with Vertical(id="main"):
-                yield Input(
+                yield OrderedInput(
                     placeholder="/ search every field, payloads included",
                     id="search",
                     compact=True,
@@ -884,6 +896,15 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
                 panes[0].focus()
         else:
             self.query_one(LogTable).focus()
+
+    def action_dates(self) -> None:
+        """The date range's `since` field, the panes shown if they were hidden."""
+        fields = self.query("#since")
+        if not fields:  # the panes are mounted just after the first frame
+            return
+        self.query_one(FilterSidebar).display = True
+        # Now, as for `/`: the dates typed right after `d` go into the field.
+        self.screen.set_focus(fields.first())
 
     def action_clear(self) -> None:
         self.find = self.find_matches = self.table.matched = None  # n / N's search too

@@ -18,6 +18,7 @@ from textual.widgets._toggle_button import ToggleButton
 from connlog_tui.query import FACET_TITLES
 from connlog_tui.textsafe import one_line
 from connlog_tui.ui.cells import distinct_labels
+from connlog_tui.ui.fields import OrderedInput
 
 PICKED, UNPICKED = "✓", " "  # told apart without colour (NO_COLOR, 16 colours)
 
@@ -200,10 +201,12 @@ class DateRangePane(Vertical):
             self.quick = quick
             super().__init__()
 
+    applied: tuple[str, str] = ("", "")  # since/until of the range in use, as shown
+
     def compose(self) -> ComposeResult:
         self.border_title = "Date range (UTC)"
-        yield Input(placeholder="since: 2026-03-01 09:00", id="since", compact=True)
-        yield Input(placeholder="until: 2026-03-01 or 24h", id="until", compact=True)
+        yield OrderedInput(placeholder="since: 2026-03-01 09:00", id="since", compact=True)
+        yield OrderedInput(placeholder="until: 2026-03-01 or 24h", id="until", compact=True)
         with Horizontal():
             for name in ("1h", "24h", "7d", "all"):
                 yield Button(name, id=f"quick-{name}", compact=True)
@@ -211,7 +214,8 @@ class DateRangePane(Vertical):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._post(None)
+        # The submitted field's text as it was at Enter (keys typed after it may be in).
+        self._post(None, **{event.input.id or "since": event.value})
 
     @on(Button.Pressed)
     def _quick(self, event: Button.Pressed) -> None:
@@ -223,18 +227,42 @@ class DateRangePane(Vertical):
         else:
             self._post(name)
 
-    def _post(self, quick: str | None) -> None:
-        since = self.query_one("#since", Input).value
-        until = self.query_one("#until", Input).value
+    def _fields(self) -> tuple[Input, Input]:
+        return self.query_one("#since", Input), self.query_one("#until", Input)
+
+    def _post(self, quick: str | None, **typed: str) -> None:
+        since, until = (typed.get(f.id or "", f.value) for f in self._fields())
         self.post_message(self.Changed(since, until, quick))
 
     def set_values(self, since: str, until: str) -> None:
-        self.query_one("#since", Input).value = since
-        self.query_one("#until", Input).value = until
+        """Show the range in use. A field with the focus keeps what is being typed in it
+        (Enter applies it; leaving the pane without puts the range in use back)."""
+        self.applied = (since, until)
+        for field, value in zip(self._fields(), self.applied, strict=True):
+            if not field.has_focus:
+                field.value = value
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._left)
+
+    def _left(self) -> None:
+        """Focus left the pane: text not applied with Enter is not left looking applied."""
+        if self.has_focus_within or not self.is_attached:
+            return
+        fields = self._fields()
+        if tuple(f.value for f in fields) != self.applied:
+            for field, value in zip(fields, self.applied, strict=True):
+                field.value = value
+            self.notify(
+                "Date range not applied (Enter in since/until applies it): "
+                "showing the range in use",
+                severity="warning",
+            )
 
 
-class FilterSidebar(VerticalScroll):
-    """All filter panes, stacked; the app rebuilds the facets once a log has loaded."""
+class FilterSidebar(VerticalScroll, can_focus=False):
+    """All filter panes, stacked; the app rebuilds the facets once a log has loaded.
+    Not a Tab stop itself (it showed no focus): its panes are."""
 
     DEFAULT_CSS = """
     FilterSidebar { width: 34; background: $surface; padding: 0 0; }
@@ -253,7 +281,7 @@ class FilterSidebar(VerticalScroll):
     async def _add_panes(self) -> None:
         if not self.is_attached:  # the app closed first
             return
-        user = Input(placeholder="contains…", id="user")
+        user = OrderedInput(placeholder="contains…", id="user")
         user.border_title = "Email ID/Login ID"
         await self.mount_all([user, DateRangePane(id="dates")])
         self.post_message(self.Ready())

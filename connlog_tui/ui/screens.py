@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from connlog_tui.textsafe import one_line
 from connlog_tui.ui.cells import cut_path
+from connlog_tui.ui.fields import OrderedInput
 from connlog_tui.ui.filters import CheckList
 
 
@@ -77,7 +78,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
         with Vertical():
             yield Label(f"Export {self.rows:,} rows. The extension picks the format:")
             yield Label(".csv  .jsonl  .json  .parquet  .pdf (a report)", classes="muted")
-            yield Input(value=self.suggested, id="path")
+            yield OrderedInput(value=self.suggested, id="path")
             yield Static(self._target_text(self.suggested), id="target", markup=False)
             yield Checkbox("Redact emails, NameIDs, tokens, cookies and IPs", id="redact")
             yield Checkbox("Write a provenance sidecar (.provenance.json)", id="provenance")
@@ -181,7 +182,7 @@ class NameScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.prompt, markup=False)
-            yield Input(placeholder="name, e.g. sso-failures", id="name")
+            yield OrderedInput(placeholder="name, e.g. sso-failures", id="name")
 
     @on(Input.Submitted)
     def _named(self, event: Input.Submitted) -> None:
@@ -248,7 +249,7 @@ Find
   tab          next pane or field (shift+tab: previous)
   esc          leave a text field or pane, back to the table
   space/enter  (in a pane) pick a value; picks in one pane are OR-ed
-  enter        (in since/until) apply the date range
+  d            the date range: since, tab, until, enter applies (24h, 7d…)
   x            clear every filter
 
 Triage
