@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import cast
 
 import polars as pl
-from rich.cells import cell_len
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, ProgressBar, Static, TextArea
@@ -61,7 +61,7 @@ from connlog_tui.ui.screens import (
     default_export_name,
 )
 from connlog_tui.ui.sessions import SessionActions
-from connlog_tui.ui.status import fit_filters, short_forms
+from connlog_tui.ui.status import Loading, Status, short_forms, status_line
 from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
 from connlog_tui.ui.table import LogTable
 from connlog_tui.ui.triage_actions import TriageActions
@@ -119,6 +119,8 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
     TITLE = "connlog"
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
+    # What the status bar says (a frozen value: each change is a new one, drawn once).
+    status: reactive[Status] = reactive(Status(), init=False)
     # Keys that open a box or a screen, Tab and Escape are priority bindings: the app
     # handles them before sending on the keys queued behind them, so keys typed in one
     # burst (a paste, or keystrokes an SSH link delivered together) land where they were
@@ -168,7 +170,6 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         self.fatal_error: str | None = None
         self._debounce: Timer | None = None
         self._busy_timer: Timer | None = None
-        self.busy = False  # a filter run has been going for BUSY_AFTER: the status says so
         self._detail_timer: Timer | None = None
         # While loading: (rows shown from the preview, when loading started, file bytes,
         # rows estimated from the preview's bytes per row).
@@ -177,18 +178,13 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         self._first_paint = threading.Event()
         self.tails: list = []  # follow.Tail per followed file, while following
         self._follow_timer: Timer | None = None
-        self.follow_note = ""
         self.config = options.config or Config()
-        self.export_note: str | None = None
-        self.analysis_note: str | None = None
         self._analyse_when_shown = False  # a load's first whole result starts triage
         self.attempts: pl.DataFrame | None = None  # stitched login attempts, once worked out
         self._baseline: pl.DataFrame | None = None  # what each app's working logins use
         self.zone = options.zone
-        self.pane_note: str | None = None  # the value under a filter pane's cursor
         self.user_active_until = 0.0  # background work steps aside until then
         self._typeahead: list[events.Key] | None = None  # keys held while a screen opens
-        self.search_error: str | None = None  # an invalid regex typed in the search box
 
     # -- background work gives way to the user ---------------------------------------
 
@@ -309,7 +305,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to_size(event.size)
-        self.call_after_refresh(self._update_status)  # fitted to the new width
+        self.call_after_refresh(self._render_status)  # fitted to the new width
 
     def _fit_to_size(self, size: Size | None = None) -> None:
         """Panes beside the table when there is room; the detail panel when it is tall."""
@@ -436,11 +432,10 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         self.table.set_rows(rows)
         if self._busy_timer is not None:
             self._busy_timer.stop()
-        self.busy = False
         self.result_state = state
         for pane in self.query(FacetPane):
             pane.set_counts(matches.facets.get(pane.column, {}))
-        self._update_status()
+        self._update_status(busy=False)
 
     def _export_log(self, choice: ExportChoice, options: ExportOptions) -> None:
         """Export the current filters' rows through the log, in a worker."""
@@ -586,8 +581,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         self._run_filter()
 
     def _show_busy(self) -> None:
-        self.busy = True
-        self._update_status()
+        self.note_status(busy=True)
 
     @work(thread=True, exclusive=True, group="query")
     def _run_filter(self) -> None:
@@ -653,10 +647,11 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         self.shown = result
         in_time_order = self.sort == ("time", False)
         self.table.set_view(self.frame, result.indices, in_time_order=in_time_order)
+        notes = {}
         if result.complete:
             if self._busy_timer is not None:
                 self._busy_timer.stop()
-            self.busy = False
+            notes["busy"] = False
             self.result, self.result_state = result, state
             for pane in self.query(FacetPane):
                 pane.set_counts(result.facets.get(pane.column, {}))
@@ -664,74 +659,72 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
                 self._analyse_when_shown = False
                 self.analyse()
             self.refresh_timeline()
-        self._update_status()
+        self._update_status(**notes)
         if self._loading is not None:  # the full read waits for these rows to be shown
             if result.count:
                 self.table.call_after_rows_drawn(self._first_paint.set)
             else:
                 self.call_after_refresh(self._first_paint.set)
 
-    def _update_status(self) -> None:
+    def _update_status(self, **notes) -> None:
+        """Bring the status model's counts, filters and settings up to date with the app,
+        and set `notes` (the fields the app does not hold otherwise: busy, pane_note,
+        search_error, export_note, analysis_note, follow)."""
         view = self.shown or self.result
-        if view is None:
-            return
-        parts = [f"{view.count:,} of {view.total:,} rows"]
-        if not view.complete:
-            parts = [f"searching… {view.count:,} of {view.total:,} rows so far"]
-        elif self.busy:  # the count is still the previous filters'
-            parts.insert(0, "searching…" if self.state.searches else "filtering…")
+        loading = None
         if self._loading is not None:
             shown, started, size, estimate = self._loading
-            parts = [
-                f"Loading {size / 1e6:,.0f} MB… {time.monotonic() - started:.1f} s",
-                f"first {shown:,} rows shown",
-                f"≈{estimate:,} rows in all (estimated)",
-            ]
-        if self.pane_note:  # the value under a pane's cursor, whole
-            parts.insert(0, self.pane_note)
-        notes = []  # after the filters: cut off first when the line is full
-        if self.search_error:  # an invalid regex in the search box: said first
-            parts.insert(0, self.search_error)
-        if self.payloads is not None:
-            notes.append("lean: payloads on disk")
-        if self.paged_log is not None:
-            notes.append(f"{self.paged_log.describe().kind}: rows read as shown")
-        if self.quarantine.height:
-            notes.append(f"{self.quarantine.height:,} quarantined (b lists)")
-        if self.skipped:
-            files = len(self.skipped)
-            notes.append(f"{files} file{'s' * (files != 1)} skipped (b lists)")
-        if self.zone != "UTC":
-            notes.append(f"times in {tz.label(self.zone)}")
-        if self.export_note:
-            notes.append(self.export_note)
-        if self.analysis_note:
-            notes.append(self.analysis_note)
-        if self.tails:
-            notes.append(f"following{' · ' + self.follow_note if self.follow_note else ''}")
-        if self.find is not None:
-            found = "; ".join(self.find.describe())
-            if self.find_matches is not None:
-                found += f" ({self.find_matches.len():,} rows)"
-            notes.append(f"n/N: {found}")
-        if self.sort != ("time", False):
-            column, descending = self.sort
-            notes.append(f"sorted by {SORTABLE[column]} {'▼' if descending else '▲'}")
-        # Every filter named or counted, in what the rows count leaves (or most of it).
-        width = max(0, self.size.width - 2) - cell_len(" · ".join(parts)) - 3
-        room = max(width - cell_len(" · ".join(notes)) - 3, min(width, 40))
+            loading = Loading(size / 1e6, time.monotonic() - started, shown, estimate)
+        column, descending = self.sort
         dates = tz.describe(self.state.since, self.state.until, self.zone)
-        short = short_forms(self.state, dates)
-        parts = [*parts, fit_filters(self._describe_state(), short, room), *notes]
-        status = self.query_one("#status", Static)
-        # One line, whatever it says: no layout pass (which redrew the table's scrollbar,
-        # ~5 KB to the terminal, on every tick of the background triage's progress).
-        status.update(escape_controls(" · ".join(parts)), layout=False)
+        self.status = replace(
+            self.status,
+            shown=None if view is None else view.count,
+            total=0 if view is None else view.total,
+            complete=True if view is None else view.complete,
+            searching=bool(self.state.searches),
+            loading=loading,
+            lean=self.payloads is not None,
+            paged=None if self.paged_log is None else self.paged_log.describe().kind,
+            quarantined=self.quarantine.height,
+            skipped=len(self.skipped),
+            zone=None if self.zone == "UTC" else tz.label(self.zone),
+            sort=None
+            if (column, descending) == ("time", False)
+            else f"{SORTABLE[column]} {'▼' if descending else '▲'}",
+            find=self._find_note(),
+            filters=tuple(self._describe_state()),
+            short_filters=tuple(short_forms(self.state, dates)),
+            **notes,
+        )
+
+    def _find_note(self) -> str | None:
+        if self.find is None:
+            return None
+        found = "; ".join(self.find.describe())
+        if self.find_matches is not None:
+            found += f" ({self.find_matches.len():,} rows)"
+        return found
+
+    def note_status(self, **notes) -> None:
+        """Set notes of the status model (fields of ui/status.Status), its counts and
+        filters brought up to date too; the bar redraws if the model changed."""
+        self._update_status(**notes)
+
+    def watch_status(self) -> None:
+        self._render_status()
+
+    def _render_status(self) -> None:
+        line = status_line(self.status, self.size.width)
+        if line is not None:
+            # One line, whatever it says: no layout pass (which redrew the table's
+            # scrollbar, ~5 KB to the terminal, on every tick of the triage's progress).
+            self.query_one("#status", Static).update(line, layout=False)
 
     @on(FacetPane.Highlighted)
     def _pane_highlighted(self, event: FacetPane.Highlighted) -> None:
-        self.pane_note = f"{event.title}: {event.value}" if event.value is not None else None
-        self._update_status()
+        note = f"{event.title}: {event.value}" if event.value is not None else None
+        self.note_status(pane_note=note)
 
     @on(FacetPane.Changed)
     def _facet_changed(self, event: FacetPane.Changed) -> None:
@@ -746,13 +739,12 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         try:
             query.regex_pattern(fields["regex"]) if fields["regex"] else None
         except ConnlogError as exc:
-            self.search_error = str(exc)  # said first in the status bar, under the box
             search.add_class("-invalid")
-            self._update_status()
+            self.note_status(search_error=str(exc))  # said first, under the box
             return
-        self.search_error = None
         search.remove_class("-invalid")
         self.find = self.find_matches = self.table.matched = None  # n / N follow the new one
+        self.note_status(search_error=None)
         self.set_state(replace(self.state, **fields), delay=0.15)
 
     @on(Input.Changed, "#user")
@@ -1103,8 +1095,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         self._export_progress(message.note)
 
     def _export_progress(self, text: str | None) -> None:
-        self.export_note = text
-        self._update_status()
+        self.note_status(export_note=text)
 
     @on(msg.ExportDone)
     def _exported(self, message: msg.ExportDone) -> None:

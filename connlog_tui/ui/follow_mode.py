@@ -20,10 +20,9 @@ from connlog_tui.ui.filters import FacetPane
 
 
 class FollowMode:
-    # Set in ConnlogApp.__init__: follow.Tail per followed file (while following), the
-    # polling timer, and what the status bar says about rotation or truncation.
+    # Set in ConnlogApp.__init__: follow.Tail per followed file (while following) and the
+    # polling timer. What the status bar says goes to the app's status model.
     tails: list
-    follow_note: str
 
     FOLLOW_INTERVAL = 0.5
 
@@ -34,7 +33,7 @@ class FollowMode:
             self.tails = []
             self._follow_timer.stop()
             self.notify("Stopped following")
-            self._update_status()
+            self.note_status(follow=None)
             return
         from connlog_tui.follow import Tail
 
@@ -49,10 +48,9 @@ class FollowMode:
             self.tails = []
             self.notify(escape_controls(str(exc)), severity="error", markup=False)
             return
-        self.follow_note = ""
         self._follow_timer = self.set_interval(self.FOLLOW_INTERVAL, self.poll_tails)
         self.notify("Following: new rows appear as they are written")
-        self._update_status()
+        self.note_status(follow="")
 
     @work(thread=True, exclusive=True, group="follow")
     def poll_tails(self) -> None:
@@ -69,7 +67,7 @@ class FollowMode:
         if self.frame is None or not self.tails:
             return
         if events:
-            self.follow_note = f"{', '.join(events)} at {time.strftime('%H:%M:%S')}"
+            self.note_status(follow=f"{', '.join(events)} at {time.strftime('%H:%M:%S')}")
         if new.height:
             start = self.frame.height
             # Diagonal: the loaded rows may carry triage columns the new ones don't have yet.

@@ -16,6 +16,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     import polars as pl
 
+    from connlog_tui.counts import CountKey
     from connlog_tui.logs import Log, Matches
     from connlog_tui.payloads import PayloadStore
     from connlog_tui.query import FilterState, QueryResult
@@ -153,3 +154,20 @@ class RowsAppended(Message):
     frame: pl.DataFrame
     quarantine: pl.DataFrame
     events: list[str]
+
+
+@dataclass
+class MatchesFound(Message):
+    """The rows of the whole log matching what n / N step through, then `step` taken."""
+
+    find: FilterState
+    matched: pl.Series
+    step: int
+
+
+@dataclass
+class Counted(Message):
+    """The count view's values of `key` (posted to the count screen)."""
+
+    key: CountKey
+    table: pl.DataFrame

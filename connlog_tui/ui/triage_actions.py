@@ -67,12 +67,11 @@ class _Pile:
 class TriageActions:
     # Its message handlers are named on_<message>: Textual reads `@on` only on message
     # pump classes, which a mixin is not.
-    # Set in ConnlogApp.__init__: stitched login attempts once worked out, the progress
-    # note for the status bar, and what each app's working logins use.
+    # Set in ConnlogApp.__init__: stitched login attempts once worked out, and what each
+    # app's working logins use.
     frame: pl.DataFrame | None
     _baseline: pl.DataFrame | None
     attempts: pl.DataFrame | None
-    analysis_note: str | None
 
     def _attempt(self, index: int | None) -> tuple[dict, list[dict]] | None:
         if index is None or self.frame is None or self.attempts is None:
@@ -151,8 +150,7 @@ class TriageActions:
         self.post_message(msg.DiagnosesReady(diagnoses))
 
     def on_triage_progress(self, message: msg.TriageProgress) -> None:
-        self.analysis_note = message.note
-        self._update_status()
+        self.note_status(analysis_note=message.note)
 
     def on_baselines(self, message: msg.Baselines) -> None:
         self._baseline = message.baseline
@@ -171,8 +169,7 @@ class TriageActions:
         if self.frame is None:
             return
         self.attempts = message.attempts
-        self.analysis_note = None
-        self._update_status()
+        self.note_status(analysis_note=None)
         keep_out_of_gc()
         self._show_current_row()
 

@@ -27,6 +27,7 @@ from connlog_tui.errors import ConnlogError
 from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
 from connlog_tui.textsafe import escape_controls, one_line
+from connlog_tui.ui import messages as msg
 
 VERB_BINDINGS = [
     Binding("minus", "exclude_value", "Hide value", show=False),
@@ -152,9 +153,11 @@ class CountScreen(ModalScreen[tuple[str, counts.CountKey, str | None] | None]):
     @work(thread=True, exclusive=True, group="count")
     def _counted(self, key: counts.CountKey) -> None:
         table = counts.count_by(self.frame, self.indices, key, self.payloads)
-        self.app.call_from_thread(self._show, key, table)
+        self.post_message(msg.Counted(key, table))
 
-    def _show(self, key: counts.CountKey, table: pl.DataFrame) -> None:
+    @on(msg.Counted)
+    def _show(self, message: msg.Counted) -> None:
+        key, table = message.key, message.table
         self.key, self.values = key, table["value"].to_list()
         title = (
             f"{one_line(key.label, 60)}: {len(self.values):,} values in {len(self.indices):,} rows"
@@ -360,9 +363,10 @@ class VerbActions:
         matched = query.run(
             self.frame, find, facets=(), payloads=self.payloads, folded=self.folded
         ).indices
-        self.call_from_thread(self._found, find, matched, step)
+        self.post_message(msg.MatchesFound(find, matched, step))
 
-    def _found(self, find: FilterState, matched: pl.Series, step: int) -> None:
+    def on_matches_found(self, message: msg.MatchesFound) -> None:  # a mixin: no @on
+        find, matched, step = message.find, message.matched, message.step
         if find is self.find:
             self.find_matches = self.table.matched = matched.sort()
             self.table.refresh()

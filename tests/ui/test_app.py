@@ -496,7 +496,7 @@ async def test_background_triage_steps_aside_while_keys_come_in():
         cancelled = SimpleNamespace(is_cancelled=True)
         app.wait_while_user_is_active(cancelled)  # but never past its cancellation
         await settle(pilot)
-        assert app.analysis_note is None  # and the triage still finishes
+        assert app.status.analysis_note is None  # and the triage still finishes
         assert app.attempts is not None
 
 
@@ -523,13 +523,13 @@ async def test_diagnoses_show_before_the_login_attempts_are_linked(monkeypatch):
         # The diagnoses and the "linking" note reach the UI as two calls: wait for both.
         for _ in range(100):
             await pilot.pause(0.05)
-            if diagnosed() and "linking" in (app.analysis_note or ""):
+            if diagnosed() and "linking" in (app.status.analysis_note or ""):
                 break
         assert diagnosed()
-        assert app.attempts is None and "linking" in app.analysis_note
+        assert app.attempts is None and "linking" in app.status.analysis_note
         linking.set()
         await settle(pilot)
-        assert app.attempts is not None and app.analysis_note is None
+        assert app.attempts is not None and app.status.analysis_note is None
 
 
 async def test_triage_starts_once_the_loaded_logs_first_result_is_shown(monkeypatch):
