@@ -47,6 +47,11 @@ class Terminal:
             self._tmux("send-keys", "-t", "e2e", key)
             time.sleep(0.05)
 
+    def type(self, text: str) -> None:
+        """Send `text` literally in one burst (send-keys -l), as a paste or an SSH link
+        delivers keys typed fast: `\t` is Tab, `\r` is Enter."""
+        self._tmux("send-keys", "-t", "e2e", "-l", text)
+
     def wait_for(self, text: str, timeout: float = 30.0) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -130,6 +130,9 @@ class DetailPanel(Vertical, can_focus=False):
     BINDINGS = [
         Binding("r", "toggle_raw", "Raw/decoded"),
         Binding("escape", "app.close_payloads", "Close"),
+        # Priority: the payload's text area would take left/right to move its cursor.
+        Binding("right", "switch_tab(1)", "Tabs", key_display="←→", priority=True),
+        Binding("left", "switch_tab(-1)", "Previous tab", show=False, priority=True),
     ]
     DEFAULT_CSS = """
     DetailPanel { height: 45%; border-top: heavy $panel-lighten-2; }
@@ -186,6 +189,16 @@ class DetailPanel(Vertical, can_focus=False):
 
     def watch_zone(self) -> None:
         self._refresh_contents()
+
+    def action_switch_tab(self, step: int) -> None:
+        """Response → Request → Attempt, round, keeping the focus in the payload."""
+        tabs = self.query(TabbedContent)
+        if not tabs:
+            return
+        names = ["tab-response", "tab-request", "tab-attempt"]
+        active = tabs.first().active or names[0]
+        tabs.first().active = names[(names.index(active) + step) % len(names)]
+        self.screen.set_focus(self.visible_area())
 
     def action_toggle_raw(self) -> None:
         self.raw = not self.raw

@@ -245,8 +245,14 @@ class TriageActions:
             return
         found = triage.next_failure(self.frame, table.indices, table.cursor, direction)
         if found is None:
-            # The view opens at the newest row, where `n` finds nothing: name the way back.
-            where, back = ("below", "[ goes up") if direction > 0 else ("above", "] goes down")
-            self.notify(f"No more failures {where} ({back})")
-            return
+            # The view opens at the newest row, where going down finds nothing: wrap round
+            # to the first failure from the other end, and say so.
+            found = triage.next_failure(
+                self.frame, table.indices, table.cursor, direction, wrap=True
+            )
+            if found is None:
+                self.notify("No failures in this view")
+                return
+            where = "below: back to the first" if direction > 0 else "above: on from the last"
+            self.notify(f"No more failures {where}")
         table.cursor = found

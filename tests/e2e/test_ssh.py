@@ -112,3 +112,41 @@ def test_triage_over_ssh_with_keys_only(ssh_server, terminal, tmp_path: Path):
     assert "Request Type" in screen and "3 of 12 rows" in screen
     term.keys("q")
     term.wait_for("EXIT=0", timeout=20)
+
+
+def ssh_connlog(port: int, key: Path, cwd: Path) -> str:
+    """The command that runs connlog on SMALL_LOG over `ssh -t`, in `cwd`."""
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in os.environ.items() if k.startswith("XDG_"))
+    remote = (
+        f"cd {shlex.quote(str(cwd))} && env {env} TERM=xterm-256color "
+        f"{shlex.quote(sys.executable)} -m connlog_tui {shlex.quote(str(SMALL_LOG))}"
+    )
+    return (
+        f"ssh -t -p {port} -i {key} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+        f"-o LogLevel=ERROR {getpass.getuser()}@127.0.0.1 {shlex.quote(remote)}"
+    )
+
+
+def test_keys_typed_in_one_burst_over_ssh(ssh_server, terminal, tmp_path: Path):
+    """Typeahead: `e` + a long absolute path + Enter, and `d` + since<Tab>until<Enter>,
+    each sent as one write, land in the dialog and the date fields in order."""
+    port, key = ssh_server
+    term = terminal(ssh_connlog(port, key, tmp_path), width=80, height=24)
+    term.wait_for("12 of 12 rows", timeout=60)
+    time.sleep(0.5)
+    term.type("d2026-03-01 09:00\t2026-03-01 09:06\r")
+    term.wait_for("5 of 12 rows", timeout=30)
+    term.keys("Escape")  # back to the table; alone: an Escape followed at once by `e` is Alt+e
+    time.sleep(1)
+    out = tmp_path / "incident-INC0012345" / "workday-sso-failures-2026-03-01-morning.csv"
+    out.parent.mkdir()
+    term.type(f"e{out}\r")
+    deadline = time.monotonic() + 30
+    while not out.exists():
+        assert time.monotonic() < deadline, f"{out} not written; screen was:\n{term.screen()}"
+        time.sleep(0.1)
+    with out.open(newline="") as f:
+        assert len(list(csv.DictReader(f))) == 5
+    assert not list(tmp_path.glob("connlog-export-*"))  # not the default name
+    term.keys("q")
+    term.wait_for("EXIT=0", timeout=20)

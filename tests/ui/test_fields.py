@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conftest import SMALL_LOG
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TabbedContent
 from uihelpers import burst, make_app, settle
 
 from connlog_tui.ui.filters import FacetPane, FilterSidebar
+from connlog_tui.ui.screens import HELP
 from connlog_tui.ui.table import LogTable
 
 
@@ -122,3 +123,24 @@ async def test_key_bar_shows_keys_in_a_text_field():
             if b.binding.show and b.enabled
         }
         assert "escape" in shown
+
+
+async def test_left_right_switch_payload_tabs_and_say_so():
+    app = make_app([SMALL_LOG], user="carol")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        tabs = app.query_one(TabbedContent)
+        assert tabs.active == "tab-response"
+        shown = {
+            b.binding.description for b in app.screen.active_bindings.values() if b.binding.show
+        }
+        assert "Tabs" in shown  # in the key bar
+        await pilot.press("right")
+        await pilot.pause()
+        assert tabs.active == "tab-request" and app.focused.id == "request"
+        await pilot.press("left", "left")
+        await pilot.pause()
+        assert tabs.active == "tab-attempt"
+        assert "left/right" in HELP and "Attempt tab" in HELP

@@ -56,10 +56,22 @@ async def test_brackets_jump_between_failures():
         assert users[table.current_row] == " carol@acme.example "
         await pilot.press("left_square_bracket")
         assert users[table.current_row] == "bob.smith@acme.example"
-        await pilot.press("G", "right_square_bracket")  # past the last failure: stays, says so
+        await pilot.press("G", "right_square_bracket")  # past the last failure: wraps, says so
         await pilot.pause()
-        assert users[table.current_row] == "frank@acme.example"
-        assert any("No more failures below ([ goes up)" in n.message for n in app._notifications)
+        assert users[table.current_row] == "bob.smith@acme.example"
+        assert any("No more failures below" in n.message for n in app._notifications)
+
+
+async def test_next_failure_right_after_opening_finds_one():
+    # The table opens at the newest row, below every failure: ] wraps to the first.
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert app.frame["outcome"][table.current_row] == "failure"
+        assert any("back to the first" in n.message for n in app._notifications)
 
 
 async def test_diagnoses_are_searchable_once_worked_out():

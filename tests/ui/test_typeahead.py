@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import SMALL_LOG
 from textual.command import CommandInput
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, OptionList
+from textual.widgets import DataTable, Input, OptionList, Static
 from uihelpers import burst, make_app, settle
 
 from connlog_tui import views
@@ -145,3 +145,23 @@ async def test_view_name_typed_right_after_choosing_save_view():
 def test_help_fits_80_columns():
     # The help box at 80 columns: a border and a space each side, a 1-column scrollbar.
     assert max(len(line) for line in HELP.splitlines()) <= 80 - 2 - 2 - 1
+
+
+async def test_export_dialog_shows_the_absolute_target_and_stays_open_on_a_missing_folder(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        screen = app.screen
+        target = str(screen.query_one("#target", Static).render())
+        assert str(tmp_path) in target  # the relative default name, made absolute
+        missing = tmp_path / "no-such-folder" / "out.csv"
+        await pilot.press(*str(missing), "enter")  # replaces the name, selected on focus
+        await pilot.pause()
+        assert app.screen is screen  # still open, with the typed path and the error
+        assert screen.query_one("#path", Input).value == str(missing)
+        assert "No folder" in str(screen.query_one("#confirm", Static).render())
