@@ -434,14 +434,18 @@ def run_export(argv: list[str]) -> int:
         diagnose=args.failures_only or args.diagnose,
         marks=_marks(options) if archive is None else None,
     )
-    if args.partition_by:
-        from connlog_tui.logs.partition import export_by_day
+    try:
+        if args.partition_by:
+            from connlog_tui.logs.partition import export_by_day
 
-        written = export_by_day(log, state, Path(args.output), export_options)
-    else:
-        written = log.export(state, args.output, export_options)
+            written = export_by_day(log, state, Path(args.output), export_options)
+        else:
+            written = log.export(state, args.output, export_options)
+        total = log.describe().rows
+    finally:
+        if spark:
+            log.close()  # type: ignore[attr-defined]
     where = "stdout" if args.output == "-" else args.output
-    total = log.describe().rows
     print(f"connlog: wrote {written} of {total} rows to {where}", file=sys.stderr)
     quarantined = log.quarantine().height
     if args.report:

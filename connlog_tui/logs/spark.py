@@ -63,6 +63,7 @@ def connect(url: str) -> Any:
         raise ConnlogError(INSTALL_HINT) from None
     if not url.startswith("sc://"):
         raise ConnlogError("a Spark Connect URL starts with sc:// (sc://host:15002)")
+    session = None
     try:
         session = SparkSession.builder.remote(url).create()
         # The first contact gives up within ~10 s (the client's default keeps retrying a
@@ -77,6 +78,11 @@ def connect(url: str) -> Any:
         finally:
             session.client.set_retry_policies(policies)
     except Exception as exc:
+        if session is not None:
+            # Closed, so that the client's exit hook does not retry a server that is not
+            # there for minutes.
+            with contextlib.suppress(Exception):
+                session.client.close()
         raise error_for(exc, url, host_of(url)) from None
     return session
 
@@ -139,7 +145,12 @@ class SparkLog:
         self._latest: dict[str, str] = {}
         self._lock = threading.Lock()
         self._rows: int | None = None
-        self.frame = self._guard(lambda: self._open(plus_addressing))
+        try:
+            self.frame = self._guard(lambda: self._open(plus_addressing))
+        except BaseException:
+            if session is None:
+                self.close()
+            raise
 
     # -- building the source frame -----------------------------------------------------------
 
@@ -231,6 +242,14 @@ class SparkLog:
             tags = list(self._latest.values())
         for tag in tags:
             self._interrupt(tag)
+
+    def close(self) -> None:
+        """End the session on the server (its cached plans, its pending releases): the
+        client would otherwise send them at the interpreter's exit, retrying for minutes
+        if the server has gone."""
+        self.cancel()
+        with contextlib.suppress(Exception):
+            self.session.stop()
 
     def where(self, state: FilterState, skip: str | None = None) -> Any:
         """The matching rows as a Spark DataFrame (lazily: nothing runs)."""

@@ -49,7 +49,9 @@ def archive_dir(memory, tmp_path_factory) -> Path:
 def spark(spark_url, archive_dir):
     from connlog_tui.logs.spark import SparkLog
 
-    return SparkLog(spark_url, str(archive_dir))
+    log = SparkLog(spark_url, str(archive_dir))
+    yield log
+    log.close()
 
 
 def test_is_a_log_that_names_its_host_only(spark, memory, spark_url):
@@ -122,7 +124,7 @@ def test_a_stale_search_is_interrupted(spark):
         spark.search(FilterState(search="a needle"), stale=lambda: True)
 
 
-def test_a_table_answers_as_the_path(memory, spark, spark_url, tmp_path):
+def test_a_table_answers_as_the_path(memory, spark, spark_url, tmp_path, request):
     from connlog_tui.logs.spark import SparkLog
     from connlog_tui.logs.spark_query import CANONICAL
 
@@ -130,6 +132,7 @@ def test_a_table_answers_as_the_path(memory, spark, spark_url, tmp_path):
     ordered = spark.frame.orderBy("time", "row_id").select(*CANONICAL).coalesce(1)
     ordered.write.mode("overwrite").saveAsTable("demo_events")
     table = SparkLog(spark_url, "demo_events")
+    request.addfinalizer(table.close)
     state = STATES["search and range"]
     assert table.count(state) == memory.count(state)
     assert_frame_equal(
