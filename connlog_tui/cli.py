@@ -513,6 +513,8 @@ def _count(read: int, good: int, bad: int) -> str:
 
 def run_count(argv: list[str]) -> int:
     args = count_parser().parse_args(argv)
+    if getattr(args, "spark", None) is not None:
+        raise ConnlogError("connlog count does not run on Spark yet: use connlog --spark")
     take_stdin(args)
     decide_memory(args)
     from connlog_tui import counts

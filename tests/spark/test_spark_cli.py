@@ -61,3 +61,8 @@ def test_without_pyspark_says_how_to_add_it(tmp_path, capsys, monkeypatch):
     )
     assert main(["export", "--spark", "sc://x:1", "t", "-o", str(tmp_path / "o.csv")]) == 2
     assert "pip install 'connlog[spark]'" in capsys.readouterr().err
+
+
+def test_count_says_it_does_not_run_on_spark(capsys):
+    assert main(["count", "--spark", "sc://x:1", "t", "--by", "app"]) == 2
+    assert "does not run on Spark" in capsys.readouterr().err
