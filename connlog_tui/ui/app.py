@@ -40,14 +40,14 @@ from connlog_tui.logs import ExportOptions, Log, Matches, Sort
 from connlog_tui.options import Options
 from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.query import FACETS, FilterState, QueryResult
-from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine
+from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine, finish
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import DetailPanel, render_attempt, render_payload
 from connlog_tui.ui.fields import OrderedInput
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
-from connlog_tui.ui.follow_mode import FollowMode
+from connlog_tui.ui.follow_mode import Follower
 from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.log_rows import LogRows
@@ -115,7 +115,7 @@ OPENERS = {
 }
 
 
-class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[None]):
+class ConnlogApp(VerbActions, TriageActions, SessionActions, App[None]):
     TITLE = "connlog"
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
@@ -176,8 +176,6 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         self._loading: tuple[int, float, int, int] | None = None
         self._loading_timer: Timer | None = None
         self._first_paint = threading.Event()
-        self.tails: list = []  # follow.Tail per followed file, while following
-        self._follow_timer: Timer | None = None
         self.config = options.config or Config()
         self._analyse_when_shown = False  # a load's first whole result starts triage
         self.attempts: pl.DataFrame | None = None  # stitched login attempts, once worked out
@@ -273,10 +271,12 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         yield ProgressBar(id="loading", show_eta=False, show_percentage=False)
         yield Static("Loading…", id="status", markup=False)
         yield FittedFooter()
+        yield Follower()
 
     def on_mount(self) -> None:
         self.theme = self.config.theme
         self.table = table = self.query_one(LogTable)
+        self.follower = self.query_one(Follower)
         self.query_one(TimelineStrip).display = False  # H shows it
         table.set_zone(self.zone, self.config.date_format)
         view = self.options.view
@@ -298,8 +298,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         keep_out_of_gc()
 
     def on_unmount(self) -> None:
-        for tail in self.tails:
-            tail.close()
+        self.follower.stop()
         if self.frame is not None:
             self._remember_session()
 
@@ -518,7 +517,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
         # this load's first result is shown, not alongside the query that makes it.
         self._analyse_when_shown = True
         self.refilter()
-        if self.options.follow and not self.tails:
+        if self.options.follow and not self.follower.following:
             self.action_toggle_follow()
         keep_out_of_gc()
 
@@ -782,6 +781,42 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, FollowMode, App[Non
             return
         self.set_state(replace(self.state, since=since, until=until))
         self._sync_widgets()
+
+    # -- follow mode: rows appended to the logs as they are written -----------------------
+
+    def action_toggle_follow(self) -> None:
+        if self.follower.following:
+            self.follower.stop()
+            self.notify("Stopped following")
+            self.note_status(follow=None)
+            return
+        try:
+            unreadable = (name for name, _ in self.skipped)
+            self.follower.start(self.options.paths, self.options.format, unreadable)
+        except ConnlogError as exc:
+            self.follower.stop()
+            self.notify(escape_controls(str(exc)), severity="error", markup=False)
+            return
+        self.notify("Following: new rows appear as they are written")
+        self.note_status(follow="")
+
+    @on(msg.RowsAppended)
+    def _appended(self, message: msg.RowsAppended) -> None:
+        new, quarantine, events = message.frame, message.quarantine, message.events
+        if self.frame is None or not self.follower.following:
+            return
+        if events:
+            self.note_status(follow=f"{', '.join(events)} at {time.strftime('%H:%M:%S')}")
+        if new.height:
+            start = self.frame.height
+            # Diagonal: the loaded rows may carry triage columns the new ones don't have yet.
+            self.frame = pl.concat([self.frame, finish(new, start=start)], how="diagonal_relaxed")
+            for pane in self.query(FacetPane):
+                pane.extend(new[pane.column].cast(pl.String).unique().drop_nulls().to_list())
+            self.diagnose_appended(start)
+        if quarantine.height:
+            self.quarantine = pl.concat([self.quarantine, quarantine])
+        self.refilter()
 
     # -- the selected row ----------------------------------------------------------------
 

@@ -99,7 +99,7 @@ async def test_app_shows_every_written_row_exactly_once(tmp_path):
     app.options.follow = True
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.tails, "following from the start (--follow)"
+        assert app.follower.tails, "following from the start (--follow)"
         thread = threading.Thread(target=writer, daemon=True)
         thread.start()
         for _ in range(300):

@@ -135,5 +135,5 @@ async def test_frame_only_keys_are_off_on_an_archive(memory, archive):
         assert app.query_one(LogTable).row_count == memory.count(state) < 2345
         await pilot.press("t", "F")
         await pilot.pause()
-        assert app.screen is app.screen_stack[0] and not app.tails
+        assert app.screen is app.screen_stack[0] and not app.follower.tails
         assert app.check_action("triage", ()) is False

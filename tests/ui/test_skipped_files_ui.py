@@ -44,6 +44,6 @@ async def test_following_a_folder_leaves_its_skipped_files_alone(tmp_path):
         await settle(pilot)
         await pilot.press("F")
         await pilot.pause()
-        assert [Path(tail.name).name for tail in app.tails] == ["connector.csv"]
+        assert [Path(tail.name).name for tail in app.follower.tails] == ["connector.csv"]
         await pilot.press("F")  # stop following
         await pilot.pause()
