@@ -112,6 +112,25 @@ async def test_export_writes_the_current_view(tmp_path):
     assert [r["Action"] for r in rows] == ["SSO Failed"] * 3
 
 
+async def test_export_path_cleared_with_ctrl_u_and_retyped(tmp_path):
+    # The end-to-end tests (and a user) replace the suggested path this way.
+    out = tmp_path / "retyped.csv"
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        assert field.value.startswith("connlog-export-")
+        await pilot.press("ctrl+u")
+        assert field.value == ""
+        await pilot.press(*str(out))
+        assert field.value == str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert len(list(csv.DictReader(out.open()))) == 12
+
+
 async def test_export_asks_before_overwriting(tmp_path):
     out = tmp_path / "view.csv"
     out.write_text("old")
