@@ -8,11 +8,16 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 TMUX = shutil.which("tmux") or "tmux (not installed: apt-get install tmux)"
+# How long a wait for the screen may take: starting the app alone takes tens of seconds
+# on a loaded 2-core machine. Waits end as soon as what they wait for shows, so a
+# generous limit costs a passing test nothing.
+WAIT = 120.0
 
 
 class Terminal:
@@ -52,14 +57,18 @@ class Terminal:
         delivers keys typed fast: `\t` is Tab, `\r` is Enter."""
         self._tmux("send-keys", "-t", "e2e", "-l", text)
 
-    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+    def wait_for(self, text: str, timeout: float = WAIT) -> str:
+        """The screen once it shows `text`."""
+        self.until(lambda: text in self.screen(), f"{text!r} never appeared", timeout)
+        return self.screen()
+
+    def until(self, condition: Callable[[], object], what: str, timeout: float = WAIT) -> None:
+        """Wait until `condition()` holds; else fail with `what` and the screen."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}; screen was:\n{self.screen()}")
             time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; screen was:\n{self.screen()}")
 
     def resize(self, width: int, height: int) -> None:
         self._tmux("resize-window", "-t", "e2e", "-x", str(width), "-y", str(height))
