@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 import polars as pl
 
@@ -125,7 +125,15 @@ REGEX_PREFIX = "re:"
 NEGATION_PREFIX = "!"
 
 
-def parse_search(text: str) -> dict[str, str]:
+class SearchFields(TypedDict):
+    """The FilterState fields the search box sets."""
+
+    search: str
+    exclude_search: str
+    regex: str
+
+
+def parse_search(text: str) -> SearchFields:
     """A search box's text as FilterState fields: `re:PATTERN` is a regex search,
     `!TEXT` hides the rows holding TEXT, anything else a literal search. (A literal
     search for text starting with `!` or `re:` needs the regex: `re:\\!x`.)"""

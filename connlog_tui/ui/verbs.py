@@ -490,7 +490,7 @@ class VerbActions:
             self.refilter()
 
     def action_next_mark(self, step: int) -> None:
-        if self._marks() is None:
+        if self._marks() is None or self.marked is None:
             return
         self._step_to(self.marked[ROW_ID], step, "marked rows")
 
