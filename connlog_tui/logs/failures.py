@@ -1,0 +1,96 @@
+"""The filtered failures of any log, bounded: what triage, compare and ] / [ ask of a
+log the app does not hold as a frame (an archive, a Spark table).
+
+Triage decodes every failure's payloads (about a millisecond a row), so on a lazy or
+remote log it runs on at most `MAX_TRIAGE_ROWS` failures, the newest ones, and says so.
+Everything here goes through the `Log` protocol only, so each implementation gets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from connlog_tui.errors import Stale
+from connlog_tui.logs.base import TIME_ORDER, Log
+from connlog_tui.query import FilterState
+from connlog_tui.schema import ROW_ID
+
+MAX_TRIAGE_ROWS = 50_000  # failures triaged at most on a paged log: the newest ones
+FAILURE = "failure"
+
+
+@dataclass(frozen=True)
+class Failures:
+    """The newest `rows.height` of the `count` failures a filter state selects, in time
+    order (page columns, payloads included)."""
+
+    rows: pl.DataFrame
+    count: int
+
+    @property
+    def note(self) -> str | None:
+        """What a bounded set leaves out, in words (None when it holds every failure)."""
+        shown = self.rows.height
+        if shown >= self.count:
+            return None
+        return f"{shown:,} of {self.count:,} failures triaged (the newest {shown:,})"
+
+
+def failing_state(state: FilterState) -> FilterState | None:
+    """`state` narrowed to failed rows, or None when it selects none (it picks other
+    outcomes only, or hides failures)."""
+    picked = state.picked.get("outcome")
+    if (picked and FAILURE not in picked) or FAILURE in state.excluded.get("outcome", ()):
+        return None
+    return state.with_picked("outcome", {FAILURE})
+
+
+def _check(stale: Callable[[], bool] | None) -> None:
+    if stale is not None and stale():
+        raise Stale()
+
+
+def bounded_failures(
+    log: Log,
+    state: FilterState,
+    limit: int = MAX_TRIAGE_ROWS,
+    stale: Callable[[], bool] | None = None,
+) -> Failures:
+    """The newest `limit` failures among the rows `state` selects, and how many there
+    are: one search (counted, cancellable by `stale`) and one page of the log."""
+    narrowed = failing_state(state)
+    if narrowed is None:
+        return Failures(log.page(FilterState(), 0, 0), 0)
+    matches = log.search(narrowed, facets=(), stale=stale)
+    _check(stale)
+    first = max(0, matches.count - limit)
+    return Failures(log.page(matches, first, limit, TIME_ORDER), matches.count)
+
+
+def nearest_successes(
+    log: Log,
+    app: str | None,
+    moment: datetime,
+    n: int,
+    window: timedelta = timedelta(days=1),
+    stale: Callable[[], bool] | None = None,
+) -> pl.DataFrame:
+    """Up to `n` successful rows of application `app` on each side of `moment` (within
+    `window`), time order: the working logins a failure is compared with. Rows without
+    an application are not searched for (the filter state cannot select a null)."""
+    if app is None:
+        return log.page(FilterState(), 0, 0)
+    base = FilterState().with_picked("app", {app}).with_picked("outcome", {"success"})
+    before = replace(base, since=moment - window, until=moment)
+    after = replace(base, since=moment, until=moment + window)
+    found = log.search(before, facets=(), stale=stale)
+    _check(stale)
+    earlier = log.page(found, max(0, found.count - n), n, TIME_ORDER)
+    found = log.search(after, facets=(), stale=stale)
+    _check(stale)
+    later = log.page(found, 0, n, TIME_ORDER)
+    return pl.concat([earlier, later]).unique(ROW_ID, keep="first", maintain_order=True)
