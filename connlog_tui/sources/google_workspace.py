@@ -54,7 +54,9 @@ def _outcome(name: str, params: dict) -> str:
             return "failure"
         if "pass" in status:
             return "success"
-        return "pending"
+        # Asked for a second step with no result recorded: a step of a login that may still
+        # succeed, so an interrupt (as Entra's MFA-required codes), not a failure.
+        return "interrupt"
     return "info"
 
 

@@ -237,7 +237,11 @@ def test_google_reports_api_events_as_array_or_object():
         "login_success",  # "events" is an object on this line
         "logout",
         "login_failure",  # and on this one
+        "login_challenge",  # asked for a second step, no result yet
     ]
+    challenges = frame.filter(pl.col("action") == "login_challenge")
+    # Passed is a success; a challenge with no status is a step of a login, like Entra's MFA.
+    assert challenges["outcome"].cast(str).to_list() == ["success", "interrupt"]
     failures = frame.filter(pl.col("outcome") == "failure")
     assert failures["reason"].to_list() == [
         "login_failure_invalid_password",

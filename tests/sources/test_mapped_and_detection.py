@@ -22,7 +22,7 @@ from connlog_tui.sources.mapped import formats_dir, save_mapping
 EXPECTED = {
     "purview_ual/audit_search_new_layout.csv": ("purview", 7, 0),
     "entra_graph_exports/graph_directory_audits_powershell.json": ("entra", 5, 0),
-    "sso/google_workspace/reports_api_login_activities.jsonl": ("google_workspace", 6, 0),
+    "sso/google_workspace/reports_api_login_activities.jsonl": ("google_workspace", 7, 0),
     "purview_ual/huntress2023_rogue_inbox_purview_export.csv": ("purview", 219, 0),
     "purview_ual/msdocs_search-unifiedauditlog_formatlist_omeportal.txt": ("purview", 2, 0),
     "purview_ual/msdocs_search-unifiedauditlog_formatlist_aipdiscover_multiline.txt": (
