@@ -416,6 +416,17 @@ def test_attempts_do_not_depend_on_the_frames_row_order():
     assert_frame_equal(stitch_attempts(shuffled), attempts, categorical_as_str=True)
 
 
+def test_attempts_do_not_depend_on_the_order_of_rows_logged_at_one_time():
+    # Events at one time (here: times cut to the minute) in either order, the frame still
+    # in time order: the same attempts, their events in time order then row order.
+    frame = load(demo_paths(), use_cache=False).frame
+    frame = frame.with_columns(pl.col("time").dt.truncate("1m"))
+    attempts = stitch_attempts(frame)
+    ties_reversed = frame.sort("time", "row_id", descending=[False, True])
+    assert ties_reversed["time"].is_sorted() and not ties_reversed["row_id"].is_sorted()
+    assert_frame_equal(stitch_attempts(ties_reversed), attempts, categorical_as_str=True)
+
+
 def test_rows_with_ids_picks_the_same_rows_whatever_the_frames_order(small):
     ids = [7, 2, 5, 2, small.height + 3]  # repeated, unsorted, and one not in the frame
     picked = rows_with_ids(small, ids)

@@ -252,7 +252,7 @@ def _events(frame: pl.DataFrame, key_rows: pl.LazyFrame, user: pl.Expr) -> pl.Da
             _hash(pl.col("in_response_to"), SAML_SEED), _hash(pl.col("oauth_code"), CODE_SEED)
         ).alias("_in"),
     )
-    in_time_order = frame["time"].is_sorted()
+    in_time_order = _in_order(frame, "time", ROW_ID)
     # Only what pairing and linking read: who, where and what an attempt is comes back
     # at the end from its first row (each of these columns was ~4 MB a million events,
     # held by every step).
@@ -435,7 +435,7 @@ def _grouped(events: pl.DataFrame, member: pl.DataFrame) -> pl.DataFrame:
     # Groups come in attempt_id order (their first events' rows, in time order in a
     # loaded frame), nearly always the order wanted: sorting (a copy of every attempt)
     # only when not.
-    if not _in_attempt_order(attempts):
+    if not _in_order(attempts, "first_time", "attempt_id"):
         attempts = attempts.sort("first_time", "attempt_id")
     return attempts
 
@@ -523,11 +523,13 @@ def _who(user: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def _in_attempt_order(attempts: pl.DataFrame) -> bool:
-    """Whether attempts are sorted by first_time, then attempt_id."""
-    time, ident = pl.col("first_time").cast(pl.Int64).diff(), pl.col("attempt_id").cast(pl.Int64)
-    ordered = (time > 0) | ((time == 0) & (ident.diff() > 0))
-    return bool(attempts.select(ordered.fill_null(True).all()).item())
+def _in_order(frame: pl.DataFrame, time: str, ident: str) -> bool:
+    """Whether the frame is sorted by `time`, ties by `ident` (a time-sorted frame whose
+    tied rows are in another order is not: stitching must not depend on it)."""
+    step, ident_step = pl.col(time).cast(pl.Int64).diff(), pl.col(ident).cast(pl.Int64).diff()
+    ordered = (step > 0) | ((step == 0) & (ident_step > 0))
+    # A null time (no place in the order) is not in order: the frame is sorted then.
+    return bool(frame.select(ordered.slice(1).all(ignore_nulls=False)).item())
 
 
 # A SAML ID and an OAuth code that happened to be the same text must not link.
