@@ -80,7 +80,7 @@ class ExportScreen(ModalScreen[ExportChoice | None]):
             yield Label(".csv  .jsonl  .json  .parquet  .pdf (a report)", classes="muted")
             yield OrderedInput(value=self.suggested, id="path")
             yield Static(self._target_text(self.suggested), id="target", markup=False)
-            yield Checkbox("Redact emails, NameIDs, tokens, cookies and IPs", id="redact")
+            yield Checkbox("Redact names, emails, NameIDs, tokens, cookies and IPs", id="redact")
             yield Checkbox("Write a provenance sidecar (.provenance.json)", id="provenance")
             yield Static("", id="confirm", markup=False)
             with Horizontal():

@@ -733,3 +733,16 @@ async def test_a_first_open_searches_through_the_folded_payloads_once_cached(tmp
         await pilot.press("slash", *"Internal Server", "enter")
         await settle(pilot)
         assert app.query_one(LogTable).row_count == 1
+
+
+async def test_export_redact_box_says_it_masks_names_and_fits_80_columns():
+    # docs/redaction.md: Redact masks people's names as well as emails, IDs and secrets.
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        box = app.screen.query_one("#redact")
+        shown = "".join(strip.text for strip in app.screen._compositor.render_strips())
+        label = box.label.plain
+        assert "names" in label and label in shown  # whole, on one line
