@@ -60,7 +60,7 @@ from connlog_tui.ui.screens import (
     SortScreen,
     default_export_name,
 )
-from connlog_tui.ui.sessions import SessionActions
+from connlog_tui.ui.sessions import Sessions
 from connlog_tui.ui.status import Loading, Status, short_forms, status_line
 from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
 from connlog_tui.ui.table import LogTable
@@ -115,7 +115,7 @@ OPENERS = {
 }
 
 
-class ConnlogApp(VerbActions, TriageActions, SessionActions, App[None]):
+class ConnlogApp(VerbActions, TriageActions, App[None]):
     TITLE = "connlog"
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
@@ -177,6 +177,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, App[None]):
         self._loading_timer: Timer | None = None
         self._first_paint = threading.Event()
         self.config = options.config or Config()
+        self.sessions = Sessions(self)  # saved views and the last session
         self._analyse_when_shown = False  # a load's first whole result starts triage
         self.attempts: pl.DataFrame | None = None  # stitched login attempts, once worked out
         self._baseline: pl.DataFrame | None = None  # what each app's working logins use
@@ -300,7 +301,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, App[None]):
     def on_unmount(self) -> None:
         self.follower.stop()
         if self.frame is not None:
-            self._remember_session()
+            self.sessions.remember()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to_size(event.size)
@@ -512,7 +513,7 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, App[None]):
         self.query_one(FilterSidebar).set_facets(facets)
         self.call_after_refresh(self._sync_widgets)
         self.load_marks()
-        self._note_recent()
+        self.sessions.note_recent()
         # Triage takes both cores for seconds (minutes at a million rows): it starts once
         # this load's first result is shown, not alongside the query that makes it.
         self._analyse_when_shown = True
@@ -781,6 +782,27 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, App[None]):
             return
         self.set_state(replace(self.state, since=since, until=until))
         self._sync_widgets()
+
+    # -- saved views and sessions ------------------------------------------------------
+
+    def apply_view(self, view: views.View) -> None:
+        """Show a saved view (or session): its columns, sort and filters."""
+        if view.columns:
+            self.table.show_columns(view.columns)
+        self.sort = (view.sort or "time", view.descending)
+        if self.frame is not None:
+            self.set_state(query.resolve_state(self.frame, view.filters))
+            self._sync_widgets()
+        self.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)
+
+    async def action_save_view(self) -> None:
+        await self.sessions.save_view()
+
+    def action_restore_session(self) -> None:
+        self.sessions.restore()
+
+    def open_view(self, name: str) -> None:
+        self.sessions.open_view(name)
 
     # -- follow mode: rows appended to the logs as they are written -----------------------
 
@@ -1148,10 +1170,12 @@ class ConnlogApp(VerbActions, TriageActions, SessionActions, App[None]):
             saved = []
         for name in saved:
             yield SystemCommand(
-                f"Open view: {name}", "Apply a saved view", partial(self.open_view, name)
+                f"Open view: {name}", "Apply a saved view", partial(self.sessions.open_view, name)
             )
             yield SystemCommand(
-                f"Delete view: {name}", "Forget a saved view", partial(self.delete_view, name)
+                f"Delete view: {name}",
+                "Forget a saved view",
+                partial(self.sessions.delete_view, name),
             )
 
 

@@ -1,81 +1,84 @@
-"""Saved views (filters, sort and columns by name) and remembered sessions.
-
-A mixin of ConnlogApp over connlog_tui.views, which owns the files.
-"""
+"""Saved views (filters, sort and columns by name) and remembered sessions: a component
+the app owns, over connlog_tui.views (which owns the files). It reads what to save from
+the app's public state and hands a view to `ConnlogApp.apply_view`, which owns the change."""
 
 from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from connlog_tui import query, views
+from connlog_tui import views
 from connlog_tui.errors import ConnlogError
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui.screens import NameScreen
-from connlog_tui.ui.table import LogTable
+
+if TYPE_CHECKING:
+    from connlog_tui.ui.app import ConnlogApp
 
 
-class SessionActions:
-    def _view_settings(self) -> dict:
-        column, descending = self.sort
-        table = self.table  # held, not queried: this also runs at unmount
+class Sessions:
+    def __init__(self, app: ConnlogApp) -> None:
+        self.app = app
+
+    def settings(self) -> dict:
+        """The sort and the columns shown, as views.save_view takes them."""
+        column, descending = self.app.sort
         return {
             "sort": None if column == "time" and not descending else column,
             "descending": descending,
-            "columns": table.shown_columns,
+            "columns": self.app.table.shown_columns,  # held, not queried: runs at unmount too
         }
 
-    def apply_view(self, view) -> None:
-        if view.columns:
-            self.query_one(LogTable).show_columns(view.columns)
-        self.sort = (view.sort or "time", view.descending)
-        if self.frame is not None:
-            self.set_state(query.resolve_state(self.frame, view.filters))
-            self._sync_widgets()
-        self.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)
+    def _error(self, exc: ConnlogError) -> None:
+        self.app.notify(escape_controls(str(exc)), severity="error", markup=False)
 
-    async def action_save_view(self) -> None:
+    async def save_view(self) -> None:
+        """Ask for a name, then save the current filters, sort and columns under it."""
+        app = self.app
+
         def named(name: str | None) -> None:
             if not name:
                 return
             try:
-                views.save_view(name, self.state, **self._view_settings())
+                views.save_view(name, app.state, **self.settings())
             except ConnlogError as exc:
-                self.notify(escape_controls(str(exc)), severity="error", markup=False)
+                self._error(exc)
                 return
-            self.notify(escape_controls(f"Saved the view {name!r}"), markup=False)
+            app.notify(escape_controls(f"Saved the view {name!r}"), markup=False)
 
         prompt = "Save the current filters, sort and columns as a view named:"
-        await self.open_screen(NameScreen(prompt), named)
+        await app.open_screen(NameScreen(prompt), named)
 
     def open_view(self, name: str) -> None:
         try:
             view = views.load_view(name)
         except ConnlogError as exc:
-            self.notify(escape_controls(str(exc)), severity="error", markup=False)
+            self._error(exc)
             return
-        self.apply_view(view)
+        self.app.apply_view(view)
 
     def delete_view(self, name: str) -> None:
         views.delete_view(name)
-        self.notify(escape_controls(f"Deleted the view {name!r}"), markup=False)
+        self.app.notify(escape_controls(f"Deleted the view {name!r}"), markup=False)
 
-    def _note_recent(self) -> None:
+    def note_recent(self) -> None:
         # Remembering is a convenience: never a reason to fail.
         with contextlib.suppress(ConnlogError, OSError):
-            views.add_recent(self.options.paths)
+            views.add_recent(self.app.options.paths)
 
-    def _remember_session(self) -> None:
+    def remember(self) -> None:
+        """Save this session's filters, sort and columns for these files (at exit)."""
         with contextlib.suppress(ConnlogError, OSError):
-            views.save_session(self.options.paths, self.state, **self._view_settings())
+            views.save_session(self.app.options.paths, self.app.state, **self.settings())
 
-    def action_restore_session(self) -> None:
+    def restore(self) -> None:
         try:
-            view = views.load_session(self.options.paths)
+            view = views.load_session(self.app.options.paths)
         except ConnlogError as exc:
-            self.notify(escape_controls(str(exc)), severity="error", markup=False)
+            self._error(exc)
             return
         if view is None:
-            self.notify("No earlier session with these files")
+            self.app.notify("No earlier session with these files")
             return
-        self.apply_view(replace(view, name="last session"))
+        self.app.apply_view(replace(view, name="last session"))
