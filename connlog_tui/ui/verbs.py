@@ -31,9 +31,9 @@ from connlog_tui.ui import messages as msg
 
 VERB_BINDINGS = [
     Binding("minus", "exclude_value", "Hide value", show=False),
-    Binding("n", "next_match(1)", "Next match", show=False),
+    Binding("n", "next_match(1)", "Next match"),
     Binding("N", "next_match(-1)", "Previous match", show=False),
-    Binding("right_square_bracket", "next_failure(1)", "Next failure", show=False),
+    Binding("right_square_bracket", "next_failure(1)", "Next failure"),
     Binding("left_square_bracket", "next_failure(-1)", "Previous failure", show=False),
     Binding("colon", "jump_time", "Jump to time", show=False),
     Binding("number_sign", "count_view", "Count", show=False),

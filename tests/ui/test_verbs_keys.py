@@ -250,6 +250,25 @@ async def test_help_and_palette_list_the_new_keys():
         await settle(pilot)
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {title for title, *_ in VERB_PALETTE} <= titles
-        # The key bar keeps to 80 columns (test_app): the verbs are in help and the palette.
+        # The key bar keeps to 80 columns (test_app) and shows n and ] from 120 (below).
         keys = {key for key, *_ in app.active_bindings.items()}
         assert {b.key for b in VERB_BINDINGS} <= keys
+
+
+async def test_the_key_bar_shows_match_and_failure_keys_when_wide_enough():
+    from textual.widgets._footer import FooterKey
+
+    def keys(app) -> dict[str, str]:
+        return {key.description: key.key_display for key in app.screen.query(FooterKey)}
+
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        footer = app.screen.query_one("Footer")
+        shown_keys = keys(app)
+        assert shown_keys["Next match"] == "n" and shown_keys["Next failure"] == "]"
+        bar = footer.region
+        assert sum(key.region.width for key in app.screen.query(FooterKey)) <= bar.width
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.2)
+        assert "Next match" not in keys(app) and "Help" in keys(app)
