@@ -57,11 +57,13 @@ def _check(stale: Callable[[], bool] | None) -> None:
 def bounded_failures(
     log: Log,
     state: FilterState,
-    limit: int = MAX_TRIAGE_ROWS,
+    limit: int | None = None,
     stale: Callable[[], bool] | None = None,
 ) -> Failures:
-    """The newest `limit` failures among the rows `state` selects, and how many there
-    are: one search (counted, cancellable by `stale`) and one page of the log."""
+    """The newest `limit` (default MAX_TRIAGE_ROWS) failures among the rows `state`
+    selects, and how many there are: one search (counted, cancellable by `stale`) and
+    one page of the log."""
+    limit = MAX_TRIAGE_ROWS if limit is None else limit
     narrowed = failing_state(state)
     if narrowed is None:
         return Failures(log.page(FilterState(), 0, 0), 0)

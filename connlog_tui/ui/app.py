@@ -90,7 +90,7 @@ PALETTE = (
     ("Restore last session", "The filters you had on these files", "restore_session"),
 )
 # Features that work on the loaded frame: off while the app pages a log through the seam.
-FRAME_ONLY = frozenset({"triage", "compare", "next_failure", "toggle_follow"})
+FRAME_ONLY = frozenset({"toggle_follow"})
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
@@ -184,6 +184,10 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         self.zone = options.zone
         self.user_active_until = 0.0  # background work steps aside until then
         self._typeahead: list[events.Key] | None = None  # keys held while a screen opens
+        # Queries running on a paged log (what, since when), said in the status bar with
+        # their time so far, redrawn each second while any runs.
+        self._log_queries: dict[str, float] = {}
+        self._running_timer: Timer | None = None
 
     # -- background work gives way to the user ---------------------------------------
 
@@ -402,6 +406,8 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         the status bar as it goes), then the view's newest rows read ahead here, so the
         table draws its first screen without asking the log."""
         column, descending = self.sort
+        doing = "searching" if state.searches else "counting"
+        self.post_message(msg.Running(doing, time.monotonic()))
 
         def partial(found: Matches) -> None:
             # A search's count so far (the table keeps the rows shown until the end).
@@ -417,8 +423,30 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         except ConnlogError as exc:
             self.post_message(msg.Failed(str(exc)))
             return
+        finally:
+            self.post_message(msg.Running(doing, None))
         if not stale():
             self.post_message(msg.FilterResult(state, matches, rows))
+
+    @on(msg.Running)
+    def _running_changed(self, message: msg.Running) -> None:
+        if message.since is None:
+            self._log_queries.pop(message.what, None)
+        else:
+            self._log_queries[message.what] = message.since
+        if self._log_queries and self._running_timer is None:
+            self._running_timer = self.set_interval(1.0, self._show_running)
+        elif not self._log_queries and self._running_timer is not None:
+            self._running_timer.stop()
+            self._running_timer = None
+        self._show_running()
+
+    def _show_running(self) -> None:
+        now = time.monotonic()
+        said = ", ".join(
+            f"{what}… {now - since:.0f} s" for what, since in self._log_queries.items()
+        )
+        self.note_status(running=said or None)
 
     def _show_log_count(self, matches: Matches, state: FilterState) -> None:
         if state is self.state:

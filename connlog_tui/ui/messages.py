@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from connlog_tui.counts import CountKey
     from connlog_tui.logs import Log, Matches
+    from connlog_tui.logs.failures import Failures
     from connlog_tui.payloads import PayloadStore
     from connlog_tui.query import FilterState, QueryResult
     from connlog_tui.triage.compare import Comparison
@@ -171,3 +172,27 @@ class Counted(Message):
 
     key: CountKey
     table: pl.DataFrame
+
+
+@dataclass
+class FailuresTriaged(Message):
+    """A paged log's filtered failures (bounded), diagnosed, for the triage screen."""
+
+    state: FilterState
+    failures: Failures
+
+
+@dataclass
+class FailureFound(Message):
+    """Where ] / [ found the next failure of a paged log's view (None: none within reach)."""
+
+    position: int | None
+    wrapped: bool
+
+
+@dataclass
+class Running(Message):
+    """A query on a paged log started (`since`: time.monotonic()) or ended (None)."""
+
+    what: str
+    since: float | None

@@ -88,6 +88,8 @@ class Status:
     sort: str | None = None  # the sort's label, when not by time ascending
     filters: tuple[str, ...] = ()  # each filter in words
     short_filters: tuple[str, ...] = ()  # the same, short (see short_forms)
+    # What runs on a paged log, and for how long ("counting… 3 s"), said first.
+    running: str | None = None
 
 
 def status_line(status: Status, width: int) -> str | None:
@@ -100,7 +102,7 @@ def status_line(status: Status, width: int) -> str | None:
     parts = [f"{shown:,} of {total:,} rows"]
     if not status.complete:
         parts = [f"searching… {shown:,} of {total:,} rows so far"]
-    elif status.busy:  # the count is still the previous filters'
+    elif status.busy and not status.running:  # the count is still the previous filters'
         parts.insert(0, "searching…" if status.searching else "filtering…")
     if status.loading is not None:
         loading = status.loading
@@ -109,6 +111,8 @@ def status_line(status: Status, width: int) -> str | None:
             f"first {loading.shown:,} rows shown",
             f"≈{loading.estimate:,} rows in all (estimated)",
         ]
+    if status.running:
+        parts.insert(0, status.running)
     if status.pane_note:
         parts.insert(0, status.pane_note)
     if status.search_error:

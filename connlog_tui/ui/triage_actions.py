@@ -8,15 +8,18 @@ A mixin of ConnlogApp: it reads the app's frame, view and state, and asks the tr
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import polars as pl
 from textual import work
 from textual.worker import get_current_worker
 
 from connlog_tui import triage
-from connlog_tui.query import FilterState
+from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.query import FACETS, FilterState
 from connlog_tui.schema import ROW_ID
 from connlog_tui.ui import messages as msg
+from connlog_tui.ui import paged_triage as paged
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.table import LogTable
@@ -182,6 +185,9 @@ class TriageActions:
     async def action_triage(self) -> None:
         """Failures of the current view grouped by app and reason, and by user; picking a
         group filters the table to it."""
+        if self.paged_log is not None:
+            self._triage_paged()
+            return
         if self.frame is None or not self.result_is_current("triage"):
             return
 
@@ -200,6 +206,9 @@ class TriageActions:
     def action_compare(self) -> None:
         """The selected failure beside the nearest working login of the same app."""
         row = self.query_one(LogTable).current_row
+        if self.paged_log is not None and row is not None:
+            self._compare_paged(row)
+            return
         if self.frame is None or row is None:
             return
         if self.frame["outcome"][row] != "failure":
@@ -241,6 +250,9 @@ class TriageActions:
 
     def action_next_failure(self, direction: int) -> None:
         table = self.query_one(LogTable)
+        if self.paged_log is not None:
+            self._next_failure_paged(direction)
+            return
         if self.frame is None or not table.row_count:
             return
         found = triage.next_failure(self.frame, table.indices, table.cursor, direction)
@@ -256,3 +268,92 @@ class TriageActions:
             where = "below: back to the first" if direction > 0 else "above: on from the last"
             self.notify(f"No more failures {where}")
         table.cursor = found
+
+    # -- a log paged through the seam (ui/paged_triage.py does the work) -----------------
+
+    def _paged_worker(self, name: str, group: str, job) -> None:
+        """Run `job(stale)` in a worker, posting the message it returns; a newer run of
+        the group, or new filters, cancel it between its steps."""
+        state = self.state
+
+        def run() -> None:
+            worker = get_current_worker()
+
+            def stale() -> bool:
+                return worker.is_cancelled or state is not self.state
+
+            try:
+                found = job(stale)
+            except Stale:
+                return
+            except ConnlogError as exc:
+                self.post_message(msg.Failed(str(exc)))
+                return
+            finally:
+                self.post_message(msg.Running(name, None))
+            self.post_message(found)
+
+        self.post_message(msg.Running(name, time.monotonic()))
+        self.run_worker(run, thread=True, exclusive=True, group=group)
+
+    def _triage_paged(self) -> None:
+        log, state = self.paged_log, self.state
+        progress = _Progress(self)
+        self._paged_worker(
+            "triage",
+            "paged-triage",
+            lambda stale: paged.triage_failures(log, state, stale, progress.note),
+        )
+
+    async def on_failures_triaged(self, message: msg.FailuresTriaged) -> None:
+        if message.state is not self.state or self.paged_log is None:
+            return
+        self.note_status(analysis_note=None)
+        rows = message.failures.rows
+        # Imported on first use, as in action_triage.
+        from connlog_tui.ui.triage_screen import TriageScreen
+
+        screen = TriageScreen(
+            rows, pl.Series(range(rows.height)), self.state, zone=self.zone,
+            note=message.failures.note,
+        )  # fmt: skip
+        await self.open_screen(screen, self._triage_picked)
+
+    def _triage_picked(self, state: FilterState | None) -> None:
+        if state is None:
+            return
+        derived = [c for c in state.picked if c not in FACETS]
+        if derived:
+            # A diagnosed reason is worked out here, not a column the log can filter by.
+            state = replace(state, picked={c: state.picked[c] for c in FACETS if c in state.picked})
+            self.notify("Diagnosed reasons are not filters of this log: the group's app's failures")
+        self.set_state(state)
+        self._sync_widgets()
+
+    def _compare_paged(self, key: int) -> None:
+        table = self.query_one(LogTable)
+        rows = table.log_rows
+        if rows is None or rows.page(table.cursor, 1)["outcome"].cast(pl.String)[0] != "failure":
+            self.notify("Select a failed row to compare it with a working login")
+            return
+        log = self.paged_log
+        self._paged_worker("comparing", "compare", lambda s: paged.compare_failure(log, key, s))
+
+    def _next_failure_paged(self, direction: int) -> None:
+        table = self.query_one(LogTable)
+        rows, start = table.log_rows, table.cursor
+        if rows is None or not rows.count:
+            return
+        self._paged_worker(
+            "finding a failure",
+            "next-failure",
+            lambda stale: paged.next_failure(rows, start, direction, stale),
+        )
+
+    def on_failure_found(self, message: msg.FailureFound) -> None:
+        if message.position is None:
+            self.notify(f"No failures in this view's first {paged.MAX_TRIAGE_ROWS:,} rows read")
+            return
+        if message.wrapped:
+            self.notify("No more failures this way: on from the other end")
+        self.query_one(LogTable).cursor = message.position

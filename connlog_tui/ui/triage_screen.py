@@ -266,8 +266,10 @@ class TriageScreen(ModalScreen[FilterState | None]):
         state: FilterState,
         *,
         zone: str = "UTC",
+        note: str | None = None,
     ) -> None:
         super().__init__()
+        self.note = note  # what a bounded set of failures leaves out
         self.state = state
         self.zone = zone
         self.total = frame.height
@@ -320,6 +322,8 @@ class TriageScreen(ModalScreen[FilterState | None]):
             f"{apps} application{'s' if apps != 1 else ''} · "
             f"{users} user{'s' if users != 1 else ''} · times {label(self.zone)}"
         )
+        if self.note:
+            text.append(f" · {self.note}", Style(bold=True))
         return text
 
     def on_mount(self) -> None:

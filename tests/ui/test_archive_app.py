@@ -122,7 +122,7 @@ async def test_search_and_export_from_an_archive(memory, archive, tmp_path):
     assert out.read_bytes() == (tmp_path / "memory.csv").read_bytes()
 
 
-async def test_frame_only_keys_are_off_on_an_archive(memory, archive):
+async def test_follow_is_off_on_an_archive(memory, archive):
     app = archive_app(archive)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
@@ -133,7 +133,7 @@ async def test_frame_only_keys_are_off_on_an_archive(memory, archive):
         state = FilterState(since=newest - timedelta(hours=24), until=newest)
         assert app.state == state
         assert app.query_one(LogTable).row_count == memory.count(state) < 2345
-        await pilot.press("t", "F")
+        await pilot.press("F")
         await pilot.pause()
         assert app.screen is app.screen_stack[0] and not app.follower.tails
-        assert app.check_action("triage", ()) is False
+        assert app.check_action("toggle_follow", ()) is False

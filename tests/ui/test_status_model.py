@@ -100,3 +100,9 @@ async def test_the_bar_shows_the_apps_status_model():
         await pilot.pause()
         assert str(bar.render()) == status_line(app.status, 120)
         assert "Exporting 1 of 2 rows" in str(bar.render())
+
+
+def test_what_runs_on_a_paged_log_is_said_first_once():
+    line = status_line(Status(shown=5, total=10, busy=True, running="counting… 3 s"), 120)
+    assert line is not None and line.startswith("counting… 3 s · 5 of 10 rows")
+    assert "filtering…" not in line
