@@ -885,13 +885,13 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         panels = self.query(DetailPanel)  # none once the app is closing (a timer's late)
         detail = panels.first() if panels else None
         if detail is not None and detail.display:
-            detail.show(self._row(index), self._attempt(index))
+            detail.show(self._row(index), self._attempt(index), self.payload_pattern())
 
     @on(LogTable.Opened)
     def _opened(self, event: LogTable.Opened) -> None:
         detail = self.query_one(DetailPanel)
         detail.display = True
-        detail.show(self._row(event.row), self._attempt(event.row))
+        detail.show(self._row(event.row), self._attempt(event.row), self.payload_pattern())
         self.screen.maximize(detail, container=False)
         detail.visible_area().focus()
 

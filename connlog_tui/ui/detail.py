@@ -3,6 +3,7 @@ pretty-printed (JSON, XML, decoded SAML/JWT) with the raw text one key away."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from rich.text import Text
@@ -20,6 +21,8 @@ from connlog_tui.timezones import format_time, label
 SHOW_LIMIT = 1_000_000
 # Layers that only carry another payload: shown by their facts, not their body.
 CARRIERS = {"form", "text", "http"}
+# A search's matches in a payload: reversed shows without colour too.
+MATCH_STYLE = "reverse bold"
 
 
 def render_payload(text: str | None, raw: bool, width: int | None = None) -> str:
@@ -109,6 +112,33 @@ def summary_text(row: dict, zone: str = "UTC") -> Text:
     return text
 
 
+def match_pattern(search: str, regex: str) -> re.Pattern[str] | None:
+    """A search as a pattern for drawing its matches: a literal search case-insensitive,
+    as the query runs it; a regex case-insensitive too, or None when it is only valid in
+    the query engine's syntax (its matches are then left undrawn rather than guessed)."""
+    try:
+        if regex:
+            return re.compile(regex, re.IGNORECASE)
+        if search:
+            return re.compile(re.escape(search), re.IGNORECASE)
+    except re.error:
+        return None
+    return None
+
+
+class PayloadArea(TextArea):
+    """A payload's text; the search's matches drawn as styled spans of it, so the log's
+    text is never read as markup."""
+
+    pattern: re.Pattern[str] | None = None
+
+    def get_line(self, line_index: int) -> Text:
+        line = super().get_line(line_index)
+        if self.pattern is not None:
+            line.highlight_regex(self.pattern, style=MATCH_STYLE)
+        return line
+
+
 class PayloadTabs(TabbedContent):
     """The selected row's Response, Request and login Attempt, a text area each."""
 
@@ -119,7 +149,8 @@ class PayloadTabs(TabbedContent):
             ("Request", "request"),
             ("Attempt", "attempt"),
         ):
-            area = TextArea(id=name, read_only=True, soft_wrap=True)
+            kind = TextArea if name == "attempt" else PayloadArea
+            area = kind(id=name, read_only=True, soft_wrap=True)
             self.compose_add_child(TabPane(title, area, id=f"tab-{name}"))
 
 
@@ -150,6 +181,7 @@ class DetailPanel(Vertical, can_focus=False):
         self.row: dict | None = None
         self.attempt: tuple[dict, list[dict]] | None = None
         self._text_width: int | None = None  # what the payloads' facts were wrapped to
+        self.pattern: re.Pattern[str] | None = None  # the search drawn in the payloads
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary", markup=False)
@@ -177,11 +209,18 @@ class DetailPanel(Vertical, can_focus=False):
         active = self.query_one(TabbedContent).active or "tab-response"
         return self.query_one(f"#{active.removeprefix('tab-')}", TextArea)
 
-    def show(self, row: dict | None, attempt: tuple[dict, list[dict]] | None = None) -> None:
+    def show(
+        self,
+        row: dict | None,
+        attempt: tuple[dict, list[dict]] | None = None,
+        pattern: re.Pattern[str] | None = None,
+    ) -> None:
         """Show a row, and the login attempt it belongs to (the attempt's facts and its
-        events' rows) when the triage layer stitched one."""
+        events' rows) when the triage layer stitched one; `pattern`'s matches are drawn
+        in its payloads."""
         self.row = row
         self.attempt = attempt
+        self.pattern = pattern
         self._refresh_contents()
 
     def watch_raw(self) -> None:
@@ -229,7 +268,8 @@ class DetailPanel(Vertical, can_focus=False):
         mode = "raw" if self.raw else "decoded"
         self._text_width = self.text_width()
         for name in ("request", "response"):
-            area = self.query_one(f"#{name}", TextArea)
+            area = self.query_one(f"#{name}", PayloadArea)
+            area.pattern = self.pattern
             area.load_text(render_payload(self.row.get(name), self.raw, self._text_width))
             area.border_subtitle = mode
         self.query_one("#attempt", TextArea).load_text(render_attempt(self.attempt, self.zone))

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import partial
@@ -28,6 +29,7 @@ from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
 from connlog_tui.textsafe import escape_controls, one_line
 from connlog_tui.ui import messages as msg
+from connlog_tui.ui.detail import match_pattern
 
 VERB_BINDINGS = [
     Binding("minus", "exclude_value", "Hide value", show=False),
@@ -338,6 +340,11 @@ class VerbActions:
         self.notify(f"Hiding {shown}" if value in hidden else f"Showing {shown} again")
 
     # -- next / previous match ----------------------------------------------------------
+
+    def payload_pattern(self) -> re.Pattern[str] | None:
+        """The search whose matches the payload view draws: n / N's, else the view's."""
+        search = self.find or self.state
+        return match_pattern(search.search, search.regex)
 
     def action_next_match(self, step: int) -> None:
         """n / N: the next / previous row matching the search. A search that filters the

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 import polars as pl
 from conftest import SMALL_LOG
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static, TextArea
 from uihelpers import make_app, settle
 
+from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import FacetPane
 from connlog_tui.ui.screens import HELP, ExportScreen
 from connlog_tui.ui.table import LogTable
@@ -272,3 +273,58 @@ async def test_the_key_bar_shows_match_and_failure_keys_when_wide_enough():
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.2)
         assert "Next match" not in keys(app) and "Help" in keys(app)
+
+
+def drawn_matches(area: TextArea) -> list[str]:
+    """The pieces of the payload drawn reversed (a match of the search), line by line."""
+    found = []
+    for index in range(area.document.line_count):
+        line = area.get_line(index)
+        found += [line.plain[s.start : s.end] for s in line.spans if "reverse" in str(s.style)]
+    return found
+
+
+async def test_the_search_is_highlighted_in_the_payloads_literally():
+    app = make_app([SMALL_LOG], user="carol")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"INVALID_grant", "enter")
+        await settle(pilot)
+        app.query_one(LogTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        response = app.query_one(DetailPanel).query_one("#response", TextArea)
+        every = ["invalid_grant"] * response.text.count("invalid_grant")
+        assert len(every) == 3 and drawn_matches(response) == every  # the facts and the body
+        await pilot.press("escape", "slash", "ctrl+u", *r"re:invalid_\w+", "enter")
+        await settle(pilot)
+        app.query_one(LogTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert drawn_matches(response) == every
+        await pilot.press("escape", "n")  # n / N's search, off the view, still drawn
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert drawn_matches(response) == every
+        await pilot.press("escape", "x")
+        await settle(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert drawn_matches(response) == []
+
+
+async def test_a_search_in_a_hostile_payload_draws_its_markup_as_text():
+    app = make_app([SMALL_LOG], user="mallory")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"red]", "enter")
+        await settle(pilot)
+        app.query_one(LogTable).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        detail = app.query_one(DetailPanel)
+        detail.action_toggle_raw()
+        await pilot.pause()
+        request = detail.query_one("#request", TextArea)
+        assert "[bold red]x[/]" in request.text and drawn_matches(request) == ["red]"]
