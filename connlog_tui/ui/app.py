@@ -1003,6 +1003,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         self.zone = tz.cycle(self.zone, self.config.timezone)
         self.query_one(LogTable).set_zone(self.zone)
         self.query_one(DetailPanel).zone = self.zone
+        self.refresh_timeline()
         self._sync_widgets()
         self._update_status()
         shown = tz.label(self.zone)

@@ -24,6 +24,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from connlog_tui import counts, jump, marks, query
+from connlog_tui import timezones as tz
 from connlog_tui.errors import ConnlogError
 from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
@@ -231,6 +232,7 @@ class TimelineStrip(Widget, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.line: counts.Timeline | None = None
+        self.zone = "UTC"  # the display zone its range is labelled in
         self.cursor_bar: int | None = None
         self.picked: int | None = None
 
@@ -264,7 +266,8 @@ class TimelineStrip(Widget, can_focus=True):
         text.append("fail ")
         text.append(sparkline(failures, top), style="bold red")
         text.append("\n     " + "".join(marks_line))
-        text.append(f"  {start:%m-%d %H:%M} → {end:%m-%d %H:%M} UTC, {_every(line.every)} a bar")
+        since, until = (tz.format_time(t, self.zone, "%m-%d %H:%M") for t in (start, end))
+        text.append(f"  {since} → {until} {tz.label(self.zone)}, {_every(line.every)} a bar")
         return text
 
     def action_pick(self, step: int) -> None:
@@ -539,6 +542,7 @@ class VerbActions:
         if not strip.display or not self._loaded_frame("The timeline") or self.result is None:
             return
         line = counts.timeline(self.frame, self.result.indices, strip.bars_width())
+        strip.zone = self.zone
         row = self.table.current_row
         strip.show(line, self.frame["time"][row] if row is not None else None)
 

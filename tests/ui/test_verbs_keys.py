@@ -328,3 +328,24 @@ async def test_a_search_in_a_hostile_payload_draws_its_markup_as_text():
         await pilot.pause()
         request = detail.query_one("#request", TextArea)
         assert "[bold red]x[/]" in request.text and drawn_matches(request) == ["red]"]
+
+
+async def test_the_timeline_labels_its_range_in_the_display_zone():
+    from connlog_tui import timezones as tz
+
+    app = make_app([SMALL_LOG])
+    app.zone = "Asia/Kolkata"  # as --tz sets it: UTC+05:30
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("H")
+        await pilot.pause()
+        await pilot.pause()
+        strip = app.query_one(TimelineStrip)
+        first = strip.line.bars["start"][0]
+        text = str(strip.render())
+        shown, in_utc = (tz.format_time(first, z, "%m-%d %H:%M") for z in (app.zone, "UTC"))
+        assert shown != in_utc and f"{shown} → " in text and "Asia/Kolkata" in text
+        assert "UTC" not in text
+        await pilot.press("z")  # the zone cycles: the strip follows
+        await pilot.pause()
+        assert tz.label(app.zone) in str(strip.render()) and app.zone != "Asia/Kolkata"
