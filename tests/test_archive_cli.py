@@ -117,10 +117,31 @@ def test_provenance_names_the_archive(archive, tmp_path):
     assert all(str(archive) in s for s in record["sources"]) and record["sources"]
 
 
+@pytest.mark.parametrize(
+    "flags", [["--failures-only"], ["--diagnose", "--app", "workday (saml)"]], ids=str
+)
+def test_diagnosed_exports_are_the_loaded_logs(archive, tmp_path, monkeypatch, flags):
+    assert export(*SOURCES, *flags, "-o", str(tmp_path / "memory.csv")) == 0
+    monkeypatch.setattr(sources, "load", not_loaded)
+    assert export(str(archive), *flags, "-o", str(tmp_path / "archive.csv")) == 0
+    mine = (tmp_path / "archive.csv").read_bytes()
+    assert mine == (tmp_path / "memory.csv").read_bytes()
+    assert b"Diagnosis" in mine.splitlines()[0] and len(mine.splitlines()) > 10
+
+
+def test_diagnoses_of_an_archive_are_bounded(archive, tmp_path, capsys, monkeypatch):
+    from connlog_tui.logs import failures
+
+    monkeypatch.setattr(failures, "MAX_TRIAGE_ROWS", 10)
+    out = tmp_path / "x.csv"
+    assert export(str(archive), "--failures-only", "-o", str(out)) == 2
+    err = capsys.readouterr().err
+    assert "decode at most 10 rows of this archive; these filters select 147" in err
+    assert not out.exists()
+
+
 def test_what_an_archive_cannot_do_is_one_line(archive, tmp_path, capsys):
     out = str(tmp_path / "x.csv")
-    assert export(str(archive), "--failures-only", "-o", out) == 2
-    assert "need the log in memory" in capsys.readouterr().err
     assert export(str(archive), SOURCES[0], "-o", out) == 2
     assert "opened on its own" in capsys.readouterr().err
     assert export(str(archive), "--format", "okta", "-o", out) == 2

@@ -9,11 +9,16 @@ import pytest
 from log_contract import comparable, write_archive
 from polars.testing import assert_frame_equal
 
-from connlog_tui import sources
+from connlog_tui import sources, triage
 from connlog_tui.cli import demo_paths
 from connlog_tui.errors import Stale
 from connlog_tui.logs.archive import ArchiveLog
-from connlog_tui.logs.failures import bounded_failures, failing_state, nearest_successes
+from connlog_tui.logs.failures import (
+    bounded_failures,
+    failing_state,
+    nearest_successes,
+    working_rows,
+)
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.query import FilterState
 
@@ -77,3 +82,10 @@ def test_nearest_successes_agree(memory, archive):
     assert 0 < mine.height <= 10
     assert set(mine["outcome"]) == {"success"} and set(mine["app"]) == {failed["app"]}
     assert_frame_equal(comparable(mine), comparable(theirs))
+
+
+def test_the_working_rows_give_the_whole_logs_baselines(memory, archive):
+    whole = triage.baselines(memory.frame)
+    assert whole.height > 0
+    assert_frame_equal(triage.baselines(working_rows(archive)), whole)
+    assert_frame_equal(triage.baselines(working_rows(memory)), whole)

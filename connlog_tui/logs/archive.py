@@ -173,10 +173,10 @@ class ArchiveLog:
 
     def export(self, state: FilterState, target: str, options: ExportOptions) -> int:
         if options.diagnose:
-            raise ConnlogError(
-                "diagnoses (--diagnose, --failures-only) need the log in memory: "
-                "export the archive's rows, then run connlog export on that file"
-            )
+            from connlog_tui.logs.failures import export_diagnosed
+
+            self._check_target(Path(target), options)
+            return export_diagnosed(self, state, target, options)
         if options.marks is not None and options.marks.entries:
             raise ConnlogError("notes on an archive's rows are not exported yet", self.root)
         fmt = format_for(target)

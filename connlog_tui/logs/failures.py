@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from connlog_tui.errors import Stale
-from connlog_tui.logs.base import TIME_ORDER, Log
+from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.logs.base import TIME_ORDER, ExportOptions, Log
 from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
 
@@ -96,3 +96,54 @@ def nearest_successes(
     _check(stale)
     later = log.page(found, 0, n, TIME_ORDER)
     return pl.concat([earlier, later]).unique(ROW_ID, keep="first", maintain_order=True)
+
+
+def working_rows(log: Log, stale: Callable[[], bool] | None = None) -> pl.DataFrame:
+    """The successful rows `triage.baselines` reads of the whole log: for each
+    application, its newest successes, read back until each kind (SSO, SLO) has the
+    BASELINE_SAMPLE * 4 that baselines keeps or the application has no more (at most
+    MAX_TRIAGE_ROWS an application). Their baselines are the whole log's, but for rows
+    without an application (a filter state cannot select a null)."""
+    from connlog_tui.triage.diagnoses import BASELINE_SAMPLE, kind_expr
+
+    wanted = BASELINE_SAMPLE * 4
+    parts = []
+    for app in log.distinct("app"):
+        state = FilterState().with_picked("app", {app}).with_picked("outcome", {"success"})
+        found = log.search(state, facets=(), stale=stale)
+        n = wanted * 2
+        while True:
+            _check(stale)
+            rows = log.page(found, max(0, found.count - n), n, TIME_ORDER)
+            kinds = rows.select(kind_expr().alias("kind"))["kind"]
+            enough = all((kinds == kind).sum() >= wanted for kind in ("SSO", "SLO"))
+            if enough or n >= min(found.count, MAX_TRIAGE_ROWS):
+                break
+            n *= 4
+        parts.append(rows)
+    if not parts:
+        return log.page(FilterState(), 0, 0)
+    return pl.concat(parts, how="diagonal_relaxed").sort(ROW_ID)
+
+
+def export_diagnosed(log: Log, state: FilterState, target: str, options: ExportOptions) -> int:
+    """Export the rows `state` selects, failed rows with their diagnosis, as an in-memory
+    log writes them: for a log that pages (an archive, Spark), which collects the rows
+    here, so at most MAX_TRIAGE_ROWS of them (ConnlogError naming the count beyond)."""
+    from connlog_tui import triage
+    from connlog_tui.export import export
+
+    count = log.count(state)
+    if count > MAX_TRIAGE_ROWS:
+        raise ConnlogError(
+            f"diagnoses (--diagnose, --failures-only) decode at most {MAX_TRIAGE_ROWS:,} "
+            f"rows of this {log.describe().kind}; these filters select {count:,}: narrow them "
+            "(--since, --until, --app)"
+        )
+    rows = log.page(state, 0, count, TIME_ORDER)
+    failing = rows.select(pl.arg_where(pl.col("outcome") == FAILURE)).to_series()
+    if not failing.is_empty():
+        baseline = triage.baselines(working_rows(log))
+        found = triage.diagnose_rows(rows, failing, baseline=baseline)
+        rows = triage.apply_diagnoses(rows, found)
+    return export(rows, target, replace(options, diagnose=False))

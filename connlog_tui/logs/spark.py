@@ -364,10 +364,9 @@ class SparkLog:
         streamed from the cluster in Arrow batches (atomic, as export.export writes them);
         stdout, PDF and redaction are written by export.export from the rows collected."""
         if options.diagnose:
-            raise ConnlogError(
-                "diagnoses (--diagnose, --failures-only) need the log in memory: "
-                "export the rows from Spark, then run connlog export on that file"
-            )
+            from connlog_tui.logs.failures import export_diagnosed
+
+            return export_diagnosed(self, state, target, options)
         rows = self.where(state).orderBy(*sq.order_by(None, False))
         rows = rows.select(*(c.name for c in COLUMNS))
         fmt = format_for(target)

@@ -20,6 +20,7 @@ from connlog_tui.logs.failures import (
     Failures,
     bounded_failures,
     nearest_successes,
+    working_rows,
 )
 from connlog_tui.query import FilterState
 from connlog_tui.triage.compare import MAX_CANDIDATES
@@ -27,7 +28,6 @@ from connlog_tui.ui import messages as msg
 from connlog_tui.ui.log_rows import BLOCK, LogRows
 
 SHOWN = ("failure_reason", "diagnosis")  # the diagnosis columns the triage screen reads
-BASELINE_ROWS = 5_000  # the newest successes read for each app's usual audience
 
 
 def triage_failures(
@@ -42,13 +42,8 @@ def triage_failures(
     found = bounded_failures(log, state, stale=stale)
     if stale():
         raise Stale()
-    # What each app's working logins use, from the newest successes in the same dates.
-    successes = FilterState(since=state.since, until=state.until).with_picked(
-        "outcome", {"success"}
-    )
-    matches = log.search(successes, facets=(), stale=stale)
-    working = log.page(matches, max(0, matches.count - BASELINE_ROWS), BASELINE_ROWS)
-    baseline = triage.baselines(working)
+    # What each app's working logins use, judged on the whole log as in memory.
+    baseline = triage.baselines(working_rows(log, stale))
     parts, done = [], 0
     for part in triage.iter_diagnoses(
         found.rows, chunk=1000, step=200, between=stale, baseline=baseline
