@@ -611,15 +611,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else ""
     try:
-        if command == "export":
-            return run_export(argv[1:])
-        if command == "decode":
-            return run_decode(argv[1:])
-        if command == "formats":
-            return run_formats()
-        if command == "count":
-            return run_count(argv[1:])
-        return run_browse(argv)
+        code = _run(command, argv)
+        sys.stdout.flush()  # a reader that went away shows here, not at the interpreter's exit
+        return code
     except ConnlogError as exc:
         print(f"connlog: {_one_line(str(exc))}", file=sys.stderr)
         return 2
@@ -632,6 +626,18 @@ def main(argv: list[str] | None = None) -> int:
         return 141  # as a shell reports a process ended by SIGPIPE
     except SystemExit as exc:  # argparse: usage errors exit 2 after printing usage
         return exc.code if isinstance(exc.code, int) else 2
+
+
+def _run(command: str, argv: list[str]) -> int:
+    if command == "export":
+        return run_export(argv[1:])
+    if command == "decode":
+        return run_decode(argv[1:])
+    if command == "formats":
+        return run_formats()
+    if command == "count":
+        return run_count(argv[1:])
+    return run_browse(argv)
 
 
 def _one_line(text: str) -> str:

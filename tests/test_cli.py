@@ -179,6 +179,8 @@ def test_a_reader_that_closed_the_pipe_gets_no_traceback():
     with os.fdopen(write_end, "wb") as out:
         result = subprocess.run(
             [sys.executable, "-m", "connlog_tui", "formats"],
+            # Buffered, as by default: the write then fails at the last flush.
+            env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
             stdout=out,
             stderr=subprocess.PIPE,
             text=True,
