@@ -25,6 +25,7 @@ from connlog_tui.config import APP_NAME
 from connlog_tui.errors import ConnlogError
 from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.schema import NOTE, ROW_ID
+from connlog_tui.stdin import SPOOL_NAME, is_spooled
 from connlog_tui.views import _read_text, file_set
 
 MARKS_VERSION = 1
@@ -37,8 +38,12 @@ def marks_dir() -> Path:
 
 
 def marks_path(paths: Iterable[str | Path], folder: Path | None = None) -> Path:
-    """The marks file of a set of opened files (their absolute paths, sorted, hashed)."""
-    files = "\n".join(file_set(paths))
+    """The marks file of a set of opened files (their absolute paths, sorted, hashed).
+    A log piped in is `stdin` there, whatever its temporary file: marks on piped logs
+    share one file, and find their rows again when the same log is piped in again."""
+    paths = list(paths)
+    piped = [SPOOL_NAME] if any(is_spooled(p) for p in paths) else []
+    files = "\n".join(file_set(p for p in paths if not is_spooled(p)) + piped)
     name = hashlib.sha256(files.encode("utf-8")).hexdigest()[:24]
     return (folder or marks_dir()) / f"{name}.json"
 

@@ -18,6 +18,8 @@ from connlog_tui.errors import ConnlogError
 STDIN = "-"
 SPOOL_NAME = "stdin"
 CHUNK = 1 << 20
+# The files standing in for standard input in this run (absolute paths).
+_spooled: set[str] = set()
 
 
 def spool(stream: BinaryIO | None = None) -> Path:
@@ -34,7 +36,19 @@ def spool(stream: BinaryIO | None = None) -> Path:
         raise ConnlogError(f"cannot read ({exc.strerror or exc})", "standard input") from None
     if path.stat().st_size == 0:
         raise Empty("empty: no log came through the pipe", "standard input")
+    _spooled.add(os.path.abspath(path))
     return path
+
+
+def is_spooled(path: str | Path) -> bool:
+    """Whether `path` is a file `spool` wrote for standard input in this run."""
+    return os.path.abspath(path) in _spooled
+
+
+def shown_name(given: str) -> str:
+    """The name a path is shown and reported by: `stdin` for standard input's file (its
+    temporary path says nothing and is gone at exit), else the path as given."""
+    return SPOOL_NAME if is_spooled(given) else given
 
 
 class Empty(ConnlogError):

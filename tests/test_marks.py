@@ -156,3 +156,19 @@ def test_the_pdf_report_puts_a_note_first_in_the_reason_cell(tmp_path):
     export(view.with_columns(note=pl.Series(notes, dtype=pl.String)), str(out), ExportOptions())
     text = "\n".join(page.extract_text() for page in PdfReader(out).pages)
     assert "Note: ticket 4711" in text and text.count("Note:") == 1
+
+
+@pytest.mark.parametrize("lean", [False, True])
+def test_a_piped_log_is_named_stdin_and_its_marks_come_back_when_piped_again(lean):
+    from connlog_tui import stdin
+
+    first = stdin.spool(io.BytesIO(SMALL_LOG.read_bytes()))
+    frame = sources.load([str(first)], use_cache=False, lean=lean).frame
+    assert frame["source"].cast(pl.String).unique().to_list() == ["stdin"]  # not the temp file
+    mark_rows([first], frame, {"bob.smith@acme.example": "piped in"})
+    again = stdin.spool(io.BytesIO(SMALL_LOG.read_bytes()))
+    assert again != first and marks.marks_path([again]) == marks.marks_path([first])
+    assert marks.marks_path([again]) != marks.marks_path([SMALL_LOG])
+    frame = sources.load([str(again)], use_cache=False, lean=lean).frame
+    found = Marks.load([again]).find(frame)
+    assert users_of(frame, found) == {"bob.smith@acme.example": "piped in"}

@@ -148,6 +148,7 @@ def test_export_reads_a_log_from_standard_input(tmp_path):
         "export", "-", "--action", "SSO Failed", "-o", "-", stdin=SMALL_LOG.read_bytes()
     )
     assert piped.returncode == 0, piped.stderr
+    assert {r["Source"] for r in rows_of(piped)} == {"stdin"}  # not its temporary file
     strip = [{k: v for k, v in r.items() if k != "Source"} for r in rows_of(piped)]
     assert strip == [{k: v for k, v in r.items() if k != "Source"} for r in rows_of(from_file)]
     # gzip, detected from the content as for files

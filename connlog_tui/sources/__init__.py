@@ -31,6 +31,7 @@ from connlog_tui.sources.mapped import MappedReader, key_mappings, load_named, s
 from connlog_tui.sources.mixpanel import MixpanelReader
 from connlog_tui.sources.okta import OktaReader
 from connlog_tui.sources.purview import PurviewReader
+from connlog_tui.stdin import shown_name
 
 # Order matters only for ties in sniffing: more specific formats first.
 READERS: list[Reader] = [
@@ -92,7 +93,7 @@ def expand_marked(paths: list[str]) -> list[tuple[Path, str, bool]]:
                 raise ConnlogError("directory holds no log files", given)
             found.extend((p, str(p), True) for p in inside)
         else:
-            found.append((path, given, False))
+            found.append((path, shown_name(given), False))
     return found
 
 
