@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
 
@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from connlog_tui import counts, jump, marks, query
 from connlog_tui import timezones as tz
 from connlog_tui.errors import ConnlogError
+from connlog_tui.logs.base import Counts
 from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
 from connlog_tui.textsafe import escape_controls, one_line
@@ -121,9 +122,13 @@ class CountScreen(ModalScreen[tuple[str, counts.CountKey, str | None] | None]):
     CountScreen OptionList { height: 1fr; }
     """
 
-    def __init__(self, frame, indices: pl.Series, payloads=None, by: str = "outcome") -> None:
+    def __init__(
+        self, count: Callable[[counts.CountKey], pl.DataFrame], rows: int, by: str = "outcome"
+    ) -> None:
+        """`count`: the view's values of a key (`counts.count_by`'s table), run on a
+        thread; `rows`: how many rows the view has."""
         super().__init__()
-        self.frame, self.indices, self.payloads, self.by = frame, indices, payloads, by
+        self.count, self.rows, self.by = count, rows, by
         self.key: counts.CountKey | None = None
         self.values: list[str | None] = []
 
@@ -155,16 +160,19 @@ class CountScreen(ModalScreen[tuple[str, counts.CountKey, str | None] | None]):
 
     @work(thread=True, exclusive=True, group="count")
     def _counted(self, key: counts.CountKey) -> None:
-        table = counts.count_by(self.frame, self.indices, key, self.payloads)
+        try:
+            table = self.count(key)
+        except ConnlogError as exc:  # an archive that cannot be read (any more)
+            title = self.query_one("#count-title", Static)
+            self.app.call_from_thread(title.update, escape_controls(str(exc)))
+            return
         self.post_message(msg.Counted(key, table))
 
     @on(msg.Counted)
     def _show(self, message: msg.Counted) -> None:
         key, table = message.key, message.table
         self.key, self.values = key, table["value"].to_list()
-        title = (
-            f"{one_line(key.label, 60)}: {len(self.values):,} values in {len(self.indices):,} rows"
-        )
+        title = f"{one_line(key.label, 60)}: {len(self.values):,} values in {self.rows:,} rows"
         self.query_one("#count-title", Static).update(title + " · enter filters, - hides")
         options = self.query_one("#count-values", OptionList)
         options.clear_options()
@@ -416,8 +424,16 @@ class VerbActions:
     # -- the count view -----------------------------------------------------------------
 
     def action_count_view(self) -> None:
-        if not self._loaded_frame("The count view") or not self.result_is_current("count"):
+        paged = getattr(self, "paged_log", None)
+        if isinstance(paged, Counts):  # an archive: one lazy group-by through the seam
+            count = partial(paged.count_by, self.state)
+            rows = self.table.row_count
+        elif not self._loaded_frame("The count view") or not self.result_is_current("count"):
             return
+        else:
+            indices = self.result.indices
+            count = partial(counts.count_by, self.frame, indices, payloads=self.payloads)
+            rows = len(indices)
 
         def chosen(answer) -> None:
             if not answer:
@@ -433,7 +449,7 @@ class VerbActions:
 
         column = self.table.current_column
         by = column if column not in (None, "time", "request", "response") else "outcome"
-        self.push_screen(CountScreen(self.frame, self.result.indices, self.payloads, by), chosen)
+        self.push_screen(CountScreen(count, rows, by), chosen)
 
     # -- marks and notes ----------------------------------------------------------------
 

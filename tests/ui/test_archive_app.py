@@ -137,3 +137,24 @@ async def test_follow_is_off_on_an_archive(memory, archive):
         await pilot.pause()
         assert app.screen is app.screen_stack[0] and not app.follower.tails
         assert app.check_action("toggle_follow", ()) is False
+
+
+async def test_the_count_view_counts_an_archive_through_the_seam(memory, archive):
+    from connlog_tui import counts
+    from connlog_tui.ui.verbs import CountScreen
+
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.query_one(LogTable).focus()
+        await pilot.press("number_sign")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CountScreen)
+        await screen.workers.wait_for_complete()
+        await pilot.pause()
+        want = memory.count_by(FilterState(), counts.count_key(screen.by))
+        assert screen.values == want["value"].to_list() and screen.values
+        await pilot.press("enter")  # filters the archive's view to the first value
+        await settle(pilot)
+        assert app.query_one(LogTable).row_count == int(want["count"][0]) < 2345
