@@ -101,6 +101,7 @@ USER_ACTIVE_SECONDS = 1.5
 USER_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 # Enter in the command palette that left it open: the keys typed after it go on after this.
 PALETTE_WAIT = 0.3
+FILTER_WAIT = 5.0  # longest keys typed after Enter in a filter field wait for its result
 # Actions that open a box or a screen from the main screen (priority keys: see BINDINGS).
 OPENERS = {
     "search",
@@ -188,6 +189,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         # their time so far, redrawn each second while any runs.
         self._log_queries: dict[str, float] = {}
         self._running_timer: Timer | None = None
+        self._release_on_result = False  # keys held after Enter in a filter field
 
     # -- background work gives way to the user ---------------------------------------
 
@@ -201,6 +203,10 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
             if event.key == "enter" and isinstance(self.screen, CommandPalette):
                 await super().on_event(event)
                 self._hold_for_palette()
+                return
+            if event.key == "enter" and self._in_filter_field():
+                await super().on_event(event)
+                self._hold_for_filter()
                 return
         await super().on_event(event)
 
@@ -247,6 +253,36 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         if isinstance(self.screen, CommandPalette) and self._typeahead is not None:
             self.call_later(self.release_keys)
 
+    def _in_filter_field(self) -> bool:
+        focused = self.focused
+        return isinstance(focused, OrderedInput) and focused.then_focus is not None
+
+    def _hold_for_filter(self) -> None:
+        """Enter in the search or user field: the keys typed after it (`/abc<Enter>e`)
+        are for the filtered view, so they wait until the field has sent its text and that
+        filter's result is in (or FILTER_WAIT has passed, so a failed run cannot keep them)."""
+        self.hold_keys()
+        self.set_timer(FILTER_WAIT, self._release_held)
+
+    @on(Input.Submitted, "#search,#user")
+    def _filter_field_left(self) -> None:
+        if self._typeahead is None:
+            return
+        if self.result_state is self.state:
+            self.call_later(self.release_keys)
+        else:
+            self._release_on_result = True
+
+    def _release_for_filter(self) -> None:
+        if self._release_on_result:
+            self._release_on_result = False
+            self.call_later(self.release_keys)
+
+    def _release_held(self) -> None:
+        self._release_on_result = False
+        if self._typeahead is not None:
+            self.call_later(self.release_keys)
+
     @on(CommandPalette.Closed)
     def _palette_closed(self) -> None:
         if self._typeahead is not None:
@@ -269,6 +305,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
                     placeholder="/ search every field, payloads included",
                     id="search",
                     compact=True,
+                    then_focus="LogTable",
                 )
                 yield LogTable(id="table")
                 yield TimelineStrip(id="timeline")
@@ -461,6 +498,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         if self._busy_timer is not None:
             self._busy_timer.stop()
         self.result_state = state
+        self._release_for_filter()
         for pane in self.query(FacetPane):
             pane.set_counts(matches.facets.get(pane.column, {}))
         self._update_status(busy=False)
@@ -681,6 +719,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
                 self._busy_timer.stop()
             notes["busy"] = False
             self.result, self.result_state = result, state
+            self._release_for_filter()
             for pane in self.query(FacetPane):
                 pane.set_counts(result.facets.get(pane.column, {}))
             if self._analyse_when_shown:
@@ -778,10 +817,6 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
     @on(Input.Changed, "#user")
     def _user_changed(self, event: Input.Changed) -> None:
         self.set_state(replace(self.state, user=event.value), delay=0.15)
-
-    @on(Input.Submitted, "#search,#user")
-    def _input_done(self) -> None:
-        self.query_one(LogTable).focus()
 
     @on(DateRangePane.Changed)
     def _dates_changed(self, event: DateRangePane.Changed) -> None:

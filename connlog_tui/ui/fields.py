@@ -11,7 +11,20 @@ class OrderedInput(Input):
     in order with the characters around it. Textual inserts a character when the field
     gets the key, but runs a binding only once the key has bubbled up to the app; in a
     burst (a paste, keys an SSH link delivered together) `x<Backspace>0` then deleted the
-    0, and the text typed after Enter went in before Enter was acted on."""
+    0, and the text typed after Enter went in before Enter was acted on.
+
+    With `then_focus` (a selector on the field's screen), Enter also moves focus there at
+    once, so a key typed right after Enter (`/abc<Enter>e`) acts on the screen, not the
+    field; a handler of Submitted would move it only after the queued keys."""
+
+    def __init__(self, *args, then_focus: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.then_focus = then_focus
+
+    async def action_submit(self) -> None:
+        await super().action_submit()
+        if self.then_focus is not None:
+            self.screen.set_focus(self.screen.query_one(self.then_focus))
 
     async def _on_key(self, event: events.Key) -> None:
         if not event.is_printable:

@@ -281,7 +281,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
     async def _add_panes(self) -> None:
         if not self.is_attached:  # the app closed first
             return
-        user = OrderedInput(placeholder="contains…", id="user")
+        user = OrderedInput(placeholder="contains…", id="user", then_focus="LogTable")
         user.border_title = "Email ID/Login ID"
         await self.mount_all([user, DateRangePane(id="dates")])
         self.post_message(self.Ready())

@@ -438,6 +438,7 @@ async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch)
     import time as _time
 
     from connlog_tui import query as query_module
+    from connlog_tui.ui import app as app_module
 
     monkeypatch.setattr(query_module, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
     monkeypatch.setattr(query_module, "PARTIAL_EVERY", 0)
@@ -451,6 +452,7 @@ async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch)
         return real_run(*args, partial=shown_then_wait if partial else None, **kwargs)
 
     monkeypatch.setattr(query_module, "run", slow_run)
+    monkeypatch.setattr(app_module, "FILTER_WAIT", 60.0)
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -459,16 +461,22 @@ async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch)
         table = app.query_one(LogTable)
         assert status(app).startswith("searching… 1 of 12 rows so far")
         assert table.row_count == 1 and table.current_row == 10  # the newest match
+        await pilot.press("e")  # typed after Enter: waits for the search's whole result
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportScreen)
+        await settle(pilot)
+        assert "searching" not in status(app) and "3 of 12 rows" in status(app)
+        assert table.row_count == 3
+        assert isinstance(app.screen, ExportScreen) and app.screen.rows == 3
+        await pilot.press("escape")
+        # Past the wait for a filter field's result, a key is refused until it is in.
+        monkeypatch.setattr(app_module, "FILTER_WAIT", 0.3)
+        await pilot.press("slash", *"s", "enter")
+        await pilot.pause(0.8)
         await pilot.press("e")
         await pilot.pause()
         assert not isinstance(app.screen, ExportScreen)
         assert any("Still searching" in n.message for n in app._notifications)
-        await settle(pilot)
-        assert "searching" not in status(app) and "3 of 12 rows" in status(app)
-        assert table.row_count == 3
-        await pilot.press("e")
-        await pilot.pause()
-        assert isinstance(app.screen, ExportScreen)
 
 
 async def test_layout_follows_the_terminal_size():

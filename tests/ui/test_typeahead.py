@@ -38,6 +38,20 @@ async def test_export_path_typed_right_after_e(tmp_path: Path):
             assert len(list(csv.DictReader(f))) == 12
 
 
+async def test_export_typed_right_after_enter_in_the_search_box(tmp_path: Path):
+    # Enter leaves the search box at once: the `e` after it opens the dialog, not typed.
+    out = tmp_path / "searched.csv"
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "/", "carol", "enter", "e", "ctrl+u", str(out), "enter")
+        await wait_until(pilot, out.exists, f"{out} written")
+        assert app.query_one("#search", Input).value == "carol"
+        with out.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert rows and all("carol" in ",".join(r.values()).lower() for r in rows)
+
+
 async def test_sort_choice_typed_right_after_s():
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(80, 24)) as pilot:
