@@ -299,16 +299,18 @@ class TriageActions:
     def _triage_paged(self) -> None:
         log, state = self.paged_log, self.state
         progress = _Progress(self)
-        self._paged_worker(
-            "triage",
-            "paged-triage",
-            lambda stale: paged.triage_failures(log, state, stale, progress.note),
-        )
+
+        def job(stale) -> msg.FailuresTriaged:
+            try:
+                return paged.triage_failures(log, state, stale, progress.note)
+            finally:  # its progress note goes, whether it ended or was cancelled
+                self.post_message(msg.TriageProgress(None))
+
+        self._paged_worker("triage", "paged-triage", job)
 
     async def on_failures_triaged(self, message: msg.FailuresTriaged) -> None:
         if message.state is not self.state or self.paged_log is None:
             return
-        self.note_status(analysis_note=None)
         rows = message.failures.rows
         # Imported on first use, as in action_triage.
         from connlog_tui.ui.triage_screen import TriageScreen

@@ -155,3 +155,24 @@ def test_clear_errors(spark_url, tmp_path):
     with pytest.raises(ConnlogError, match="cannot reach") as down:
         SparkLog("sc://127.0.0.1:9/;token=s3cr3t-token", "t")
     assert "s3cr3t" not in str(down.value)
+
+
+def test_bounded_failures_and_diagnosed_export_agree(memory, spark, tmp_path):
+    from connlog_tui.logs.failures import bounded_failures, nearest_successes
+
+    state = FilterState(search="okta")
+    mine, theirs = (
+        bounded_failures(memory, state, limit=20),
+        bounded_failures(spark, state, limit=20),
+    )
+    assert theirs.count == mine.count > 20 and theirs.note == mine.note
+    assert comparable(theirs.rows).equals(comparable(mine.rows))
+    failed = mine.rows.row(0, named=True)
+    near = nearest_successes(spark, failed["app"], failed["time"], 5)
+    want = nearest_successes(memory, failed["app"], failed["time"], 5)
+    assert near.height and comparable(near).equals(comparable(want))
+    options = ExportOptions(diagnose=True)
+    failures = FilterState().with_picked("outcome", {"failure"})
+    memory.export(failures, str(tmp_path / "memory.csv"), options)
+    spark.export(failures, str(tmp_path / "spark.csv"), options)
+    assert (tmp_path / "spark.csv").read_bytes() == (tmp_path / "memory.csv").read_bytes()

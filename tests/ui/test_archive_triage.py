@@ -139,3 +139,32 @@ async def test_the_status_bar_says_what_runs_and_for_how_long(archive, monkeypat
             release.set()
         await settle(pilot)
         assert "searching…" not in status(app)
+
+
+async def test_new_filters_cancel_a_running_triage(archive, monkeypatch):
+    release = threading.Event()
+    search = ArchiveLog.search
+
+    def slow(self, state, **kwargs):
+        if state.picked.get("outcome") == {"failure"}:
+            release.wait(timeout=30)
+        return search(self, state, **kwargs)
+
+    monkeypatch.setattr(ArchiveLog, "search", slow)
+    app = archive_app(archive)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        try:
+            for _ in range(100):
+                await pilot.pause(0.1)
+                if "triage… 1 s" in status(app):
+                    break
+            assert "reading failures" in status(app) and "triage… 1 s" in status(app)
+            await pilot.press("slash", *"okta", "enter")
+        finally:
+            release.set()
+        await settle(pilot)
+        await pilot.pause(0.5)
+        assert app.screen is app.screen_stack[0]  # no triage screen for the old filters
+        assert "triage" not in status(app) and "reading failures" not in status(app)
