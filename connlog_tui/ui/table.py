@@ -145,6 +145,7 @@ def fit_cell(name: str, text: str, width: int) -> str:
 
 MARKED = Style(underline=True, bold=True)
 MATCHED = Style(italic=True, bold=True)
+CURSOR_WITHOUT_COLOUR = Style(reverse=True)
 
 
 def _holds(rows: pl.Series, row: int) -> bool:
@@ -443,6 +444,10 @@ class LogTable(ScrollView, can_focus=True):
                 name: self.get_component_rich_style(f"logtable--{name}")
                 for name in ("failure", "success", "pending", "cursor")
             }
+            if self.app.no_color:
+                # NO_COLOR strips the cursor's background and keeps text styles (Textual's
+                # NoColor / Monochrome filters): reverse video marks the row instead.
+                styles["cursor"] += CURSOR_WITHOUT_COLOUR
             styles["base"] = self.rich_style
             self._style_cache = (key, styles)
         return self._style_cache[1]

@@ -167,3 +167,25 @@ async def test_the_save_view_prompt_is_shown_whole_at_80x24():
         ).strip()
         assert shown == app.screen.prompt and shown.endswith(":")  # a whole question
         assert app.screen.query_one(Input).region.right <= 80
+
+
+async def test_the_cursor_row_shows_without_colour(monkeypatch):
+    # NO_COLOR strips every colour and keeps text styles (textual.filter.NoColor): the
+    # cursor row must differ from the others in those.
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        assert app.no_color and table.row_count > 2
+
+        def looks(row: int) -> set:
+            y = row - round(table.scroll_offset.y) + 1  # the header is line 0
+            return {seg.style.without_color for seg in table.render_line(y) if seg.style}
+
+        cursor = table.cursor
+        others = [r for r in range(table.row_count) if r != cursor][-5:]
+        assert all(looks(cursor) != looks(r) for r in others)
+        table.focus()
+        await pilot.pause()
+        assert all(looks(cursor) != looks(r) for r in others)
