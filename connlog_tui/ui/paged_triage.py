@@ -89,7 +89,9 @@ def next_failure(
     reading at most MAX_TRIAGE_ROWS rows a block at a time; and whether it wrapped."""
     block: tuple[int, pl.Series] | None = None
     for seen, at in enumerate(_positions(rows.count, start, direction)):
-        if seen >= MAX_TRIAGE_ROWS or stale():
+        if stale():
+            raise Stale()
+        if seen >= MAX_TRIAGE_ROWS:
             return msg.FailureFound(None, False)
         number = at // BLOCK
         if block is None or block[0] != number:

@@ -354,7 +354,11 @@ class TriageActions:
 
     def on_failure_found(self, message: msg.FailureFound) -> None:
         if message.position is None:
-            self.notify(f"No failures in this view's first {paged.MAX_TRIAGE_ROWS:,} rows read")
+            rows = self.query_one(LogTable).log_rows
+            if rows is not None and rows.count > paged.MAX_TRIAGE_ROWS:
+                self.notify(f"No failures in the {paged.MAX_TRIAGE_ROWS:,} rows read this way")
+            else:
+                self.notify("No failures in this view")
             return
         if message.wrapped:
             self.notify("No more failures this way: on from the other end")

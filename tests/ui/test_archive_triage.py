@@ -168,3 +168,17 @@ async def test_new_filters_cancel_a_running_triage(archive, monkeypatch):
         await pilot.pause(0.5)
         assert app.screen is app.screen_stack[0]  # no triage screen for the old filters
         assert "triage" not in status(app) and "reading failures" not in status(app)
+
+
+async def test_next_failure_in_a_view_without_failures_says_so(archive):
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.set_state(FilterState().with_picked("outcome", {"success"}))
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        before = table.cursor
+        await pilot.press("]")
+        await settle(pilot)
+        assert table.cursor == before
+        assert [n.message for n in app._notifications] == ["No failures in this view"]
