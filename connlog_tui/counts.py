@@ -9,6 +9,7 @@ they count under the current filters without filtering again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -166,6 +167,12 @@ BUCKETS = tuple(
 )
 
 
+def _no_bars() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={"start": SCHEMA["time"], "failures": pl.UInt32, "others": pl.UInt32}
+    )
+
+
 def bucket_size(start: datetime, end: datetime, bars: int = 60) -> timedelta:
     """The smallest round bucket that spans start..end in at most `bars` buckets."""
     span = end - start
@@ -204,9 +211,7 @@ def timeline(frame: pl.DataFrame, indices: pl.Series, bars: int = 60) -> Timelin
     rows = frame.select(
         picked("time"), (picked("outcome") == "failure").fill_null(False).alias("failed")
     )
-    empty = pl.DataFrame(
-        schema={"start": SCHEMA["time"], "failures": pl.UInt32, "others": pl.UInt32}
-    )
+    empty = _no_bars()
     rows = rows.drop_nulls("time")
     if not rows["time"].is_sorted():  # a view in time order (the usual) skips the sort
         rows = rows.sort("time")
@@ -219,8 +224,36 @@ def timeline(frame: pl.DataFrame, indices: pl.Series, bars: int = 60) -> Timelin
         failures=pl.col("failed").sum().cast(pl.UInt32),
         others=(~pl.col("failed")).sum().cast(pl.UInt32),
     )
+    return _filled(counted.rename({"time": "start"}), every)
+
+
+def _filled(counted: pl.DataFrame, every: timedelta) -> Timeline:
+    """Counted buckets (start, failures, others; in time order) with the empty buckets
+    between them as zeros."""
     starts = pl.datetime_range(
-        counted["time"][0], counted["time"][-1], interval=every, eager=True
+        counted["start"][0], counted["start"][-1], interval=every, eager=True
     ).alias("start")
-    full = starts.to_frame().join(counted.rename({"time": "start"}), on="start", how="left")
+    full = starts.to_frame().join(counted, on="start", how="left")
     return Timeline(full.fill_null(0), every)
+
+
+def timeline_of(
+    plan: pl.LazyFrame, bars: int, collect: Callable[[pl.LazyFrame], pl.DataFrame]
+) -> Timeline:
+    """`timeline` of a lazy plan's rows (an archive's view) without loading them: its
+    time range, then its rows per bucket, each one query run by `collect`. The buckets
+    are `dt.truncate`'s, which are `group_by_dynamic`'s windows without needing the rows
+    sorted."""
+    bounds = collect(plan.select(first=pl.col("time").min(), last=pl.col("time").max()))
+    first, last = bounds["first"][0], bounds["last"][0]
+    if first is None:
+        return Timeline(_no_bars(), BUCKETS[0])
+    every = bucket_size(first, last, bars)
+    failed = (pl.col("outcome") == "failure").fill_null(False)
+    counted = collect(
+        plan.filter(pl.col("time").is_not_null())
+        .group_by(pl.col("time").dt.truncate(every).alias("start"))
+        .agg(failures=failed.sum().cast(pl.UInt32), others=(~failed).sum().cast(pl.UInt32))
+        .sort("start")
+    )
+    return _filled(counted, every)

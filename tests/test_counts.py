@@ -137,3 +137,19 @@ def test_the_timeline_counts_failures_apart_from_the_rest(frame):
 def test_the_timeline_of_an_empty_view(frame):
     line = timeline(frame, pl.Series("index", [], dtype=pl.UInt32))
     assert line.bars.is_empty() and line.bucket_of(datetime(2026, 3, 1, tzinfo=UTC)) is None
+
+
+@pytest.mark.parametrize("bars", [5, 30, 200])
+def test_a_lazy_plans_timeline_is_the_frames(frame, bars):
+    # An archive's view is a lazy plan: its timeline, counted without loading its rows,
+    # is the one the same rows loaded give.
+    state = FilterState(picked={"app": frozenset({"MangoApps"})})
+    for indices, plan in (
+        (view(frame), frame.lazy()),
+        (view(frame, state), frame.lazy().filter(pl.col("app") == "MangoApps")),
+    ):
+        lazy = counts.timeline_of(plan, bars, pl.LazyFrame.collect)
+        loaded = timeline(frame, indices, bars)
+        assert lazy.every == loaded.every and lazy.bars.equals(loaded.bars)
+    empty = counts.timeline_of(frame.lazy().head(0), 30, pl.LazyFrame.collect)
+    assert empty.bars.is_empty()

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from connlog_tui.counts import CountKey, key_expr, ranked
+from connlog_tui.counts import CountKey, Timeline, key_expr, ranked, timeline_of
 from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export as export_frame
 from connlog_tui.export import format_for, provenance_path, write_provenance
@@ -214,6 +214,10 @@ class ArchiveLog:
         plan = self.view.where(state).group_by(key_expr(key)).len("count")
         counted = self._collect(plan)
         return ranked(counted, int(counted["count"].sum()))
+
+    def timeline(self, state: FilterState, bars: int) -> Timeline:
+        """`counts.timeline` of the rows `state` selects, counted lazily (two queries)."""
+        return timeline_of(self.view.where(state), bars, self._collect)
 
     def distinct(self, column: str) -> list[str]:
         values = self._collect(self.lazy.select(pl.col(column).cast(pl.String).unique()))

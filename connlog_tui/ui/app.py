@@ -499,6 +499,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
             self._busy_timer.stop()
         self.result_state = state
         self._release_for_filter()
+        self.refresh_timeline()
         for pane in self.query(FacetPane):
             pane.set_counts(matches.facets.get(pane.column, {}))
         self._update_status(busy=False)

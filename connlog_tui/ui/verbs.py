@@ -555,12 +555,33 @@ class VerbActions:
 
     def refresh_timeline(self) -> None:
         strip = self.query_one(TimelineStrip)
-        if not strip.display or not self._loaded_frame("The timeline") or self.result is None:
+        if not strip.display:
+            return
+        paged = getattr(self, "paged_log", None)
+        if hasattr(paged, "timeline"):  # an archive: counted lazily, on a thread
+            self._paged_timeline(paged, self.state, strip.bars_width(), self.table.current_row)
+            return
+        if not self._loaded_frame("The timeline") or self.result is None:
             return
         line = counts.timeline(self.frame, self.result.indices, strip.bars_width())
-        strip.zone = self.zone
         row = self.table.current_row
-        strip.show(line, self.frame["time"][row] if row is not None else None)
+        self._show_timeline(line, self.frame["time"][row] if row is not None else None)
+
+    def _show_timeline(self, line: counts.Timeline, cursor_time) -> None:
+        strip = self.query_one(TimelineStrip)
+        strip.zone = self.zone
+        strip.show(line, cursor_time)
+
+    @work(thread=True, exclusive=True, group="timeline")
+    def _paged_timeline(self, log, state: FilterState, bars: int, row: int | None) -> None:
+        try:
+            line = log.timeline(state, bars)
+            when = log.row(row)["time"] if row is not None else None
+        except ConnlogError as exc:
+            note = escape_controls(str(exc))
+            self.call_from_thread(self.notify, note, severity="error", markup=False)
+            return
+        self.call_from_thread(self._show_timeline, line, when)
 
     # By name, not @on: a mixin's decorated handlers are not collected (only the app's).
     def on_timeline_strip_narrow(self, event: TimelineStrip.Narrow) -> None:

@@ -158,3 +158,22 @@ async def test_the_count_view_counts_an_archive_through_the_seam(memory, archive
         await pilot.press("enter")  # filters the archive's view to the first value
         await settle(pilot)
         assert app.query_one(LogTable).row_count == int(want["count"][0]) < 2345
+
+
+async def test_the_timeline_of_an_archive_is_the_loaded_rows(memory, archive):
+    from connlog_tui import counts
+    from connlog_tui.ui.verbs import TimelineStrip
+
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("H")
+        strip = app.query_one(TimelineStrip)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if strip.line is not None:
+                break
+        indices = memory.result(FilterState()).indices
+        loaded = counts.timeline(memory.frame, indices, strip.bars_width())
+        assert strip.line is not None and strip.line.bars.equals(loaded.bars)
+        assert "▲" in str(strip.render())  # the cursor's row is on it
