@@ -501,7 +501,8 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         self._release_for_filter()
         self.refresh_timeline()
         for pane in self.query(FacetPane):
-            pane.set_counts(matches.facets.get(pane.column, {}))
+            if pane.column in FACETS:  # a pane of a picked reason has no counts
+                pane.set_counts(matches.facets.get(pane.column, {}))
         self._update_status(busy=False)
 
     def _export_log(self, choice: ExportChoice, options: ExportOptions) -> None:
@@ -609,6 +610,8 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
     def _sync_widgets(self) -> None:
         """Make the panes show the current filter state (after load, Clear, a view)."""
         state = self.state
+        if self.query(FilterSidebar):
+            self.query_one(FilterSidebar).show_other_picks(state.picked)
         for pane in self.query(FacetPane):
             pane.set_selected(state.picked.get(pane.column, frozenset()))
             pane.set_excluded(state.excluded.get(pane.column, frozenset()))
@@ -722,7 +725,8 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
             self.result, self.result_state = result, state
             self._release_for_filter()
             for pane in self.query(FacetPane):
-                pane.set_counts(result.facets.get(pane.column, {}))
+                if pane.column in FACETS:  # a pane of a picked reason has no counts
+                    pane.set_counts(result.facets.get(pane.column, {}))
             if self._analyse_when_shown:
                 self._analyse_when_shown = False
                 self.analyse()

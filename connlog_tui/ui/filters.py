@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 from rich.cells import set_cell_size
 from rich.segment import Segment
@@ -15,7 +16,7 @@ from textual.strip import Strip
 from textual.widgets import Button, Input, SelectionList
 from textual.widgets._toggle_button import ToggleButton
 
-from connlog_tui.query import FACET_TITLES
+from connlog_tui.query import FACET_TITLES, FACETS
 from connlog_tui.textsafe import one_line
 from connlog_tui.ui.cells import distinct_labels
 from connlog_tui.ui.fields import OrderedInput
@@ -285,6 +286,17 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         user.border_title = "Email ID/Login ID"
         await self.mount_all([user, DateRangePane(id="dates")])
         self.post_message(self.Ready())
+
+    def show_other_picks(self, picked: Mapping[str, frozenset[str]]) -> None:
+        """A pane, first, for each picked column that has none (a triage group's reason):
+        its picked values, so the pick is in sight and unticked like any other. It goes
+        once that column is no longer picked (x, a view) and the view is synced."""
+        for pane in self.query(FacetPane):
+            if pane.column not in FACETS and pane.column not in picked:
+                pane.remove()
+        for column, values in picked.items():
+            if column not in FACETS and not self.query(f"#facet-{column}"):
+                self.mount(FacetPane(column, sorted(values)), before=0)
 
     def set_facets(self, facets: dict[str, list[str]]) -> None:
         for pane in self.query(FacetPane):

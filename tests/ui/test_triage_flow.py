@@ -153,3 +153,28 @@ def test_background_triage_merges_its_small_parts_as_they_come():
     assert all(frame.n_chunks() == 1 for frame in pile.merged)
     assert pile.frame().equals(pl.concat(parts))
     assert _Pile().frame() is None
+
+
+async def test_a_triage_groups_reason_gets_a_pane_where_it_can_be_unticked():
+    from connlog_tui.ui.filters import FacetPane
+
+    app = make_app([DEMO])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("enter")  # Workday's expired assertions
+        await settle(pilot)
+        (column,) = [c for c in app.state.picked if c.endswith("reason")]
+        pane = app.query_one(f"#facet-{column}", FacetPane)
+        assert pane.border_title == "Reason"
+        assert pane.selected == ["Assertion expired"]
+        narrowed = app.query_one(LogTable).row_count
+        pane.focus()
+        await pilot.press("home", "space")  # untick it, as any pick
+        await settle(pilot)
+        assert column not in app.state.picked
+        assert app.query_one(LogTable).row_count > narrowed
+        await pilot.press("x")  # clearing every filter takes the pane away
+        await settle(pilot)
+        assert not app.query(f"#facet-{column}")
