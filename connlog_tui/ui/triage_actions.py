@@ -317,7 +317,7 @@ class TriageActions:
 
         screen = TriageScreen(
             rows, pl.Series(range(rows.height)), self.state, zone=self.zone,
-            note=message.failures.note,
+            note=message.failures.note, failures_only=True,
         )  # fmt: skip
         await self.open_screen(screen, self._triage_picked)
 

@@ -89,9 +89,13 @@ class FailureHistogram(Widget):
     FailureHistogram > .failure-histogram--muted { color: $text-muted; }
     """
 
-    def __init__(self, view: pl.DataFrame, zone: str = "UTC", **kwargs) -> None:
+    def __init__(
+        self, view: pl.DataFrame, zone: str = "UTC", *, successes: bool = True, **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.view = view
+        # False: the view holds the failures only (a paged log's), so no success is shown.
+        self.successes = successes
         self.zone = zone
         self._apps: list[str] = []
         self._failing: set[str] = set()  # the applications with failures
@@ -127,7 +131,7 @@ class FailureHistogram(Widget):
         )
         fails = len(str(totals["f"].max() or 0))
         oks = len(str(totals["s"].max() or 0))
-        return 1 + max(4, fails), 1 + max(2, oks)
+        return 1 + max(4, fails), (1 + max(2, oks)) if self.successes else 0
 
     def slots(self, width: int) -> int:
         """How many time slots fit on a line of `width` cells."""
@@ -147,8 +151,9 @@ class FailureHistogram(Widget):
         title = Text()
         title.append("Failures ", Style(bold=True))
         title.append("▇", red)
-        title.append(" against successes ", Style(bold=True))
-        title.append("▇", green)
+        if self.successes:
+            title.append(" against successes ", Style(bold=True))
+            title.append("▇", green)
         title.append(" per application", Style(bold=True))
         if not self._apps or width < 20:
             title.append("  no events in the current view", muted)
@@ -181,7 +186,8 @@ class FailureHistogram(Widget):
                     else:
                         line.append("·", muted)
             line.append(str(fails).rjust(fail_width), red)
-            line.append(str(oks).rjust(ok_width), green)
+            if self.successes:
+                line.append(str(oks).rjust(ok_width), green)
             lines.append(line)
         hidden = self._apps[len(apps) :]
         if hidden:
@@ -219,9 +225,10 @@ class FailureHistogram(Widget):
         text.append(
             "fail".rjust(fail_width), self.get_component_rich_style("failure-histogram--failure")
         )
-        text.append(
-            "ok".rjust(ok_width), self.get_component_rich_style("failure-histogram--success")
-        )
+        if ok_width:
+            text.append(
+                "ok".rjust(ok_width), self.get_component_rich_style("failure-histogram--success")
+            )
         return text
 
 
@@ -267,9 +274,11 @@ class TriageScreen(ModalScreen[FilterState | None]):
         *,
         zone: str = "UTC",
         note: str | None = None,
+        failures_only: bool = False,
     ) -> None:
         super().__init__()
         self.note = note  # what a bounded set of failures leaves out
+        self.failures_only = failures_only  # `frame` holds failures only (a paged log's)
         self.state = state
         self.zone = zone
         self.total = frame.height
@@ -304,7 +313,9 @@ class TriageScreen(ModalScreen[FilterState | None]):
                     ),
                     id="triage-empty",
                 )
-            yield FailureHistogram(self.view, self.zone, id="histogram")
+            yield FailureHistogram(
+                self.view, self.zone, successes=not self.failures_only, id="histogram"
+            )
         yield FittedFooter()
 
     def _title(self) -> Text:
@@ -312,6 +323,8 @@ class TriageScreen(ModalScreen[FilterState | None]):
         text.append("Triage  ", Style(bold=True))
         rows = self.view.height
         rows_text = f"{rows:,} of {self.total:,} rows" if rows != self.total else f"{rows:,} rows"
+        if self.failures_only:  # the rows read are the failures: the view's size is not
+            rows_text = "the filtered view"
         if not self.failures:
             text.append(f"no failures in {rows_text} · times {label(self.zone)}")
             return text

@@ -56,6 +56,9 @@ async def test_triage_on_an_archive_groups_as_in_memory(memory, archive):
         screen = await open_triage(pilot)
         want = diagnosed(memory).filter(pl.col("outcome") == "failure")
         assert screen.failures == want.height > 0 and screen.note is None
+        title = str(screen._title())
+        assert f"{want.height:,} failures in the filtered view" in title
+        assert "against successes" not in str(screen.query_one("#histogram").render())
         expected = triage.failure_groups(want, by="app_reason")
         assert screen.by_app.drop("first_seen", "last_seen").equals(
             expected.drop("first_seen", "last_seen")
