@@ -4,8 +4,10 @@ order shown), so the app, the tests and any front end ask the same questions."""
 
 from __future__ import annotations
 
+import bisect
 import re
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
@@ -15,6 +17,9 @@ from connlog_tui.errors import ConnlogError
 _OFFSET = re.compile(r"(?i)^([+-])\s*(\d+)\s*([smhdw])$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def jump_target(text: str, anchor: datetime, zone: str = "UTC") -> datetime:
@@ -47,6 +52,28 @@ def nearest(frame: pl.DataFrame, indices: pl.Series, when: datetime) -> int | No
         return None
     times = frame["time"].gather(indices)
     return (times - when).abs().arg_min()
+
+
+def nearest_in_order(
+    count: int,
+    time_at: Callable[[int], datetime | None],
+    when: datetime,
+    descending: bool = False,
+) -> int | None:
+    """The position of the row nearest in time to `when` in a view of `count` rows in time
+    order (newest first if `descending`) that is not held in memory: found by bisection,
+    asking `time_at` for about log2(count) rows. A row without a time counts as earliest."""
+    if count == 0:
+        return None
+
+    def time_of(at: int) -> datetime:
+        found = time_at(count - 1 - at if descending else at)
+        return found if found is not None else EARLIEST
+
+    after = bisect.bisect_left(range(count), when, key=time_of)  # first at or after `when`
+    either = [at for at in (after - 1, after) if 0 <= at < count]
+    best = min(either, key=lambda at: abs(time_of(at) - when))
+    return count - 1 - best if descending else best
 
 
 def next_position(

@@ -65,3 +65,26 @@ def test_next_and_previous_position_wrap_round():
     assert next_position(indices, matches, 2, -1) == 1
     assert next_position(indices, matches, 1, -1) == 4  # wraps backwards
     assert next_position(indices, pl.Series([2], dtype=pl.UInt32), 0) is None
+
+
+def test_nearest_in_order_bisects_to_the_nearest_row_either_way():
+    from connlog_tui.jump import nearest_in_order
+
+    start = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    times = [start + timedelta(minutes=m) for m in (0, 5, 5, 7, 30, 31, 90)]
+    frame = pl.DataFrame({"time": times})
+    indices = pl.Series(range(len(times)), dtype=pl.UInt32)
+    asked: list[int] = []
+
+    def time_at(at: int):
+        asked.append(at)
+        return times[at]
+
+    for minutes in (-10, 0, 4, 6, 18, 19, 60, 61, 500):
+        when = start + timedelta(minutes=minutes)
+        got = nearest_in_order(len(times), time_at, when)
+        assert abs(times[got] - when) == abs(times[nearest(frame, indices, when)] - when)
+        newest_first = nearest_in_order(len(times), lambda at: times[::-1][at], when, True)
+        assert abs(times[::-1][newest_first] - when) == abs(times[got] - when)
+    assert len(asked) < 9 * 6  # a few rows asked for each, not the whole view
+    assert nearest_in_order(0, time_at, start) is None

@@ -402,17 +402,27 @@ class VerbActions:
     # -- jump to a time -----------------------------------------------------------------
 
     def action_jump_time(self) -> None:
-        if not self._loaded_frame("Jump to a time") or not self.table.row_count:
+        rows = self.table.log_rows if getattr(self, "paged_log", None) is not None else None
+        if rows is not None and rows.sort.column not in (None, "time"):
+            self.notify("Jump to a time: on an archive, in time order only (s sorts)", timeout=3)
+            return
+        if rows is None and (not self._loaded_frame("Jump to a time") or not self.table.row_count):
             return
 
         def chosen(text: str | None) -> None:
-            if not text or not text.strip():
+            if not text or not text.strip() or not self.table.row_count:
                 return
-            anchor = self.frame["time"][self.table.current_row]
+            if rows is not None:
+                anchor = rows.page(self.table.cursor, 1)["time"][0]
+            else:
+                anchor = self.frame["time"][self.table.current_row]
             try:
                 when = jump.jump_target(text, anchor, self.zone)
             except ConnlogError as exc:
                 self.notify(escape_controls(str(exc)), severity="error", markup=False)
+                return
+            if rows is not None:
+                self._jump_paged(rows, when)
                 return
             found = jump.nearest(self.frame, self.table.indices, when)
             if found is not None:
@@ -420,6 +430,23 @@ class VerbActions:
 
         prompt = "Jump to a time (the rows around it stay in view)"
         self.push_screen(PromptScreen(prompt, placeholder="09:14, 2026-03-09 09:14, -15m"), chosen)
+
+    @work(thread=True, exclusive=True, group="jump")
+    def _jump_paged(self, rows, when) -> None:
+        """`:` on an archive in time order: the nearest row found by bisection, reading a
+        few blocks of the view through the seam."""
+
+        def time_at(at: int):
+            return rows.page(at, 1)["time"][0]
+
+        try:
+            found = jump.nearest_in_order(rows.count, time_at, when, rows.sort.descending)
+        except ConnlogError as exc:
+            note = escape_controls(str(exc))
+            self.call_from_thread(self.notify, note, severity="error", markup=False)
+            return
+        if found is not None:
+            self.call_from_thread(setattr, self.table, "cursor", found)
 
     # -- the count view -----------------------------------------------------------------
 

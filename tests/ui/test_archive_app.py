@@ -177,3 +177,23 @@ async def test_the_timeline_of_an_archive_is_the_loaded_rows(memory, archive):
         loaded = counts.timeline(memory.frame, indices, strip.bars_width())
         assert strip.line is not None and strip.line.bars.equals(loaded.bars)
         assert "▲" in str(strip.render())  # the cursor's row is on it
+
+
+async def test_colon_jumps_to_a_time_on_an_archive(memory, archive):
+    from connlog_tui import jump
+
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        indices = memory.result(FilterState()).indices
+        times = memory.frame["time"].gather(indices)
+        when = times[len(times) // 3] + timedelta(seconds=1)
+        await pilot.press("colon", *f"{when:%Y-%m-%d %H:%M:%S}", "enter")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if table.cursor != table.row_count - 1 and not app.workers:
+                break
+        want = times[jump.nearest(memory.frame, indices, when.replace(microsecond=0))]
+        assert memory.row(table.current_row)["time"] == want
+        assert table.row_count == 2345  # nothing filtered out
