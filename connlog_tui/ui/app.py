@@ -190,6 +190,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         self._log_queries: dict[str, float] = {}
         self._running_timer: Timer | None = None
         self._release_on_result = False  # keys held after Enter in a filter field
+        self._filter_hold: Timer | None = None  # its time limit, while they are held
 
     # -- background work gives way to the user ---------------------------------------
 
@@ -262,26 +263,30 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         are for the filtered view, so they wait until the field has sent its text and that
         filter's result is in (or FILTER_WAIT has passed, so a failed run cannot keep them)."""
         self.hold_keys()
-        self.set_timer(FILTER_WAIT, self._release_held)
+        self._filter_hold = self.set_timer(FILTER_WAIT, self._end_filter_hold)
 
     @on(Input.Submitted, "#search,#user")
     def _filter_field_left(self) -> None:
-        if self._typeahead is None:
+        if self._filter_hold is None:
             return
         if self.result_state is self.state:
-            self.call_later(self.release_keys)
+            self._end_filter_hold()
         else:
             self._release_on_result = True
 
     def _release_for_filter(self) -> None:
         if self._release_on_result:
-            self._release_on_result = False
-            self.call_later(self.release_keys)
+            self._end_filter_hold()
 
-    def _release_held(self) -> None:
+    def _end_filter_hold(self) -> None:
+        """Release the keys held by _hold_for_filter, once (not keys held since for a
+        screen that opens later)."""
+        if self._filter_hold is None:
+            return
+        self._filter_hold.stop()
+        self._filter_hold = None
         self._release_on_result = False
-        if self._typeahead is not None:
-            self.call_later(self.release_keys)
+        self.call_later(self.release_keys)
 
     @on(CommandPalette.Closed)
     def _palette_closed(self) -> None:
