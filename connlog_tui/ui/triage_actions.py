@@ -339,7 +339,17 @@ class TriageActions:
             self.notify("Select a failed row to compare it with a working login")
             return
         log = self.paged_log
-        self._paged_worker("comparing", "compare", lambda s: paged.compare_failure(log, key, s))
+
+        def job(stale) -> msg.CompareReady:
+            try:
+                return paged.compare_failure(log, key, stale)
+            except BaseException:  # the held keys go on (on_compare_ready), then it's said
+                self.post_message(msg.CompareReady(None))
+                raise
+
+        # The keys typed while the comparison is worked out are for its screen.
+        self.hold_keys()
+        self._paged_worker("comparing", "compare", job)
 
     def _next_failure_paged(self, direction: int) -> None:
         table = self.query_one(LogTable)

@@ -6,6 +6,7 @@ status bar saying what runs on the log and for how long."""
 from __future__ import annotations
 
 import threading
+import time
 
 import polars as pl
 import pytest
@@ -185,3 +186,34 @@ async def test_next_failure_in_a_view_without_failures_says_so(archive):
         await settle(pilot)
         assert table.cursor == before
         assert [n.message for n in app._notifications] == ["No failures in this view"]
+
+
+async def test_keys_typed_while_comparing_go_to_the_comparison(memory, archive, monkeypatch):
+    search = ArchiveLog.search
+
+    def slow(self, state, **kwargs):  # the working logins take a while to find
+        if state.picked.get("outcome") == {"success"}:
+            time.sleep(0.5)
+        return search(self, state, **kwargs)
+
+    monkeypatch.setattr(ArchiveLog, "search", slow)
+    frame = memory.frame
+    key = int(frame.filter(pl.col("outcome") == "failure")["row_id"][0])
+    position = memory.page(FilterState(), 0, frame.height)["row_id"].to_list().index(key)
+    app = archive_app(archive)
+    opened = []
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        open_screen = app.open_screen
+
+        async def recorded(screen, callback=None):
+            opened.append(screen)
+            await open_screen(screen, callback)
+
+        app.open_screen = recorded  # type: ignore[method-assign]
+        app.query_one(LogTable).cursor = position
+        await pilot.press("w", "escape")  # escape typed before the comparison is up
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert [type(s) for s in opened] == [CompareScreen]
+        assert app.screen is app.screen_stack[0]  # the escape closed it
