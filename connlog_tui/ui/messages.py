@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import polars as pl
 
-    from connlog_tui.counts import CountKey
+    from connlog_tui.counts import CountKey, Timeline
     from connlog_tui.logs import Log, Matches
     from connlog_tui.logs.failures import Failures
     from connlog_tui.payloads import PayloadStore
@@ -196,3 +198,25 @@ class Running(Message):
 
     what: str
     since: float | None
+
+
+@dataclass
+class CountFailed(Message):
+    """The count view's values could not be read (one line, shown in its title)."""
+
+    error: str
+
+
+@dataclass
+class JumpFound(Message):
+    """Where `:` found the row nearest the time asked for, on a paged log."""
+
+    position: int
+
+
+@dataclass
+class TimelineReady(Message):
+    """A paged log's timeline, and the cursor row's time to mark on it."""
+
+    line: Timeline
+    cursor_time: datetime | None

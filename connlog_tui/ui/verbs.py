@@ -163,10 +163,13 @@ class CountScreen(ModalScreen[tuple[str, counts.CountKey, str | None] | None]):
         try:
             table = self.count(key)
         except ConnlogError as exc:  # an archive that cannot be read (any more)
-            title = self.query_one("#count-title", Static)
-            self.app.call_from_thread(title.update, escape_controls(str(exc)))
+            self.post_message(msg.CountFailed(str(exc)))
             return
         self.post_message(msg.Counted(key, table))
+
+    @on(msg.CountFailed)
+    def _count_failed(self, message: msg.CountFailed) -> None:
+        self.query_one("#count-title", Static).update(escape_controls(message.error))
 
     @on(msg.Counted)
     def _show(self, message: msg.Counted) -> None:
@@ -442,11 +445,14 @@ class VerbActions:
         try:
             found = jump.nearest_in_order(rows.count, time_at, when, rows.sort.descending)
         except ConnlogError as exc:
-            note = escape_controls(str(exc))
-            self.call_from_thread(self.notify, note, severity="error", markup=False)
+            self.post_message(msg.Failed(str(exc)))
             return
         if found is not None:
-            self.call_from_thread(setattr, self.table, "cursor", found)
+            self.post_message(msg.JumpFound(found))
+
+    # By name, not @on: a mixin's decorated handlers are not collected (only the app's).
+    def on_jump_found(self, message: msg.JumpFound) -> None:
+        self.table.cursor = message.position
 
     # -- the count view -----------------------------------------------------------------
 
@@ -605,10 +611,12 @@ class VerbActions:
             line = log.timeline(state, bars)
             when = log.row(row)["time"] if row is not None else None
         except ConnlogError as exc:
-            note = escape_controls(str(exc))
-            self.call_from_thread(self.notify, note, severity="error", markup=False)
+            self.post_message(msg.Failed(str(exc)))
             return
-        self.call_from_thread(self._show_timeline, line, when)
+        self.post_message(msg.TimelineReady(line, when))
+
+    def on_timeline_ready(self, message: msg.TimelineReady) -> None:
+        self._show_timeline(message.line, message.cursor_time)
 
     # By name, not @on: a mixin's decorated handlers are not collected (only the app's).
     def on_timeline_strip_narrow(self, event: TimelineStrip.Narrow) -> None:
