@@ -56,6 +56,17 @@ LNAV_ROW = re.compile(r"20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ,")
 
 
 def maxrss_bytes() -> int:
+    """This process's peak RSS: VmHWM where Linux gives it. Not `ru_maxrss`: a child
+    started by fork (or vfork) and exec keeps its parent's peak in it, so every worker
+    reported at least the benchmark's own peak (its data generation's, when it made the
+    log in the same run)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
