@@ -47,7 +47,7 @@ def fold_arrow(frame: pl.DataFrame):
     """The payload columns with ASCII letters lower-cased (other bytes as they are), as an
     Arrow table of string views. A search for ASCII text scans these for the lower-cased
     text as a literal (memchr speed): exactly the rows a case-insensitive regex of ASCII
-    (`(?i-u)`) finds in the payloads, in half its time (see query.with_folded). Unicode
+    (`(?i-u)`) finds in the payloads, in half its time (see textsearch.with_folded). Unicode
     lower-casing would not do: it turns the Kelvin sign into "k"."""
     import pyarrow as pa  # ~0.1 s to import: only a cache write and a reopen need it
     import pyarrow.compute as pc

@@ -8,8 +8,6 @@ columns are only touched for the rows on screen, for text search and for export.
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -17,16 +15,16 @@ from typing import TYPE_CHECKING, TypedDict, cast
 
 import polars as pl
 
-from connlog_tui.errors import ConnlogError, Stale
-from connlog_tui.payloads import (
-    PAYLOADS,
-    POS,
-    STALE_CHECK_ROWS,
-    PayloadStore,
-    fold,
-    release_pages,
-)
+from connlog_tui.errors import ConnlogError
+from connlog_tui.payloads import PayloadStore
 from connlog_tui.schema import COLUMNS, ROW_ID, TEXT_COLUMNS, USER_KEY
+from connlog_tui.textsearch import (
+    category_values,
+    regex_filter,
+    search_filter,
+    search_pattern,
+    with_folded,
+)
 
 if TYPE_CHECKING:
     from polars._typing import EngineType
@@ -38,11 +36,6 @@ FACETS: tuple[str, ...] = ("action", "outcome", "app", "request_type", "source")
 FACET_TITLES = {c.name: c.header for c in COLUMNS if c.facet}
 FACET_TITLES["failure_reason"] = FACET_TITLES["reason"]
 
-# A long text search first reports its matches so far after this many seconds (a search
-# that ends sooner shows only its result), then after twice as long each time: each
-# report redraws the table (in lean mode reading its rows' payloads) on cores the search
-# is using (every 0.25 s, a 1M-row lean search in the app took ~40% longer).
-PARTIAL_EVERY = 0.25
 
 QUICK_RANGES: dict[str, timedelta] = {
     "1h": timedelta(hours=1),
@@ -209,16 +202,6 @@ def time_expr(state: FilterState) -> pl.Expr | None:
     return pl.all_horizontal(conds) if conds else None
 
 
-def category_values(dtype: pl.DataType) -> pl.Series:
-    """Every value a categorical (or enum) column may hold, without scanning it: its
-    category pool (a superset: other columns sharing the pool add theirs)."""
-    if isinstance(dtype, pl.Enum):
-        return dtype.categories
-    if isinstance(dtype, pl.Categorical):
-        return dtype.categories.to_series()
-    raise TypeError(f"not a categorical or enum type: {dtype}")
-
-
 def user_expr(text: str, frame: pl.DataFrame | None = None) -> pl.Expr | None:
     """Matches the pre-normalised user column, so case and stray spaces don't matter. A
     loaded frame's keys are categorical: the substring is matched against its distinct
@@ -237,17 +220,6 @@ def not_user_expr(text: str, frame: pl.DataFrame | None = None) -> pl.Expr | Non
     """The rows `user_expr(text)` would not keep (a row without a user is kept)."""
     matched = user_expr(text, frame)
     return None if matched is None else matched.fill_null(False).not_()
-
-
-def search_pattern(text: str) -> str:
-    # A case-insensitive regex of the escaped text: the regex engine's literal prefilter
-    # runs at memchr speed, where Aho-Corasick with ASCII case folding was up to 15x slower
-    # on long payloads (measured on the bench log). ASCII text folds ASCII case only:
-    # Unicode folding also matches "K" (Kelvin sign) for k and "ſ" for s, which weakens
-    # the prefilter (a scan of the bench log's payloads: 316 -> 277 ms).
-    if text.isascii():
-        return f"(?i-u:{re.escape(text)})"
-    return "(?i)" + re.escape(text)
 
 
 def search_expr(text: str, columns: Iterable[str] = TEXT_COLUMNS) -> pl.Expr | None:
@@ -277,185 +249,6 @@ def text_exprs(state: FilterState) -> list[pl.Expr]:
     return [c for c in (*conds, regex_expr(state.regex)) if c is not None]
 
 
-# The hidden columns a search scans in place of the payloads when it has their folded copy.
-FOLDED = {name: f"_folded_{name}" for name in PAYLOADS}
-# A search of the folded copy reads this many times STALE_CHECK_ROWS rows a slice.
-FOLDED_SLICE_FACTOR = 2
-
-
-def with_folded(frame: pl.DataFrame, folded: pl.DataFrame | None) -> pl.DataFrame:
-    """The frame with its payloads' folded copy (`payloads.fold_arrow`: a reopened log's,
-    see cache.write_folded) as the hidden FOLDED columns, rows appended since (follow mode)
-    folded here. Unchanged without one, or when it is not a prefix of this frame's rows
-    (a longer one belongs to the full load, not to the preview shown before it)."""
-    if folded is None or folded.height > frame.height:
-        return frame
-    if folded.height < frame.height:
-        folded = pl.concat([folded, fold(frame.slice(folded.height))])
-    return frame.hstack(folded.rename(FOLDED).get_columns())
-
-
-def _search_parts(
-    frame: pl.DataFrame, text: str, pattern: str | None = None
-) -> tuple[list[pl.Expr], list[str]]:
-    """The search split by column kind: conditions on the categorical columns (matched
-    through their few distinct values, not cast to text row by row), and the text
-    columns to scan. All-null columns are left out. `pattern`: a regex to match in
-    place of the literal text's."""
-    pattern = pattern or search_pattern(text)
-    categorical, texts = [], []
-    for name in TEXT_COLUMNS:
-        if name not in frame.columns or frame[name].null_count() == frame.height:
-            continue
-        column = frame[name]
-        if isinstance(column.dtype, pl.Categorical | pl.Enum):
-            values = category_values(column.dtype)
-            hits = values.filter(values.str.contains(pattern))
-            if hits.len():
-                categorical.append(pl.col(name).is_in(hits.implode(), nulls_equal=False))
-        else:
-            texts.append(name)
-    return categorical, texts
-
-
-def _text_match(columns: list[str], needle: str, literal: bool = False) -> pl.Expr:
-    return pl.any_horizontal(
-        pl.col(c).str.contains(needle, literal=literal).fill_null(False) for c in columns
-    )
-
-
-# One-character anchors, rarest first (a guess from URLs, JSON, XML and form bodies).
-# Digits and + / = are not among them: base64 payloads are full of them, so a scan for
-# one rules out nothing, where one for "@", "-" or a space skips every base64 payload.
-_SINGLE_ANCHORS = "@|~^`\\!$*#;[]{}()?,'\"_-<>%&: ."
-
-
-def caseless_anchor(text: str) -> str:
-    """The longest run of ASCII characters that have no case (digits, punctuation,
-    spaces) in `text`, when 2 or more long, else its rarest such character (see
-    _SINGLE_ANCHORS): every case-insensitive match of `text` holds it verbatim, so a
-    literal scan for it can go first. "" when there is none worth scanning for."""
-    runs = re.findall(r"[\x20-\x40\x5b-\x60\x7b-\x7e]+", text)
-    best = max(runs, key=len, default="")
-    if len(best) >= 2:
-        return best
-    return min((c for c in runs if c in _SINGLE_ANCHORS), key=_SINGLE_ANCHORS.index, default="")
-
-
-class _Matches:
-    """A text search's matches as its slices are scanned: rows (`_i`) of the in-memory
-    text columns, payload positions of a lean load's store, and conditions on the
-    categorical columns. `report`, if given, is sent the condition for the matches so far,
-    PARTIAL_EVERY seconds in, then at doubling gaps (see PARTIAL_EVERY)."""
-
-    def __init__(self, conds: list[pl.Expr], report: Callable[[pl.Expr], None] | None):
-        self.conds, self.report = conds, report
-        self.rows: list[pl.Series] = []
-        self.positions: list[pl.Series] = []
-        self.last, self.gap = time.monotonic(), PARTIAL_EVERY
-        self.unreported = bool(conds)  # matches found since the last report
-
-    def condition(self) -> pl.Expr:
-        conds = list(self.conds)
-        if self.rows:
-            conds.append(pl.col("_i").is_in(pl.concat(self.rows).implode()))
-        if self.positions:
-            conds.append(pl.col(POS).is_in(pl.concat(self.positions).implode()))
-        return pl.any_horizontal(conds) if conds else pl.lit(False)
-
-    def found(self, into: list[pl.Series], hits: pl.Series) -> None:
-        into.append(hits)
-        self.unreported = self.unreported or bool(hits.len())
-        due = time.monotonic() - self.last >= self.gap
-        if self.report is not None and self.unreported and due:
-            self.report(self.condition())
-            self.last, self.gap, self.unreported = time.monotonic(), 2 * self.gap, False
-
-
-def _search_filter(
-    frame: pl.DataFrame,
-    rows: pl.DataFrame,
-    text: str,
-    payloads: PayloadStore | None,
-    stale: Callable[[], bool] | None,
-    report: Callable[[pl.Expr], None] | None = None,
-) -> pl.Expr:
-    """The text search as a condition on row numbers (`_i`). `rows`: the rows to search,
-    numbered by `_i` if the cheap conditions picked them, else the whole frame. The long
-    text columns are scanned a slice at a time, the newest first (a view opens at its
-    newest row); `stale()` is checked before each: a newer search stops this one within
-    a slice's scan (~50 ms), not after the whole scan (both cores still work on each
-    slice, but each is a query of its own: a few ms). `report`: see `_Matches`."""
-    pattern = search_pattern(text)
-    conds, texts = _search_parts(frame, text)
-    matches = _Matches(conds, report)
-    anchor = caseless_anchor(text)
-    folded = [c for c in texts if FOLDED.get(c) in frame.columns]
-    step = STALE_CHECK_ROWS
-    if texts:
-        if folded and anchor != text and text.isascii():
-            # The payloads' folded copy holds every case-insensitive match of ASCII text
-            # as the lower-cased text: one literal scan of it (non-ASCII text has Unicode
-            # folding, which the copy does not), the short columns through the regex.
-            first = pl.any_horizontal(
-                *(pl.col(FOLDED[c]).str.contains(text.lower(), literal=True) for c in folded),
-                *(pl.col(c).str.contains(pattern) for c in texts if c not in folded),
-            ).fill_null(False)
-            then = None
-            # A slice scans in about half the time: twice the rows keep it as long (each
-            # slice is a query of its own, ~3-4 ms; 8 of them were ~15% of a search).
-            step *= FOLDED_SLICE_FACTOR
-        elif anchor and anchor != text:
-            # Two passes: a literal scan for the part without case (memchr speed, ~1.5x
-            # a case-insensitive regex), then the regex on the few rows that hold it.
-            first, then = _text_match(texts, anchor, literal=True), _text_match(texts, pattern)
-        elif anchor == text:  # nothing in it has case: a plain literal scan
-            first, then = _text_match(texts, text, literal=True), None
-        else:
-            first, then = _text_match(texts, pattern), None
-        for start in reversed(range(0, rows.height, step)):
-            if stale is not None and stale():
-                raise Stale
-            piece = rows.slice(start, step).lazy()
-            if "_i" not in rows.columns:  # numbered here: a whole frame's index is not made
-                piece = piece.with_row_index("_i", offset=start)
-            found = piece.filter(first).select("_i", *(texts if then is not None else ()))
-            hits = found.collect(engine="streaming")
-            release_pages()  # a mapped frame's payload pages: one slice's held at a time
-            matches.found(matches.rows, (hits.filter(then) if then is not None else hits)["_i"])
-    if payloads is not None and POS in frame.columns:
-        payloads.search(pattern, stale, each=lambda hits: matches.found(matches.positions, hits))
-    return matches.condition()
-
-
-def _regex_filter(
-    frame: pl.DataFrame,
-    rows: pl.DataFrame,
-    pattern: str,
-    payloads: PayloadStore | None,
-    stale: Callable[[], bool] | None,
-    report: Callable[[pl.Expr], None] | None = None,
-) -> pl.Expr:
-    """A regex search (a `regex_pattern`) as a condition on row numbers, scanned as
-    `_search_filter` scans: categorical columns through their distinct values, the
-    text columns a slice at a time, newest first, `stale()` checked before each."""
-    conds, texts = _search_parts(frame, "", pattern)
-    matches = _Matches(conds, report)
-    hit = _text_match(texts, pattern) if texts else pl.lit(False)  # (no slices scanned)
-    for start in reversed(range(0, rows.height if texts else 0, STALE_CHECK_ROWS)):
-        if stale is not None and stale():
-            raise Stale
-        piece = rows.slice(start, STALE_CHECK_ROWS).lazy()
-        if "_i" not in rows.columns:
-            piece = piece.with_row_index("_i", offset=start)
-        found = piece.filter(hit).select("_i").collect(engine="streaming")
-        release_pages()
-        matches.found(matches.rows, found["_i"])
-    if payloads is not None and POS in frame.columns:
-        payloads.search(pattern, stale, each=lambda hits: matches.found(matches.positions, hits))
-    return matches.condition()
-
-
 def _text_filter(
     frame: pl.DataFrame,
     rows: pl.DataFrame,
@@ -470,12 +263,12 @@ def _text_filter(
     alone = None if state.exclude_search or (state.search and state.regex) else report
     conds = []
     if state.search:
-        conds.append(_search_filter(frame, rows, state.search, payloads, stale, alone))
+        conds.append(search_filter(frame, rows, state.search, payloads, stale, alone))
     if state.regex:
         pattern = regex_pattern(state.regex)
-        conds.append(_regex_filter(frame, rows, pattern, payloads, stale, alone))
+        conds.append(regex_filter(frame, rows, pattern, payloads, stale, alone))
     if state.exclude_search:
-        hidden = _search_filter(frame, rows, state.exclude_search, payloads, stale)
+        hidden = search_filter(frame, rows, state.exclude_search, payloads, stale)
         conds.append(hidden.fill_null(False).not_())
     return pl.all_horizontal(conds)
 
@@ -519,7 +312,7 @@ def run(
     `stale`: asked during a text search; when it says True, the search stops and raises
     `Stale` (the app's check: has a newer filter state replaced this one?).
     `partial`: given, while a long text search runs, its matching rows so far (the
-    newest rows are searched first; no facet counts), PARTIAL_EVERY seconds in and
+    newest rows are searched first; no facet counts), textsearch.PARTIAL_EVERY seconds in and
     then at doubling gaps.
     `folded`: a reopened log's payloads with ASCII lower-cased (ReadResult.folded),
     which a text search scans in their place (see `with_folded`)."""

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from conftest import HEADER, SMALL_LOG
 
-from connlog_tui import cache, cli, memory, query, sources, triage
+from connlog_tui import cache, cli, memory, query, sources, textsearch, triage
 from connlog_tui import payloads as payloads_module
 from connlog_tui.cli import demo_paths
 from connlog_tui.errors import Stale
@@ -138,7 +138,7 @@ def test_a_long_payload_search_shows_its_newest_matches_first(tmp_path, small_bl
     want = query.run(sources.load([path], use_cache=False).frame, state).indices.to_list()
     lean = sources.load([path], lean=True)
     small_reads(monkeypatch, 7)
-    monkeypatch.setattr(query, "PARTIAL_EVERY", 0)
+    monkeypatch.setattr(textsearch, "PARTIAL_EVERY", 0)
     reports = []
     got = query.run(lean.frame, state, payloads=lean.payloads, partial=reports.append)
     assert got.indices.to_list() == want
@@ -148,7 +148,7 @@ def test_a_long_payload_search_shows_its_newest_matches_first(tmp_path, small_bl
 
 
 def small_reads(monkeypatch, rows: int) -> None:
-    monkeypatch.setattr(query, "STALE_CHECK_ROWS", rows)
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", rows)
     monkeypatch.setattr(payloads_module, "STALE_CHECK_ROWS", rows)
 
 

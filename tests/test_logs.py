@@ -165,8 +165,8 @@ def test_search_stops_when_stale(memory, archive):
 
 def test_partial_matches_page_their_own_rows(memory, monkeypatch):
     # Every slice a report: the search reports its matches so far after each.
-    monkeypatch.setattr("connlog_tui.query.PARTIAL_EVERY", 0.0)
-    monkeypatch.setattr("connlog_tui.query.STALE_CHECK_ROWS", 500)
+    monkeypatch.setattr("connlog_tui.textsearch.PARTIAL_EVERY", 0.0)
+    monkeypatch.setattr("connlog_tui.textsearch.STALE_CHECK_ROWS", 500)
     reported = []
     log = MemoryLog(memory.frame)
     state = FilterState(search="sso")

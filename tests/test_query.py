@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from conftest import HEADER, SMALL_LOG
 
-from connlog_tui import payloads, query
+from connlog_tui import payloads, query, textsearch
 from connlog_tui.errors import Stale
 from connlog_tui.query import FilterState, build_state
 from connlog_tui.scaleout import LazyView
@@ -114,7 +114,7 @@ def test_an_ascii_search_folds_ascii_case_only(write):
 def test_a_search_scanned_in_slices_finds_the_same_rows(frame, monkeypatch, needle, picked):
     state = build_state(frame, picked, search=needle)
     whole = query.run(frame, state)
-    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)
     sliced = query.run(frame, state)
     assert sliced.indices.to_list() == whole.indices.to_list()
     assert sliced.facets == whole.facets
@@ -129,8 +129,8 @@ def test_a_long_search_shows_its_newest_matches_first(frame, monkeypatch, needle
     picks; the final result is the same as a run without `partial`."""
     state = build_state(frame, picked, search=needle)
     whole = query.run(frame, state)
-    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)
-    monkeypatch.setattr(query, "PARTIAL_EVERY", 0)  # report after every slice with a match
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)
+    monkeypatch.setattr(textsearch, "PARTIAL_EVERY", 0)  # report after every slice with a match
     reports = []
     final = query.run(frame, state, partial=reports.append)
     assert final.complete and final.indices.to_list() == whole.indices.to_list()
@@ -146,8 +146,8 @@ def test_a_long_search_shows_its_newest_matches_first(frame, monkeypatch, needle
 def test_matches_in_the_small_columns_are_in_the_first_report(frame, monkeypatch):
     """A user or app matched through its distinct values is known before any slice is
     scanned: the first report holds it, whatever the payloads hold."""
-    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)
-    monkeypatch.setattr(query, "PARTIAL_EVERY", 0)
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)
+    monkeypatch.setattr(textsearch, "PARTIAL_EVERY", 0)
     reports = []
     result = query.run(frame, FilterState(search="bob.smith"), partial=reports.append)
     assert result.indices.to_list() == [3, 4]
@@ -156,8 +156,8 @@ def test_matches_in_the_small_columns_are_in_the_first_report(frame, monkeypatch
 
 def test_a_quick_search_reports_only_its_result(frame, monkeypatch):
     """A search over within PARTIAL_EVERY is shown once, whole (no flicker)."""
-    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)
-    monkeypatch.setattr(query, "PARTIAL_EVERY", 3600)
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)
+    monkeypatch.setattr(textsearch, "PARTIAL_EVERY", 3600)
     reports = []
     result = query.run(frame, FilterState(search="https"), partial=reports.append)
     assert reports == [] and result.complete and result.count == 3
@@ -171,7 +171,7 @@ def test_a_search_scanning_for_a_character_first_finds_every_match(frame, needle
     """A needle with punctuation or a space is scanned for that character first (a
     literal pass), then matched without case: the same rows as lower-casing every text
     field and looking for the lower-cased needle."""
-    assert query.caseless_anchor(needle)
+    assert textsearch.caseless_anchor(needle)
     folded = pl.any_horizontal(
         pl.col(c).cast(pl.String).str.to_lowercase().str.contains(needle.lower(), literal=True)
         for c in query.TEXT_COLUMNS
@@ -182,10 +182,33 @@ def test_a_search_scanning_for_a_character_first_finds_every_match(frame, needle
     assert want or needle in ("-", "a:b")
 
 
+@pytest.mark.parametrize("pattern", [r"aadsts\d+", r"acme\.(example|test)", "(?-i)SSO Failed"])
+def test_a_regex_scanned_in_slices_finds_the_same_rows(frame, monkeypatch, pattern):
+    state = FilterState(regex=pattern)
+    whole = query.run(frame, state)
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)
+    sliced = query.run(frame, state)
+    assert whole.count and sliced.indices.to_list() == whole.indices.to_list()
+    assert sliced.facets == whole.facets
+
+
+def test_a_stale_regex_search_stops_part_way(frame, monkeypatch):
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
+    checks = []
+
+    def stale() -> bool:
+        checks.append(1)
+        return len(checks) > 2
+
+    with pytest.raises(Stale):
+        query.run(frame, FilterState(regex="saml(request|response)"), stale=stale)
+    assert len(checks) == 3
+
+
 def test_a_stale_search_stops_part_way(frame, monkeypatch):
     """A newer filter state makes `stale()` true: the search stops before its next slice
     instead of scanning the rest."""
-    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
     checks = []
 
     def stale() -> bool:
@@ -339,8 +362,8 @@ def test_a_folded_search_in_slices_reports_its_newest_matches_first(mixed, monke
     reports its matches so far."""
     state = FilterState(search="ACME")
     whole = query.run(mixed, state)
-    monkeypatch.setattr(query, "STALE_CHECK_ROWS", 1)  # slices of FOLDED_SLICE_FACTOR rows
-    monkeypatch.setattr(query, "PARTIAL_EVERY", 0)
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 1)  # slices of FOLDED_SLICE_FACTOR rows
+    monkeypatch.setattr(textsearch, "PARTIAL_EVERY", 0)
     reports = []
     final = query.run(mixed, state, partial=reports.append, folded=payloads.fold(mixed))
     assert final.indices.to_list() == whole.indices.to_list()

@@ -438,10 +438,11 @@ async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch)
     import time as _time
 
     from connlog_tui import query as query_module
+    from connlog_tui import textsearch
     from connlog_tui.ui import app as app_module
 
-    monkeypatch.setattr(query_module, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
-    monkeypatch.setattr(query_module, "PARTIAL_EVERY", 0)
+    monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
+    monkeypatch.setattr(textsearch, "PARTIAL_EVERY", 0)
     real_run = query_module.run
 
     def slow_run(*args, partial=None, **kwargs):
