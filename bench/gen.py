@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-HEADER = ["Date", "Application To/From", "Action", "Request Type", "Email ID/Login ID"]
-HEADER += ["Request", "Response"]
+from connlog_tui.schema import CONNECTOR_LOG_COLUMNS, HEADERS
 
 # Applications and how often they appear; the SAML ones carry SAMLResponse payloads.
 APPS = [
@@ -283,12 +282,13 @@ def _render(f: pl.DataFrame, mixed: bool = False) -> pl.DataFrame:
         date = date.otherwise(ts)
         for i, cell in enumerate(FORMULAS):
             response = pl.when(c("formula") == i).then(pl.lit(cell)).otherwise(response)
-    return f.select(
-        date.alias("Date"),
-        c("app").alias("Application To/From"),
-        c("act").alias("Action"),
-        rtype.alias("Request Type"),
-        c("u").alias("Email ID/Login ID"),
-        request.alias("Request"),
-        response.alias("Response"),
-    )
+    cells = {
+        "time": date,
+        "app": c("app"),
+        "action": c("act"),
+        "request_type": rtype,
+        "user": c("u"),
+        "request": request,
+        "response": response,
+    }
+    return f.select(cells[name].alias(HEADERS[name]) for name in CONNECTOR_LOG_COLUMNS)

@@ -94,13 +94,15 @@ def p95(samples: list[float]) -> float:
 def worker(name: str, path: str, reps: int) -> dict:
     import polars as pl
 
+    from connlog_tui.schema import HEADERS
+
     if name == "polars_read":
         t = time.perf_counter()
         frame = polars_read_all(path)
         return {"seconds": time.perf_counter() - t, "rss": maxrss_bytes(), "rows": frame.height}
     if name == "polars_export":  # what a user would write: read, filter, write (one shot)
         t = time.perf_counter()
-        view = polars_read_all(path).filter(pl.col("Action") == EXPORT_ACTION)
+        view = polars_read_all(path).filter(pl.col(HEADERS["action"]) == EXPORT_ACTION)
         out = DATA / f"polars-export-{os.getpid()}.csv"
         view.write_csv(out)
         seconds = time.perf_counter() - t

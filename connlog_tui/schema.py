@@ -145,6 +145,9 @@ SCHEMA: dict[str, pl.DataType] = {c.name: c.dtype for c in COLUMNS}
 HEADERS: dict[str, str] = {c.name: c.header for c in COLUMNS}
 BY_HEADER: dict[str, str] = {c.header.lower(): c.name for c in COLUMNS}
 TEXT_COLUMNS = tuple(c.name for c in COLUMNS if c.name != "time")
+# The columns of a MangoApps Connector Log export, in its order: what the demo's and the
+# benchmark's generators write (under their `header`s).
+CONNECTOR_LOG_COLUMNS = ("time", "app", "action", "request_type", "user", "request", "response")
 
 # Derived, never exported: a row's position after loading (stable identity for selection
 # and follow mode) and the user normalised for matching (case, surrounding spaces).

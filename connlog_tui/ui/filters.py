@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, SelectionList
 from textual.widgets._toggle_button import ToggleButton
 
 from connlog_tui.query import FACET_TITLES, FACETS
+from connlog_tui.schema import HEADERS
 from connlog_tui.textsafe import one_line
 from connlog_tui.ui.cells import distinct_labels
 from connlog_tui.ui.fields import OrderedInput
@@ -283,7 +284,7 @@ class FilterSidebar(VerticalScroll, can_focus=False):
         if not self.is_attached:  # the app closed first
             return
         user = OrderedInput(placeholder="contains…", id="user", then_focus="LogTable")
-        user.border_title = "Email ID/Login ID"
+        user.border_title = HEADERS["user"]
         await self.mount_all([user, DateRangePane(id="dates")])
         self.post_message(self.Ready())
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from connlog_tui.schema import CONNECTOR_LOG_COLUMNS, HEADERS
 from tools.demo.model import (
     ALNUM,
     APP_WEIGHTS,
@@ -41,7 +42,6 @@ from tools.demo.model import (
     DOMAIN,
     END,
     GOOGLE_DEPARTMENTS,
-    HEADER,
     IDP,
     INCIDENT_APP,
     INCIDENT_END,
@@ -1207,11 +1207,18 @@ def write_demo(directory: Path) -> list[Path]:
     csv_path = directory / CSV_NAME
     with csv_path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-        writer.writerow(HEADER)
+        writer.writerow([HEADERS[name] for name in CONNECTOR_LOG_COLUMNS])
         for r in demo.rows:
-            writer.writerow(
-                [iso(r.when), r.app, r.action, r.request_type, r.login, r.request, r.response]
-            )
+            cells = {
+                "time": iso(r.when),
+                "app": r.app,
+                "action": r.action,
+                "request_type": r.request_type,
+                "user": r.login,
+                "request": r.request,
+                "response": r.response,
+            }
+            writer.writerow([cells[name] for name in CONNECTOR_LOG_COLUMNS])
     okta_path = directory / OKTA_NAME
     with okta_path.open("w", encoding="utf-8", newline="") as f:
         for _, _, event in demo.okta:

@@ -25,15 +25,6 @@ IDP = "https://idp.acme-corp.example"
 
 CSV_NAME = "demo_connector_log.csv"
 OKTA_NAME = "demo_okta_system_log.jsonl"
-HEADER = [
-    "Date",
-    "Application To/From",
-    "Action",
-    "Request Type",
-    "Email ID/Login ID",
-    "Request",
-    "Response",
-]
 
 SAML_PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML_ASSERTION = "urn:oasis:names:tc:SAML:2.0:assertion"
