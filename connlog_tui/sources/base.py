@@ -294,7 +294,7 @@ def source_lines(source: Source) -> LineReader:
 
 def short_records(
     raw: pl.DataFrame,
-    starts: pl.Series,
+    starts: Callable[[], pl.Series],
     read_lines: LineReader,
     delimiter: str = ",",
     first: int = 1,
@@ -302,7 +302,7 @@ def short_records(
     """CSV records with fewer fields than the header (`raw`'s columns): a line cut short
     is not a record. Polars fills a short record's missing fields with nulls, as it does
     an unquoted empty field, so only the rows whose last field is null can be short:
-    only their lines (`starts`: each row's first line; `read_lines`: the text's lines from
+    only their lines (`starts`: gives each row's first line; `read_lines`: the text's lines from
     line `first`) are read again and their fields counted, as delimiters outside quoted
     cells, plus one. Returns the mask of rows to keep (None: all) and quarantine entries."""
     if raw.height == 0 or raw.width < 2:
@@ -319,8 +319,9 @@ def short_records(
             if raw.schema[c] == pl.String
         )
     )
-    spans = (starts.shift(-1) - starts - 1).fill_null(last.item()).gather(suspects)
-    at = starts.gather(suspects) - first
+    begins = starts()
+    spans = (begins.shift(-1) - begins - 1).fill_null(last.item()).gather(suspects)
+    at = begins.gather(suspects) - first
     lines = read_lines()
     found = lines.gather(at.clip(0, max(lines.len() - 1, 0))) if lines.len() else None
     texts = pl.Series([""] * at.len()) if found is None else found
@@ -411,14 +412,15 @@ def build(
     *,
     source: str,
     format: str,
-    lines: pl.Series | None = None,
+    lines: pl.Series | Callable[[], pl.Series] | None = None,
     text: pl.Series | None = None,
 ) -> ReadResult:
     """Turn raw rows into a ReadResult.
 
     `raw` holds canonical column names; `time` may still be text (it is parsed here).
     A row whose time is missing or unreadable is quarantined with its line number (from
-    `lines`, else its record number) and the offending text (from `text`, else the time).
+    `lines`, else its record number; a function is called only then) and the offending
+    text (from `text`, else the time).
     """
     if raw.height == 0:
         return ReadResult()
@@ -432,6 +434,8 @@ def build(
         return ReadResult(conform(raw, source=source, format=format))
     if lines is None:
         lines = pl.int_range(1, raw.height + 1, eager=True)
+    elif callable(lines):
+        lines = lines()
     shown = text if text is not None else time_text.cast(pl.String)
     reason = (
         pl.when(pl.col("t").is_null() | (pl.col("t").str.strip_chars() == ""))

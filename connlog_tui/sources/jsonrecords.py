@@ -464,7 +464,7 @@ def read_csv_text(source: Source) -> tuple[pl.DataFrame, list[int], Bad]:
         raise ConnlogError(f"unreadable CSV ({str(exc).splitlines()[0]})", source.name) from None
     raw = raw.rename(lambda n: n.replace("\ufeff", "").strip())
     starts = record_starts(raw)
-    keep, short = short_records(raw, starts, source_lines(source))
+    keep, short = short_records(raw, lambda: starts, source_lines(source))
     if keep is not None:
         raw, starts = raw.filter(keep), starts.filter(keep)
     return raw, starts.to_list(), short

@@ -8,8 +8,8 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Iterator
-from functools import partial
+from collections.abc import Callable, Iterator
+from functools import cache, partial
 
 import polars as pl
 
@@ -163,7 +163,7 @@ class MangoAppsReader:
         Records with too many fields make Polars fail (then they are found record by
         record); records with too few are quarantined here (`short_records`)."""
         delimiter = _delimiter(source.head.lstrip()) or ","
-        lines = file_lines(source) if raw is None and n_rows is None else None
+        whole_file = raw is None and n_rows is None
         try:
             if raw is None:
                 raw = _read_records(source, n_rows, delimiter)
@@ -173,10 +173,8 @@ class MangoAppsReader:
             # Ragged rows or a broken quote: read record by record to find them.
             return self._read_csv_slowly(source)
         raw = raw.rename(lambda n: n.removeprefix("\ufeff"))
-        one_line = raw.height > 0 and lines == raw.height + 1
-        return self._from_csv_records(
-            raw, source, source_lines(source), delimiter, one_line=one_line
-        )
+        count = partial(file_lines, source) if whole_file else None
+        return self._from_csv_records(raw, source, source_lines(source), delimiter, count=count)
 
     def _from_csv_records(
         self,
@@ -185,22 +183,22 @@ class MangoAppsReader:
         read_lines: LineReader,
         delimiter: str,
         first_line: int = 2,
-        one_line: bool = False,
+        count: Callable[[], int | None] | None = None,
         lines_from: int = 1,
     ) -> ReadResult:
         """A ReadResult of CSV records parsed by Polars (`raw`, every header column, from
         the file's line `first_line` on), short records quarantined (`read_lines` gives
-        the text's lines from line `lines_from`). `one_line`: every record is known to be
-        one line."""
-        if one_line:
-            starts = pl.int_range(first_line, raw.height + first_line, dtype=pl.Int64, eager=True)
-        else:
-            starts = record_starts(raw, first_line)
+        the text's lines from line `lines_from`). `count`: the text's line count, if it
+        can be had. Records' line numbers are worked out only when a row is quarantined
+        (only a quarantine entry names them)."""
+        starts = _record_lines(raw, first_line, count)
         keep, short = short_records(raw, starts, read_lines, delimiter, lines_from)
+        lines = starts
         if keep is not None:
-            raw, starts = raw.filter(keep), starts.filter(keep)
+            raw = raw.filter(keep)
+            lines = cache(lambda: starts().filter(keep))
         raw = self._select(raw, column_map(raw.columns), source, unguard=True)
-        result = build(raw, source=source.name, format=self.name, lines=starts)
+        result = build(raw, source=source.name, format=self.name, lines=lines)
         if short:
             found = pl.concat([quarantine_rows(source.name, short), result.quarantine])
             result.quarantine = found.sort("line", maintain_order=True)
@@ -404,6 +402,22 @@ class MangoAppsReader:
         if raw.schema["time"] != pl.String and raw.schema["time"] != pl.Datetime:
             raw = raw.with_columns(pl.col("time").cast(pl.String))
         return build(raw, source=source.name, format=self.name)
+
+
+def _record_lines(
+    raw: pl.DataFrame, first_line: int, count: Callable[[], int | None] | None
+) -> Callable[[], pl.Series]:
+    """The file line each of `raw`'s records starts on, worked out when first asked for.
+    A text whose line count (`count`) is its records plus the lines before them has one
+    line per record, so the lines need not be counted in every cell (`record_starts`)."""
+
+    @cache
+    def starts() -> pl.Series:
+        if count is not None and raw.height and count() == raw.height + first_line - 1:
+            return pl.int_range(first_line, raw.height + first_line, dtype=pl.Int64, eager=True)
+        return record_starts(raw, first_line)
+
+    return starts
 
 
 def _delimiter(head: str) -> str | None:

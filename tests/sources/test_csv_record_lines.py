@@ -67,3 +67,15 @@ def test_valid_utf8_is_read_once_and_invalid_bytes_are_replaced(write, monkeypat
     encodings.clear()
     assert sources.load([str(bad)], use_cache=False).frame["request"].to_list() == ["caf\ufffd"]
     assert encodings == ["utf8", "utf8-lossy"]
+
+
+def test_a_log_without_quarantined_rows_numbers_no_lines(write, monkeypatch):
+    # Line numbers serve only quarantine entries: a clean log costs no line count at all.
+    counted = []
+    monkeypatch.setattr(mangoapps, "record_starts", lambda *a: counted.append("cells"))
+    monkeypatch.setattr(mangoapps, "file_lines", lambda *a: counted.append("file"))
+    rows = row("2026-03-01T10:00:00Z", '"two\nlines"') + row("2026-03-01 10:00:02")
+    rows = rows.replace(",\n", ",ok\n")  # no empty last field: no record can be short
+    result = sources.load([str(write("log.csv", HEADER + "\n" + rows))], use_cache=False)
+    assert result.frame.height == 2 and result.quarantine.height == 0
+    assert counted == []
