@@ -208,6 +208,30 @@ def _render(f: pl.DataFrame, mixed: bool = False) -> pl.DataFrame:
         pl.lit("-Applications")
     )
     ts = c("t").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    request, response = _payloads(ts)
+    date = ts
+    if mixed:  # each row's date in one of the forms; 1% of responses formula-like
+        date = pl.when(c("form") == 0).then(ts)
+        for i, form in enumerate(DATE_FORMS[1:], 1):
+            date = date.when(c("form") == i).then(c("t").dt.strftime(form))
+        date = date.otherwise(ts)
+        for i, cell in enumerate(FORMULAS):
+            response = pl.when(c("formula") == i).then(pl.lit(cell)).otherwise(response)
+    cells = {
+        "time": date,
+        "app": c("app"),
+        "action": c("act"),
+        "request_type": rtype,
+        "user": c("u"),
+        "request": request,
+        "response": response,
+    }
+    return f.select(cells[name].alias(HEADERS[name]) for name in CONNECTOR_LOG_COLUMNS)
+
+
+def _payloads(ts: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """A row's Request and Response: SAML (base64 XML) or OAuth (form body, JSON)."""
+    c = pl.col
     failed = c("act").str.ends_with("Failed")
     status = pl.when(failed).then(pl.lit("Responder")).otherwise(pl.lit("Success"))
     saml_xml = pl.concat_str(
@@ -274,21 +298,4 @@ def _render(f: pl.DataFrame, mixed: bool = False) -> pl.DataFrame:
         .then(oauth_err)
         .otherwise(oauth_ok)
     )
-    date = ts
-    if mixed:  # each row's date in one of the forms; 1% of responses formula-like
-        date = pl.when(c("form") == 0).then(ts)
-        for i, form in enumerate(DATE_FORMS[1:], 1):
-            date = date.when(c("form") == i).then(c("t").dt.strftime(form))
-        date = date.otherwise(ts)
-        for i, cell in enumerate(FORMULAS):
-            response = pl.when(c("formula") == i).then(pl.lit(cell)).otherwise(response)
-    cells = {
-        "time": date,
-        "app": c("app"),
-        "action": c("act"),
-        "request_type": rtype,
-        "user": c("u"),
-        "request": request,
-        "response": response,
-    }
-    return f.select(cells[name].alias(HEADERS[name]) for name in CONNECTOR_LOG_COLUMNS)
+    return request, response
