@@ -64,7 +64,7 @@ from connlog_tui.ui.sessions import Sessions
 from connlog_tui.ui.status import Loading, Status, short_forms, status_line
 from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
 from connlog_tui.ui.table import LogTable
-from connlog_tui.ui.triage_actions import TriageActions
+from connlog_tui.ui.triage_actions import SHOWN, Triage
 from connlog_tui.ui.verbs import VERB_BINDINGS, TimelineStrip, VerbActions, verb_commands
 
 # The sort menu's columns, in the table's order, under their table titles.
@@ -116,7 +116,7 @@ OPENERS = {
 }
 
 
-class ConnlogApp(VerbActions, TriageActions, App[None]):
+class ConnlogApp(VerbActions, App[None]):
     TITLE = "connlog"
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
@@ -180,8 +180,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         self.config = options.config or Config()
         self.sessions = Sessions(self)  # saved views and the last session
         self._analyse_when_shown = False  # a load's first whole result starts triage
-        self.attempts: pl.DataFrame | None = None  # stitched login attempts, once worked out
-        self._baseline: pl.DataFrame | None = None  # what each app's working logins use
+        self.triager = Triage(self)  # triage, compare, ] / [ and what they worked out
         self.zone = options.zone
         self.user_active_until = 0.0  # background work steps aside until then
         self._typeahead: list[events.Key] | None = None  # keys held while a screen opens
@@ -319,6 +318,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         yield Static("Loading…", id="status", markup=False)
         yield FittedFooter()
         yield Follower()
+        yield self.triager
 
     def on_mount(self) -> None:
         self.theme = self.config.theme
@@ -612,6 +612,11 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         if self.folded is None and self.frame is not None:
             self.folded = message.folded
 
+    def apply_state(self, state: FilterState) -> None:
+        """Filter by `state` and make the panes and fields show it."""
+        self.set_state(state)
+        self._sync_widgets()
+
     def _sync_widgets(self) -> None:
         """Make the panes show the current filter state (after load, Clear, a view)."""
         state = self.state
@@ -877,6 +882,37 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
     def open_view(self, name: str) -> None:
         self.sessions.open_view(name)
 
+    # -- triage (ui/triage_actions.Triage does it) ----------------------------------------
+
+    @property
+    def attempts(self) -> pl.DataFrame | None:
+        """The login attempts stitched from the loaded log, once worked out."""
+        return self.triager.attempts
+
+    def analyse(self) -> None:
+        """Start the background triage of the loaded log (its first result is shown)."""
+        self.triager.analyse()
+
+    async def action_triage(self) -> None:
+        await self.triager.open_triage()
+
+    def action_compare(self) -> None:
+        self.triager.compare_selected()
+
+    def action_next_failure(self, direction: int) -> None:
+        self.triager.next_failure(direction)
+
+    @on(msg.DiagnosesReady)
+    def _diagnosed(self, message: msg.DiagnosesReady) -> None:
+        diagnoses = message.diagnoses
+        if self.frame is None or diagnoses is None:
+            return
+        # Row ids are stable (follow mode only appends), so this fits the current frame.
+        self.frame = triage.apply_diagnoses(self.frame, diagnoses, columns=SHOWN)
+        self.refilter()
+        keep_out_of_gc()
+        self.triager.show_current_row()
+
     # -- follow mode: rows appended to the logs as they are written -----------------------
 
     def action_toggle_follow(self) -> None:
@@ -908,7 +944,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
             self.frame = pl.concat([self.frame, finish(new, start=start)], how="diagonal_relaxed")
             for pane in self.query(FacetPane):
                 pane.extend(new[pane.column].cast(pl.String).unique().drop_nulls().to_list())
-            self.diagnose_appended(start)
+            self.triager.diagnose_appended(start)
         if quarantine.height:
             self.quarantine = pl.concat([self.quarantine, quarantine])
         self.refilter()
@@ -930,17 +966,19 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         panels = self.query(DetailPanel)  # none once the app is closing (a timer's late)
         detail = panels.first() if panels else None
         if detail is not None and detail.display:
-            detail.show(self._row(index), self._attempt(index), self.payload_pattern())
+            detail.show(self.row(index), self.triager.attempt(index), self.payload_pattern())
 
     @on(LogTable.Opened)
     def _opened(self, event: LogTable.Opened) -> None:
         detail = self.query_one(DetailPanel)
         detail.display = True
-        detail.show(self._row(event.row), self._attempt(event.row), self.payload_pattern())
+        detail.show(self.row(event.row), self.triager.attempt(event.row), self.payload_pattern())
         self.screen.maximize(detail, container=False)
         detail.visible_area().focus()
 
-    def _row(self, index: int | None) -> dict | None:
+    def row(self, index: int | None) -> dict | None:
+        """The row at `index` of the loaded frame (a paged log: the row of that key),
+        payloads filled in and, for a failure, its diagnosis; None if there is none."""
         if index is not None and self.paged_log is not None:
             try:
                 return self.paged_log.row(index)
@@ -949,18 +987,11 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         if index is None or self.frame is None:
             return None
         row = fill(self.frame.slice(index, 1), self.payloads).row(0, named=True)
-        if (
-            row.get("outcome") == "failure"
-            and not row.get("diagnosis")
-            and self._baseline is not None
-        ):
-            # Not reached by the background pass yet: diagnose this one row now (~1 ms).
-            rows = pl.Series([index], dtype=pl.UInt32)
-            found = triage.diagnose_rows(
-                self.frame, rows, baseline=self._baseline, payloads=self.payloads
-            )
-            if found.height:
-                row["diagnosis"] = found["diagnosis"][0]
+        if row.get("outcome") == "failure" and not row.get("diagnosis"):
+            # Not reached by the background pass yet: diagnosed now (~1 ms).
+            diagnosis = self.triager.diagnosis(index)
+            if diagnosis is not None:
+                row["diagnosis"] = diagnosis
         return row
 
     def action_close_payloads(self) -> None:
@@ -1077,7 +1108,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         await self.open_screen(SortScreen(list(SORTABLE.items()), self.sort), chosen)
 
     def action_copy_row(self) -> None:
-        row = self._row(self.query_one(LogTable).current_row)
+        row = self.row(self.query_one(LogTable).current_row)
         if row is None:
             self.notify("No row selected: open a row first")
             return
@@ -1093,7 +1124,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
         panel may hold another row: hidden on a short terminal it keeps the last one opened,
         and it follows the cursor only once the cursor rests."""
         index = self.query_one(LogTable).current_row
-        row = self._row(index)
+        row = self.row(index)
         if row is None:
             self.notify("No row selected: open a row first")
             return
@@ -1107,7 +1138,7 @@ class ConnlogApp(VerbActions, TriageActions, App[None]):
             text = area.selected_text or area.text
             what = "the selected text" if area.selected_text else f"the {name} payload"
         else:
-            attempt = render_attempt(self._attempt(index), self.zone)
+            attempt = render_attempt(self.triager.attempt(index), self.zone)
             text = attempt if name == "attempt" else render_payload(row.get(name), detail.raw)
             what = f"the {name} payload"
         label = _row_label(row, self.zone)

@@ -1,17 +1,25 @@
 """The app's triage: failures diagnosed and login attempts stitched in the background,
 the triage and compare screens, and ] / [ between failures.
 
-A mixin of ConnlogApp: it reads the app's frame, view and state, and asks the triage layer
-(connlog_tui.triage) for everything it shows.
+A component the app owns (as ui/follow_mode.Follower is): it holds what triage worked
+out (each app's working-login baseline, the stitched attempts) and runs its own workers,
+which post messages (ui/messages.py) to it. It reads the app's public state (frame,
+view, filter state) and asks the triage layer (connlog_tui.triage) for everything it
+shows; the diagnoses change the app's frame, so `DiagnosesReady` goes on to the app,
+which owns the frame.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import polars as pl
-from textual import work
+from textual import on, work
+from textual.message import Message
+from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from connlog_tui import triage
@@ -22,7 +30,9 @@ from connlog_tui.ui import messages as msg
 from connlog_tui.ui import paged_triage as paged
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.heap import keep_out_of_gc
-from connlog_tui.ui.table import LogTable
+
+if TYPE_CHECKING:
+    from connlog_tui.ui.app import ConnlogApp
 
 # The diagnosis columns the browser reads (table, detail panel, triage groups). Each is
 # added at the frame's full length: all seven took ~80 MB on a 1M-row log, these ~40.
@@ -30,19 +40,19 @@ SHOWN = ("failure_reason", "diagnosis")
 
 
 class _Progress:
-    """The background triage's progress note, passed to the UI at most every quarter
+    """The background triage's progress note, posted to `to` at most every quarter
     second (each note redraws the status bar)."""
 
     EVERY = 0.25
 
-    def __init__(self, app) -> None:
-        self.app, self.last = app, 0.0
+    def __init__(self, to: Widget) -> None:
+        self.to, self.last = to, 0.0
 
     def note(self, text: str) -> None:
         now = time.monotonic()
         if now - self.last >= self.EVERY:
             self.last = now
-            self.app.post_message(msg.TriageProgress(text))
+            self.to.post_message(msg.TriageProgress(text))
 
 
 class _Pile:
@@ -67,35 +77,64 @@ class _Pile:
         return pl.concat(every, rechunk=False) if every else None
 
 
-class TriageActions:
-    # Its message handlers are named on_<message>: Textual reads `@on` only on message
-    # pump classes, which a mixin is not.
-    # Set in ConnlogApp.__init__: stitched login attempts once worked out, and what each
-    # app's working logins use.
-    frame: pl.DataFrame | None
-    _baseline: pl.DataFrame | None
-    attempts: pl.DataFrame | None
+class Triage(Widget):
+    """Never drawn: a widget for its workers and its place in the message chain (what
+    it does not handle bubbles up to the app)."""
 
-    def _attempt(self, index: int | None) -> tuple[dict, list[dict]] | None:
-        if index is None or self.frame is None or self.attempts is None:
+    DEFAULT_CSS = "Triage { display: none; }"
+
+    def __init__(self, owner: ConnlogApp) -> None:
+        super().__init__()
+        self.owner = owner
+        # What each app's working logins use; the login attempts stitched from the
+        # loaded log, once worked out.
+        self.baseline: pl.DataFrame | None = None
+        self.attempts: pl.DataFrame | None = None
+
+    # -- what the app asks ---------------------------------------------------------------
+
+    def attempt(self, index: int | None) -> tuple[dict, list[dict]] | None:
+        """The login attempt of the loaded log's row `index`: its facts and its events."""
+        frame = self.owner.frame
+        if index is None or frame is None or self.attempts is None:
             return None
-        row_id = int(self.frame[ROW_ID][index])
+        row_id = int(frame[ROW_ID][index])
         facts = triage.attempt_of(self.attempts, row_id)
         if facts is None:
             return None
-        events = triage.rows_with_ids(self.frame, facts["row_ids"]).sort("time")
+        events = triage.rows_with_ids(frame, facts["row_ids"]).sort("time")
         return facts, events.drop("request", "response").to_dicts()
+
+    def diagnosis(self, index: int) -> str | None:
+        """The diagnosis of the loaded log's failed row `index`, worked out now (~1 ms):
+        for a row the background pass has not reached yet. None before the baselines."""
+        frame = self.owner.frame
+        if frame is None or self.baseline is None:
+            return None
+        rows = pl.Series([index], dtype=pl.UInt32)
+        found = triage.diagnose_rows(
+            frame, rows, baseline=self.baseline, payloads=self.owner.payloads
+        )
+        return found["diagnosis"][0] if found.height else None
+
+    def show_current_row(self) -> None:
+        """The detail panel shows the selected row again, with what triage now knows."""
+        row = self.owner.table.current_row
+        self.owner.query_one(DetailPanel).show(self.owner.row(row), self.attempt(row))
+
+    # -- the background pass over a loaded log -------------------------------------------
 
     @work(thread=True, exclusive=True, group="analyse")
     def analyse(self) -> None:
         """Diagnose every failure and stitch login attempts, in the background: decoding
         payloads costs about a millisecond a row, so a big log takes a while."""
-        frame = self.frame
+        app = self.owner
+        frame = app.frame
         if frame is None:
             return
         worker = get_current_worker()
         failing = len(triage.failing_rows(frame))
-        payloads = self.payloads
+        payloads = app.payloads
         baseline = triage.baselines(frame, payloads=payloads)
         self.post_message(msg.Baselines(baseline))
         diagnoses, done = _Pile(), 0
@@ -106,7 +145,7 @@ class TriageActions:
         # vectorised finish go 1000 rows at a time (per 50 rows they doubled the cost).
 
         def between() -> bool:
-            self.wait_while_user_is_active(worker)
+            app.wait_while_user_is_active(worker)
             return worker.is_cancelled
 
         for part in triage.iter_diagnoses(
@@ -127,7 +166,7 @@ class TriageActions:
         self.post_message(msg.TriageProgress("linking login attempts"))
         keys = _Pile()
         for part in triage.iter_message_keys(frame, chunk=500, payloads=payloads):
-            self.wait_while_user_is_active(worker)
+            app.wait_while_user_is_active(worker)
             if worker.is_cancelled:
                 return
             keys.add(part)
@@ -143,124 +182,119 @@ class TriageActions:
     @work(thread=True, group="analyse-appended")
     def diagnose_appended(self, start: int) -> None:
         """Diagnose the failures among rows that follow mode just appended."""
-        frame, baseline = self.frame, self._baseline
+        frame, baseline = self.owner.frame, self.baseline
         if frame is None:
             return
         rows = triage.failing_rows(frame.slice(start)) + start
         if rows.is_empty():
             return
-        diagnoses = triage.diagnose_rows(frame, rows, baseline=baseline, payloads=self.payloads)
+        diagnoses = triage.diagnose_rows(
+            frame, rows, baseline=baseline, payloads=self.owner.payloads
+        )
         self.post_message(msg.DiagnosesReady(diagnoses))
 
-    def on_triage_progress(self, message: msg.TriageProgress) -> None:
-        self.note_status(analysis_note=message.note)
+    @on(msg.TriageProgress)
+    def _progressed(self, message: msg.TriageProgress) -> None:
+        self.owner.note_status(analysis_note=message.note)
 
-    def on_baselines(self, message: msg.Baselines) -> None:
-        self._baseline = message.baseline
+    @on(msg.Baselines)
+    def _baselines(self, message: msg.Baselines) -> None:
+        self.baseline = message.baseline
 
-    def on_diagnoses_ready(self, message: msg.DiagnosesReady) -> None:
-        diagnoses = message.diagnoses
-        if self.frame is None or diagnoses is None:
-            return
-        # Row ids are stable (follow mode only appends), so this fits the current frame.
-        self.frame = triage.apply_diagnoses(self.frame, diagnoses, columns=SHOWN)
-        self.refilter()
-        keep_out_of_gc()
-        self._show_current_row()
-
-    def on_attempts_linked(self, message: msg.AttemptsLinked) -> None:
-        if self.frame is None:
+    @on(msg.AttemptsLinked)
+    def _attempts_linked(self, message: msg.AttemptsLinked) -> None:
+        if self.owner.frame is None:
             return
         self.attempts = message.attempts
-        self.note_status(analysis_note=None)
+        self.owner.note_status(analysis_note=None)
         keep_out_of_gc()
-        self._show_current_row()
+        self.show_current_row()
 
-    def _show_current_row(self) -> None:
-        table = self.query_one(LogTable)
-        self.query_one(DetailPanel).show(
-            self._row(table.current_row), self._attempt(table.current_row)
-        )
+    # -- t, w, ] / [ ---------------------------------------------------------------------
 
-    async def action_triage(self) -> None:
+    async def open_triage(self) -> None:
         """Failures of the current view grouped by app and reason, and by user; picking a
         group filters the table to it."""
-        if self.paged_log is not None:
+        app = self.owner
+        if app.paged_log is not None:
             self._triage_paged()
             return
-        if self.frame is None or not self.result_is_current("triage"):
+        if app.frame is None or not app.result_is_current("triage") or app.result is None:
             return
 
         def picked(state: FilterState | None) -> None:
             if state is not None:
-                self.set_state(state)
-                self._sync_widgets()
+                app.apply_state(state)
 
         # Imported here, not at the top: the screen (and the triage functions it uses)
         # is only needed once t is pressed, not for the app's first screen.
         from connlog_tui.ui.triage_screen import TriageScreen
 
-        screen = TriageScreen(self.frame, self.result.indices, self.state, zone=self.zone)
-        await self.open_screen(screen, picked)
+        screen = TriageScreen(app.frame, app.result.indices, app.state, zone=app.zone)
+        await app.open_screen(screen, picked)
 
-    def action_compare(self) -> None:
+    def compare_selected(self) -> None:
         """The selected failure beside the nearest working login of the same app."""
-        row = self.query_one(LogTable).current_row
-        if self.paged_log is not None and row is not None:
+        app = self.owner
+        row = app.table.current_row
+        if app.paged_log is not None and row is not None:
             self._compare_paged(row)
             return
-        if self.frame is None or row is None:
+        if app.frame is None or row is None:
             return
-        if self.frame["outcome"][row] != "failure":
+        if app.frame["outcome"][row] != "failure":
             self.notify("Select a failed row to compare it with a working login")
             return
         # The keys typed while the comparison is worked out are for its screen.
-        self.hold_keys()
-        self.compare(int(self.frame[ROW_ID][row]))
+        app.hold_keys()
+        self.compare(int(app.frame[ROW_ID][row]))
 
     @work(thread=True, exclusive=True, group="compare")
     def compare(self, row_id: int) -> None:
+        app = self.owner
         ready = msg.CompareReady(None)
-        frame = self.frame
+        frame = app.frame
         try:
             if frame is None:
                 return
             comparison = triage.compare_with_working(
-                frame, row_id, self.attempts, payloads=self.payloads
+                frame, row_id, self.attempts, payloads=app.payloads
             )
-            failed = self._row(comparison.failed_row_id or row_id)
+            failed = app.row(comparison.failed_row_id or row_id)
             working = None
             if comparison.found_working:
-                working = self._row(comparison.working_row_id)
+                working = app.row(comparison.working_row_id)
             if failed is not None:
                 ready = msg.CompareReady(comparison, failed, working)
         finally:  # the held keys go on, to the screen or (if none) where they would have
             self.post_message(ready)
 
-    async def on_compare_ready(self, message: msg.CompareReady) -> None:
+    @on(msg.CompareReady)
+    async def _compare_ready(self, message: msg.CompareReady) -> None:
+        app = self.owner
         if message.comparison is not None and message.failed is not None:
-            # Imported on first use (w), not at start-up: see action_triage.
+            # Imported on first use (w), not at start-up: see open_triage.
             from connlog_tui.ui.compare_screen import CompareScreen
 
-            await self.open_screen(
-                CompareScreen(message.comparison, message.failed, message.working, zone=self.zone)
+            await app.open_screen(
+                CompareScreen(message.comparison, message.failed, message.working, zone=app.zone)
             )
         # Through the app's message queue, so keys arriving meanwhile stay behind these.
-        self.call_later(self.release_keys)
+        app.call_later(app.release_keys)
 
-    def action_next_failure(self, direction: int) -> None:
-        table = self.query_one(LogTable)
-        if self.paged_log is not None:
+    def next_failure(self, direction: int) -> None:
+        app, table = self.owner, self.owner.table
+        if app.paged_log is not None:
             self._next_failure_paged(direction)
             return
-        if self.frame is None or not table.row_count:
+        if app.frame is None or not table.row_count:
             return
-        found = triage.next_failure(self.frame, table.indices, table.cursor, direction)
+        found = triage.next_failure(app.frame, table.indices, table.cursor, direction)
         if found is None:
             # The view opens at the newest row, where going down finds nothing: wrap round
             # to the first failure from the other end, and say so.
             found = triage.next_failure(
-                self.frame, table.indices, table.cursor, direction, wrap=True
+                app.frame, table.indices, table.cursor, direction, wrap=True
             )
             if found is None:
                 self.notify("No failures in this view")
@@ -271,16 +305,16 @@ class TriageActions:
 
     # -- a log paged through the seam (ui/paged_triage.py does the work) -----------------
 
-    def _paged_worker(self, name: str, group: str, job) -> None:
+    def _paged_worker(self, name: str, group: str, job: Callable[..., Message]) -> None:
         """Run `job(stale)` in a worker, posting the message it returns; a newer run of
         the group, or new filters, cancel it between its steps."""
-        state = self.state
+        app, state = self.owner, self.owner.state
 
         def run() -> None:
             worker = get_current_worker()
 
             def stale() -> bool:
-                return worker.is_cancelled or state is not self.state
+                return worker.is_cancelled or state is not app.state
 
             try:
                 found = job(stale)
@@ -297,10 +331,12 @@ class TriageActions:
         self.run_worker(run, thread=True, exclusive=True, group=group)
 
     def _triage_paged(self) -> None:
-        log, state = self.paged_log, self.state
+        log, state = self.owner.paged_log, self.owner.state
+        if log is None:
+            return
         progress = _Progress(self)
 
-        def job(stale) -> msg.FailuresTriaged:
+        def job(stale: Callable[[], bool]) -> msg.FailuresTriaged:
             try:
                 return paged.triage_failures(log, state, stale, progress.note)
             finally:  # its progress note goes, whether it ended or was cancelled
@@ -308,18 +344,20 @@ class TriageActions:
 
         self._paged_worker("triage", "paged-triage", job)
 
-    async def on_failures_triaged(self, message: msg.FailuresTriaged) -> None:
-        if message.state is not self.state or self.paged_log is None:
+    @on(msg.FailuresTriaged)
+    async def _failures_triaged(self, message: msg.FailuresTriaged) -> None:
+        app = self.owner
+        if message.state is not app.state or app.paged_log is None:
             return
         rows = message.failures.rows
-        # Imported on first use, as in action_triage.
+        # Imported on first use, as in open_triage.
         from connlog_tui.ui.triage_screen import TriageScreen
 
         screen = TriageScreen(
-            rows, pl.Series(range(rows.height)), self.state, zone=self.zone,
+            rows, pl.Series(range(rows.height)), app.state, zone=app.zone,
             note=message.failures.note, failures_only=True,
         )  # fmt: skip
-        await self.open_screen(screen, self._triage_picked)
+        await app.open_screen(screen, self._triage_picked)
 
     def _triage_picked(self, state: FilterState | None) -> None:
         if state is None:
@@ -329,30 +367,32 @@ class TriageActions:
             # A diagnosed reason is worked out here, not a column the log can filter by.
             state = replace(state, picked={c: state.picked[c] for c in FACETS if c in state.picked})
             self.notify("Diagnosed reasons are not filters of this log: the group's app's failures")
-        self.set_state(state)
-        self._sync_widgets()
+        self.owner.apply_state(state)
 
     def _compare_paged(self, key: int) -> None:
-        table = self.query_one(LogTable)
-        rows = table.log_rows
-        if rows is None or rows.page(table.cursor, 1)["outcome"].cast(pl.String)[0] != "failure":
+        app = self.owner
+        rows, log = app.table.log_rows, app.paged_log
+        if (
+            log is None
+            or rows is None
+            or rows.page(app.table.cursor, 1)["outcome"].cast(pl.String)[0] != "failure"
+        ):
             self.notify("Select a failed row to compare it with a working login")
             return
-        log = self.paged_log
 
-        def job(stale) -> msg.CompareReady:
+        def job(stale: Callable[[], bool]) -> msg.CompareReady:
             try:
                 return paged.compare_failure(log, key, stale)
-            except BaseException:  # the held keys go on (on_compare_ready), then it's said
+            except BaseException:  # the held keys go on (_compare_ready), then it's said
                 self.post_message(msg.CompareReady(None))
                 raise
 
         # The keys typed while the comparison is worked out are for its screen.
-        self.hold_keys()
+        app.hold_keys()
         self._paged_worker("comparing", "compare", job)
 
     def _next_failure_paged(self, direction: int) -> None:
-        table = self.query_one(LogTable)
+        table = self.owner.table
         rows, start = table.log_rows, table.cursor
         if rows is None or not rows.count:
             return
@@ -362,9 +402,11 @@ class TriageActions:
             lambda stale: paged.next_failure(rows, start, direction, stale),
         )
 
-    def on_failure_found(self, message: msg.FailureFound) -> None:
+    @on(msg.FailureFound)
+    def _failure_found(self, message: msg.FailureFound) -> None:
+        table = self.owner.table
         if message.position is None:
-            rows = self.query_one(LogTable).log_rows
+            rows = table.log_rows
             if rows is not None and rows.count > paged.MAX_TRIAGE_ROWS:
                 self.notify(f"No failures in the {paged.MAX_TRIAGE_ROWS:,} rows read this way")
             else:
@@ -372,4 +414,4 @@ class TriageActions:
             return
         if message.wrapped:
             self.notify("No more failures this way: on from the other end")
-        self.query_one(LogTable).cursor = message.position
+        table.cursor = message.position

@@ -32,7 +32,7 @@ async def test_y_with_the_panel_closed_copies_the_selected_rows_payload():
         for _ in range(table.row_count):
             await pilot.press("up")
             await pilot.pause()
-            selected = app._row(table.current_row)
+            selected = app.row(table.current_row)
             if selected["response"] and selected["response"] != opened["response"]:
                 break
         else:
@@ -49,10 +49,10 @@ async def test_y_right_after_the_cursor_moved_copies_the_new_row():
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         table = app.query_one(LogTable)
-        first = app._row(table.current_row)
+        first = app.row(table.current_row)
         for _ in range(table.row_count):
             await pilot.press("up", "y")  # before the panel follows the cursor
-            selected = app._row(table.current_row)
+            selected = app.row(table.current_row)
             if selected["response"] and selected["response"] != first["response"]:
                 break
         else:
