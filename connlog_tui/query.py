@@ -29,8 +29,9 @@ from connlog_tui.textsearch import (
 if TYPE_CHECKING:
     from polars._typing import EngineType
 
-# Columns with a pick-list filter pane, in pane order.
-FACETS: tuple[str, ...] = ("action", "outcome", "app", "request_type", "source")
+# Columns with a pick-list filter pane, in pane order (a pane is shown only when the log
+# has values in its column: a format without client IPs has no IP pane).
+FACETS: tuple[str, ...] = ("action", "outcome", "app", "request_type", "source", "ip")
 # What a picked column is called in the status bar and a filter's description: the
 # registry's header for every facet column (schema.COLUMNS), and the triage groups' reason.
 FACET_TITLES = {c.name: c.header for c in COLUMNS if c.facet}

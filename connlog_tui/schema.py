@@ -121,7 +121,14 @@ COLUMNS: tuple[Column, ...] = (
         width=30,
         flex=True,
     ),
-    Column("ip", "IP", pl.String(), "client IP address, if the source records one", width=15),
+    Column(
+        "ip",
+        "IP",
+        pl.String(),
+        "client IP address, if the source records one",
+        width=15,
+        facet=True,
+    ),
     Column(
         "source",
         "Source",

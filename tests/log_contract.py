@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from connlog_tui.logs import PAGE_COLUMNS, ExportOptions, Log, Sort
 from connlog_tui.query import FilterState
 
-FACET_COLUMNS = ("action", "app", "request_type", "source", "outcome")
+FACET_COLUMNS = ("action", "app", "request_type", "source", "outcome", "ip")
 T = datetime(2026, 3, 4, 6, tzinfo=UTC)  # inside the demo logs' eight days
 # Filter states over the demo logs (connlog_tui/data), each selecting some rows.
 STATES = {

@@ -180,3 +180,30 @@ def test_follow_says_it_cannot_follow_standard_input():
     assert result.stderr.decode() == (
         "connlog: --follow reads files as they grow, not standard input (-)\n"
     )
+
+
+OKTA_LOG = SMALL_LOG.parents[1] / "connlog_tui" / "data" / "demo_okta_system_log.jsonl"
+
+
+def okta_ips() -> Counter:
+    """The demo Okta log's client IPs, read from its JSON (not through connlog)."""
+    lines = OKTA_LOG.read_text(encoding="utf-8").splitlines()
+    return Counter(json.loads(line)["client"]["ipAddress"] for line in lines if line.strip())
+
+
+def test_ip_flags_pick_and_hide_client_ips():
+    ips = okta_ips()
+    (first, n_first), (second, n_second) = ips.most_common(2)
+    picked = rows_of(connlog("export", str(OKTA_LOG), "--ip", first, "--ip", second, "-o", "-"))
+    assert {r["IP"] for r in picked} == {first, second}
+    assert len(picked) == n_first + n_second
+    hidden = rows_of(connlog("export", str(OKTA_LOG), "--exclude-ip", first, "-o", "-"))
+    assert first not in {r["IP"] for r in hidden}
+    assert len(hidden) == ips.total() - n_first
+
+
+def test_count_by_ip_counts_the_client_ips():
+    result = connlog("count", str(OKTA_LOG), "--by", "ip", "--json")
+    assert result.returncode == 0, result.stderr
+    values = {v["value"]: v["count"] for v in json.loads(result.stdout)["values"]}
+    assert values == dict(okta_ips())

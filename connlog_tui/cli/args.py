@@ -91,6 +91,7 @@ def _add_filter_options(filters: argparse._ArgumentGroup) -> None:
     filters.add_argument("--app", action="append", default=[], help="Application To/From")
     filters.add_argument("--action", action="append", default=[], help="Action, e.g. 'SSO Failed'")
     filters.add_argument("--request-type", action="append", default=[], help="Request Type")
+    filters.add_argument("--ip", action="append", default=[], help="client IP address")
     filters.add_argument("--user", default="", help="substring of Email ID/Login ID")
     filters.add_argument("--since", metavar="WHEN", help="from this time (inclusive, --tz zone)")
     filters.add_argument("--until", metavar="WHEN", help="to this time (inclusive, --tz zone)")
@@ -100,6 +101,7 @@ def _add_filter_options(filters: argparse._ArgumentGroup) -> None:
         ("action", "Action"),
         ("request-type", "Request Type"),
         ("outcome", "Outcome, e.g. failure"),
+        ("ip", "client IP address"),
     ):
         filters.add_argument(
             f"--exclude-{flag}",

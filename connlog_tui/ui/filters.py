@@ -23,6 +23,10 @@ from connlog_tui.ui.cells import distinct_labels
 from connlog_tui.ui.fields import OrderedInput
 
 PICKED, UNPICKED = "✓", " "  # told apart without colour (NO_COLOR, 16 colours)
+# Values a pane lists at most, the most frequent: a log's client IPs may be thousands,
+# and every filter run redraws each listed value's count. A value picked or hidden
+# elsewhere (the command line, a saved view, the count view) is added to its pane.
+PANE_VALUES = 200
 
 
 def compact_count(count: int) -> str:
@@ -150,6 +154,7 @@ class FacetPane(CheckList):
 
     def set_excluded(self, values: frozenset[str]) -> None:
         """Show these values as hidden (excluded from the view)."""
+        self.extend(sorted(values))
         if values != self._excluded:
             self._excluded = frozenset(values)
             self._counts = {}  # redraw every prompt
@@ -164,14 +169,17 @@ class FacetPane(CheckList):
             self.replace_option_prompt_at_index(i, self._prompt(value, counts.get(value, 0)))
 
     def extend(self, values: list[str]) -> None:
-        """Add values first seen after loading (follow mode)."""
+        """Add values first seen after loading (follow mode), or not listed at first."""
         new = [v for v in values if v not in self._choices]
+        if not new:
+            return
         self._choices.extend(new)
         self._labels = (0, {})
         self.add_options([(self._prompt(v, 0), v) for v in new])
 
     def set_selected(self, values: frozenset[str]) -> None:
         """Reflect a filter state change made elsewhere (Clear, a saved view, the CLI)."""
+        self.extend(sorted(values))
         self._quiet = True
         self.deselect_all()
         for value in values:
@@ -302,6 +310,9 @@ class FilterSidebar(VerticalScroll, can_focus=False):
     def set_facets(self, facets: dict[str, list[str]]) -> None:
         for pane in self.query(FacetPane):
             pane.remove()
-        panes = [FacetPane(col, values) for col, values in facets.items() if values]
+        panes = [FacetPane(col, values[:PANE_VALUES]) for col, values in facets.items() if values]
+        for pane in panes:
+            if len(facets[pane.column]) > PANE_VALUES:
+                pane.border_title = f"{pane.border_title} (top {PANE_VALUES})"
         # Before the other panes, once they are there (a small log can load before them).
         self.mount_all(panes, before=0 if self.query("#user") else None)

@@ -77,6 +77,8 @@ async def test_browses_an_archive_as_the_loaded_rows(memory, archive, monkeypatc
         assert table.current_row == newest_key(memory, FilterState())
         pane = app.query_one("#facet-action", FacetPane)
         assert pane._counts == memory.facets(FilterState())["action"]
+        ips = app.query_one("#facet-ip", FacetPane)  # the Okta demo log's client IPs
+        assert ips._counts == memory.facets(FilterState())["ip"] and ips._counts
         # Pick the pane's fourth value with the keyboard, as a user would.
         pane.focus()
         await pilot.press("home", "down", "down", "down", "space")
@@ -86,6 +88,8 @@ async def test_browses_an_archive_as_the_loaded_rows(memory, archive, monkeypatc
         assert table.row_count == memory.count(state) < 2345
         apps = app.query_one("#facet-app", FacetPane)
         assert apps._counts == memory.facets(state)["app"]
+        ips = app.query_one("#facet-ip", FacetPane)  # the Okta demo log's client IPs
+        assert ips._counts == memory.facets(state)["ip"]
         assert table.current_row == newest_key(memory, state)
         # The oldest row, then a page down: rows from the first blocks.
         table.focus()

@@ -349,3 +349,31 @@ async def test_the_timeline_labels_its_range_in_the_display_zone():
         await pilot.press("z")  # the zone cycles: the strip follows
         await pilot.pause()
         assert tz.label(app.zone) in str(strip.render()) and app.zone != "Asia/Kolkata"
+
+
+OKTA_LOG = SMALL_LOG.parents[1] / "connlog_tui" / "data" / "demo_okta_system_log.jsonl"
+
+
+async def test_an_ip_pane_picks_and_hides_client_ips_where_the_log_has_them():
+    app = make_app([SMALL_LOG])  # a connector log: no client IPs, no IP pane
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.query("#facet-app") and not app.query("#facet-ip")
+    app = make_app([OKTA_LOG])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pane = app.query_one("#facet-ip", FacetPane)
+        assert pane.border_title == "IP"
+        ips = app.frame["ip"].value_counts(sort=True)
+        top, n_top = ips.row(0)
+        assert pane._choices[0] == top  # most frequent first
+        pane.focus()
+        await pilot.press("home", "enter")  # tick the first value
+        await settle(pilot)
+        assert app.state.picked == {"ip": {top}} and set(shown(app, "ip")) == {top}
+        assert len(shown(app, "ip")) == n_top and f"IP={top}" in status(app)
+        await pilot.press("enter", "minus")  # untick it, then hide it
+        await settle(pilot)
+        assert app.state.excluded == {"ip": {top}} and top not in shown(app, "ip")
+        assert len(shown(app, "ip")) == app.frame.height - n_top
+        assert f"IP ≠ {top}" in status(app)
