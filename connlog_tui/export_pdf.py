@@ -132,12 +132,32 @@ def write_pdf(
     progress: Callable[[int], None] | None = None,
 ) -> None:
     """Write a landscape A4 report of `frame` (canonical columns) to a binary file."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
     generated = generated or datetime.now(UTC)
-    filters = list(filters)
-    sources = list(sources)
+    filters, sources = list(filters), list(sources)
+    pdf = _report(title, generated)
+    lines = [
+        f"Filters: {'; '.join(filters) if filters else 'none (every row)'}",
+        f"Rows: {frame.height:,}",
+        f"Generated: {generated.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC by connlog {__version__}",
+        f"Times shown in: {label(zone)}",
+    ]
+    if sources:
+        lines.append(f"Sources: {', '.join(sources)}")
+    _heading(pdf, title, lines)
+    if frame.height == 0:
+        pdf.set_font("Helvetica", style="I", size=10)
+        pdf.cell(0, 8, "No rows match the filters.", new_x="LMARGIN", new_y="NEXT")
+    else:
+        _table(pdf, frame, zone, date_format, progress)
+    out.write(bytes(pdf.output()))
+    if progress:
+        progress(frame.height)
+
+
+def _report(title: str, generated: datetime):
+    """An empty A4 landscape document with its first page, its footer naming the title
+    and the page."""
+    from fpdf import FPDF
 
     class Report(FPDF):
         def footer(self) -> None:
@@ -154,51 +174,48 @@ def write_pdf(
     pdf.set_creator(f"connlog {__version__}")
     pdf.set_creation_date(generated)
     pdf.add_page()
+    return pdf
 
+
+def _heading(pdf, title: str, lines: list[str]) -> None:
+    """The title, then one line per fact about the export."""
     pdf.set_font("Helvetica", style="B", size=15)
     pdf.cell(0, 8, latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=9)
-    lines = [
-        f"Filters: {'; '.join(filters) if filters else 'none (every row)'}",
-        f"Rows: {frame.height:,}",
-        f"Generated: {generated.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC by connlog {__version__}",
-        f"Times shown in: {label(zone)}",
-    ]
-    if sources:
-        lines.append(f"Sources: {', '.join(sources)}")
     for line in lines:
         pdf.multi_cell(0, 4.5, latin1(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
 
-    if frame.height == 0:
-        pdf.set_font("Helvetica", style="I", size=10)
-        pdf.cell(0, 8, "No rows match the filters.", new_x="LMARGIN", new_y="NEXT")
-    else:
-        pdf.set_font("Helvetica", size=7)
-        heading = FontFace(emphasis="BOLD", fill_color=(225, 230, 240))
-        with pdf.table(
-            col_widths=tuple(w for _, w in TABLE),
-            width=sum(w for _, w in TABLE),
-            text_align="LEFT",
-            line_height=3.6,
-            headings_style=heading,
-            repeat_headings=1,
-        ) as table:
-            table.row([h for h, _ in TABLE])
-            for done, row in enumerate(frame.iter_rows(named=True), 1):
-                time = row.get("time")
-                cells = (
-                    format_time(time, zone, date_format) if time else "",
-                    _cell(row, "action"),
-                    _cell(row, "app"),
-                    _cell(row, "user").strip(),
-                    _cell(row, "request_type"),
-                    _reason(row),
-                    _payload(row),
-                )
-                table.row([latin1(c) for c in cells])
-                if progress and done % 1000 == 0:
-                    progress(done)
-    out.write(bytes(pdf.output()))
-    if progress:
-        progress(frame.height)
+
+def _table(
+    pdf, frame: pl.DataFrame, zone: str, date_format: str, progress: Callable[[int], None] | None
+) -> None:
+    """One table row per event (TABLE's columns), headings repeated on every page;
+    `progress` told every 1000 rows."""
+    from fpdf.fonts import FontFace
+
+    pdf.set_font("Helvetica", size=7)
+    heading = FontFace(emphasis="BOLD", fill_color=(225, 230, 240))
+    with pdf.table(
+        col_widths=tuple(w for _, w in TABLE),
+        width=sum(w for _, w in TABLE),
+        text_align="LEFT",
+        line_height=3.6,
+        headings_style=heading,
+        repeat_headings=1,
+    ) as table:
+        table.row([h for h, _ in TABLE])
+        for done, row in enumerate(frame.iter_rows(named=True), 1):
+            time = row.get("time")
+            cells = (
+                format_time(time, zone, date_format) if time else "",
+                _cell(row, "action"),
+                _cell(row, "app"),
+                _cell(row, "user").strip(),
+                _cell(row, "request_type"),
+                _reason(row),
+                _payload(row),
+            )
+            table.row([latin1(c) for c in cells])
+            if progress and done % 1000 == 0:
+                progress(done)

@@ -199,86 +199,108 @@ def _missing(day: date) -> dict[str, Any]:
 
 def parse_text(doc: str) -> list[tuple[int, dict[str, Any]]]:
     """Rows with their line numbers from the `key: value` layout."""
-    rows: list[tuple[int, dict[str, Any]]] = []
-    summary: dict[str, Any] | None = None
-    start = 0
-    block: list[str] = []
-    items: list[tuple[int, dict[str, Any], str]] = []
-    item_header: list[str | None] | None = None
-    current_item: dict[str, Any] | None = None
-    connector: str | None = None  # a "Connector name:" line names the connector of all
-
-    def close() -> None:
-        nonlocal summary, block, items, current_item
-        if current_item:
-            items.append(current_item_entry())
-        if summary is not None:
-            if connector and not summary.get("connector"):
-                summary["connector"] = connector
-            text = "\n".join(block).strip()
-            rows.append((start, summary_row(summary, text)))
-            for line, item, item_text in items:
-                rows.append((line, item_row(item, summary, item_text)))
-        summary, block, items, current_item = None, [], [], None
-
-    item_start = 0
-    item_lines: list[str] = []
-
-    def current_item_entry() -> tuple[int, dict[str, Any], str]:
-        return item_start, dict(current_item or {}), "\n".join(item_lines)
-
+    parser = _TextParser()
     for number, raw in enumerate(doc.splitlines(), start=1):
+        parser.line(number, raw)
+    parser.close()
+    return parser.rows
+
+
+class _TextParser:
+    """The `key: value` layout read a line at a time: a run's summary block (from its
+    "Completed" or "Connector name" line) and the failed items under it become rows when
+    the next block starts, and at the end."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, dict[str, Any]]] = []
+        self.summary: dict[str, Any] | None = None
+        self.start = 0
+        self.block: list[str] = []
+        self.items: list[tuple[int, dict[str, Any], str]] = []
+        self.item_header: list[str | None] | None = None
+        self.current_item: dict[str, Any] | None = None
+        self.item_start = 0
+        self.item_lines: list[str] = []
+        self.connector: str | None = None  # a "Connector name:" line names the connector of all
+
+    def close(self) -> None:
+        """The block read so far as rows: its summary, then its items."""
+        if self.current_item:
+            self.items.append(self._current_item_entry())
+        if self.summary is not None:
+            if self.connector and not self.summary.get("connector"):
+                self.summary["connector"] = self.connector
+            text = "\n".join(self.block).strip()
+            self.rows.append((self.start, summary_row(self.summary, text)))
+            for line, item, item_text in self.items:
+                self.rows.append((line, item_row(item, self.summary, item_text)))
+        self.summary, self.block, self.items, self.current_item = None, [], [], None
+
+    def _current_item_entry(self) -> tuple[int, dict[str, Any], str]:
+        return self.item_start, dict(self.current_item or {}), "\n".join(self.item_lines)
+
+    def line(self, number: int, raw: str) -> None:
         line = raw.strip()
         if not line:
-            continue
+            return
         no_items = NO_ITEMS.search(line)
         if no_items:
-            close()
-            item_header = None
-            rows.append((number, no_items_row(no_items.group(1), line)))
-            continue
+            self.close()
+            self.item_header = None
+            self.rows.append((number, no_items_row(no_items.group(1), line)))
+            return
         match = _KEY_VALUE.match(line)
         key, value = (field(match.group(1)), match.group(2)) if match else (None, None)
         if key == "completed":
-            if summary is not None and "completed" not in summary and not items:
-                summary["completed"] = value  # the connector's name came first
-                block.append(raw)
-                continue
-            close()
-            item_header = None
-            summary, start, block = {"completed": value}, number, [raw]
-            continue
+            self._completed(number, raw, value)
+            return
         if key == "connector":
-            connector = value
-        if summary is None:
+            self.connector = value
+        if self.summary is None:
             if key == "connector":
-                summary, start, block = {"connector": connector}, number, [raw]
-            continue
-        block.append(raw)
+                self.summary, self.start, self.block = {"connector": value}, number, [raw]
+            return
+        self.block.append(raw)
         if line.lower().rstrip(":").startswith("failed item details"):
-            item_header = []
-            continue
-        if item_header is not None and not match and "," in line:
-            cells = next(csv.reader([line]))
-            names = [field(c) for c in cells]
-            if not item_header and "item_id" in names:
-                item_header = names
-                continue
-            if item_header:
-                item = {k: v.strip() for k, v in zip(item_header, cells, strict=False) if k}
-                items.append((number, item, raw))
-            continue
-        if key in ITEM_KEYS:
-            if key == "item_id" or current_item is None or key in current_item:
-                if current_item:
-                    items.append(current_item_entry())
-                current_item, item_start, item_lines = {}, number, []
-            current_item[key] = value
-            item_lines.append(raw)
+            self.item_header = []
+        elif self.item_header is not None and not match and "," in line:
+            self._item_record(number, raw, line)
+        elif key in ITEM_KEYS:
+            self._item_field(number, raw, key, value)
         elif key:
-            summary[key] = value
-    close()
-    return rows
+            self.summary[key] = value
+
+    def _completed(self, number: int, raw: str, value: str | None) -> None:
+        """A "Completed" line: the summary's, if the connector's name came first; else
+        the start of the next block."""
+        if self.summary is not None and "completed" not in self.summary and not self.items:
+            self.summary["completed"] = value
+            self.block.append(raw)
+            return
+        self.close()
+        self.item_header = None
+        self.summary, self.start, self.block = {"completed": value}, number, [raw]
+
+    def _item_record(self, number: int, raw: str, line: str) -> None:
+        """A line of the failed items' CSV table: its header (naming item_id), or an item."""
+        cells = next(csv.reader([line]))
+        names = [field(c) for c in cells]
+        if not self.item_header and "item_id" in names:
+            self.item_header = names
+        elif self.item_header:
+            item = {k: v.strip() for k, v in zip(self.item_header, cells, strict=False) if k}
+            self.items.append((number, item, raw))
+
+    def _item_field(self, number: int, raw: str, key: str, value: str | None) -> None:
+        """An item's `key: value` line; an item_id, or a key the item has, starts the next."""
+        item = self.current_item
+        if key == "item_id" or item is None or key in item:
+            if item:
+                self.items.append(self._current_item_entry())
+            item, self.item_start, self.item_lines = {}, number, []
+            self.current_item = item
+        item[key] = value
+        self.item_lines.append(raw)
 
 
 # -- CSV ----------------------------------------------------------------------------------

@@ -150,9 +150,40 @@ def compare_with_working(
         failures = events.filter(pl.col("outcome") == "failure")
         rows = failures.tail(1) if failures.height else rows
     failed = fill(rows.head(1), payloads).row(0, named=True)
-    app = failed.get("app")
     kind = _kind(failed)
+    nearest = _nearest_successes(frame, failed, max_candidates, payloads)
+    same_kind = [c for c in nearest if _kind(c) == kind]
+    if not same_kind:
+        app = failed.get("app")
+        return Comparison(
+            failed_row_id=failed[ROW_ID],
+            note=f"no successful {'logout' if kind == 'SLO' else 'login'} of "
+            f"{app or 'this application'} in the log to compare with",
+        )
+    failed_facts = payload_facts(failed.get("request"), failed.get("response"))
+    working, working_facts = _working(same_kind[:max_candidates], failed_facts)
+    same_user = _user(failed) == _user(working) and _user(failed) is not None
+    diffs = _fact_differences(failed_facts, working_facts, same_user)
+    diffs += _timing_differences(failed, failed_facts, working, working_facts)
+    diffs += _attempt_differences(failed_attempt, _attempt(attempts, working[ROW_ID]))
+    who = "the same user" if same_user else "another user"
+    note = (
+        f"compared with {who}'s successful login at {_when(working['time'])}"
+        if diffs
+        else f"no differences from {who}'s successful login at {_when(working['time'])}"
+    )
+    return Comparison(
+        diffs, failed_row_id=failed[ROW_ID], working_row_id=working[ROW_ID], note=note
+    )
 
+
+def _nearest_successes(
+    frame: pl.DataFrame, failed: dict, max_candidates: int, payloads: PayloadStore | None
+):
+    """The successful rows of the failed row's application, nearest in time first (ties
+    in row order), with their payloads: a few times `max_candidates`, as some are of the
+    other kind (SSO or SLO)."""
+    app = failed.get("app")
     candidates = (
         frame.lazy()
         .filter(
@@ -167,44 +198,33 @@ def compare_with_working(
         .head(max_candidates * 4)
         .collect()
     )
-    nearest = fill(candidates, payloads).iter_rows(named=True)
-    same_kind = [c for c in nearest if _kind(c) == kind]
-    if not same_kind:
-        return Comparison(
-            failed_row_id=failed[ROW_ID],
-            note=f"no successful {'logout' if kind == 'SLO' else 'login'} of "
-            f"{app or 'this application'} in the log to compare with",
-        )
-    failed_facts = payload_facts(failed.get("request"), failed.get("response"))
-    working, working_facts = same_kind[0], None
-    for candidate in same_kind[:max_candidates]:
+    return fill(candidates, payloads).iter_rows(named=True)
+
+
+def _working(candidates: list[dict], failed_facts: dict[str, str]) -> tuple[dict, dict[str, str]]:
+    """The working login to compare with, and its facts: the nearest candidate whose
+    messages have the failed one's shape, else the nearest."""
+    for candidate in candidates:
         facts = payload_facts(candidate.get("request"), candidate.get("response"))
         if facts and _same_shape(failed_facts, facts):
-            working, working_facts = candidate, facts
-            break
-    if working_facts is None:
-        working_facts = payload_facts(working.get("request"), working.get("response"))
+            return candidate, facts
+    working = candidates[0]
+    return working, payload_facts(working.get("request"), working.get("response"))
 
-    same_user = _user(failed) == _user(working) and _user(failed) is not None
-    diffs = _fact_differences(failed_facts, working_facts, same_user)
-    diffs += _timing_differences(failed, failed_facts, working, working_facts)
-    working_attempt = _attempt(attempts, working[ROW_ID])
-    if failed_attempt is not None and working_attempt is not None:
-        a, b = _linkage(failed_attempt), _linkage(working_attempt)
-        if a != b:
-            diffs.append(("initiating request", a, b))
-        a, b = failed_attempt["duration_seconds"], working_attempt["duration_seconds"]
-        if a is not None and b is not None and abs(a - b) >= TIMING_TOLERANCE:
-            diffs.append(("attempt duration", _span(a), _span(b)))
-    who = "the same user" if same_user else "another user"
-    note = (
-        f"compared with {who}'s successful login at {_when(working['time'])}"
-        if diffs
-        else f"no differences from {who}'s successful login at {_when(working['time'])}"
-    )
-    return Comparison(
-        diffs, failed_row_id=failed[ROW_ID], working_row_id=working[ROW_ID], note=note
-    )
+
+def _attempt_differences(failed: dict | None, working: dict | None) -> list[tuple[str, str, str]]:
+    """How the two attempts differ, when both rows are in one: the initiating request
+    they were linked by, and their durations (past TIMING_TOLERANCE)."""
+    if failed is None or working is None:
+        return []
+    diffs = []
+    a, b = _linkage(failed), _linkage(working)
+    if a != b:
+        diffs.append(("initiating request", a, b))
+    a, b = failed["duration_seconds"], working["duration_seconds"]
+    if a is not None and b is not None and abs(a - b) >= TIMING_TOLERANCE:
+        diffs.append(("attempt duration", _span(a), _span(b)))
+    return diffs
 
 
 def _attempt(attempts: pl.DataFrame | None, row_id: int) -> dict | None:
