@@ -163,14 +163,16 @@ def map_arrow(path: Path) -> pl.DataFrame:
     """The frame in an Arrow IPC file, memory-mapped, not copied. The mapping outlives
     the file: an entry evicted (unlinked) while a frame maps it stays readable. The pages
     of its payload columns' text are the ones `release_pages` hands back."""
-    import pyarrow as pa  # only a cache hit needs it (~0.1 s to import)
-    import pyarrow.ipc
+    from connlog_tui import arrow
+
+    pa = arrow.pyarrow()
+    from pyarrow import ipc
 
     with path.open("rb") as fh:  # the mapping keeps the file, not the descriptor
         mapping = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     whole = pa.py_buffer(mapping)
     # Arrow's buffers are slices of the mapping (no copy), and keep it alive.
-    table = pa.ipc.open_file(pa.BufferReader(whole)).read_all()
+    table = ipc.open_file(pa.BufferReader(whole)).read_all()
     table.validate()  # buffer sizes against lengths: a damaged file is a miss
     # The payload columns' text buffers (after validity and views/offsets), whose pages
     # can be handed back after a scan.
@@ -297,11 +299,13 @@ def write_folded(directory: Path, frame: pl.DataFrame) -> Path:
     lower-cased text as a literal (query.with_folded). It doubles an entry's size; a search
     of every payload of the bench log took ~0.45 s through the case-insensitive regex,
     ~0.2 s this way. Written a slice at a time: the copy is never in memory whole."""
-    import pyarrow as pa
-    import pyarrow.ipc
+    from connlog_tui import arrow
+
+    arrow.pyarrow()  # imported as connlog imports it
+    from pyarrow import ipc
 
     path = directory / FOLDED_FILE
-    with pa.ipc.new_file(str(path), fold_arrow(frame.head(0)).schema) as writer:
+    with ipc.new_file(str(path), fold_arrow(frame.head(0)).schema) as writer:
         for start in range(0, frame.height, FOLD_ROWS):
             writer.write_table(fold_arrow(frame.slice(start, FOLD_ROWS)))
     return path

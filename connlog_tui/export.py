@@ -28,28 +28,36 @@ from connlog_tui.schema import COLUMNS, HEADERS, NOTE, NOTE_HEADER
 # Spreadsheets run a cell starting with one of these as a formula. A cell that already
 # starts with quotes before one gets one more, so the guard can be undone exactly.
 FORMULA_START = r"^'*[=+\-@\t\r]"
+FORMULA_FIRST = ["'", "=", "+", "-", "@", "\t", "\r"]  # what such a cell starts with
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ"
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def _export_columns(frame: Frame, *, guard: bool) -> Frame:
     """Canonical columns under their headers, times as ISO 8601 UTC text."""
-    exprs = []
-    for col in COLUMNS:
-        expr = pl.col(col.name)
-        if col.name == "time":
-            expr = expr.dt.strftime(TIME_FORMAT)
-        elif guard:
-            text = expr.cast(pl.String)
-            expr = pl.when(text.str.contains(FORMULA_START)).then("'" + text).otherwise(text)
-        exprs.append(expr.alias(col.header))
     # A lazy frame too (the archive's streamed export): its schema, not its columns.
-    if NOTE in frame.collect_schema().names():
-        note = pl.col(NOTE)
-        if guard:
-            note = pl.when(note.str.contains(FORMULA_START)).then("'" + note).otherwise(note)
-        exprs.append(note.alias(NOTE_HEADER))
+    notes = [NOTE] if NOTE in frame.collect_schema().names() else []
+    texts = [c.name for c in COLUMNS if c.name != "time"] + notes
+    guarded = set(_may_need_guard(frame, texts) if guard else ())
+    exprs = [pl.col("time").dt.strftime(TIME_FORMAT).alias(HEADERS["time"])]
+    for name in texts:
+        text = pl.col(name).cast(pl.String) if name in guarded else pl.col(name)
+        if name in guarded:
+            text = pl.when(text.str.contains(FORMULA_START)).then("'" + text).otherwise(text)
+        exprs.append(text.alias(NOTE_HEADER if name == NOTE else HEADERS[name]))
     return frame.select(exprs)
+
+
+def _may_need_guard(frame: Frame, names: list[str]) -> list[str]:
+    """The columns of `names` the formula guard has to go through: of a loaded frame,
+    those with a cell starting as a formula or a quote does (a first character compared
+    is cheaper than the guard's pattern and prefixing over every cell); of a lazy frame,
+    all of them."""
+    if isinstance(frame, pl.LazyFrame) or frame.height == 0:
+        return names
+    first = [pl.col(n).cast(pl.String).str.head(1).is_in(FORMULA_FIRST).any() for n in names]
+    found = frame.select(first).row(0)
+    return [name for name, hit in zip(names, found, strict=True) if hit]
 
 
 CHUNK_ROWS = 100_000

@@ -49,7 +49,9 @@ def fold_arrow(frame: pl.DataFrame):
     text as a literal (memchr speed): exactly the rows a case-insensitive regex of ASCII
     (`(?i-u)`) finds in the payloads, in half its time (see textsearch.with_folded). Unicode
     lower-casing would not do: it turns the Kelvin sign into "k"."""
-    import pyarrow as pa  # ~0.1 s to import: only a cache write and a reopen need it
+    from connlog_tui import arrow
+
+    pa = arrow.pyarrow()  # imported here: only a cache write and a reopen need it
     import pyarrow.compute as pc
 
     table = frame.select(PAYLOADS).to_arrow()

@@ -411,7 +411,7 @@ def rows(frame: pl.DataFrame, indices: pl.Series, start: int, length: int) -> pl
 
 def view_frame(frame: pl.DataFrame, indices: pl.Series) -> pl.DataFrame:
     """The whole view as a frame (for export), without the derived columns."""
-    return frame[indices].drop(ROW_ID, USER_KEY, strict=False)
+    return frame.drop(ROW_ID, USER_KEY, strict=False)[indices]  # gathers only what it keeps
 
 
 def build_state(

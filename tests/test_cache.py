@@ -428,3 +428,34 @@ def test_merged_files_keep_their_folded_copies_only_in_file_order(tmp_path, seco
         assert merged.folded["request"].to_list() == [
             ascii_lower(v) for v in merged.frame["request"]
         ]
+
+
+def test_the_connlog_command_maps_an_entry_without_numpy_and_exports_the_same(
+    tmp_path: Path, private_cache: Path
+):
+    """The `connlog` command imports pyarrow with NumPy hidden (connlog_tui/arrow.py): a
+    cache hit is mapped and exported as in a process that imports connlog as a library,
+    and NumPy, which connlog never needs, is not loaded."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "log.csv"
+    log.write_bytes(SMALL_LOG.read_bytes())
+    sources.load([str(log)])
+    cache.wait()
+    assert cache.entries(), "the load wrote an entry"
+    script = (
+        "import sys\n"
+        "from connlog_tui import cache\n"
+        "from connlog_tui.cli import main\n"
+        f"sys.argv = ['connlog', 'export', {str(log)!r}, '-o', {str(tmp_path / 'cmd.csv')!r}]\n"
+        "code = main()\n"
+        "print(code, cache.stats.hits, 'numpy' in sys.modules, 'pyarrow' in sys.modules)\n"
+    )
+    env = dict(os.environ, **{cache.DIR_ENV: str(private_cache)})
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.stdout.split() == ["0", "1", "False", "True"], done.stderr
+    assert cli.main(["export", str(log), "-o", str(tmp_path / "lib.csv")]) == 0
+    assert (tmp_path / "cmd.csv").read_bytes() == (tmp_path / "lib.csv").read_bytes()

@@ -68,6 +68,25 @@ def test_guard_is_undone_exactly_even_for_quoted_values(write, tmp_path):
     assert (back["request"], back["response"]) == ("'=x", "-1")
 
 
+def test_guard_leaves_quoted_text_that_is_no_formula(write, tmp_path):
+    """A cell starting with a quote but no formula after it is written as it is; only the
+    columns with a formula-like cell are guarded, in every slice of the export."""
+    header = "Date,Application To/From,Action,Request Type,Email ID/Login ID,Request,Response"
+    rows = "\n".join(
+        f"2026-03-01T09:00:0{i}Z,A,NA,Logout-Connections,u{i},'plain,{'@x' if i else 'ok'}"
+        for i in range(3)
+    )
+    log = write("q.csv", f"{header}\n{rows}\n")
+    out = tmp_path / "out.csv"
+    export(whole_view(log), str(out), ExportOptions(chunk_rows=1))
+    got = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [(r["Request"], r["Response"]) for r in got] == [
+        ("'plain", "ok"),
+        ("'plain", "'@x"),
+        ("'plain", "'@x"),
+    ]
+
+
 def test_json_exports_hold_every_column(tmp_path):
     out = tmp_path / "out.json"
     export(whole_view(SMALL_LOG), str(out))

@@ -43,6 +43,10 @@ def run_decode(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the connlog command's own process (see connlog_tui/arrow.py)
+        from connlog_tui import arrow
+
+        arrow.WITHOUT_NUMPY = True
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else ""
     try:

@@ -127,11 +127,11 @@ def resolve_spark(args: argparse.Namespace) -> tuple[str, str] | None:
     takes the URL from SPARK_REMOTE, as pyspark does. The URL is never printed."""
     import importlib.util
 
-    from connlog_tui.logs.spark import INSTALL_HINT
-
     given = getattr(args, "spark", None)
     if given is None:
         return None
+    from connlog_tui.logs.spark import INSTALL_HINT
+
     url, paths = given, list(args.paths)
     if not given.startswith("sc://"):
         url = os.environ.get("SPARK_REMOTE", "")
