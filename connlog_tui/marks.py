@@ -24,9 +24,10 @@ from connlog_tui.atomic import write_text_atomic
 from connlog_tui.config import APP_NAME
 from connlog_tui.errors import ConnlogError
 from connlog_tui.payloads import PayloadStore, fill
+from connlog_tui.remembered import file_set
 from connlog_tui.schema import NOTE, ROW_ID
 from connlog_tui.stdin import SPOOL_NAME, is_spooled
-from connlog_tui.views import _read_text, file_set
+from connlog_tui.views import read_text
 
 MARKS_VERSION = 1
 KEY_COLUMNS = ("time", "app", "user", "action", "request", "response")
@@ -87,7 +88,7 @@ class Marks:
         paths = list(paths)
         path = marks_path(paths, folder)
         marks = cls(path, file_set(paths))
-        text = _read_text(path)
+        text = read_text(path)
         if not text.strip():
             return marks
         try:

@@ -1,5 +1,5 @@
-"""Saved views (`views.toml` in the config directory) and remembered sessions (`state.json`
-in the state directory).
+"""Saved views (`views.toml` in the config directory), and views as plain data (which
+connlog_tui.remembered keeps in `state.json` too).
 
 A saved view is a filter state plus the sort and the visible columns, under a name. The
 file is meant to be read and edited by hand:
@@ -29,16 +29,10 @@ round-tripping TOML library such as tomlkit.)
 
 A broken file is a ConnlogError naming the file and the line; the app shows it and starts
 without saved views.
-
-The state file is connlog's own (JSON): the recently opened files, most recent first, and
-the last session's view for each set of files.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -47,18 +41,12 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from connlog_tui.atomic import write_text_atomic
-from connlog_tui.config import APP_NAME, check_columns, config_dir
+from connlog_tui.config import check_columns, config_dir
 from connlog_tui.errors import ConnlogError
 from connlog_tui.isotime import iso_utc
 from connlog_tui.query import FilterState, regex_pattern
 from connlog_tui.schema import SCHEMA
-
-RECENT_LIMIT = 20
-SESSION_LIMIT = 50
-STATE_VERSION = 1
 
 VIEW_KEYS = (
     "picked",
@@ -93,14 +81,11 @@ def views_path() -> Path:
     return config_dir() / "views.toml"
 
 
-def state_path() -> Path:
-    return Path(platformdirs.user_state_dir(APP_NAME)) / "state.json"
-
-
 # --- views <-> plain data (shared by views.toml and state.json) ------------------------
 
 
-def _iso(dt: datetime) -> str:
+def iso(dt: datetime) -> str:
+    """A time as the views and the state file write it: UTC, ISO 8601."""
     return iso_utc(dt.astimezone(UTC), 6)  # microseconds when there are any
 
 
@@ -135,9 +120,9 @@ def view_to_dict(view: View) -> dict[str, Any]:
         if getattr(state, key):
             data[key] = getattr(state, key)
     if state.since:
-        data["since"] = _iso(state.since)
+        data["since"] = iso(state.since)
     if state.until:
-        data["until"] = _iso(state.until)
+        data["until"] = iso(state.until)
     if view.sort:
         data["sort"] = view.sort
         data["descending"] = bool(view.descending)
@@ -325,7 +310,9 @@ def _parse(text: str, path: Path) -> dict[str, View]:
     return views
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A user's file as text ("" when there is none); ConnlogError naming it when it
+    cannot be read or is not UTF-8."""
     try:
         return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -342,7 +329,7 @@ def _read_text(path: Path) -> str:
 def load_views(path: Path | None = None) -> dict[str, View]:
     """Every saved view by name (empty when there is no file). ConnlogError if broken."""
     path = path or views_path()
-    return _parse(_read_text(path), path)
+    return _parse(read_text(path), path)
 
 
 def list_views(path: Path | None = None) -> list[str]:
@@ -393,7 +380,7 @@ def delete_view(name: str, path: Path | None = None) -> bool:
 
 
 def _edit(path: Path, name: str, view: View | None) -> None:
-    text = _read_text(path)
+    text = read_text(path)
     views = _parse(text, path)
     if view is None:
         views.pop(name, None)
@@ -432,102 +419,3 @@ def _parses_as(text: str, path: Path, views: dict[str, View]) -> bool:
         return _parse(text, path) == views
     except ConnlogError:
         return False
-
-
-# --- state: recent files and last sessions -------------------------------------------
-
-
-def file_set(paths: Iterable[str | Path]) -> list[str]:
-    """The identity of a set of opened files: their absolute paths, sorted."""
-    return sorted({str(Path(p).expanduser().absolute()) for p in paths})
-
-
-def load_state(path: Path | None = None) -> dict[str, Any]:
-    """The state file's data ({} when there is none). ConnlogError if it is broken."""
-    path = path or state_path()
-    text = _read_text(path)
-    if not text.strip():
-        return {"version": STATE_VERSION, "recent": [], "sessions": []}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConnlogError(f"line {exc.lineno}: not valid JSON ({exc.msg})", str(path)) from None
-    if (
-        not isinstance(data, dict)
-        or not isinstance(data.get("recent", []), list)
-        or not isinstance(data.get("sessions", []), list)
-    ):
-        raise ConnlogError("not a connlog state file", str(path))
-    data.setdefault("recent", [])
-    data.setdefault("sessions", [])
-    return data
-
-
-def _update_state(path: Path | None, change) -> None:
-    path = path or state_path()
-    try:
-        data = load_state(path)
-    except ConnlogError:
-        # Our own file, not hand-edited: keep the broken one aside and start afresh.
-        with contextlib.suppress(OSError):
-            os.replace(path, path.with_name(path.name + ".broken"))
-        data = {"version": STATE_VERSION, "recent": [], "sessions": []}
-    change(data)
-    data["version"] = STATE_VERSION
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def recent_files(path: Path | None = None) -> list[str]:
-    """Recently opened files, most recent first."""
-    return [p for p in load_state(path)["recent"] if isinstance(p, str)]
-
-
-def add_recent(
-    paths: Iterable[str | Path], *, limit: int = RECENT_LIMIT, path: Path | None = None
-) -> list[str]:
-    """Put files at the front of the recent list (deduplicated, at most `limit`)."""
-    opened = [str(Path(p).expanduser().absolute()) for p in paths]
-
-    def change(data):
-        rest = [p for p in data["recent"] if p not in opened]
-        data["recent"] = list(dict.fromkeys(opened + rest))[:limit]
-
-    _update_state(path, change)
-    return recent_files(path)
-
-
-def save_session(
-    paths: Iterable[str | Path],
-    filters: FilterState,
-    *,
-    sort: str | None = None,
-    descending: bool = False,
-    columns: Iterable[str] | None = None,
-    path: Path | None = None,
-) -> None:
-    """Remember the view of this set of files, to restore next time on request."""
-    files = file_set(paths)
-    view = View("last session", filters, sort, descending, tuple(columns) if columns else None)
-    record = {
-        "files": files,
-        "saved": _iso(datetime.now(UTC)),
-        "view": view_to_dict(view),
-    }
-
-    def change(data):
-        others = [s for s in data["sessions"] if isinstance(s, dict) and s.get("files") != files]
-        data["sessions"] = [record] + others[: SESSION_LIMIT - 1]
-
-    _update_state(path, change)
-
-
-def load_session(paths: Iterable[str | Path], path: Path | None = None) -> View | None:
-    """The last session's view for this set of files, or None."""
-    files = file_set(paths)
-    for record in load_state(path)["sessions"]:
-        if isinstance(record, dict) and record.get("files") == files:
-            try:
-                return view_from_dict("last session", record.get("view", {}))
-            except ValueError as exc:
-                raise ConnlogError(f"last session: {exc}", str(path or state_path())) from None
-    return None

@@ -135,9 +135,9 @@ def test_plus_addressing_finds_every_spelling_of_a_person():
 
 
 def test_no_log_given_offers_the_recent_ones(tmp_path):
-    from connlog_tui import views
+    from connlog_tui import remembered
 
-    views.add_recent([str(SMALL_LOG)])
+    remembered.add_recent([str(SMALL_LOG)])
     result = connlog()
     assert result.returncode == 2
     assert "no log given" in result.stderr and str(SMALL_LOG) in result.stderr

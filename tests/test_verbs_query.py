@@ -195,14 +195,14 @@ VERBS = FilterState(
 
 
 def test_a_saved_view_keeps_exclusions_negated_and_regex_search():
-    from connlog_tui import views
+    from connlog_tui import remembered, views
 
     views.save_view("quiet", VERBS)
     assert views.load_view("quiet").filters == VERBS
     text = views.views_path().read_text()
     assert 'excluded.app = ["Okta", "Zoom"]' in text and 'exclude_user = "svc-"' in text
-    views.save_session([str(SMALL_LOG)], VERBS)
-    assert views.load_session([str(SMALL_LOG)]).filters == VERBS
+    remembered.save_session([str(SMALL_LOG)], VERBS)
+    assert remembered.load_session([str(SMALL_LOG)]).filters == VERBS
 
 
 def test_a_view_with_an_invalid_regex_names_the_file_and_view():

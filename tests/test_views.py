@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from conftest import SMALL_LOG
 
-from connlog_tui import views
+from connlog_tui import remembered, views
 from connlog_tui.errors import ConnlogError
 from connlog_tui.query import FilterState
 
@@ -140,34 +140,35 @@ def test_bad_names_and_settings_are_refused():
 
 def test_recent_files_most_recent_first_and_bounded(tmp_path):
     for i in range(5):
-        views.add_recent([tmp_path / f"log{i}.csv"], limit=3)
-    views.add_recent([tmp_path / "log3.csv"], limit=3)
-    assert views.recent_files() == [str(tmp_path / n) for n in ("log3.csv", "log4.csv", "log2.csv")]
-    assert views.state_path().name == "state.json"
-    assert "xdg_state_home" in str(views.state_path())
+        remembered.add_recent([tmp_path / f"log{i}.csv"], limit=3)
+    remembered.add_recent([tmp_path / "log3.csv"], limit=3)
+    want = [str(tmp_path / n) for n in ("log3.csv", "log4.csv", "log2.csv")]
+    assert remembered.recent_files() == want
+    assert remembered.state_path().name == "state.json"
+    assert "xdg_state_home" in str(remembered.state_path())
 
 
 def test_last_session_per_file_set(tmp_path):
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    assert views.load_session([a]) is None
-    views.save_session([a, b], FAILURES, sort="user", columns=["time", "user"])
-    views.save_session([a], FilterState(search="only a"))
-    restored = views.load_session([b, a])  # the same set, any order
+    assert remembered.load_session([a]) is None
+    remembered.save_session([a, b], FAILURES, sort="user", columns=["time", "user"])
+    remembered.save_session([a], FilterState(search="only a"))
+    restored = remembered.load_session([b, a])  # the same set, any order
     assert restored.filters == FAILURES and restored.sort == "user"
-    assert views.load_session([a]).filters.search == "only a"
-    assert views.load_session([b]) is None
-    data = json.loads(views.state_path().read_text())
+    assert remembered.load_session([a]).filters.search == "only a"
+    assert remembered.load_session([b]) is None
+    data = json.loads(remembered.state_path().read_text())
     assert data["sessions"][0]["files"] == [str(a)]
 
 
 def test_broken_state_is_an_error_on_read_and_set_aside_on_write(tmp_path):
-    path = views.state_path()
+    path = remembered.state_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('{"recent": [\n')
     with pytest.raises(ConnlogError, match="line 2: not valid JSON"):
-        views.recent_files()
-    views.add_recent([tmp_path / "x.csv"])
-    assert views.recent_files() == [str(tmp_path / "x.csv")]
+        remembered.recent_files()
+    remembered.add_recent([tmp_path / "x.csv"])
+    assert remembered.recent_files() == [str(tmp_path / "x.csv")]
     assert path.with_name("state.json.broken").read_text() == '{"recent": [\n'
 
 

@@ -113,10 +113,10 @@ def take_stdin(args: argparse.Namespace, implicit: bool = False) -> None:
 
 def _recent() -> str:
     """The files opened last, to offer when none is given."""
-    from connlog_tui import views
+    from connlog_tui import remembered
 
     try:
-        recent = [p for p in views.recent_files() if Path(p).exists()][:3]
+        recent = [p for p in remembered.recent_files() if Path(p).exists()][:3]
     except ConnlogError:
         return ""
     return f"; recent: {' '.join(recent)}" if recent else ""

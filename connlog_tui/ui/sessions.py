@@ -1,6 +1,7 @@
 """Saved views (filters, sort and columns by name) and remembered sessions: a component
-the app owns, over connlog_tui.views (which owns the files). It reads what to save from
-the app's public state and hands a view to `ConnlogApp.apply_view`, which owns the change."""
+the app owns, over connlog_tui.views and connlog_tui.remembered (which own the files). It
+reads what to save from the app's public state and hands a view to
+`ConnlogApp.apply_view`, which owns the change."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import contextlib
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from connlog_tui import views
+from connlog_tui import remembered, views
 from connlog_tui.errors import ConnlogError
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui.screens import NameScreen
@@ -65,16 +66,16 @@ class Sessions:
     def note_recent(self) -> None:
         # Remembering is a convenience: never a reason to fail.
         with contextlib.suppress(ConnlogError, OSError):
-            views.add_recent(self.app.options.paths)
+            remembered.add_recent(self.app.options.paths)
 
     def remember(self) -> None:
         """Save this session's filters, sort and columns for these files (at exit)."""
         with contextlib.suppress(ConnlogError, OSError):
-            views.save_session(self.app.options.paths, self.app.state, **self.settings())
+            remembered.save_session(self.app.options.paths, self.app.state, **self.settings())
 
     def restore(self) -> None:
         try:
-            view = views.load_session(self.app.options.paths)
+            view = remembered.load_session(self.app.options.paths)
         except ConnlogError as exc:
             self._error(exc)
             return
