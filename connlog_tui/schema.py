@@ -212,34 +212,34 @@ def per_distinct(
     return values.replace_strict(distinct, results, return_dtype=dtype)
 
 
-def conform(frame: pl.DataFrame, *, source: str, format: str) -> pl.DataFrame:
+def conform(
+    frame: pl.DataFrame,
+    *,
+    source: str,
+    format: str,
+    parse: Callable[[pl.Series], pl.Series] | None = None,
+) -> pl.DataFrame:
     """Bring a reader's frame to the canonical columns, types and order.
 
-    Readers return whichever canonical columns they have (time already parsed); missing
-    ones are filled: `source` and `format` from the arguments unless the file carried its
-    own (a connlog export read back), `outcome` from the action.
+    Readers return whichever canonical columns they have; missing ones are filled:
+    `source` and `format` from the arguments unless the file carried its own (a connlog
+    export read back), `outcome` from the action. A `time` column of text is read by
+    `parse` (text to UTC datetimes), while the other columns are cast.
     """
-    guessed = outcome_from_action(pl.lit(None, pl.String))
-    if "action" in frame.columns:
-        guessed = pl.lit(per_distinct(frame.get_column("action"), outcome_from_action, Outcome))
     exprs = []
     for col in COLUMNS:
         if col.name in frame.columns:
             expr = pl.col(col.name)
-            if col.name == "outcome":
+            if col.name == "time" and parse is not None and frame.schema["time"] == pl.String:
+                expr = expr.map_batches(parse, return_dtype=col.dtype)
+            elif col.name == "outcome":
                 given = pl.col("outcome").cast(pl.String).str.to_lowercase()
-                expr = (
-                    pl.when(given.is_in(OUTCOMES))
-                    .then(given)
-                    .otherwise(None)
-                    .cast(Outcome)
-                    .fill_null(guessed)
-                )
+                expr = pl.when(given.is_in(OUTCOMES)).then(given).otherwise(None)
             elif col.name in ("source", "format"):
                 default = source if col.name == "source" else format
                 expr = pl.col(col.name).cast(pl.String).fill_null(default)
-        elif col.name == "outcome":
-            expr = guessed
+        elif col.name == "outcome" and "action" not in frame.columns:
+            expr = outcome_from_action(pl.lit(None, pl.String))
         elif col.name == "source":
             expr = pl.lit(source)
         elif col.name == "format":
@@ -247,7 +247,13 @@ def conform(frame: pl.DataFrame, *, source: str, format: str) -> pl.DataFrame:
         else:
             expr = pl.lit(None)
         exprs.append(expr.cast(col.dtype).alias(col.name))
-    return frame.select(exprs)
+    frame = frame.select(exprs)
+    if frame.get_column("outcome").null_count():
+        # Guessed from the action once it is categorical: its distinct values are found
+        # from the category codes, not by hashing every row's text.
+        guessed = per_distinct(frame.get_column("action"), outcome_from_action, Outcome)
+        frame = frame.with_columns(pl.col("outcome").fill_null(guessed))
+    return frame
 
 
 # local+tag@domain -> local@domain (only the part before the @ carries a tag).

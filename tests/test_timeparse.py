@@ -147,3 +147,25 @@ def test_a_merged_log_quarantines_only_its_unreadable_dates(write):
     start = datetime(2026, 3, 1, 10, tzinfo=UTC)
     seconds = [(t - start).seconds for t in result.frame["time"].to_list()]
     assert seconds == [0, 0, 0, 1, 2, 2, 2]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 13),
+            st.integers(0, 32),
+            st.integers(0, 24),
+            st.sampled_from([" AM", " PM", " am", " pm", " XM", "AM ", "", " AM!"]),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_us_twelve_hour_times_read_as_chrono_reads_them(rows):
+    # The 24-hour shortcut for `MM/DD/YYYY hh:mm:ss AM` gives what `%I:%M:%S %p` gives,
+    # hours 00 and 13-23, impossible dates and other suffixes included.
+    texts = [f"{m:02}/{d:02}/2026 {h:02}:04:05{half}" for m, d, h, half in rows]
+    values = pl.Series("Date", texts)
+    direct = values.str.to_datetime("%m/%d/%Y %I:%M:%S %p", strict=False, time_unit="us")
+    assert timeparse._us_12h(values).to_list() == direct.dt.replace_time_zone("UTC").to_list()

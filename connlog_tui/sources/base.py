@@ -427,11 +427,10 @@ def build(
     if "time" not in raw.columns:
         raw = raw.with_columns(time=pl.lit(None, pl.String))
     time_text = raw["time"]
-    if raw.schema["time"] == pl.String:
-        raw = raw.with_columns(parse_times(raw["time"]).alias("time"))
-    bad = raw["time"].is_null()
+    frame = conform(raw, source=source, format=format, parse=parse_times)
+    bad = frame["time"].is_null()
     if not bad.any():
-        return ReadResult(conform(raw, source=source, format=format))
+        return ReadResult(frame)
     if lines is None:
         lines = pl.int_range(1, raw.height + 1, eager=True)
     elif callable(lines):
@@ -452,8 +451,7 @@ def build(
             pl.col("text").cast(pl.String),
         )
     )
-    good = conform(raw.filter(~bad), source=source, format=format)
-    return ReadResult(good, quarantine)
+    return ReadResult(frame.filter(~bad), quarantine)
 
 
 def quarantine_rows(source: str, rows: list[tuple[int, str, str]]) -> pl.DataFrame:
