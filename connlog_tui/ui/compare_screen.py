@@ -18,7 +18,7 @@ from connlog_tui.textsafe import one_line
 from connlog_tui.timezones import format_time, label
 from connlog_tui.triage import Comparison
 from connlog_tui.ui.footer import FittedFooter
-from connlog_tui.ui.triage_screen import cut
+from connlog_tui.ui.histogram import cut
 
 FULL_LIMIT = 2000  # characters of a value shown in full under the table
 

@@ -8,7 +8,8 @@ from conftest import HEADER, ROOT
 from textual.widgets import DataTable, Static
 from uihelpers import make_app, settle
 
-from connlog_tui.ui.triage_screen import FailureHistogram, TriageScreen
+from connlog_tui.ui.histogram import FailureHistogram
+from connlog_tui.ui.triage_screen import TriageScreen
 
 DEMO = ROOT / "connlog_tui" / "data" / "demo_connector_log.csv"
 

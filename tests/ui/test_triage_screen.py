@@ -29,8 +29,9 @@ from connlog_tui.query import FilterState
 from connlog_tui.sources import load
 from connlog_tui.triage import apply_diagnoses, compare_with_working, diagnose_rows, payload_facts
 from connlog_tui.ui.compare_screen import CompareScreen
+from connlog_tui.ui.histogram import FailureHistogram
 from connlog_tui.ui.table import LogTable
-from connlog_tui.ui.triage_screen import FailureHistogram, TriageScreen
+from connlog_tui.ui.triage_screen import TriageScreen
 
 DEMO_LOG = ROOT / "connlog_tui" / "data" / "demo_connector_log.csv"
 SALESFORCE = "Salesforce (SAML)"
