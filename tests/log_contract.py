@@ -12,6 +12,8 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from connlog_tui.logs import PAGE_COLUMNS, ExportOptions, Log, Sort
+from connlog_tui.logs.failures import Attempts
+from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.query import FilterState
 
 FACET_COLUMNS = ("action", "app", "request_type", "source", "outcome", "ip")
@@ -105,3 +107,41 @@ def assert_exports_agree(
         assert_frame_equal(pl.read_parquet(theirs), pl.read_parquet(mine), categorical_as_str=True)
     else:
         assert theirs.read_bytes() == mine.read_bytes()
+
+
+def assert_attempts_agree(
+    reference: MemoryLog, other: Log, state: FilterState, limit: int | None = None
+) -> Attempts:
+    """Paged triage's attempts of `state`'s bounded failures on `other` are those that
+    stitching the whole loaded log gives them, their events' text included (the detail
+    panel's Attempt tab); a failure left out by `limit` has none. Returns them."""
+    from connlog_tui import triage
+    from connlog_tui.logs.failures import bounded_failures, failure_attempts, working_rows
+    from connlog_tui.ui.detail import render_attempt
+    from connlog_tui.ui.paged_triage import SHOWN
+
+    frame = reference.frame
+    whole = triage.stitch_attempts(frame)
+    frame = triage.apply_diagnoses(frame, triage.diagnose_rows(frame), columns=SHOWN)
+    found = bounded_failures(other, state)
+    baseline = triage.baselines(working_rows(other))
+    rows = found.rows
+    rows = triage.apply_diagnoses(rows, triage.diagnose_rows(rows, baseline=baseline), SHOWN)
+    got = failure_attempts(other, rows, limit=limit)
+    assert got.failures == rows.height > 0
+    stitched = 0
+    for key in rows["row_id"]:
+        mine = triage.attempt_of(got.attempts, key)
+        if mine is None:
+            continue
+        stitched += 1
+        want = triage.attempt_of(whole, key)
+        assert mine == want
+        events = [
+            triage.rows_with_ids(f, want["row_ids"]).sort("time") for f in (frame, got.events)
+        ]
+        assert render_attempt((mine, events[1].to_dicts())) == render_attempt(
+            (want, events[0].to_dicts())
+        )
+    assert stitched == got.stitched
+    return got

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from log_contract import comparable, write_archive
+from log_contract import assert_attempts_agree, comparable, write_archive
 from polars.testing import assert_frame_equal
 
 from connlog_tui import sources, triage
@@ -16,6 +16,7 @@ from connlog_tui.logs.archive import ArchiveLog
 from connlog_tui.logs.failures import (
     bounded_failures,
     failing_state,
+    failure_attempts,
     nearest_successes,
     working_rows,
 )
@@ -89,3 +90,35 @@ def test_the_working_rows_give_the_whole_logs_baselines(memory, archive):
     assert whole.height > 0
     assert_frame_equal(triage.baselines(working_rows(archive)), whole)
     assert_frame_equal(triage.baselines(working_rows(memory)), whole)
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        FilterState(),
+        FilterState(search="okta"),
+        FilterState().with_picked("app", {"Workday (SAML)"}),
+    ],
+    ids=["everything", "search", "app"],
+)
+def test_the_failures_attempts_are_those_the_whole_log_stitches(memory, archive, state):
+    got = assert_attempts_agree(memory, archive, state)
+    assert got.stitched == got.failures and got.note is None
+    if not state.search:  # the demo's Okta failures have no initiation logged
+        assert any(len(ids) > 1 for ids in got.attempts["row_ids"])  # linked, not alone
+
+
+def test_over_the_bound_the_newest_failures_attempts_are_stitched_and_said(memory, archive):
+    got = assert_attempts_agree(memory, archive, FilterState(), limit=100)
+    assert 0 < got.stitched < got.failures
+    assert got.note == f"attempts stitched for the newest {got.stitched:,}"
+    stitched = set(got.attempts["row_ids"].explode())
+    failures = bounded_failures(archive, FilterState()).rows.sort("time")
+    covered = [key in stitched for key in failures["row_id"]]
+    assert covered == sorted(covered)  # the newest ones
+
+
+def test_stitching_a_stale_callers_failures_stops(archive):
+    rows = bounded_failures(archive, FilterState()).rows
+    with pytest.raises(Stale):
+        failure_attempts(archive, rows, stale=lambda: True)

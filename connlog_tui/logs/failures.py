@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import cast
 
 import polars as pl
 
@@ -71,6 +72,105 @@ def bounded_failures(
     _check(stale)
     first = max(0, matches.count - limit)
     return Failures(log.page(matches, first, limit, TIME_ORDER), matches.count)
+
+
+# Events read around the failures to stitch their attempts, at most (the newest): the
+# failures, their initiations and steps, and other completions of their applications.
+MAX_ATTEMPT_EVENTS = 4 * MAX_TRIAGE_ROWS
+ATTEMPT_BLOCK = 10_000  # of them read (their payloads' IDs taken, then dropped) at a time
+
+
+@dataclass(frozen=True)
+class Attempts:
+    """The login attempts of bounded failures (`triage.ATTEMPT_SCHEMA`, only those holding
+    one of them), stitched from the log's events around them, and those events (no
+    payloads; failures with their diagnosis). `stitched` of the `failures` are covered:
+    fewer when the events around them exceed the bound (then the newest failures')."""
+
+    attempts: pl.DataFrame
+    events: pl.DataFrame
+    stitched: int
+    failures: int
+
+    @property
+    def note(self) -> str | None:
+        """What a bounded stitching leaves out, in words (None when it covers them all)."""
+        if self.stitched >= self.failures:
+            return None
+        return f"attempts stitched for the newest {self.stitched:,}"
+
+
+def _around(failures: pl.DataFrame, window: timedelta) -> FilterState:
+    """The login events an attempt of these failures can hold: every event of their
+    applications (any application when one has none) from `window` before the first to
+    `window` after the last."""
+    from connlog_tui.triage.attempts import EVENT_OUTCOMES
+
+    times = failures["time"].drop_nulls()
+    first, last = cast("datetime", times.min()), cast("datetime", times.max())
+    state = FilterState(since=first - window, until=last + window)
+    state = state.with_picked("outcome", EVENT_OUTCOMES)
+    apps = failures["app"].cast(pl.String)
+    if apps.null_count():
+        return state
+    return state.with_picked("app", apps.unique().to_list())
+
+
+def failure_attempts(
+    log: Log,
+    failures: pl.DataFrame,
+    limit: int | None = None,
+    stale: Callable[[], bool] | None = None,
+) -> Attempts:
+    """The attempts of `failures` (bounded_failures' rows, their diagnoses applied) as
+    `triage.stitch_attempts` links them on the whole log, stitched from the events within
+    PAIR_WINDOW of them (`_around`): at most `limit` (default MAX_ATTEMPT_EVENTS) of those
+    events, the newest, read a block at a time (cancellable by `stale` between blocks).
+    A failure whose window reaches before the events read is left out (not counted in
+    `Attempts.stitched`). Completions linked by ID to an initiation further away than
+    PAIR_WINDOW are not seen (a loaded log links them)."""
+    from connlog_tui import triage
+    from connlog_tui.triage.attempts import PAIR_WINDOW
+
+    limit = MAX_ATTEMPT_EVENTS if limit is None else limit
+    timed = failures.filter(pl.col("time").is_not_null())
+    none = Attempts(pl.DataFrame(schema=triage.ATTEMPT_SCHEMA), timed.clear(), 0, failures.height)
+    if timed.is_empty():
+        return none
+    matches = log.search(_around(timed, PAIR_WINDOW), facets=(), stale=stale)
+    blocks, keys = [], []
+    for offset in range(max(0, matches.count - limit), matches.count, ATTEMPT_BLOCK):
+        _check(stale)
+        block = log.page(matches, offset, ATTEMPT_BLOCK, TIME_ORDER)
+        keys.append(triage.message_keys(block))  # the IDs, read from the payloads here
+        blocks.append(block.drop("request", "response"))
+    _check(stale)
+    if not blocks:
+        return none
+    events = pl.concat(blocks)
+    covered = timed
+    if matches.count > limit:  # the oldest failures' windows reach past the events read
+        start = cast("datetime", events["time"].min())
+        covered = timed.filter(pl.col("time") >= start + PAIR_WINDOW)
+    attempts = triage.stitch_attempts(events, pl.concat(keys))
+    ids = covered[ROW_ID].cast(pl.UInt32).implode()
+    members = attempts.select("attempt_id", "row_ids").explode("row_ids")
+    held = members.filter(pl.col("row_ids").is_in(ids))["attempt_id"]
+    attempts = attempts.filter(pl.col("attempt_id").is_in(held.implode()))
+    events = triage.rows_with_ids(events, attempts["row_ids"].explode())
+    events = _with_diagnoses(events, timed)
+    return Attempts(attempts, events, covered.height, failures.height)
+
+
+def _with_diagnoses(events: pl.DataFrame, failures: pl.DataFrame) -> pl.DataFrame:
+    """`events` with the triaged failures' diagnosis columns. An attempt's other failures
+    (outside the filters, or the bound) keep the connector's own reason."""
+    shown = [c for c in failures.columns if c in ("failure_reason", "diagnosis")]
+    events = events.with_columns(
+        pl.lit(None, failures.schema[c]).alias(c) for c in shown if c not in events.columns
+    )
+    diagnosed = failures.select(pl.col(ROW_ID).cast(events.schema[ROW_ID]), *shown)
+    return events.update(diagnosed, on=ROW_ID)
 
 
 def nearest_successes(

@@ -59,7 +59,7 @@ ATTEMPT_SCHEMA: dict[str, pl.DataType] = {
     "link": pl.String(),
 }
 
-_EVENT_OUTCOMES = ["pending", "success", "failure", "interrupt"]
+EVENT_OUTCOMES = ["pending", "success", "failure", "interrupt"]
 _NOT_PARAM = r"[^A-Za-z0-9+/=%_\-]"
 _SAML_INPUT = r"""name=["']SAML(?:Request|Response)["'][^>]*?value=["']([A-Za-z0-9+/=\s]{16,})"""
 _SAML_XML = r"urn:oasis:names:tc:SAML:2\.0:protocol"
@@ -112,7 +112,7 @@ def _param(text: pl.Expr, key: str) -> pl.Expr:
 
 
 def _event_rows(frame: pl.DataFrame) -> pl.Expr:
-    return pl.col("outcome").is_in(_EVENT_OUTCOMES)  # as the enum: no column of texts
+    return pl.col("outcome").is_in(EVENT_OUTCOMES)  # as the enum: no column of texts
 
 
 def iter_message_keys(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from connlog_tui.counts import CountKey, Timeline
     from connlog_tui.logs import Log, Matches
-    from connlog_tui.logs.failures import Failures
+    from connlog_tui.logs.failures import Attempts, Failures
     from connlog_tui.payloads import PayloadStore
     from connlog_tui.query import FilterState, QueryResult
     from connlog_tui.triage.compare import Comparison
@@ -178,10 +178,12 @@ class Counted(Message):
 
 @dataclass
 class FailuresTriaged(Message):
-    """A paged log's filtered failures (bounded), diagnosed, for the triage screen."""
+    """A paged log's filtered failures (bounded), diagnosed, for the triage screen, and
+    their login attempts (None: not stitched)."""
 
     state: FilterState
     failures: Failures
+    attempts: Attempts | None = None
 
 
 @dataclass

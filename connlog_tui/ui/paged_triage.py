@@ -2,8 +2,8 @@
 Spark table): the work a worker does, asking the log only (`logs.failures`), and the
 message it ends with. Bounded as logs/failures.py says; cancellable between steps.
 
-Login attempts are not stitched on such a log (stitching needs every event of a login,
-not a bounded page of them): its detail panel and comparisons go without them.
+Triage also stitches the triaged failures' login attempts from the events around them
+(`logs.failures.failure_attempts`, bounded too), for the detail panel's Attempt tab.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from connlog_tui.logs.failures import (
     MAX_TRIAGE_ROWS,
     Failures,
     bounded_failures,
+    failure_attempts,
     nearest_successes,
     working_rows,
 )
@@ -36,8 +37,9 @@ def triage_failures(
     stale: Callable[[], bool],
     progress: Callable[[str], None],
 ) -> msg.FailuresTriaged:
-    """The newest MAX_TRIAGE_ROWS failures `state` selects, diagnosed: raises Stale when
-    `stale()` turns True between steps (a search, a page, 200 rows decoded)."""
+    """The newest MAX_TRIAGE_ROWS failures `state` selects, diagnosed, and their login
+    attempts stitched: raises Stale when `stale()` turns True between steps (a search, a
+    page, 200 rows decoded, a block of the events around the failures)."""
     progress("reading failures")
     found = bounded_failures(log, state, stale=stale)
     if stale():
@@ -56,7 +58,9 @@ def triage_failures(
     rows = found.rows
     if parts:
         rows = triage.apply_diagnoses(rows, pl.concat(parts), columns=SHOWN)
-    return msg.FailuresTriaged(state, Failures(rows, found.count))
+    progress("linking login attempts")
+    attempts = failure_attempts(log, rows, stale=stale)
+    return msg.FailuresTriaged(state, Failures(rows, found.count), attempts)
 
 
 def compare_failure(log: Log, key: int, stale: Callable[[], bool]) -> msg.CompareReady:

@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 
 from connlog_tui import triage
 from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.logs.failures import Attempts
 from connlog_tui.query import FACETS, FilterState
 from connlog_tui.schema import ROW_ID
 from connlog_tui.ui import messages as msg
@@ -90,20 +91,27 @@ class Triage(Widget):
         # loaded log, once worked out.
         self.baseline: pl.DataFrame | None = None
         self.attempts: pl.DataFrame | None = None
+        # On a paged log: the attempts of the failures its last triage read.
+        self.paged_attempts: Attempts | None = None
 
     # -- what the app asks ---------------------------------------------------------------
 
     def attempt(self, index: int | None) -> tuple[dict, list[dict]] | None:
-        """The login attempt of the loaded log's row `index`: its facts and its events."""
-        frame = self.owner.frame
-        if index is None or frame is None or self.attempts is None:
+        """The login attempt of the loaded log's row `index` (a paged log: of the row of
+        that key, if its triage stitched it): its facts and its events."""
+        frame, attempts = self.owner.frame, self.attempts
+        row_id = index
+        if self.owner.paged_log is not None and self.paged_attempts is not None:
+            frame, attempts = self.paged_attempts.events, self.paged_attempts.attempts
+        elif index is not None and frame is not None:
+            row_id = int(frame[ROW_ID][index])
+        if row_id is None or frame is None or attempts is None:
             return None
-        row_id = int(frame[ROW_ID][index])
-        facts = triage.attempt_of(self.attempts, row_id)
+        facts = triage.attempt_of(attempts, row_id)
         if facts is None:
             return None
         events = triage.rows_with_ids(frame, facts["row_ids"]).sort("time")
-        return facts, events.drop("request", "response").to_dicts()
+        return facts, events.drop("request", "response", strict=False).to_dicts()
 
     def diagnosis(self, index: int) -> str | None:
         """The diagnosis of the loaded log's failed row `index`, worked out now (~1 ms):
@@ -349,13 +357,19 @@ class Triage(Widget):
         app = self.owner
         if message.state is not app.state or app.paged_log is None:
             return
+        if message.attempts is not None:
+            self.paged_attempts = message.attempts
+            current = app.table.current_row
+            if current in message.attempts.events[ROW_ID]:  # its Attempt tab, filled in
+                self.show_current_row()
         rows = message.failures.rows
         # Imported on first use, as in open_triage.
         from connlog_tui.ui.triage_screen import TriageScreen
 
+        bounds = (message.failures.note, message.attempts.note if message.attempts else None)
         screen = TriageScreen(
             rows, pl.Series(range(rows.height)), app.state, zone=app.zone,
-            note=message.failures.note, failures_only=True,
+            note=" · ".join(n for n in bounds if n) or None, failures_only=True,
         )  # fmt: skip
         await app.open_screen(screen, self._triage_picked)
 

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from log_contract import (
     STATES,
+    assert_attempts_agree,
     assert_counts_agree,
     assert_exports_agree,
     assert_pages_agree,
@@ -176,3 +177,11 @@ def test_bounded_failures_and_diagnosed_export_agree(memory, spark, tmp_path):
     memory.export(failures, str(tmp_path / "memory.csv"), options)
     spark.export(failures, str(tmp_path / "spark.csv"), options)
     assert (tmp_path / "spark.csv").read_bytes() == (tmp_path / "memory.csv").read_bytes()
+
+
+def test_the_failures_attempts_agree(memory, spark):
+    """Paged triage's attempt stitching on Spark gives the triaged failures the attempts
+    that stitching the whole loaded log gives them."""
+    state = FilterState().with_picked("app", {"Workday (SAML)"})
+    got = assert_attempts_agree(memory, spark, state)
+    assert got.stitched == got.failures and any(len(ids) > 1 for ids in got.attempts["row_ids"])

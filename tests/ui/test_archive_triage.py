@@ -217,3 +217,41 @@ async def test_keys_typed_while_comparing_go_to_the_comparison(memory, archive, 
         await pilot.pause(0.3)
         assert [type(s) for s in opened] == [CompareScreen]
         assert app.screen is app.screen_stack[0]  # the escape closed it
+
+
+async def test_triage_on_an_archive_stitches_the_failures_attempts_as_in_memory(memory, archive):
+    """After t, a triaged failure's Attempt tab shows what the loaded log shows for it."""
+    from connlog_tui.ui.detail import DetailPanel, render_attempt
+
+    frame = diagnosed(memory)
+    whole = triage.stitch_attempts(memory.frame)
+    failed = frame.filter(pl.col("outcome") == "failure")["row_id"]
+    key = next(k for k in failed if len(triage.attempt_of(whole, k)["row_ids"]) > 1)
+    facts = triage.attempt_of(whole, key)
+    events = triage.rows_with_ids(frame, facts["row_ids"]).sort("time").to_dicts()
+    want = render_attempt((facts, events))
+    position = memory.page(FilterState(), 0, frame.height)["row_id"].to_list().index(key)
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.query_one(LogTable).cursor = position
+        await settle(pilot)
+        detail = app.query_one(DetailPanel)
+        assert detail.row["row_id"] == key and detail.attempt is None  # not stitched yet
+        await open_triage(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert detail.row["row_id"] == key
+        assert render_attempt(detail.attempt) == want
+
+
+async def test_attempts_over_their_bound_are_said_in_the_triage_title(archive, monkeypatch):
+    monkeypatch.setattr(failures, "MAX_ATTEMPT_EVENTS", 100)
+    app = archive_app(archive)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_triage(pilot)
+        assert screen.note is not None and screen.note.startswith(
+            "attempts stitched for the newest"
+        )
+        assert screen.note in str(screen._title())
