@@ -88,3 +88,15 @@ def test_a_bom_or_gzip_json_lines_file_reads_the_same(write, monkeypatch):
         assert reader._json_lines_by_polars(sources.open_source(path, str(path))) is not None
         found = sources.load([str(path)], use_cache=False)
         assert found.frame.drop("source").equals(plain.frame.drop("source"))
+
+
+def test_a_blank_line_past_the_key_sample_is_read_line_by_line(write):
+    """Polars skips a blank line, so its row count tells a file with one from a file of
+    records only, wherever the blank line is."""
+    lines = [json.dumps(record(i % 6)) for i in range(1200)]
+    lines.insert(1100, "")
+    path = write("log.jsonl", "\n".join(lines) + "\n")
+    reader = MangoAppsReader()
+    assert reader._json_lines_by_polars(sources.open_source(path, str(path))) is None
+    result = sources.load([str(path)], use_cache=False)
+    assert result.frame.height + result.quarantine.height == 1200
