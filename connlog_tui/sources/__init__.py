@@ -3,8 +3,7 @@ expands paths, picks a reader per file (or the one forced) and merges the result
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -46,7 +45,6 @@ READERS: list[Reader] = [
     GoogleWorkspaceReader(),
 ]
 
-READ_THREADS = 2  # files of a load read at once (see `load`)
 LOG_SUFFIXES = {".csv", ".json", ".jsonl", ".ndjson", ".log", ".txt", ".parquet", ".gz"}
 
 
@@ -113,35 +111,21 @@ R = TypeVar("R")
 
 
 def readable(
-    found: list[tuple[Path, str, bool]], read: Callable[[Path, str], R], *, threads: int = 1
+    found: list[tuple[Path, str, bool]], read: Callable[[Path, str], R]
 ) -> tuple[list[tuple[Path, str, R]], list[tuple[str, str]]]:
     """`read(path, name)` of every file, except that a file found inside a directory that
     cannot be read (not a recognised format, empty, binary...) is skipped, with why, so
     one stray file does not stop a folder from opening. A file named on its own stops
-    the load with its error, and so does a load where every file was skipped. With
-    `threads` > 1, that many files are read at once (`read` must be thread-safe); the
-    results, errors and skips are the same, in the files' order."""
-
-    def attempt(path: Path, name: str) -> tuple[R | None, ConnlogError | None]:
-        try:
-            return read(path, name), None
-        except ConnlogError as exc:
-            return None, exc
-
-    if threads > 1 and len(found) > 1:
-        with ThreadPoolExecutor(threads, thread_name_prefix="connlog-read") as pool:
-            outcomes: Iterable = list(pool.map(lambda f: attempt(f[0], f[1]), found))
-    else:  # one at a time, so a named file's error stops the load before the next read
-        outcomes = (attempt(path, name) for path, name, _ in found)
+    the load with its error, and so does a load where every file was skipped."""
     done: list[tuple[Path, str, R]] = []
     skipped: list[tuple[str, str]] = []
-    for (path, name, in_directory), (result, error) in zip(found, outcomes, strict=False):
-        if error is None:
-            done.append((path, name, result))
-        elif not in_directory:
-            raise error
-        else:
-            skipped.append((name, why(error)))
+    for path, name, in_directory in found:
+        try:
+            done.append((path, name, read(path, name)))
+        except ConnlogError as exc:
+            if not in_directory:
+                raise
+            skipped.append((name, why(exc)))
     if skipped and not done:
         name, reason = skipped[0]
         more = f" ({len(skipped) - 1} more files skipped)" if len(skipped) > 1 else ""
@@ -254,12 +238,9 @@ def load(
         spools = {p.path.parent for p in parts if p.path.parent.name.startswith(lean_load.SPOOL)}
         store = PayloadStore(parts, spools=sorted(spools))
     else:
-        # Several files are read two at a time: a file's own work is partly one thread
-        # (detection, a JSON sample, building its frame), which the other file's fills.
         done, skipped = readable(
             marked,
             lambda path, name: read_file(path, name, format, use_cache, mappings, write_cache),
-            threads=READ_THREADS,
         )
     found = [(path, name) for path, name, _ in done]
     results = [result for _, _, result in done]
