@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +22,10 @@ import polars as pl
 
 from connlog_tui.atomic import write_text_atomic
 from connlog_tui.config import APP_NAME
-from connlog_tui.errors import ConnlogError
+from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.logs.base import Log
 from connlog_tui.payloads import PayloadStore, fill
+from connlog_tui.query import FilterState
 from connlog_tui.remembered import file_set
 from connlog_tui.schema import NOTE, ROW_ID
 from connlog_tui.stdin import SPOOL_NAME, is_spooled
@@ -32,6 +34,7 @@ from connlog_tui.views import read_text
 MARKS_VERSION = 1
 KEY_COLUMNS = ("time", "app", "user", "action", "request", "response")
 NOTE_LIMIT = 500  # characters kept of a note
+SPARK_PREFIX = "spark:"  # a Spark table or path's marks: spark:TABLE (never the URL)
 
 
 def marks_dir() -> Path:
@@ -42,11 +45,19 @@ def marks_path(paths: Iterable[str | Path], folder: Path | None = None) -> Path:
     """The marks file of a set of opened files (their absolute paths, sorted, hashed).
     A log piped in is `stdin` there, whatever its temporary file: marks on piped logs
     share one file, and find their rows again when the same log is piped in again."""
-    paths = list(paths)
-    piped = [SPOOL_NAME] if any(is_spooled(p) for p in paths) else []
-    files = "\n".join(file_set(p for p in paths if not is_spooled(p)) + piped)
+    files = "\n".join(identity(paths))
     name = hashlib.sha256(files.encode("utf-8")).hexdigest()[:24]
     return (folder or marks_dir()) / f"{name}.json"
+
+
+def identity(paths: Iterable[str | Path]) -> list[str]:
+    """What names a log's marks: its files' absolute paths, `stdin` for a piped log, and
+    a location on a remote store or cluster (`s3://...`, `spark:TABLE`) as given."""
+    given = [str(p) for p in paths]
+    remote = sorted({p for p in given if "://" in p or p.startswith(SPARK_PREFIX)})
+    piped = [SPOOL_NAME] if any(is_spooled(p) for p in given) else []
+    files = [p for p in given if not is_spooled(p) and p not in remote]
+    return file_set(files) + remote + piped
 
 
 def one_line(note: str) -> str:
@@ -87,7 +98,7 @@ class Marks:
         """This log's marks (none yet: empty). ConnlogError naming the file if broken."""
         paths = list(paths)
         path = marks_path(paths, folder)
-        marks = cls(path, file_set(paths))
+        marks = cls(path, identity(paths))
         text = read_text(path)
         if not text.strip():
             return marks
@@ -144,6 +155,21 @@ class Marks:
             schema={"key": pl.String, NOTE: pl.String},
         )
         return keyed.join(notes, on="key", how="inner").sort(ROW_ID)
+
+
+# Rows read at one marked time at most (rows at one microsecond: a few, in any real log).
+AT_ONE_TIME = 1000
+
+
+def find_in_log(store: Marks, log: Log, stale: Callable[[], bool] | None = None) -> pl.DataFrame:
+    """`Marks.find` on a log not held in memory (an archive, a Spark table): the rows at
+    each marked time are read through the `logs` seam, a page a time, and hashed."""
+    times = sorted({mark.time for mark in store.entries.values()})
+    pages = [log.page(FilterState(since=t, until=t), 0, AT_ONE_TIME) for t in times]
+    if stale is not None and stale():
+        raise Stale()
+    rows = pl.concat(pages, how="diagonal_relaxed") if pages else log.page(FilterState(), 0, 0)
+    return store.find(rows)
 
 
 def note_column(indices: pl.Series, found: pl.DataFrame) -> pl.Series | None:

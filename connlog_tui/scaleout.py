@@ -39,6 +39,9 @@ from connlog_tui.query import (
 )
 from connlog_tui.schema import (
     COLUMNS,
+    NOTE,
+    NOTE_HEADER,
+    ROW_ID,
     SCHEMA,
     USER_KEY,
     Outcome,
@@ -392,7 +395,13 @@ class LazyView:
         )
 
     def export(
-        self, state: FilterState, out: str | Path, *, guard: bool = True, force: bool = False
+        self,
+        state: FilterState,
+        out: str | Path,
+        *,
+        guard: bool = True,
+        force: bool = False,
+        notes: pl.DataFrame | None = None,
     ) -> int:
         """Stream every matching row to `out` (CSV, JSON Lines or Parquet, by suffix) in
         the same columns and bytes as `connlog export`: display headers, ISO times and the
@@ -408,9 +417,15 @@ class LazyView:
             raise ConnlogError("file exists (use --force to overwrite)", str(target))
         if not target.parent.is_dir():
             raise ConnlogError("no such directory", str(target.parent))
-        rows = self.where(state).select(_CANONICAL)
+        rows = self.where(state)
+        if notes is not None:  # a Note column (ROW_ID, note: connlog_tui.marks)
+            rows = rows.join(notes.lazy(), on=ROW_ID, how="left", maintain_order="left")
+        rows = rows.select(*_CANONICAL, *([NOTE] if notes is not None else []))
         if fmt == "parquet":
-            plan = rows.select(pl.col(c.name).alias(c.header) for c in COLUMNS)
+            named = [pl.col(c.name).alias(c.header) for c in COLUMNS]
+            if notes is not None:
+                named.append(pl.col(NOTE).alias(NOTE_HEADER))
+            plan = rows.select(named)
         else:
             plan = _export_columns(rows, guard=guard and fmt == "csv")
         sinks: dict[str, Callable[..., pl.LazyFrame]] = {

@@ -35,6 +35,13 @@ STATES = {
     .with_picked("outcome", {"failure", "success"}),
     "regex": FilterState(regex=r"saml(request|response)=", since=T),
 }
+# What n / N (a search) and } / { (marked rows' keys) look for in a view.
+FINDS = (
+    FilterState(search="invalid"),
+    FilterState(regex=r"saml(request|response)="),
+    FilterState(search="no such text anywhere"),
+    frozenset({3, 40, 41, 700, 1500, 2300}),  # marked rows, some outside the views
+)
 SORTS = (
     Sort(),
     Sort(descending=True),
@@ -145,3 +152,34 @@ def assert_attempts_agree(
         )
     assert stitched == got.stitched
     return got
+
+
+def expected_next(view: list[int], found: set[int], position: int | None, step: int):
+    """n / N worked out by hand over the view's keys in order: the nearest row after
+    (before) `position` whose key is found, else round from the other end."""
+    hits = [at for at, key in enumerate(view) if key in found]
+    if not hits:
+        return None
+    if position is None:
+        return hits[0] if step > 0 else hits[-1]
+    if step > 0:
+        return next((at for at in hits if at > position), hits[0])
+    return next((at for at in reversed(hits) if at < position), hits[-1])
+
+
+def assert_next_match_agrees(reference: Log, other: Log, state: FilterState, finds) -> None:
+    """`next_match` of both logs is the nearest matching position worked out from the
+    reference's pages, in every order of SORTS, from either end and the middle."""
+    count = reference.count(state)
+    for sort in SORTS:
+        view = reference.page(state, 0, count, sort)["row_id"].to_list()
+        for find in finds:
+            if isinstance(find, FilterState):
+                found = set(reference.page(find, 0, reference.count(find))["row_id"].to_list())
+            else:
+                found = set(find)
+            for position in (None, 0, count // 2, max(count - 1, 0)):
+                for step in (1, -1):
+                    want = expected_next(view, found, position, step)
+                    assert reference.next_match(state, sort, find, position, step) == want
+                    assert other.next_match(state, sort, find, position, step) == want

@@ -12,9 +12,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 from log_contract import (
+    FINDS,
     STATES,
     assert_counts_agree,
     assert_exports_agree,
+    assert_next_match_agrees,
     assert_pages_agree,
     assert_rows_agree,
     comparable,
@@ -212,3 +214,36 @@ def test_an_archive_of_mixed_spellings_keeps_its_date_order(memory, archive, tmp
     mixed = ArchiveLog(root)
     assert_pages_agree(memory, mixed, STATES["range"])
     assert_rows_agree(memory, mixed, [0, 1000, 2344])
+
+
+@pytest.mark.parametrize("name", ["everything", "two picks", "exclusions", "nothing"])
+def test_next_match_agrees_in_every_order(memory, archive, name):
+    state = STATES[name]
+    assert_next_match_agrees(memory, archive, state, FINDS)
+    if name == "everything":  # the keys found are the rows found (none is left out)
+        assert memory.next_match(state, Sort(), FINDS[-1], None) == 3
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+def test_exports_with_notes_agree(memory, archive, tmp_path, suffix):
+    from connlog_tui import marks
+
+    store = marks.Marks(tmp_path / "marks.json", [])
+    rows = memory.page(FilterState(search="invalid"), 0, 3)
+    for key, when, n in zip(marks.row_keys(rows), rows["time"], range(3), strict=True):
+        store.set_note(key, when, f"=note {n}")  # the formula guard applies to notes
+    store.toggle("no such row", rows["time"][0])  # a mark without a row or a note
+    options = ExportOptions(marks=store)
+    for name, state in (("all", FilterState()), ("none", FilterState(search="no such text"))):
+        mine, theirs = tmp_path / f"m-{name}{suffix}", tmp_path / f"a-{name}{suffix}"
+        assert memory.export(state, str(mine), options) == archive.export(
+            state, str(theirs), options
+        )
+        if suffix == ".parquet":
+            assert_frame_equal(pl.read_parquet(theirs), pl.read_parquet(mine))
+        else:
+            assert theirs.read_bytes() == mine.read_bytes()
+    if suffix == ".csv":  # a Note column only when a row of the view has a note
+        notes = pl.read_csv(tmp_path / "a-all.csv", infer_schema=False)["Note"]
+        assert notes.drop_nulls().to_list() == ["'=note 0", "'=note 1", "'=note 2"]
+        assert "Note" not in pl.read_csv(tmp_path / "a-none.csv").columns

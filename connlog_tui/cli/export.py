@@ -52,7 +52,7 @@ def run_export(argv: list[str]) -> int:
         redact=args.redact,
         provenance=provenance_record(sources=sources, state=state) if args.provenance else None,
         diagnose=args.failures_only or args.diagnose,
-        marks=_marks(options) if archive is None else None,
+        marks=_marks(options) if spark is None else None,  # Spark: exported without notes
     )
     try:
         if args.partition_by:

@@ -23,10 +23,19 @@ from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export as export_frame
 from connlog_tui.export import format_for, provenance_path, write_provenance
 from connlog_tui.hive import is_archive
-from connlog_tui.logs.base import PAGE_COLUMNS, TIME_ORDER, ExportOptions, LogInfo, Matches, Sort
+from connlog_tui.logs.base import (
+    PAGE_COLUMNS,
+    TIME_ORDER,
+    ExportOptions,
+    Find,
+    LogInfo,
+    Matches,
+    Sort,
+    step_from,
+)
 from connlog_tui.query import FACETS, FilterState
 from connlog_tui.scaleout import LazyView, partition_expr, scan_partitioned
-from connlog_tui.schema import COLUMNS, ROW_ID, empty_quarantine
+from connlog_tui.schema import COLUMNS, NOTE, ROW_ID, empty_quarantine
 
 # Formats the archive streams straight from the scan to the file (the others, stdout,
 # redaction and diagnoses are written from the matching rows collected first).
@@ -88,12 +97,16 @@ class ArchiveLog:
         return self._collect(self._page_plan(state, offset, n, sort))
 
     def _page_plan(self, state: FilterState, offset: int, n: int, sort: Sort) -> pl.LazyFrame:
-        """Filter, order, slice. Time order is scan order (descending: reversed, as a
-        loaded log's row numbers are); a column orders by its text, nulls last, ties in
-        scan order (query.sort_indices' order)."""
+        """Filter, order, slice."""
+        return self._ordered(state, sort, PAGE_COLUMNS).slice(max(offset, 0), max(n, 0))
+
+    def _ordered(self, state: FilterState, sort: Sort, columns: Iterable[str]) -> pl.LazyFrame:
+        """The view's `columns` in `sort` order. Time order is scan order (descending:
+        reversed, as a loaded log's row numbers are); a column orders by its text, nulls
+        last, ties in scan order (query.sort_indices' order)."""
         if sort.column not in (None, "time", *PAGE_COLUMNS):
             raise ConnlogError(f"cannot sort by {sort.column!r}: not a column")
-        rows = self.view.where(state).select(PAGE_COLUMNS)
+        rows = self.view.where(state).select(columns)
         if sort.column in (None, "time"):
             if sort.descending:
                 rows = rows.sort(ROW_ID, descending=True)
@@ -102,7 +115,38 @@ class ArchiveLog:
             rows = rows.sort(
                 [key, pl.col(ROW_ID)], descending=[sort.descending, False], nulls_last=True
             )
-        return rows.slice(max(offset, 0), max(n, 0))
+        return rows
+
+    def next_match(
+        self,
+        state: FilterState,
+        sort: Sort,
+        find: Find,
+        position: int | None,
+        step: int = 1,
+        stale: Callable[[], bool] | None = None,
+    ) -> int | None:
+        """One lazy query: the view's keys numbered in `sort` order (only the sort
+        column read besides), kept where `find` selects the row, and the matching
+        positions nearest the start either side and at either end."""
+        keys = [ROW_ID] if sort.column in (None, "time") else [ROW_ID, sort.column]
+        view = self._ordered(state, sort, keys).select(ROW_ID).with_row_index("_pos")
+        if isinstance(find, FilterState):
+            hits = self.view.where(find).select(ROW_ID)
+        else:
+            hits = self.lazy.filter(pl.col(ROW_ID).is_in(sorted(find))).select(ROW_ID)
+        at = pl.col("_pos").cast(pl.Int64)
+        start = -1 if position is None else position
+        plan = view.join(hits, on=ROW_ID, how="semi").select(
+            at.filter(at > start).min().alias("after"),
+            at.filter(at < start).max().alias("before"),
+            at.min().alias("first"),
+            at.max().alias("last"),
+        )
+        after, before, first, last = self._collect(plan, stale).row(0)
+        if position is None:
+            after = before = None
+        return step_from(after, before, first, last, step)
 
     def facets(
         self, state: FilterState, columns: Iterable[str] = FACETS
@@ -177,21 +221,38 @@ class ArchiveLog:
 
             self._check_target(Path(target), options)
             return export_diagnosed(self, state, target, options)
-        if options.marks is not None and options.marks.entries:
-            raise ConnlogError("notes on an archive's rows are not exported yet", self.root)
+        notes = self._notes(state, options.marks)
         fmt = format_for(target)
         if target == "-" or fmt not in STREAMED or options.redact:
             # Written by export.export from the matching rows (the PDF and JSON writers,
             # redaction and stdout take a frame).
-            rows = self._collect(self.view.where(state).select(_CANONICAL))
-            return export_frame(rows, target, options)
+            rows = self.view.where(state)
+            if notes is not None:
+                rows = rows.join(notes.lazy(), on=ROW_ID, how="left", maintain_order="left")
+            rows = rows.select(*_CANONICAL, *([NOTE] if notes is not None else []))
+            return export_frame(self._collect(rows), target, options)
         self._check_target(Path(target), options)
-        written = self.view.export(state, target, guard=options.guard, force=options.force)
+        written = self.view.export(
+            state, target, guard=options.guard, force=options.force, notes=notes
+        )
         if options.provenance is not None:
             write_provenance(
                 target, options.provenance, rows=written, redact=False, guard=options.guard
             )
         return written
+
+    def _notes(self, state: FilterState, store: Any) -> pl.DataFrame | None:
+        """The notes (ROW_ID, note) of `store` (a `marks.Marks`) on this archive's rows,
+        found through the seam; None when no row of the view has one (then, as in
+        memory, the export has no Note column)."""
+        if store is None or not any(mark.note for mark in store.entries.values()):
+            return None
+        from connlog_tui.marks import find_in_log
+
+        found = find_in_log(store, self).filter(pl.col(NOTE).is_not_null())
+        notes = found.select(ROW_ID, NOTE).unique(ROW_ID)
+        view = self.view.where(state).join(notes.lazy(), on=ROW_ID, how="semi")
+        return notes if self._collect(view.select(pl.len())).item() else None
 
     def _check_target(self, target: Path, options: ExportOptions) -> None:
         """As export.export checks: never an input, an existing file only with `force`."""

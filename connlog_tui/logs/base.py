@@ -40,6 +40,19 @@ class Sort:
 
 
 TIME_ORDER = Sort()  # the default order: oldest first, as loaded
+# What `Log.next_match` looks for: the rows a filter state selects, or these ROW_IDs.
+Find = FilterState | frozenset[int]
+
+
+def step_from(
+    after: int | None, before: int | None, first: int | None, last: int | None, step: int
+) -> int | None:
+    """`next_match`'s answer from the matching positions' neighbours of the start: the
+    nearest after it (`after`) or before it (`before`), else wrap round to the `first` or
+    `last` of them."""
+    if step > 0:
+        return after if after is not None else first
+    return before if before is not None else last
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,23 @@ class Log(Protocol):
         """Write every row `state` selects to `target` in time order, atomically (a
         temporary file renamed over it; stdout for "-"). The bytes are the same whatever
         the implementation. Returns the number of rows written."""
+        ...
+
+    def next_match(
+        self,
+        state: FilterState,
+        sort: Sort,
+        find: Find,
+        position: int | None,
+        step: int = 1,
+        stale: Callable[[], bool] | None = None,
+    ) -> int | None:
+        """n / N and } / { without the rows in hand: the position in the view (the rows
+        `state` selects, in `sort` order, as `page` numbers them) of the next (`step` > 0)
+        or previous row after / before `position` that `find` selects too, wrapping round
+        (from the first / last when `position` is None). `find`: a filter state (a
+        search), or a set of ROW_IDs (marked rows). None when no row of the view is
+        found. Only the view's keys and positions are read, not its rows."""
         ...
 
     def distinct(self, column: str) -> list[str]:

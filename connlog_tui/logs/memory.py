@@ -17,7 +17,16 @@ import polars as pl
 
 from connlog_tui.counts import CountKey, count_by
 from connlog_tui.export import export
-from connlog_tui.logs.base import PAGE_COLUMNS, TIME_ORDER, ExportOptions, LogInfo, Matches, Sort
+from connlog_tui.jump import next_position
+from connlog_tui.logs.base import (
+    PAGE_COLUMNS,
+    TIME_ORDER,
+    ExportOptions,
+    Find,
+    LogInfo,
+    Matches,
+    Sort,
+)
 from connlog_tui.payloads import POS, PayloadStore, fill
 from connlog_tui.query import FACETS, FilterState, QueryResult, run, sort_indices, view_frame
 from connlog_tui.schema import ROW_ID, USER_KEY, empty_quarantine, finish
@@ -175,6 +184,23 @@ class MemoryLog:
         columns = [c for c in facets if c in self.frame.columns]
         given = report if partial is not None else None
         return self._matches(state, self.result(state, columns, stale, given))
+
+    def next_match(
+        self,
+        state: FilterState,
+        sort: Sort,
+        find: Find,
+        position: int | None,
+        step: int = 1,
+        stale: Callable[[], bool] | None = None,
+    ) -> int | None:
+        ordered = self.sorted_indices(self.result(state, stale=stale).indices, sort)
+        if isinstance(find, FilterState):
+            found = self.result(find, stale=stale).indices
+        else:  # row ids as frame positions
+            where = pl.arg_where(pl.col(ROW_ID).is_in(sorted(find)))
+            found = self.frame.select(where).to_series()
+        return next_position(ordered, found, position, step)
 
     def row(self, key: int) -> dict[str, Any]:
         at = self._position(key)

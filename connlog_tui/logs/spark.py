@@ -35,7 +35,16 @@ from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import export as export_frame
 from connlog_tui.export import format_for, write_provenance
 from connlog_tui.logs import spark_query as sq
-from connlog_tui.logs.base import PAGE_COLUMNS, TIME_ORDER, ExportOptions, LogInfo, Matches, Sort
+from connlog_tui.logs.base import (
+    PAGE_COLUMNS,
+    TIME_ORDER,
+    ExportOptions,
+    Find,
+    LogInfo,
+    Matches,
+    Sort,
+    step_from,
+)
 from connlog_tui.logs.stream import STREAMED, check_target, write_stream
 from connlog_tui.query import FACETS, FilterState
 from connlog_tui.schema import COLUMNS, ROW_ID, SCHEMA, empty_quarantine
@@ -287,6 +296,46 @@ class SparkLog:
     ) -> dict[str, dict[str, int]]:
         return self._counts(state, list(columns), None)[1]
 
+    def next_match(
+        self,
+        state: FilterState,
+        sort: Sort,
+        find: Find,
+        position: int | None,
+        step: int = 1,
+        stale: Callable[[], bool] | None = None,
+    ) -> int | None:
+        """One query: the view's keys numbered in page order (a window over the whole
+        view, as `page`'s offset orders it), kept where `find` selects the row, and the
+        matching positions nearest the start either side and at either end."""
+        from pyspark.sql.connect.window import Window
+
+        F = sq.functions()
+        if sort.column not in (None, "time", *PAGE_COLUMNS):
+            raise ConnlogError(f"cannot sort by {sort.column!r}: not a column")
+        numbered = F.row_number().over(Window.orderBy(*sq.order_by(sort.column, sort.descending)))
+        view = self.where(state).select(F.col(ROW_ID), (numbered - 1).alias("_pos"))
+        if isinstance(find, FilterState):
+            hits = self.where(find).select(ROW_ID)
+        else:
+            hits = self.frame.filter(F.col(ROW_ID).isin(sorted(find))).select(ROW_ID)
+        at, start = F.col("_pos"), -1 if position is None else position
+        nearest = view.join(hits, on=ROW_ID, how="left_semi").agg(
+            F.min(F.when(at > start, at)).alias("after"),
+            F.max(F.when(at < start, at)).alias("before"),
+            F.min(at).alias("first"),
+            F.max(at).alias("last"),
+        )
+        with warnings.catch_warnings():
+            # Spark warns that an unpartitioned window runs on one partition: the view's
+            # numbering is one global order, as `page`'s offset is (stderr is the screen).
+            warnings.simplefilter("ignore")
+            table = self._arrow(nearest, "next-match", stale)
+        after, before, first, last = (table.column(c)[0].as_py() for c in table.column_names)
+        if position is None:
+            after = before = None
+        return step_from(after, before, first, last, step)
+
     def _counts(
         self, state: FilterState, columns: list[str], stale: Callable[[], bool] | None
     ) -> tuple[int, dict[str, dict[str, int]]]:
@@ -363,6 +412,8 @@ class SparkLog:
         """Every matching row in time order. CSV, JSON Lines, JSON and Parquet files are
         streamed from the cluster in Arrow batches (atomic, as export.export writes them);
         stdout, PDF and redaction are written by export.export from the rows collected."""
+        if options.marks is not None and any(m.note for m in options.marks.entries.values()):
+            raise ConnlogError("notes are not exported from Spark (no Note column)", self.host)
         if options.diagnose:
             from connlog_tui.logs.failures import export_diagnosed
 

@@ -441,6 +441,7 @@ class ConnlogApp(VerbActions, App[None]):
                 facets[column] = [v for v, _ in values]
         self.query_one(FilterSidebar).set_facets(facets)
         self.call_after_refresh(self._sync_widgets)
+        self.load_marks()  # found through the seam, on a thread
         self.refilter()
 
     def _query_log(self, log: Log, state: FilterState, stale) -> None:
@@ -1204,6 +1205,7 @@ class ConnlogApp(VerbActions, App[None]):
                 redact=choice.redact,
                 provenance=provenance,
                 report={**report, "sources": sources, "zone": self.zone},
+                marks=self.notes_store(),
             )
             self._export_log(choice, options)
 

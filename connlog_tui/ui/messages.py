@@ -217,6 +217,23 @@ class JumpFound(Message):
 
 
 @dataclass
+class MatchFound(Message):
+    """Where n / N (or } / {) found the next row on a paged log: its position in the view
+    of `state` (None: no row of it matches); `what` names what was looked for."""
+
+    state: FilterState
+    position: int | None
+    what: str
+
+
+@dataclass
+class MarksFound(Message):
+    """A paged log's marked rows (marks.Marks.find's columns), found through the seam."""
+
+    found: pl.DataFrame
+
+
+@dataclass
 class TimelineReady(Message):
     """A paged log's timeline, and the cursor row's time to mark on it."""
 

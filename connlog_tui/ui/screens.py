@@ -245,7 +245,8 @@ Find
                column's); shown as ≠ in the panes; again shows it
   #            count view: any column or payload field (a.b.c), counted;
                enter filters to a value, - hides it
-  f            show / hide the filter panes
+  f            show / hide the filter panes (Outcome, IP, … where the log
+               has values)
   tab          next pane or field (shift+tab: previous)
   esc          leave a text field or pane, back to the table
   space/enter  (in a pane) pick a value; picks in one pane are OR-ed
@@ -266,6 +267,7 @@ Read
   :            jump to a time (09:14, 2026-03-09 09:14, -15m), no filter
   m / M        mark the row / note on it (kept per log, exported)
   } / {        next / previous marked row     '  marked rows only
+               (an archive: all of them; Spark: no ' and no Note column)
   H            timeline: left/right pick a bar, enter narrows the dates
                to it, W widens them back
   r            decoded / raw payloads

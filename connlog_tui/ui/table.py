@@ -232,7 +232,7 @@ class LogTable(ScrollView, can_focus=True):
         self.shown_columns: tuple[str, ...] = DEFAULT_VISIBLE
         self.widths: dict[str, int] = {}  # widened or narrowed by the user
         self.column_cursor = 0  # index into the columns shown: < and > resize it
-        self.marked: set[int] = set()  # frame rows marked with `m` (ui.verbs)
+        self.marked: set[int] = set()  # rows marked with `m` (ui.verbs): frame rows, ROW_IDs
         self.matched: pl.Series | None = None  # frame rows matching n / N's search, sorted
         # Cells scrolled off to the left: the columns wider in all than the table are
         # reached by moving the column cursor, and the header says how many are out of
@@ -466,7 +466,10 @@ class LogTable(ScrollView, can_focus=True):
         style = base
         if outcome in styles:
             style += styles[outcome]
-        if self.marked or self.matched is not None:  # a loaded frame's view (not an archive's)
+        if self.log_rows is not None:  # a paged view: its marks by ROW_ID (rows in hand)
+            if self.marked and self.log_rows.key(row) in self.marked:
+                style += MARKED
+        elif self.marked or self.matched is not None:
             index = int(self.indices[row])
             if index in self.marked:
                 style += MARKED  # a marked row (`m`): underlined, readable without colour

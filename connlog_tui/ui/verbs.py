@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
@@ -22,11 +23,12 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from connlog_tui import counts, jump, marks, query
 from connlog_tui import timezones as tz
-from connlog_tui.errors import ConnlogError
-from connlog_tui.logs.base import Counts
+from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.logs.base import Counts, Find, Log, Sort
 from connlog_tui.query import FilterState
 from connlog_tui.schema import ROW_ID
 from connlog_tui.textsafe import escape_controls, one_line
@@ -62,7 +64,12 @@ VERB_PALETTE = (
     ("Note on row", "A one-line note on the selected row, kept and exported (M)", "note", ()),
     ("Next mark", "Next marked row (})", "next_mark", (1,)),
     ("Previous mark", "Previous marked row ({)", "next_mark", (-1,)),
-    ("Marked rows only", "Show only the marked rows, or all again (')", "marked_only", ()),
+    (
+        "Marked rows only",
+        "Show only the marked rows, or all again; not on an archive or Spark (')",
+        "marked_only",
+        (),
+    ),
     (
         "Timeline",
         "Rows over time, failures apart; enter narrows the dates (H)",
@@ -207,6 +214,13 @@ def _count_line(value: str | None, count: int, share: float) -> Text:
     bar = "█" * max(1, round(share * 20)) if count else ""
     return Text.assemble(f"{label:<50} {count:>9,} {share:>6.1%} ", (bar, "bold"))
 
+
+# What ' says on an archive or Spark log (the seam's filter state has no set of rows).
+MARKED_ONLY_PAGED = (
+    "Marked rows only: not on an archive or Spark log (} / { jump between the marks)"
+)
+
+NOTES_SPARK = "Exported without notes: a Spark table's export has no Note column"
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
@@ -363,16 +377,21 @@ class VerbActions:
     def action_next_match(self, step: int) -> None:
         """n / N: the next / previous row matching the search. A search that filters the
         view becomes one that only moves the cursor: the whole view comes back."""
-        state = self.state
-        if not self._loaded_frame("n / N"):
+        state, paged = self.state, getattr(self, "paged_log", None)
+        if paged is None and not self._loaded_frame("n / N"):
             return
+        selected = None
         if state.search or state.regex:
             self.find = FilterState(search=state.search, regex=state.regex)
             self.find_matches = None
+            selected = self.table.current_row  # found again in the whole view
             self.set_state(replace(state, search="", regex=""))
             self._sync_widgets()
         if self.find is None:
             self.notify("No search: / to search, then n / N move between matches")
+            return
+        if paged is not None:
+            self._step_paged(paged, self.find, step, "matches of the search", selected)
             return
         if self.find_matches is None:
             self._find(self.find, step)
@@ -393,6 +412,48 @@ class VerbActions:
             self.table.refresh()
             self._update_status()
             self._step_to(matched, step, "matches of the search")
+
+    def _step_paged(
+        self, log: Log, find: Find, step: int, what: str, selected: int | None = None
+    ) -> None:
+        """n / N or } / { on a paged log: `Log.next_match` on a thread, from the cursor's
+        position (or the `selected` row's, found again in a view that just changed)."""
+        column, descending = self.sort
+        sort = Sort(None if column == "time" else column, descending)
+        start = None if selected is not None else self.table.cursor
+        self.post_message(msg.Running("finding a row", time.monotonic()))
+        self._next_paged(log, self.state, sort, find, start, selected, step, what)
+
+    @work(thread=True, exclusive=True, group="find")
+    def _next_paged(self, log: Log, state, sort, find, start, selected, step, what) -> None:
+        worker = get_current_worker()
+
+        def stale() -> bool:
+            return worker.is_cancelled or state is not self.state
+
+        try:
+            if selected is not None:
+                start = log.next_match(state, sort, frozenset({selected}), None, 1, stale)
+            found = log.next_match(state, sort, find, start, step, stale)
+        except Stale:
+            return
+        except ConnlogError as exc:
+            self.post_message(msg.Failed(str(exc)))
+            return
+        finally:
+            self.post_message(msg.Running("finding a row", None))
+        self.post_message(msg.MatchFound(state, found, what))
+
+    def on_match_found(self, message: msg.MatchFound) -> None:  # a mixin: no @on
+        if message.state is not self.state:
+            return  # the filters changed meanwhile
+        if message.position is None:
+            self.notify(f"No {message.what} in the view")
+        elif self.result_state is not message.state:
+            # The view it counts in is still being read: its position is applied then.
+            self.set_timer(0.1, lambda: self.post_message(replace(message)))
+        else:
+            self.table.cursor = message.position
 
     def _step_to(self, rows: pl.Series, step: int, what: str) -> None:
         table = self.table
@@ -487,27 +548,68 @@ class VerbActions:
     # -- marks and notes ----------------------------------------------------------------
 
     def _marks(self) -> marks.Marks | None:
-        if not self._loaded_frame("Marks"):
+        if getattr(self, "paged_log", None) is None and not self._loaded_frame("Marks"):
             return None
         if self.marks_store is None:
             try:
-                self.marks_store = marks.Marks.load(self.options.paths)
+                self.marks_store = marks.Marks.load(self._marks_paths())
             except ConnlogError as exc:
                 self.notify(escape_controls(str(exc)), severity="error", markup=False)
                 return None
-            self.marked = self.marks_store.find(self.frame, self.payloads)
-            self.table.marked = set(self.marked[ROW_ID].to_list())
-            self.table.refresh()
+            self._find_marks(self.marks_store)
         return self.marks_store
 
+    def _marks_paths(self) -> list[str]:
+        """What this log's marks are kept under: its files, or on Spark its table or path
+        (never the URL, which may hold a token)."""
+        spark = getattr(self.options, "spark", None)
+        if spark is not None:
+            return [marks.SPARK_PREFIX + spark[1]]
+        return [str(p) for p in self.options.paths]
+
+    def _find_marks(self, store: marks.Marks) -> None:
+        """The view's marked rows, shown in the table: found in the frame here, or through
+        the seam on a thread for a paged log."""
+        paged = getattr(self, "paged_log", None)
+        if paged is not None:
+            self._find_marks_paged(paged, store)
+            return
+        self._show_marks(store.find(self.frame, self.payloads))
+
+    @work(thread=True, exclusive=True, group="marks")
+    def _find_marks_paged(self, log: Log, store: marks.Marks) -> None:
+        try:
+            found = marks.find_in_log(store, log)
+        except ConnlogError as exc:
+            self.post_message(msg.Failed(str(exc)))
+            return
+        self.post_message(msg.MarksFound(found))
+
+    def on_marks_found(self, message: msg.MarksFound) -> None:  # a mixin: no @on
+        self._show_marks(message.found)
+
+    def _show_marks(self, found: pl.DataFrame) -> None:
+        self.marked = found
+        self.table.marked = set(found[ROW_ID].to_list())
+        self.table.refresh()
+        if self.marked_only:
+            self.refilter()
+
     def load_marks(self) -> None:
-        """This log's marks, read again for a (re)loaded frame, shown in the table."""
+        """This log's marks, read again for a (re)loaded frame or an opened paged log,
+        shown in the table."""
         self.marks_store = None
-        if self.frame is not None:
+        if self.frame is not None or getattr(self, "paged_log", None) is not None:
             self._marks()
 
     def _selected_key(self):
-        row = self.table.current_row
+        """The selected row's mark key and time (a paged view's row is in the table's
+        blocks: it is on screen)."""
+        table = self.table
+        if table.log_rows is not None and table.row_count:
+            page = table.log_rows.page(table.cursor, 1)
+            return marks.row_keys(page)[0], page["time"][0]
+        row = table.current_row
         if self.frame is None or row is None:
             return None
         (key,) = marks.row_keys(self.frame.slice(row, 1), self.payloads)
@@ -542,18 +644,25 @@ class VerbActions:
             store.save()
         except ConnlogError as exc:
             self.notify(escape_controls(str(exc)), severity="error", markup=False)
-        self.marked = store.find(self.frame, self.payloads)
-        self.table.marked = set(self.marked[ROW_ID].to_list())
-        self.table.refresh()
-        if self.marked_only:
-            self.refilter()
+        self._find_marks(store)
 
     def action_next_mark(self, step: int) -> None:
         if self._marks() is None or self.marked is None:
             return
+        paged = getattr(self, "paged_log", None)
+        if paged is not None:
+            keys = frozenset(self.marked[ROW_ID].to_list())
+            if not keys:
+                self.notify("No marked rows in the view")
+                return
+            self._step_paged(paged, keys, step, "marked rows")
+            return
         self._step_to(self.marked[ROW_ID], step, "marked rows")
 
     def action_marked_only(self) -> None:
+        if getattr(self, "paged_log", None) is not None:
+            self.notify(MARKED_ONLY_PAGED, timeout=4)
+            return
         if self._marks() is None:
             return
         self.marked_only = not self.marked_only
@@ -568,6 +677,16 @@ class VerbActions:
             return result
         kept = result.indices.filter(result.indices.is_in(marked[ROW_ID].implode()))
         return replace(result, indices=kept)
+
+    def notes_store(self) -> marks.Marks | None:
+        """The marks whose notes a paged log's export carries (a Note column): an
+        archive's; a Spark table's export has none, which is said here."""
+        store = self._marks()
+        if getattr(self.options, "spark", None) is None or store is None:
+            return store
+        if any(mark.note for mark in store.entries.values()):
+            self.notify(NOTES_SPARK, timeout=4)
+        return None
 
     def notes_for(self, indices: pl.Series) -> pl.Series | None:
         """The Note column of an export of these rows (None: no row has a note)."""

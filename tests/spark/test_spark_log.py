@@ -10,10 +10,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 from log_contract import (
+    FINDS,
     STATES,
     assert_attempts_agree,
     assert_counts_agree,
     assert_exports_agree,
+    assert_next_match_agrees,
     assert_pages_agree,
     assert_rows_agree,
     comparable,
@@ -70,6 +72,11 @@ def test_counts_and_facets_agree(memory, spark, name):
 @pytest.mark.parametrize("name", ["everything", "two picks", "payload search", "exclusions"])
 def test_pages_agree_in_every_order(memory, spark, name):
     assert_pages_agree(memory, spark, STATES[name])
+
+
+@pytest.mark.parametrize("name", ["everything", "exclusions"])
+def test_next_match_agrees_in_every_order(memory, spark, name):
+    assert_next_match_agrees(memory, spark, STATES[name], FINDS)
 
 
 def test_rows_distinct_and_bounds_agree(memory, spark):

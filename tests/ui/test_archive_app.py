@@ -5,6 +5,7 @@ the rows at either end, a row's payloads, and an export."""
 from __future__ import annotations
 
 import contextlib
+import csv
 from datetime import timedelta
 
 import pytest
@@ -201,3 +202,76 @@ async def test_colon_jumps_to_a_time_on_an_archive(memory, archive):
         want = times[jump.nearest(memory.frame, indices, when.replace(microsecond=0))]
         assert memory.row(table.current_row)["time"] == want
         assert table.row_count == 2345  # nothing filtered out
+
+
+async def eventually(pilot, check, seconds: float = 20.0) -> None:
+    """Until `check()` holds (an answer found on a thread), or fail."""
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return
+        await pilot.pause(0.05)
+    assert check()
+
+
+async def test_n_jumps_between_matches_on_an_archive(memory, archive):
+    found = FilterState(search="invalid")
+    matches = memory.page(found, 0, memory.count(found))["row_id"].to_list()
+    assert len(matches) > 2
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        await pilot.press("slash", *"invalid", "enter")
+        await settle(pilot)
+        assert table.current_row == matches[-1]  # the newest match
+        table.focus()
+        await pilot.press("n")  # the whole view back, the search kept for n / N
+        await settle(pilot)
+        assert app.state.search == "" and app.find == found
+        assert table.row_count == 2345
+        # From the newest match, n goes round to the first.
+        await eventually(pilot, lambda: table.current_row == matches[0])
+        await pilot.press("n")
+        await eventually(pilot, lambda: table.current_row == matches[1])
+        await pilot.press("N", "N")
+        await eventually(pilot, lambda: table.current_row == matches[-1])
+        assert table.row_count == 2345  # nothing filtered out
+
+
+async def test_marks_and_notes_on_an_archive(memory, archive, tmp_path):
+    out = tmp_path / "marked.csv"
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        table.focus()
+        newest = table.current_row
+        await pilot.press("m")
+        await eventually(pilot, lambda: table.marked == {newest})
+        await pilot.press("g", "down", "down", "M")
+        await pilot.press(*"call the IdP", "enter")
+        noted = table.current_row
+        await eventually(pilot, lambda: table.marked == {newest, noted})
+        await pilot.press("right_curly_bracket")  # from the third row: on to the newest
+        await eventually(pilot, lambda: table.current_row == newest)
+        await pilot.press("right_curly_bracket")  # round to the first mark
+        await eventually(pilot, lambda: table.current_row == noted)
+        await pilot.press("apostrophe")  # said, not done: the view keeps every row
+        await pilot.pause()
+        assert table.row_count == 2345
+    again = archive_app(archive)
+    async with again.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        table = again.query_one(LogTable)
+        await eventually(pilot, lambda: table.marked == {newest, noted})  # found again
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(again.screen, ExportScreen)
+        again.screen.query_one(Input).value = str(out)
+        await pilot.press("enter")
+        await eventually(pilot, out.exists)
+        await settle(pilot)
+    rows = list(csv.DictReader(out.open(newline="", encoding="utf-8")))
+    assert len(rows) == 2345
+    assert [r["Note"] for r in rows if r["Note"]] == ["call the IdP"]
+    assert rows[noted]["Note"] == "call the IdP"
