@@ -85,6 +85,7 @@ class Status:
     analysis_note: str | None = None
     follow: str | None = None  # None: not following; else what happened to the files
     find: str | None = None  # what n / N step through (and how many rows hold it)
+    marks: str | None = None  # what marks cannot do on this log (a paged one), said
     sort: str | None = None  # the sort's label, when not by time ascending
     filters: tuple[str, ...] = ()  # each filter in words
     short_filters: tuple[str, ...] = ()  # the same, short (see short_forms)
@@ -141,6 +142,8 @@ def _notes(status: Status) -> list[str]:
         notes.append(f"following{' · ' + status.follow if status.follow else ''}")
     if status.find:
         notes.append(f"n/N: {status.find}")
+    if status.marks:
+        notes.append(status.marks)
     if status.sort:
         notes.append(f"sorted by {status.sort}")
     return notes

@@ -220,6 +220,9 @@ MARKED_ONLY_PAGED = (
     "Marked rows only: not on an archive or Spark log (} / { jump between the marks)"
 )
 
+# The status bar's note on a paged log with marks: what they cannot do there.
+MARKS_ARCHIVE = "marks: no ' (marked only) on an archive"
+MARKS_SPARK = "marks: no ' (marked only), no Note in exports on Spark"
 NOTES_SPARK = "Exported without notes: a Spark table's export has no Note column"
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -592,6 +595,9 @@ class VerbActions:
         self.marked = found
         self.table.marked = set(found[ROW_ID].to_list())
         self.table.refresh()
+        if getattr(self, "paged_log", None) is not None and found.height:
+            spark = getattr(self.options, "spark", None) is not None
+            self.note_status(marks=MARKS_SPARK if spark else MARKS_ARCHIVE)
         if self.marked_only:
             self.refilter()
 

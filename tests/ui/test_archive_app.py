@@ -259,6 +259,7 @@ async def test_marks_and_notes_on_an_archive(memory, archive, tmp_path):
         await pilot.press("apostrophe")  # said, not done: the view keeps every row
         await pilot.pause()
         assert table.row_count == 2345
+        assert "marks: no ' (marked only) on an archive" in status(app)
     again = archive_app(archive)
     async with again.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
