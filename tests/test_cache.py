@@ -459,3 +459,54 @@ def test_the_connlog_command_maps_an_entry_without_numpy_and_exports_the_same(
     assert done.stdout.split() == ["0", "1", "False", "True"], done.stderr
     assert cli.main(["export", str(log), "-o", str(tmp_path / "lib.csv")]) == 0
     assert (tmp_path / "cmd.csv").read_bytes() == (tmp_path / "lib.csv").read_bytes()
+
+
+def overlapping_folder(tmp_path: Path) -> Path:
+    """Two logs whose rows interleave in time, and a file no reader knows."""
+    folder = tmp_path / "logs"
+    log_file(folder, "a.csv")
+    later = log_file(folder, "b.csv")
+    later.write_text(later.read_text().replace("Z,", ".5Z,"), encoding="utf-8")
+    (folder / "notes.txt").write_text("nothing to see\n", encoding="utf-8")
+    return folder
+
+
+def test_a_folder_reopens_from_one_entry_in_time_order_with_its_folded_copy(
+    tmp_path, private_cache, reads
+):
+    """A folder's merged rows are cached as one entry: a reopen reads no file and sorts
+    nothing, says the same files and skips, and keeps the folded payloads (the files'
+    own copies, in file order, cannot serve rows interleaved by time)."""
+    folder = overlapping_folder(tmp_path)
+    cold = load(folder)
+    assert sorted(reads) == [str(folder / "a.csv"), str(folder / "b.csv")]
+    assert cold.folded is None and cold.frame["time"].is_sorted()
+    assert cold.frame["user"].cast(pl.String).to_list()[:2] == ["u0@acme.example"] * 2
+    warm = load(folder)
+    assert len(reads) == 2, "nothing read again"
+    assert warm.frame.equals(cold.frame) and warm.quarantine.equals(cold.quarantine)
+    assert (warm.files, warm.skipped) == (cold.files, cold.skipped) and warm.skipped
+    assert warm.folded is not None
+    assert warm.folded["request"].to_list() == warm.frame["request"].to_list()
+
+
+def test_a_changed_file_of_a_folder_is_the_only_one_read_again(tmp_path, reads):
+    folder = overlapping_folder(tmp_path)
+    load(folder)
+    changed = folder / "b.csv"
+    changed.write_text(changed.read_text().replace("resp", "later"), encoding="utf-8")
+    again = load(folder)
+    assert reads[2:] == [str(changed)]
+    assert "later" in again.frame["response"].to_list()
+    load(folder)
+    assert len(reads) == 3, "the folder as it is now was cached"
+
+
+def test_a_damaged_folder_entry_is_a_miss(tmp_path, private_cache, reads):
+    folder = overlapping_folder(tmp_path)
+    cold = load(folder)
+    for listed in private_cache.glob(f"*/{cache.FILES_FILE}"):
+        listed.write_text("[]", encoding="utf-8")
+    warm = load(folder)
+    assert warm.frame.equals(cold.frame) and warm.files == cold.files
+    assert cache.stats.errors == 1

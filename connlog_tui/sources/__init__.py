@@ -221,6 +221,7 @@ def load(
         total = sum(path.stat().st_size for path, _, _ in marked if path.is_file())
         lean = should_be_lean(total, memory_budget)
     store = None
+    group = None  # the files' group entry in the cache (in-memory loads of several files)
     if lean:
         parts, start = [], 0
         forced = _reader_for(format, mappings)
@@ -238,6 +239,10 @@ def load(
         spools = {p.path.parent for p in parts if p.path.parent.name.startswith(lean_load.SPOOL)}
         store = PayloadStore(parts, spools=sorted(spools))
     else:
+        group = _group_key(marked, format, mappings) if use_cache else None
+        hit = _group_hit(group, plus_addressing) if group else None
+        if hit is not None:
+            return hit
         done, skipped = readable(
             marked,
             lambda path, name: read_file(path, name, format, use_cache, mappings, write_cache),
@@ -247,12 +252,50 @@ def load(
     merged = merge(results)
     merged.skipped = skipped
     merged.payloads = store
-    # finish() adds columns and keeps the rows as they are: `merged.folded` stays aligned.
-    merged.frame = finish(merged.frame, plus_addressing=plus_addressing)
-    merged.files = [
+    counts = [
         (name, r.frame.height, r.quarantine.height)
         for (_, name), r in zip(found, results, strict=True)
     ]
+    # Unless a file changed while it was read: then the merged rows are a mixture.
+    if group and write_cache and _group_key(marked, format, mappings) == group:
+        from connlog_tui import cache
+
+        files = {"files": counts, "skipped": skipped}
+        cache.store_later(group, ReadResult(merged.frame, merged.quarantine), files)
+    # finish() adds columns and keeps the rows as they are: `merged.folded` stays aligned.
+    merged.frame = finish(merged.frame, plus_addressing=plus_addressing)
+    merged.files = counts
+    return merged
+
+
+def _group_key(
+    marked: list[tuple[Path, str, bool]], format: str | None, mappings: dict[str, str] | None
+) -> str | None:
+    """The cache's group entry for several files read in memory (cache.group_key); None
+    for one file, or when a file has no entry of its own (stdin, a pipe, Parquet)."""
+    from connlog_tui import cache
+
+    # Regular files only: opening a FIFO to see whether it is Parquet would wait for a writer.
+    if len(marked) < 2 or not all(path.is_file() for path, _, _ in marked):
+        return None
+    if any(cache.is_parquet(path) for path, _, _ in marked):
+        return None
+    mappings = key_mappings(_reader_for(format, mappings), mappings)
+    return cache.group_key([cache.key_for(p, name, format, mappings) for p, name, _ in marked])
+
+
+def _group_hit(key: str, plus_addressing: bool) -> ReadResult | None:
+    """The files' merged result from their group entry, finished as a load finishes it."""
+    from connlog_tui import cache
+
+    found = cache.lookup_group(key)
+    if found is None:
+        return None
+    cache.stats.hits += 1
+    merged, files = found
+    merged.frame = finish(merged.frame, plus_addressing=plus_addressing)
+    merged.files = [(str(name), int(rows), int(bad)) for name, rows, bad in files["files"]]
+    merged.skipped = [(str(name), str(why)) for name, why in files["skipped"]]
     return merged
 
 
