@@ -113,11 +113,21 @@ def prepare(args) -> tuple[Path, dict]:
         t = time.perf_counter()
         generate_archive(root, args.rows, args.payload_bytes, args.seed)
         raw["generate_seconds"] = time.perf_counter() - t
-    raw.update(archive_stats(root), path=root.name)
+    raw.update(archive_stats(root), path=root.name, commit=code_version())
     raw["disk_free"] = shutil.disk_usage(DATA).free
     raw["memory_at_start"] = meminfo()
     raw["loadavg_start"] = os.getloadavg()
     return root, raw
+
+
+def code_version() -> str | None:
+    """The commit measured (and "+changes" when the work tree differs from it)."""
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        git = ["git", "-C", str(HERE.parent)]
+        commit = subprocess.check_output([*git, "rev-parse", "--short", "HEAD"], text=True)
+        changed = subprocess.check_output([*git, "status", "--porcelain", "--", "."], text=True)
+        return commit.strip() + (" +changes" if changed.strip() else "")
+    return None
 
 
 def plan_for(root: Path, rows: int) -> dict:
@@ -609,7 +619,8 @@ def heading(raw: dict) -> str:
     mem = raw["memory_at_start"]
     return (
         f"{raw['rows']:,} rows, {fmt_b(raw['bytes'])} of Parquet in {raw['files']} files over "
-        f"{raw['days']} days ({raw['path']}); disk free {fmt_b(raw['disk_free'])}; memory "
+        f"{raw['days']} days ({raw['path']}), commit {raw.get('commit')}; "
+        f"disk free {fmt_b(raw['disk_free'])}; memory "
         f"available at start {fmt_b(mem.get('MemAvailable'))} of {fmt_b(mem.get('MemTotal'))}; "
         f"{os.cpu_count()} cores, load average at start "
         f"{', '.join(f'{x:.1f}' for x in raw['loadavg_start'])}, at the end "
