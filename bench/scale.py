@@ -125,7 +125,9 @@ def code_version() -> str | None:
     with contextlib.suppress(OSError, subprocess.CalledProcessError):
         git = ["git", "-C", str(HERE.parent)]
         commit = subprocess.check_output([*git, "rev-parse", "--short", "HEAD"], text=True)
-        changed = subprocess.check_output([*git, "status", "--porcelain", "--", "."], text=True)
+        changed = subprocess.check_output(
+            [*git, "status", "--porcelain", "--untracked-files=no"], text=True
+        )
         return commit.strip() + (" +changes" if changed.strip() else "")
     return None
 
