@@ -234,6 +234,7 @@ class LogTable(ScrollView, can_focus=True):
         self.column_cursor = 0  # index into the columns shown: < and > resize it
         self.marked: set[int] = set()  # rows marked with `m` (ui.verbs): frame rows, ROW_IDs
         self.matched: pl.Series | None = None  # frame rows matching n / N's search, sorted
+        self._pending: tuple[query.FilterState, int] | None = None  # see move_in_view
         # Cells scrolled off to the left: the columns wider in all than the table are
         # reached by moving the column cursor, and the header says how many are out of
         # sight on either side.
@@ -329,13 +330,26 @@ class LogTable(ScrollView, can_focus=True):
         self.refresh()
 
     def set_rows(self, rows: LogRows) -> None:
-        """Show a view paged from a log (see LogRows), at its newest row."""
+        """Show a view paged from a log (see LogRows), at its newest row (or at the
+        position found for it while it was read: see move_in_view)."""
         self.frame, self.log_rows = None, rows
         self.indices = self.indices.clear()
         self._lines = {}
         self.virtual_size = Size(self.size.width, len(rows) + 1)
         self.cursor = max(0, len(rows) - 1)
+        pending, self._pending = self._pending, None
+        if pending is not None and pending[0] == rows.matches.state:
+            self.cursor = min(pending[1], self.cursor)
         self.refresh()
+
+    def move_in_view(self, state: query.FilterState, position: int) -> None:
+        """Put the cursor at `position` of the paged view of `state`: now if it is the
+        one shown, else when it is (a position found while the view was being read)."""
+        rows = self.log_rows
+        if rows is not None and rows.matches.state == state:
+            self.cursor = min(position, max(0, len(rows) - 1))
+        else:
+            self._pending = (state, position)
 
     @property
     def row_count(self) -> int:

@@ -452,11 +452,8 @@ class VerbActions:
             return  # the filters changed meanwhile
         if message.position is None:
             self.notify(f"No {message.what} in the view")
-        elif self.result_state is not message.state:
-            # The view it counts in is still being read: its position is applied then.
-            self.set_timer(0.1, lambda: self.post_message(replace(message)))
-        else:
-            self.table.cursor = message.position
+        else:  # now, or once the view it counts in is shown (n just widened it)
+            self.table.move_in_view(message.state, message.position)
 
     def _step_to(self, rows: pl.Series, step: int, what: str) -> None:
         table = self.table
