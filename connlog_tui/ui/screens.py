@@ -219,7 +219,7 @@ class ColumnsScreen(ModalScreen[tuple[str, ...] | None]):
         self.shown = shown
 
     def compose(self) -> ComposeResult:
-        from connlog_tui.ui.table import COLUMNS
+        from connlog_tui.ui.columns import COLUMNS
 
         # Shown columns first, in their order; then the others.
         order = list(self.shown) + [c.name for c in COLUMNS if c.name not in self.shown]

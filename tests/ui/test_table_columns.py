@@ -8,7 +8,8 @@ import re
 from conftest import SMALL_LOG
 from uihelpers import make_app, settle
 
-from connlog_tui.ui.table import BY_NAME, LogTable
+from connlog_tui.ui.columns import BY_NAME
+from connlog_tui.ui.table import LogTable
 
 
 def in_sight(table: LogTable) -> tuple[list[str], int, int]:
