@@ -18,7 +18,6 @@ REASON = ("Why one module:", "Why one function:")
 ALLOWED_MODULES = {
     "ui/app.py": "being split into components that talk through messages (issue 23, §2)",
     "ui/verbs.py": "a mixin of the app, being made a component (issue 23, §2)",
-    "triage/attempts.py": "being changed for paged triage; to be split at its steps",
     "cache.py": "grew past the limit with folder entries while the load is being tuned",
 }
 

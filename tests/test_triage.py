@@ -39,8 +39,8 @@ from connlog_tui.triage import (
     rows_with_ids,
     stitch_attempts,
 )
-from connlog_tui.triage.attempts import root_ids
 from connlog_tui.triage.compare import ABSENT
+from connlog_tui.triage.message_ids import root_ids
 
 HEADER = ["Date", "Application To/From", "Action", "Request Type", "Email ID/Login ID"]
 HEADER += ["Request", "Response"]

@@ -104,7 +104,7 @@ def _around(failures: pl.DataFrame, window: timedelta) -> FilterState:
     """The login events an attempt of these failures can hold: every event of their
     applications (any application when one has none) from `window` before the first to
     `window` after the last."""
-    from connlog_tui.triage.attempts import EVENT_OUTCOMES
+    from connlog_tui.triage.message_ids import EVENT_OUTCOMES
 
     times = failures["time"].drop_nulls()
     first, last = cast("datetime", times.min()), cast("datetime", times.max())

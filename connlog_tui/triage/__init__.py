@@ -11,14 +11,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .attempts import (
-        ATTEMPT_SCHEMA,
-        KEYS_SCHEMA,
-        attempt_of,
-        iter_message_keys,
-        message_keys,
-        stitch_attempts,
-    )
+    from .attempts import ATTEMPT_SCHEMA, attempt_of, stitch_attempts
     from .compare import Comparison, compare_with_working, payload_facts
     from .diagnoses import (
         DERIVED,
@@ -41,6 +34,7 @@ if TYPE_CHECKING:
         next_failure,
     )
     from .identity import identity_key
+    from .message_ids import KEYS_SCHEMA, iter_message_keys, message_keys
 
 # The submodule each public name lives in. They are imported on first use (PEP 562), not
 # here: the app imports this package at start-up but needs none of it before its first
@@ -48,10 +42,10 @@ if TYPE_CHECKING:
 # urllib...), about 40 ms of imports.
 _HOME = {
     "ATTEMPT_SCHEMA": "attempts",
-    "KEYS_SCHEMA": "attempts",
+    "KEYS_SCHEMA": "message_ids",
     "attempt_of": "attempts",
-    "iter_message_keys": "attempts",
-    "message_keys": "attempts",
+    "iter_message_keys": "message_ids",
+    "message_keys": "message_ids",
     "stitch_attempts": "attempts",
     "Comparison": "compare",
     "compare_with_working": "compare",
