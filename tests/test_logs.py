@@ -28,7 +28,7 @@ from connlog_tui import sources
 from connlog_tui.cli import demo_paths
 from connlog_tui.counts import count_key
 from connlog_tui.errors import ConnlogError, Stale
-from connlog_tui.logs import ExportOptions, Log, Sort, resolve_state
+from connlog_tui.logs import ExportOptions, Log, Matches, Sort, resolve_state
 from connlog_tui.logs.archive import ArchiveLog, is_archive
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.query import FilterState
@@ -247,3 +247,71 @@ def test_exports_with_notes_agree(memory, archive, tmp_path, suffix):
         notes = pl.read_csv(tmp_path / "a-all.csv", infer_schema=False)["Note"]
         assert notes.drop_nulls().to_list() == ["'=note 0", "'=note 1", "'=note 2"]
         assert "Note" not in pl.read_csv(tmp_path / "a-none.csv").columns
+
+
+def fresh_memory() -> MemoryLog:
+    loaded = sources.load(demo_paths(), use_cache=False)
+    return MemoryLog.from_loaded(loaded, demo_paths())
+
+
+def test_appended_rows_are_counted_numbered_and_found(tmp_path):
+    """Follow mode appends through the log: the new rows get the next row ids, a state
+    asked before counts them when asked again (its kept result is dropped), and their
+    quarantined lines join the log's."""
+    log = fresh_memory()
+    failures = STATES["failures"]
+    before = log.count(failures)
+    new = log.frame.filter(pl.col("outcome") == "failure").head(3).drop("row_id", "user_key")
+    bad = log.quarantine().clear()
+    bad = pl.concat([bad, pl.DataFrame({c: [None] for c in bad.columns}, schema=bad.schema)])
+    start = log.append(new, bad)
+    assert start == 2345 and log.frame.height == 2348
+    assert log.count(failures) == before + 3
+    assert log.row(2347)["row_id"] == 2347
+    assert log.quarantine().height == bad.height
+
+
+def test_a_result_worked_out_on_a_frame_since_replaced_is_not_kept(monkeypatch):
+    """A filter run that started before rows were appended answers for the old frame:
+    the log does not keep it for the state, so the next run sees the new rows."""
+    from connlog_tui import query
+
+    log = fresh_memory()
+    state = STATES["failures"]
+    new = log.frame.filter(pl.col("outcome") == "failure").head(2).drop("row_id", "user_key")
+    real_run = query.run
+
+    def run_then_append(frame, *args, **kwargs):
+        result = real_run(frame, *args, **kwargs)
+        monkeypatch.setattr(query, "run", real_run)
+        log.append(new)  # while the run was going on
+        return result
+
+    monkeypatch.setattr(query, "run", run_then_append)
+    old = log.search(state).count
+    assert log.count(state) == old + 2
+
+
+def test_columns_set_on_the_frame_are_filtered_by(tmp_path):
+    """set_frame (triage's diagnoses filled in) drops kept results: a pick on the
+    column is answered from the new values, not from a result kept before."""
+    log = fresh_memory()
+    state = FilterState().with_picked("diagnosis", ["x"])
+    assert log.count(state) == 0
+    reason = pl.when(pl.col("outcome") == "failure").then(pl.lit("x")).otherwise(None)
+    log.set_frame(log.frame.with_columns(diagnosis=reason))
+    assert log.count(state) == log.count(STATES["failures"]) > 0
+
+
+def test_an_export_of_narrowed_matches_writes_those_rows_in_their_order(memory, tmp_path):
+    """The browser exports its view: a MemoryLog's matches with their rows narrowed and
+    reordered are written as given; a state, or a search's own matches, in time order."""
+    found = memory.search(STATES["failures"])
+    narrowed = found.rows.head(5).reverse()
+    view = Matches(found.state, 5, found.facets, found.total, rows=narrowed)
+    memory.export(view, str(tmp_path / "view.csv"), ExportOptions())
+    memory.export(found, str(tmp_path / "all.csv"), ExportOptions())
+    memory.export(found.state, str(tmp_path / "state.csv"), ExportOptions())
+    everything = pl.read_csv(tmp_path / "all.csv")
+    assert (tmp_path / "all.csv").read_bytes() == (tmp_path / "state.csv").read_bytes()
+    assert_frame_equal(pl.read_csv(tmp_path / "view.csv"), everything.head(5).reverse())

@@ -215,7 +215,8 @@ class ArchiveLog:
             raise KeyError(key)
         return found.row(0, named=True)
 
-    def export(self, state: FilterState, target: str, options: ExportOptions) -> int:
+    def export(self, query: FilterState | Matches, target: str, options: ExportOptions) -> int:
+        state = query.state if isinstance(query, Matches) else query
         if options.diagnose:
             from connlog_tui.logs.failures import export_diagnosed
 

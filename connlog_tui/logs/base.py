@@ -138,10 +138,14 @@ class Log(Protocol):
         KeyError for a key the log does not have."""
         ...
 
-    def export(self, state: FilterState, target: str, options: ExportOptions) -> int:
-        """Write every row `state` selects to `target` in time order, atomically (a
+    def export(self, query: FilterState | Matches, target: str, options: ExportOptions) -> int:
+        """Write every row `query` selects to `target` in time order, atomically (a
         temporary file renamed over it; stdout for "-"). The bytes are the same whatever
-        the implementation. Returns the number of rows written."""
+        the implementation. Returns the number of rows written. `query`: a filter state,
+        or the `Matches` a search returned; a log that keeps its matches' rows (a
+        MemoryLog's row indices) writes those rows in their order, so a front end may
+        narrow and order them (the browser's marked rows only, its sort); another writes
+        its state's rows."""
         ...
 
     def next_match(

@@ -4,6 +4,8 @@ a reopened log's folded copy for search, and the quarantined rows, behind the `L
 Every answer is `query.run` on the frame (the engine the browser has always used), so
 nothing is slower than asking query.py directly: the last few results are kept, and a
 page, count or facet question about a state already evaluated reuses its row indices.
+The log owns its frame: rows appended (follow mode) or columns added (triage's diagnoses)
+go through `append` and `set_frame`, which drop the kept results.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from connlog_tui import query
 from connlog_tui.counts import CountKey, count_by
 from connlog_tui.export import export
 from connlog_tui.jump import next_position
@@ -28,7 +31,7 @@ from connlog_tui.logs.base import (
     Sort,
 )
 from connlog_tui.payloads import POS, PayloadStore, fill
-from connlog_tui.query import FACETS, FilterState, QueryResult, run, sort_indices, view_frame
+from connlog_tui.query import FACETS, FilterState, QueryResult, sort_indices, view_frame
 from connlog_tui.schema import ROW_ID, USER_KEY, empty_quarantine, finish
 
 # Filter results kept for reuse (the browser asks count, facets and pages of one state).
@@ -59,8 +62,10 @@ class MemoryLog:
         self.sources = tuple(str(s) for s in sources)
         self.name = name or ", ".join(self.sources) or "memory"
         self._results: list[tuple[FilterState, frozenset[str], QueryResult]] = []
-        self._sorted: list[tuple[int, Sort, pl.Series]] = []
+        self._sorted: list[tuple[pl.Series, Sort, pl.Series]] = []
         self._lock = threading.Lock()
+        # Bumped when the frame changes: a result worked out on the frame before is not kept.
+        self._generation = 0
         # Of a load: (file name, rows loaded, rows quarantined) per input file.
         self.files: list[tuple[str, int, int]] = []
         # Files of a folder that could not be read and were left out: (name, why).
@@ -89,9 +94,38 @@ class MemoryLog:
                     return result
         return None
 
-    def _keep(self, state: FilterState, facets: frozenset[str], result: QueryResult) -> None:
+    def _keep(
+        self, state: FilterState, facets: frozenset[str], result: QueryResult, generation: int
+    ) -> None:
         with self._lock:
-            self._results = [(state, facets, result), *self._results][:KEEP_RESULTS]
+            if generation == self._generation:  # else the frame changed while it ran
+                self._results = [(state, facets, result), *self._results][:KEEP_RESULTS]
+
+    def _changed(self) -> None:
+        """The frame changed: kept results and orders no longer describe it."""
+        with self._lock:
+            self._generation += 1
+            self._results, self._sorted = [], []
+
+    def append(self, rows: pl.DataFrame, quarantine: pl.DataFrame | None = None) -> int:
+        """Add rows read after the others (follow mode) and their quarantined lines. Their
+        row ids go on from the last (`schema.finish`), so ids stay frame positions; rows
+        may lack derived columns the frame has (triage's: null for them). Returns the
+        position of the first new row."""
+        start = self.frame.height
+        if rows.height:
+            added = finish(rows, start=start)
+            self.frame = pl.concat([self.frame, added], how="diagonal_relaxed")
+        if quarantine is not None and quarantine.height:
+            self._quarantine = pl.concat([self._quarantine, quarantine])
+        self._changed()
+        return start
+
+    def set_frame(self, frame: pl.DataFrame) -> None:
+        """The same rows in the same order with columns added (triage's diagnoses). The
+        kept results go: a filter may read the new columns (a diagnosed reason's pick)."""
+        self.frame = frame
+        self._changed()
 
     def result(
         self,
@@ -106,8 +140,10 @@ class MemoryLog:
         kept = self._kept(state, wanted)
         if kept is not None:
             return kept
-        result = run(
-            self.frame,
+        with self._lock:
+            frame, generation = self.frame, self._generation
+        result = query.run(
+            frame,
             state,
             facets=tuple(f for f in FACETS if f in wanted) + tuple(sorted(wanted - set(FACETS))),
             payloads=self.payloads,
@@ -115,7 +151,7 @@ class MemoryLog:
             partial=partial,
             folded=self.folded,
         )
-        self._keep(state, wanted, result)
+        self._keep(state, wanted, result, generation)
         return result
 
     def _matches(self, state: FilterState, result: QueryResult) -> Matches:
@@ -133,13 +169,15 @@ class MemoryLog:
         if sort.column in (None, "time") and not sort.descending:
             return indices
         with self._lock:
-            for kept_id, kept_sort, order in self._sorted:
-                if kept_id == id(indices) and kept_sort == sort:
+            for kept, kept_sort, order in self._sorted:
+                if kept is indices and kept_sort == sort:
                     return order
-        order = sort_indices(self.frame, indices, sort.column, sort.descending)
+            frame, generation = self.frame, self._generation
+        order = sort_indices(frame, indices, sort.column, sort.descending)
         with self._lock:
-            # Keyed by the identity of the kept indices (held by a kept result).
-            self._sorted = [(id(indices), sort, order), *self._sorted][:KEEP_RESULTS]
+            # Keyed by the identity of the indices, held here so it cannot be reused.
+            if generation == self._generation:
+                self._sorted = [(indices, sort, order), *self._sorted][:KEEP_RESULTS]
         return order
 
     # -- the Log questions -----------------------------------------------------------------
@@ -154,13 +192,16 @@ class MemoryLog:
     def page(
         self, query: FilterState | Matches, offset: int, n: int, sort: Sort = TIME_ORDER
     ) -> pl.DataFrame:
-        if isinstance(query, Matches) and query.rows is not None:
-            indices = query.rows
-        else:
-            indices = self.result(query.state if isinstance(query, Matches) else query).indices
-        ordered = self.sorted_indices(indices, sort)
+        ordered = self.sorted_indices(self._indices(query), sort)
         rows = fill(self.frame[ordered.slice(max(offset, 0), max(n, 0))], self.payloads)
         return _page_columns(rows)
+
+    def _indices(self, query: FilterState | Matches) -> pl.Series:
+        """The rows of a Matches (as a search gave them, or narrowed by its caller), else
+        of the state's result."""
+        if isinstance(query, Matches) and query.rows is not None:
+            return query.rows
+        return self.result(query.state if isinstance(query, Matches) else query).indices
 
     def facets(
         self, state: FilterState, columns: Iterable[str] = FACETS
@@ -216,8 +257,8 @@ class MemoryLog:
             raise KeyError(key)
         return int(hits[0])
 
-    def export(self, state: FilterState, target: str, options: ExportOptions) -> int:
-        indices = self.result(state).indices
+    def export(self, query: FilterState | Matches, target: str, options: ExportOptions) -> int:
+        indices = self._indices(query)
         if options.diagnose:
             view = with_diagnoses(self.frame, indices, self.payloads)
         else:
@@ -238,6 +279,8 @@ class MemoryLog:
         return count_by(self.frame, self.result(state).indices, key, self.payloads)
 
     def distinct(self, column: str) -> list[str]:
+        # Distinct first, then text: a categorical column cast to text first would hold a
+        # text per row (~50 MB more at 1M rows, some of it for good).
         values = self.frame[column].unique().drop_nulls().cast(pl.String)
         return sorted(values.to_list())
 

@@ -408,10 +408,11 @@ class SparkLog:
 
     # -- export ------------------------------------------------------------------------------
 
-    def export(self, state: FilterState, target: str, options: ExportOptions) -> int:
+    def export(self, query: FilterState | Matches, target: str, options: ExportOptions) -> int:
         """Every matching row in time order. CSV, JSON Lines, JSON and Parquet files are
         streamed from the cluster in Arrow batches (atomic, as export.export writes them);
         stdout, PDF and redaction are written by export.export from the rows collected."""
+        state = query.state if isinstance(query, Matches) else query
         if options.marks is not None and any(m.note for m in options.marks.entries.values()):
             raise ConnlogError("notes are not exported from Spark (no Note column)", self.host)
         if options.diagnose:
