@@ -34,13 +34,14 @@ from connlog_tui import query, schema, triage, views
 from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError, Stale
-from connlog_tui.export import export, provenance_record
+from connlog_tui.export import provenance_record
 from connlog_tui.isotime import iso_utc
-from connlog_tui.logs import ExportOptions, Log, Matches, Sort
+from connlog_tui.logs import ExportOptions, Log, Matches, Sort, resolve_state
+from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.options import Options
-from connlog_tui.payloads import PayloadStore, fill
+from connlog_tui.payloads import PayloadStore
 from connlog_tui.query import FACETS, FilterState, QueryResult
-from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine, finish
+from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import messages as msg
@@ -153,13 +154,11 @@ class ConnlogApp(VerbActions, App[None]):
     def __init__(self, options: Options) -> None:
         super().__init__()
         self.options = options
-        self.frame: pl.DataFrame | None = None
-        # A log paged through the seam instead of held as a frame (an archive): the
-        # table, panes, detail and export ask it; frame-only features are off.
-        self.paged_log: Log | None = None
-        self.payloads: PayloadStore | None = None  # lean mode: where the payloads are read
-        self.folded: pl.DataFrame | None = None  # ASCII lower-cased payloads, for search
-        self.quarantine = empty_quarantine()
+        # The log the browser asks (filters, the selected row, exports, date ranges,
+        # quarantine): a MemoryLog for files read into memory (the preview's first, then
+        # the whole load's), or a log paged through the seam (an archive, Spark). Not
+        # `self.log`: that is Textual's logger.
+        self.current_log: Log | None = None
         self.skipped: list[tuple[str, str]] = []  # files of a folder left out, and why
         self.state = FilterState()
         self.sort: tuple[str, bool] = ("time", False)  # column, descending
@@ -190,6 +189,49 @@ class ConnlogApp(VerbActions, App[None]):
         self._running_timer: Timer | None = None
         self._release_on_result = False  # keys held after Enter in a filter field
         self._filter_hold: Timer | None = None  # its time limit, while they are held
+
+    # -- the log, and what frame-only features read of a loaded one ----------------------
+
+    @property
+    def memory(self) -> MemoryLog | None:
+        """The log when it is held in memory: triage, follow, marks, the timeline and the
+        count view read its frame (FRAME_ONLY keys are off otherwise)."""
+        return self.current_log if isinstance(self.current_log, MemoryLog) else None
+
+    @property
+    def paged_log(self) -> Log | None:
+        """The log when it is paged through the seam (an archive, Spark), not in memory."""
+        log = self.current_log
+        return None if isinstance(log, MemoryLog) else log
+
+    @property
+    def frame(self) -> pl.DataFrame | None:
+        """A loaded log's frame (None for a paged log, or before the first rows are read)."""
+        memory = self.memory
+        return None if memory is None else memory.frame
+
+    @frame.setter
+    def frame(self, frame: pl.DataFrame | None) -> None:
+        # Triage gives the frame back with its columns added: the log owns it.
+        if self.memory is not None and frame is not None:
+            self.memory.set_frame(frame)
+
+    @property
+    def payloads(self) -> PayloadStore | None:
+        """A lean load's payload store (payloads read from disk), else None."""
+        memory = self.memory
+        return None if memory is None else memory.payloads
+
+    @property
+    def folded(self) -> pl.DataFrame | None:
+        """A loaded log's folded payloads (ASCII lower-cased, for search), if it has them."""
+        memory = self.memory
+        return None if memory is None else memory.folded
+
+    @property
+    def quarantine(self) -> pl.DataFrame:
+        """The rows that could not be read."""
+        return empty_quarantine() if self.current_log is None else self.current_log.quarantine()
 
     # -- background work gives way to the user ---------------------------------------
 
@@ -346,7 +388,7 @@ class ConnlogApp(VerbActions, App[None]):
 
     def on_unmount(self) -> None:
         self.follower.stop()
-        if self.frame is not None:
+        if self.memory is not None:
             self.sessions.remember()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -372,7 +414,7 @@ class ConnlogApp(VerbActions, App[None]):
             self._open_log()
             return
         try:
-            previewed = self.frame is not None  # shown on mount
+            previewed = self.current_log is not None  # shown on mount
             if not previewed:
                 pending = getattr(self.options, "preview", None)
                 if pending is not None:  # started by the CLI before the UI was imported
@@ -389,15 +431,10 @@ class ConnlogApp(VerbActions, App[None]):
         except ConnlogError as exc:
             self.post_message(msg.LoadFailed(str(exc)))
             return
-        self.post_message(
-            msg.LogLoaded(
-                loaded.frame,
-                loaded.quarantine,
-                loaded.payloads,
-                loaded.folded,
-                list(loaded.skipped),
-            )
-        )
+        log = MemoryLog.from_loaded(loaded, sources=[str(p) for p in self.options.paths])
+        # The panes' values, counted here rather than on the UI thread (the log keeps the
+        # result: the first filter run of no filters reuses it).
+        self.post_message(msg.LogLoaded(log, log.facets(FilterState())))
 
     @on(msg.PreviewRead)
     def _preview_read(self, message: msg.PreviewRead) -> None:
@@ -431,18 +468,23 @@ class ConnlogApp(VerbActions, App[None]):
     def _log_opened(self, message: msg.LogOpened) -> None:
         log, state, counts = message.log, message.state, message.counts
         self.query_one("#loading", ProgressBar).display = False
-        self.paged_log, self.state = log, state
+        self.current_log, self.state = log, state
         self.sub_title = escape_controls(log.describe().name)
+        self._set_panes(counts)
+        self.call_after_refresh(self._sync_widgets)
+        self.load_marks()  # found through the seam, on a thread
+        self.refilter()
+
+    def _set_panes(self, counts: dict[str, dict[str, int]]) -> None:
+        """The panes' values from the log's facet counts of no filters: most frequent
+        first, ties alphabetical (the same order every time); a Source pane only when
+        there are several."""
         facets = {}
         for column in FACETS:
-            # Most frequent first; ties alphabetical, as for a loaded log.
             values = sorted(counts.get(column, {}).items(), key=lambda kv: (-kv[1], kv[0]))
             if column != "source" or len(values) > 1:
                 facets[column] = [v for v, _ in values]
         self.query_one(FilterSidebar).set_facets(facets)
-        self.call_after_refresh(self._sync_widgets)
-        self.load_marks()  # found through the seam, on a thread
-        self.refilter()
 
     def _query_log(self, log: Log, state: FilterState, stale) -> None:
         """A filter run on the log: counts and facet counts (a search's count so far in
@@ -511,80 +553,45 @@ class ConnlogApp(VerbActions, App[None]):
                 pane.set_counts(matches.facets.get(pane.column, {}))
         self._update_status(busy=False)
 
-    def _export_log(self, choice: ExportChoice, options: ExportOptions) -> None:
-        """Export the current filters' rows through the log, in a worker."""
-        log, state = self.paged_log, self.state
-        if log is None:
-            return
-        self._export_progress(f"Exporting {self.shown.count if self.shown else 0:,} rows")
-
-        def write() -> None:
-            try:
-                written = log.export(state, choice.path, options)
-            except ConnlogError as exc:
-                self.post_message(msg.Failed(str(exc)))
-                return
-            finally:
-                self.post_message(msg.ExportProgress(None))
-            self.post_message(msg.ExportDone(str(choice.path), written))
-
-        self.run_worker(write, thread=True, group="export")
-
     def _preview(self, frame: pl.DataFrame, started: float) -> None:
         """Show the file's first rows while the full load runs. Filtered here, not on a
         worker: 500 rows take ~5 ms, where the worker's round trip and the next screen
         update put them on screen ~35-50 ms later."""
-        if self.frame is not None:
+        if self.current_log is not None:
             return
         size = sum(p.stat().st_size for p, _ in expand(self.options.paths) if p.exists())
         text = [c for c, t in frame.schema.items() if t == pl.String]
         row_bytes = frame.select(pl.sum_horizontal(pl.col(text).str.len_bytes()).sum()).item()
         per_row = (row_bytes or 0) / frame.height + 30  # + the date and separators
         self._loading = (frame.height, started, size, round(size / per_row))
-        self.frame = frame
-        self.state = self._initial_state(frame)
-        self._show(self._query(frame, self.state), self.state)
+        self.current_log = log = MemoryLog(frame)
+        self.state = startup.filter_state(self.options, log)
+        self._show(self._view(log, log.search(self.state)), self.state)
         self._loading_timer = self.set_interval(0.2, self._update_status)
 
     def _fail(self, message: str) -> None:
         self.fatal_error = message
         self.exit(return_code=2)
 
-    def _initial_state(self, frame: pl.DataFrame) -> FilterState:
-        return startup.filter_state(self.options, frame)
-
     @on(msg.LogLoaded)
     def _loaded(self, message: msg.LogLoaded) -> None:
-        frame, quarantine = message.frame, message.quarantine
-        payloads, folded = message.payloads, message.folded
-        self.skipped = message.skipped
+        log = message.log
+        self.skipped = log.skipped
         self.query_one("#loading", ProgressBar).display = False
         if self._loading_timer is not None:
             self._loading_timer.stop()
         self._loading = None
-        self.frame = frame
-        self.quarantine = quarantine
-        self.payloads = self.table.payloads = payloads
-        self.folded = folded
-        if folded is None and payloads is None and self.options.use_cache:
-            self._await_folded(frame.height)
-        # Counted as categories, texts made of the few distinct values only: a column cast
-        # to text first held ~50 MB more (1M rows), some of it for good.
-        names = sorted({Path(s).name for s in frame["source"].unique().cast(pl.String)})
+        self.current_log = log
+        self.table.payloads = log.payloads
+        if log.folded is None and log.payloads is None and self.options.use_cache:
+            self._await_folded(log.frame.height)
+        names = sorted({Path(s).name for s in log.distinct("source")})
         self.sub_title = escape_controls(", ".join(names))
         if self.state.is_empty:
-            self.state = self._initial_state(frame)
+            self.state = startup.filter_state(self.options, log)
         else:  # the user may have started filtering the preview: keep what they chose
-            self.state = query.resolve_state(frame, self.state)
-        facets = {}
-        for column in FACETS:
-            # Most frequent first; ties alphabetical, so the order is the same every time.
-            counts = frame[column].value_counts().drop_nulls()
-            counts = counts.with_columns(pl.col(column).cast(pl.String))
-            values = counts.sort(["count", column], descending=[True, False])[column].to_list()
-            if column != "source" or len(values) > 1:
-                facets[column] = values
-        self.query_one(FilterSidebar).set_facets(facets)
+            self.state = resolve_state(log, self.state)
+        self._set_panes(message.counts)
         self.call_after_refresh(self._sync_widgets)
         self.load_marks()
         self.sessions.note_recent()
@@ -610,8 +617,9 @@ class ConnlogApp(VerbActions, App[None]):
 
     @on(msg.FoldedReady)
     def _folded_ready(self, message: msg.FoldedReady) -> None:
-        if self.folded is None and self.frame is not None:
-            self.folded = message.folded
+        memory = self.memory
+        if memory is not None and memory.folded is None:
+            memory.folded = message.folded
 
     def apply_state(self, state: FilterState) -> None:
         """Filter by `state` and make the panes and fields show it."""
@@ -669,29 +677,31 @@ class ConnlogApp(VerbActions, App[None]):
         """Run the current filter state. A newer run replaces this one: a text search
         stops part way (a slice of rows at a time), any other result is dropped rather
         than shown, so typing never queues stale work."""
-        frame, state = self.frame, self.state
+        log, state = self.current_log, self.state
         worker = get_current_worker()
 
         def stale() -> bool:
             return worker.is_cancelled or state is not self.state
 
-        if self.paged_log is not None:
-            self._query_log(self.paged_log, state, stale)
-            return
-        if frame is None:
-            return
+        if isinstance(log, MemoryLog):
+            self._query_memory(log, state, stale)
+        elif log is not None:
+            self._query_log(log, state, stale)
 
-        def partial(result: QueryResult) -> None:
-            # A long search's matches so far: shown while it goes on.
+    def _query_memory(self, log: MemoryLog, state: FilterState, stale) -> None:
+        """A filter run on a loaded log: one `query.run` (the log keeps its result), a
+        long search's matches so far shown while it goes on."""
+
+        def partial(found: Matches) -> None:
             if not stale():
-                self.post_message(msg.SearchProgress(state, self._sorted(frame, result)))
+                self.post_message(msg.SearchProgress(state, self._view(log, found)))
 
         try:
-            result = self._query(frame, state, stale, partial)
+            matches = log.search(state, stale=stale, partial=partial)
         except Stale:
             return
         if not stale():
-            self.post_message(msg.FilterResult(state, result))
+            self.post_message(msg.FilterResult(state, self._view(log, matches)))
 
     @on(msg.FilterResult)
     def _filter_result(self, message: msg.FilterResult) -> None:
@@ -704,30 +714,35 @@ class ConnlogApp(VerbActions, App[None]):
         else:
             self._show_log(message.result, message.rows, message.state)
 
-    def _query(
-        self, frame: pl.DataFrame, state: FilterState, stale=None, partial=None
-    ) -> QueryResult:
-        result = query.run(
-            frame, state, payloads=self.payloads, stale=stale, partial=partial, folded=self.folded
-        )
-        return self._sorted(frame, result)
-
-    def _sorted(self, frame: pl.DataFrame, result: QueryResult) -> QueryResult:
+    def _view(self, log: MemoryLog, matches: Matches) -> QueryResult:
+        """A loaded log's matches as the table shows them. MemoryLog's fast path: its
+        matches' rows are row indices into its frame, and the table draws straight from
+        that frame at these indices (no copy, no page asked of the log), the unmarked
+        rows left out while ' is on, in the sort order."""
+        result = QueryResult(matches.rows, matches.facets, matches.total, matches.complete)
         result = self.keep_marked(result)  # ' : the marked rows only
         column, descending = self.sort
         if (column, descending) != ("time", False):
-            indices = query.sort_indices(frame, result.indices, column, descending)
+            order = Sort(column, descending)
+            # The log keeps a whole result's order (the same state asked again is not
+            # sorted again); matches so far are sorted as they come.
+            if matches.complete and result.indices is matches.rows:
+                indices = log.sorted_indices(result.indices, order)
+            else:
+                indices = query.sort_indices(log.frame, result.indices, column, descending)
             result = replace(result, indices=indices)
         return result
 
     def _show(self, result: QueryResult, state: FilterState) -> None:
         """Show a filter run's result (or a search's matches so far: the status bar says
         "searching…" until the whole result is in, and the panes keep their counts)."""
-        if state is not self.state or self.frame is None:
+        frame = self.frame
+        if state is not self.state or frame is None:
             return
         self.shown = result
         in_time_order = self.sort == ("time", False)
-        self.table.set_view(self.frame, result.indices, in_time_order=in_time_order)
+        # The MemoryLog's frame itself, drawn at the view's indices (see _view).
+        self.table.set_view(frame, result.indices, in_time_order=in_time_order)
         notes = {}
         if result.complete:
             if self._busy_timer is not None:
@@ -836,18 +851,16 @@ class ConnlogApp(VerbActions, App[None]):
 
     @on(DateRangePane.Changed)
     def _dates_changed(self, event: DateRangePane.Changed) -> None:
-        if self.frame is None and self.paged_log is None:
+        if self.current_log is None:
             return
         since: datetime | None
         until: datetime | None
         try:
-            if event.quick and self.paged_log is not None:
-                newest = self.paged_log.time_bounds()[1]
+            if event.quick:  # counted back from the newest event
+                newest = self.current_log.time_bounds()[1]
                 if newest is None:
                     raise ValueError("no events")
                 since, until = newest - query.QUICK_RANGES[event.quick], newest
-            elif event.quick and self.frame is not None:
-                since, until = query.quick_range(self.frame, event.quick)
             else:
                 # Typed dates are wall-clock times in the display zone.
                 since = tz.parse_in_zone(event.since, self.zone) if event.since.strip() else None
@@ -869,8 +882,9 @@ class ConnlogApp(VerbActions, App[None]):
         if view.columns:
             self.table.show_columns(view.columns)
         self.sort = (view.sort or "time", view.descending)
-        if self.frame is not None:
-            self.set_state(query.resolve_state(self.frame, view.filters))
+        # Resolved on this thread: only a loaded log answers `distinct` at once.
+        if self.memory is not None:
+            self.set_state(resolve_state(self.memory, view.filters))
             self._sync_widgets()
         self.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)
 
@@ -935,19 +949,18 @@ class ConnlogApp(VerbActions, App[None]):
     @on(msg.RowsAppended)
     def _appended(self, message: msg.RowsAppended) -> None:
         new, quarantine, events = message.frame, message.quarantine, message.events
-        if self.frame is None or not self.follower.following:
+        memory = self.memory
+        if memory is None or not self.follower.following:
             return
         if events:
             self.note_status(follow=f"{', '.join(events)} at {time.strftime('%H:%M:%S')}")
-        if new.height:
-            start = self.frame.height
-            # Diagonal: the loaded rows may carry triage columns the new ones don't have yet.
-            self.frame = pl.concat([self.frame, finish(new, start=start)], how="diagonal_relaxed")
-            for pane in self.query(FacetPane):
-                pane.extend(new[pane.column].cast(pl.String).unique().drop_nulls().to_list())
-            self.triager.diagnose_appended(start)
-        if quarantine.height:
-            self.quarantine = pl.concat([self.quarantine, quarantine])
+        if new.height or quarantine.height:
+            start = memory.append(new, quarantine)  # the log owns its frame and quarantine
+            if new.height:
+                for pane in self.query(FacetPane):
+                    values = new[pane.column].cast(pl.String).unique().drop_nulls()
+                    pane.extend(values.to_list())
+                self.triager.diagnose_appended(start)
         self.refilter()
 
     # -- the selected row ----------------------------------------------------------------
@@ -978,16 +991,16 @@ class ConnlogApp(VerbActions, App[None]):
         detail.visible_area().focus()
 
     def row(self, index: int | None) -> dict | None:
-        """The row at `index` of the loaded frame (a paged log: the row of that key),
-        payloads filled in and, for a failure, its diagnosis; None if there is none."""
-        if index is not None and self.paged_log is not None:
-            try:
-                return self.paged_log.row(index)
-            except (KeyError, ConnlogError):
-                return None
-        if index is None or self.frame is None:
+        """The table's row `index` (its ROW_ID: a loaded log's frame position), asked of
+        the log, payloads filled in and, for a failure of a loaded log, its diagnosis;
+        None if there is none."""
+        log = self.current_log
+        if index is None or log is None:
             return None
-        row = fill(self.frame.slice(index, 1), self.payloads).row(0, named=True)
+        try:
+            row = log.row(index)
+        except (KeyError, ConnlogError):
+            return None
         if row.get("outcome") == "failure" and not row.get("diagnosis"):
             # Not reached by the background pass yet: diagnosed now (~1 ms).
             diagnosis = self.triager.diagnosis(index)
@@ -1154,99 +1167,81 @@ class ConnlogApp(VerbActions, App[None]):
         await self.open_screen(HelpScreen())
 
     async def action_quarantine(self) -> None:
-        if not self.quarantine.height and not self.skipped:
+        quarantine = self.quarantine
+        if not quarantine.height and not self.skipped:
             self.notify("No quarantined rows: every row was read")
             return
-        await self.open_screen(QuarantineScreen(self.quarantine, self.skipped))
+        await self.open_screen(QuarantineScreen(quarantine, self.skipped))
 
     def result_is_current(self, doing: str) -> bool:
         """Whether the whole result of the current filters is in; if not (a search still
         running, a keystroke not yet applied), says so rather than act on an old one."""
-        if self.result is not None and self.result_state is self.state:
+        if self.result_state is self.state:
             return True
         still = "searching" if self.state.searches else "filtering"
         self.notify(f"Still {still}: {doing} once the result is in", timeout=3)
         return False
 
+    def _export_view(self) -> Matches | None:
+        """What an export writes: the current filters' whole result as the table shows it
+        (a loaded log's rows in the table's order, only the marked ones while ' is on); a
+        paged log's matches. None, and said, while the result is not in."""
+        if self.current_log is None or not self.result_is_current("export"):
+            return None
+        if self.result is not None:  # a loaded log's view: its rows, as shown
+            view = self.result
+            return Matches(self.state, view.count, view.facets, view.total, rows=view.indices)
+        return self.shown if isinstance(self.shown, Matches) else None
+
     async def action_export(self) -> None:
-        if self.paged_log is not None:
-            await self._ask_log_export()
+        view = self._export_view()
+        if view is None:
             return
-        frame, result = self.frame, self.result
-        if frame is None or result is None or not self.result_is_current("export"):
-            return
-        indices = result.indices
 
         def chosen(choice: ExportChoice | None) -> None:
-            if choice:
-                self.write_export(choice, frame, indices)
+            if choice:  # the notes of marked rows go in a Note column
+                self.write_export(choice, view, self.notes_store())
 
         name = default_export_name()
         if self.config.export_dir:
             name = str(Path(self.config.export_dir) / name)
-        await self.open_screen(ExportScreen(len(indices), name), chosen)
-
-    async def _ask_log_export(self) -> None:
-        if self.shown is None or self.result_state is not self.state:
-            self.notify("Still filtering: export once the result is in", timeout=3)
-            return
-        sources = [self.paged_log.describe().name] if self.paged_log is not None else []
-
-        def chosen(choice: ExportChoice | None) -> None:
-            if not choice:
-                return
-            provenance = None
-            if choice.provenance:
-                provenance = provenance_record(sources=sources, filters=self._describe_state())
-            report = {"title": "connlog export", "filters": self._describe_state()}
-            options = ExportOptions(
-                guard=self.config.formula_guard,
-                force=choice.overwrite,
-                redact=choice.redact,
-                provenance=provenance,
-                report={**report, "sources": sources, "zone": self.zone},
-                marks=self.notes_store(),
-            )
-            self._export_log(choice, options)
-
-        name = default_export_name()
-        if self.config.export_dir:
-            name = str(Path(self.config.export_dir) / name)
-        await self.open_screen(ExportScreen(self.shown.count, name), chosen)
+        await self.open_screen(ExportScreen(view.count, name), chosen)
 
     @work(thread=True, group="export")
-    def write_export(self, choice: ExportChoice, frame: pl.DataFrame, indices: pl.Series) -> None:
-        """Write in a worker; the status bar shows how far it has got."""
-        inputs = [p for p, _ in expand(self.options.paths)]
-        total = len(indices)
+    def write_export(self, choice: ExportChoice, view: Matches, marks: object) -> None:
+        """Write through the log, in a worker; the status bar shows how far it has got."""
+        log, total = self.current_log, view.count
+        if log is None:
+            return
+        self.post_message(msg.ExportProgress(f"Exporting {total:,} rows"))
 
         def progress(done: int) -> None:
             self.post_message(msg.ExportProgress(f"Exporting {done:,} of {total:,} rows"))
 
+        # A loaded log's files are named (and never written over); a paged log by its name.
+        inputs = [p for p, _ in expand(self.options.paths)] if self.memory is not None else []
+        sources = [str(p) for p in inputs] or [log.describe().name]
         provenance = None
         if choice.provenance:
-            provenance = provenance_record(sources=inputs, filters=self._describe_state())
-        view = query.view_frame(frame, indices)
-        notes = self.notes_for(indices)  # a Note column when rows of the view have notes
-        if notes is not None:
-            view = view.with_columns(notes)
+            provenance = provenance_record(sources=sources, filters=self._describe_state())
+        report = {
+            "title": "connlog export",
+            "filters": self._describe_state(),
+            "sources": sources,
+            "zone": self.zone,
+        }
+        options = ExportOptions(
+            guard=self.config.formula_guard,
+            force=choice.overwrite,
+            inputs=tuple(inputs),
+            redact=choice.redact,
+            provenance=provenance,
+            progress=progress,
+            report=report,
+            marks=marks,
+        )
         try:
-            report = {
-                "title": "connlog export",
-                "filters": self._describe_state(),
-                "sources": [str(p) for p in inputs],
-                "zone": self.zone,
-            }
-            options = ExportOptions(
-                guard=self.config.formula_guard,
-                force=choice.overwrite,
-                inputs=tuple(inputs),
-                redact=choice.redact,
-                provenance=provenance,
-                progress=progress,
-                report=report,
-            )
-            written = export(view, choice.path, options, payloads=self.payloads)
+            written = log.export(view, choice.path, options)
         except ConnlogError as exc:
             self.post_message(msg.Failed(str(exc)))
             return

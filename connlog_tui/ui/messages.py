@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from connlog_tui.counts import CountKey, Timeline
     from connlog_tui.logs import Log, Matches
     from connlog_tui.logs.failures import Attempts, Failures
-    from connlog_tui.payloads import PayloadStore
+    from connlog_tui.logs.memory import MemoryLog
     from connlog_tui.query import FilterState, QueryResult
     from connlog_tui.triage.compare import Comparison
     from connlog_tui.ui.log_rows import LogRows
@@ -44,13 +44,10 @@ class PreviewRead(Message):
 
 @dataclass
 class LogLoaded(Message):
-    """The files read in full."""
+    """The files read in full, and the panes' values counted (value -> rows, per facet)."""
 
-    frame: pl.DataFrame
-    quarantine: pl.DataFrame
-    payloads: PayloadStore | None
-    folded: pl.DataFrame | None
-    skipped: list[tuple[str, str]]  # files of a folder left out, and why
+    log: MemoryLog
+    counts: dict
 
 
 @dataclass
@@ -78,7 +75,8 @@ class FoldedReady(Message):
 
 @dataclass
 class FilterResult(Message):
-    """A filter run's whole result for `state`; `rows`, for a log paged through the seam."""
+    """A filter run's whole result for `state`: a loaded log's view (`QueryResult`: row
+    indices into its frame), or a paged log's matches with `rows`, the table's pages."""
 
     state: FilterState
     result: QueryResult | Matches
