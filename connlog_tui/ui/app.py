@@ -66,7 +66,7 @@ from connlog_tui.ui.status import Loading, Status, short_forms, status_line
 from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
 from connlog_tui.ui.table import LogTable
 from connlog_tui.ui.triage_actions import SHOWN, Triage
-from connlog_tui.ui.verbs import VERB_BINDINGS, TimelineStrip, VerbActions, verb_commands
+from connlog_tui.ui.verbs import VERB_BINDINGS, TimelineStrip, Verbs, verb_commands
 
 # The sort menu's columns, in the table's order, under their table titles.
 SORTABLE = {c.name: c.title for c in TABLE_COLUMNS if schema.BY_NAME[c.name].sortable}
@@ -117,7 +117,7 @@ OPENERS = {
 }
 
 
-class ConnlogApp(VerbActions, App[None]):
+class ConnlogApp(App[None]):
     TITLE = "connlog"
     CSS_PATH = "app.tcss"
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
@@ -180,6 +180,7 @@ class ConnlogApp(VerbActions, App[None]):
         self.sessions = Sessions(self)  # saved views and the last session
         self._analyse_when_shown = False  # a load's first whole result starts triage
         self.triager = Triage(self)  # triage, compare, ] / [ and what they worked out
+        self.verbs = Verbs(self)  # -, n / N, :, #, marks, the timeline, and their state
         self.zone = options.zone
         self.user_active_until = 0.0  # background work steps aside until then
         self._typeahead: list[events.Key] | None = None  # keys held while a screen opens
@@ -361,6 +362,7 @@ class ConnlogApp(VerbActions, App[None]):
         yield FittedFooter()
         yield Follower()
         yield self.triager
+        yield self.verbs
 
     def on_mount(self) -> None:
         self.theme = self.config.theme
@@ -472,7 +474,7 @@ class ConnlogApp(VerbActions, App[None]):
         self.sub_title = escape_controls(log.describe().name)
         self._set_panes(counts)
         self.call_after_refresh(self._sync_widgets)
-        self.load_marks()  # found through the seam, on a thread
+        self.verbs.load_marks()  # found through the seam, on a thread
         self.refilter()
 
     def _set_panes(self, counts: dict[str, dict[str, int]]) -> None:
@@ -547,7 +549,7 @@ class ConnlogApp(VerbActions, App[None]):
             self._busy_timer.stop()
         self.result_state = state
         self._release_for_filter()
-        self.refresh_timeline()
+        self.verbs.refresh_timeline()
         for pane in self.query(FacetPane):
             if pane.column in FACETS:  # a pane of a picked reason has no counts
                 pane.set_counts(matches.facets.get(pane.column, {}))
@@ -593,7 +595,7 @@ class ConnlogApp(VerbActions, App[None]):
             self.state = resolve_state(log, self.state)
         self._set_panes(message.counts)
         self.call_after_refresh(self._sync_widgets)
-        self.load_marks()
+        self.verbs.load_marks()
         self.sessions.note_recent()
         # Triage takes both cores for seconds (minutes at a million rows): it starts once
         # this load's first result is shown, not alongside the query that makes it.
@@ -720,7 +722,7 @@ class ConnlogApp(VerbActions, App[None]):
         that frame at these indices (no copy, no page asked of the log), the unmarked
         rows left out while ' is on, in the sort order."""
         result = QueryResult(matches.rows, matches.facets, matches.total, matches.complete)
-        result = self.keep_marked(result)  # ' : the marked rows only
+        result = self.verbs.keep_marked(result)  # ' : the marked rows only
         column, descending = self.sort
         if (column, descending) != ("time", False):
             order = Sort(column, descending)
@@ -756,7 +758,7 @@ class ConnlogApp(VerbActions, App[None]):
             if self._analyse_when_shown:
                 self._analyse_when_shown = False
                 self.analyse()
-            self.refresh_timeline()
+            self.verbs.refresh_timeline()
         self._update_status(**notes)
         if self._loading is not None:  # the full read waits for these rows to be shown
             if result.count:
@@ -797,11 +799,12 @@ class ConnlogApp(VerbActions, App[None]):
         )
 
     def _find_note(self) -> str | None:
-        if self.find is None:
+        find, matches = self.verbs.find, self.verbs.find_matches
+        if find is None:
             return None
-        found = "; ".join(self.find.describe())
-        if self.find_matches is not None:
-            found += f" ({self.find_matches.len():,} rows)"
+        found = "; ".join(find.describe())
+        if matches is not None:
+            found += f" ({matches.len():,} rows)"
         return found
 
     def note_status(self, **notes) -> None:
@@ -841,7 +844,8 @@ class ConnlogApp(VerbActions, App[None]):
             self.note_status(search_error=str(exc))  # said first, under the box
             return
         search.remove_class("-invalid")
-        self.find = self.find_matches = self.table.matched = None  # n / N follow the new one
+        # n / N follow the new search
+        self.verbs.find = self.verbs.find_matches = self.table.matched = None
         self.note_status(search_error=None)
         self.set_state(replace(self.state, **fields), delay=0.15)
 
@@ -928,6 +932,42 @@ class ConnlogApp(VerbActions, App[None]):
         keep_out_of_gc()
         self.triager.show_current_row()
 
+    # -- the verbs (ui/verbs.Verbs does them) --------------------------------------------
+
+    def action_exclude_value(self) -> None:
+        self.verbs.action_exclude_value()
+
+    def action_next_match(self, step: int) -> None:
+        self.verbs.action_next_match(step)
+
+    def action_jump_time(self) -> None:
+        self.verbs.action_jump_time()
+
+    def action_count_view(self) -> None:
+        self.verbs.action_count_view()
+
+    def action_toggle_mark(self) -> None:
+        self.verbs.action_toggle_mark()
+
+    def action_note(self) -> None:
+        self.verbs.action_note()
+
+    def action_next_mark(self, step: int) -> None:
+        self.verbs.action_next_mark(step)
+
+    def action_marked_only(self) -> None:
+        self.verbs.action_marked_only()
+
+    def action_toggle_timeline(self) -> None:
+        self.verbs.action_toggle_timeline()
+
+    def action_widen_time(self) -> None:
+        self.verbs.action_widen_time()
+
+    @on(TimelineStrip.Narrow)
+    def _narrow(self, event: TimelineStrip.Narrow) -> None:
+        self.verbs.narrow(event)
+
     # -- follow mode: rows appended to the logs as they are written -----------------------
 
     def action_toggle_follow(self) -> None:
@@ -980,13 +1020,14 @@ class ConnlogApp(VerbActions, App[None]):
         panels = self.query(DetailPanel)  # none once the app is closing (a timer's late)
         detail = panels.first() if panels else None
         if detail is not None and detail.display:
-            detail.show(self.row(index), self.triager.attempt(index), self.payload_pattern())
+            detail.show(self.row(index), self.triager.attempt(index), self.verbs.payload_pattern())
 
     @on(LogTable.Opened)
     def _opened(self, event: LogTable.Opened) -> None:
         detail = self.query_one(DetailPanel)
         detail.display = True
-        detail.show(self.row(event.row), self.triager.attempt(event.row), self.payload_pattern())
+        attempt = self.triager.attempt(event.row)
+        detail.show(self.row(event.row), attempt, self.verbs.payload_pattern())
         self.screen.maximize(detail, container=False)
         detail.visible_area().focus()
 
@@ -1074,8 +1115,8 @@ class ConnlogApp(VerbActions, App[None]):
         self.screen.set_focus(fields.first())
 
     def action_clear(self) -> None:
-        self.find = self.find_matches = self.table.matched = None  # n / N's search too
-        self.marked_only = False
+        self.verbs.find = self.verbs.find_matches = self.table.matched = None  # n / N's too
+        self.verbs.marked_only = False
         self.set_state(FilterState())
         self._sync_widgets()
         self.notify("Filters cleared")
@@ -1084,7 +1125,7 @@ class ConnlogApp(VerbActions, App[None]):
         """The filters in words, dates in the display zone (the state keeps UTC)."""
         plain = replace(self.state, since=None, until=None)
         dates = tz.describe(self.state.since, self.state.until, self.zone)
-        marked = ["marked rows only"] if self.marked_only else []
+        marked = ["marked rows only"] if self.verbs.marked_only else []
         return plain.describe() + ([dates] if dates else []) + marked
 
     # -- display: zone, columns, theme ---------------------------------------------------
@@ -1093,7 +1134,7 @@ class ConnlogApp(VerbActions, App[None]):
         self.zone = tz.cycle(self.zone, self.config.timezone)
         self.query_one(LogTable).set_zone(self.zone)
         self.query_one(DetailPanel).zone = self.zone
-        self.refresh_timeline()
+        self.verbs.refresh_timeline()
         self._sync_widgets()
         self._update_status()
         shown = tz.label(self.zone)
@@ -1200,7 +1241,7 @@ class ConnlogApp(VerbActions, App[None]):
 
         def chosen(choice: ExportChoice | None) -> None:
             if choice:  # the notes of marked rows go in a Note column
-                self.write_export(choice, view, self.notes_store())
+                self.write_export(choice, view, self.verbs.notes_store())
 
         name = default_export_name()
         if self.config.export_dir:

@@ -1,8 +1,9 @@
 """Issue 24's verbs in the browser: exclude a value (`-`), next / previous search match
 (`n` / `N`), jump to a time (`:`), the count view (`#`), marks and notes (`m`, `M`,
-`}` / `{`) and the timeline strip (`H`). The app mixes `VerbActions` in and lists
-`VERB_BINDINGS` and `VERB_PALETTE` with its own; the questions go to the pure modules
-(query, counts, jump, marks). The help screen (ui.screens.HELP) lists the keys."""
+`}` / `{`) and the timeline strip (`H`). The app owns a `Verbs` component, lists
+`VERB_BINDINGS` and `VERB_PALETTE` with its own and hands those keys to it; the
+questions go to the pure modules (query, counts, jump, marks) and the `logs` seam. The
+help screen (ui.screens.HELP) lists the keys."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 import polars as pl
 from rich.text import Text
@@ -34,6 +36,9 @@ from connlog_tui.schema import ROW_ID
 from connlog_tui.textsafe import escape_controls, one_line
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import match_pattern
+
+if TYPE_CHECKING:
+    from connlog_tui.ui.app import ConnlogApp
 
 VERB_BINDINGS = [
     Binding("minus", "exclude_value", "Hide value", show=False),
@@ -320,23 +325,30 @@ def _every(delta) -> str:
     return f"{seconds} s"
 
 
-class VerbActions:
-    """The verbs' actions, mixed into ConnlogApp (which holds frame, state, result,
-    payloads, table and the filter run)."""
+class Verbs(Widget):
+    """The verbs' state and work, a component the app owns (never drawn: a widget for
+    its workers and its place in the message chain). It reaches the app through its
+    public state and methods only (frame, state, result, table, apply_state, refilter,
+    note_status, ...); the app's keys hand over to it."""
 
-    find: FilterState | None = None  # the search n / N step through, off the view
-    find_matches: pl.Series | None = None
-    marks_store: marks.Marks | None = None
-    marked: pl.DataFrame | None = None  # Marks.find's rows: row_id, key, note
-    widen_to: tuple | None = None  # the date range before the timeline narrowed it
-    marked_only = False  # ' : the view keeps its marked rows only
+    DEFAULT_CSS = "Verbs { display: none; }"
+
+    def __init__(self, owner: ConnlogApp) -> None:
+        super().__init__()
+        self.owner = owner
+        self.find: FilterState | None = None  # the search n / N step through, off the view
+        self.find_matches: pl.Series | None = None
+        self.marks_store: marks.Marks | None = None
+        self.marked: pl.DataFrame | None = None  # Marks.find's rows: row_id, key, note
+        self.widen_to: tuple | None = None  # the date range before the timeline narrowed it
+        self.marked_only = False  # ' : the view keeps its marked rows only
 
     def _loaded_frame(self, what: str) -> bool:
         """Whether the log is loaded as a frame; an archive paged through the seam says
         that `what` needs one."""
-        if self.frame is not None:
+        if self.owner.frame is not None:
             return True
-        if getattr(self, "paged_log", None) is not None:
+        if self.owner.paged_log is not None:
             self.notify(f"{what}: not on an archive yet (open the log itself)", timeout=3)
         return False
 
@@ -347,26 +359,30 @@ class VerbActions:
         the value of the column at the cursor in the selected row."""
         from connlog_tui.ui.filters import FacetPane
 
-        focused = self.focused
+        focused = self.owner.focused
         if isinstance(focused, FacetPane):
             if focused.highlighted is None:
                 return
             column = focused.column
             value = focused.get_option_at_index(focused.highlighted).value
         else:
-            column = self.table.current_column
-            row = self.table.current_row
-            if self.frame is None or row is None or column in (None, "time", "request", "response"):
+            current = self.owner.table.current_column
+            row, frame = self.owner.table.current_row, self.owner.frame
+            if (
+                frame is None
+                or row is None
+                or current is None
+                or current in ("time", "request", "response")
+            ):
                 self.notify("Hide a value: put the cursor on an app, action, user, … cell")
                 return
-            value = self.frame[column][row]
+            column, value = current, frame[current][row]
             if value is None:
                 return
             value = str(value)
-        hidden = set(self.state.excluded.get(column, ()))
+        hidden = set(self.owner.state.excluded.get(column, ()))
         hidden ^= {value}
-        self.set_state(self.state.with_excluded(column, hidden))
-        self._sync_widgets()
+        self.owner.apply_state(self.owner.state.with_excluded(column, hidden))
         shown = escape_controls(one_line(value, 40))
         self.notify(f"Hiding {shown}" if value in hidden else f"Showing {shown} again")
 
@@ -374,22 +390,21 @@ class VerbActions:
 
     def payload_pattern(self) -> re.Pattern[str] | None:
         """The search whose matches the payload view draws: n / N's, else the view's."""
-        search = self.find or self.state
+        search = self.find or self.owner.state
         return match_pattern(search.search, search.regex)
 
     def action_next_match(self, step: int) -> None:
         """n / N: the next / previous row matching the search. A search that filters the
         view becomes one that only moves the cursor: the whole view comes back."""
-        state, paged = self.state, getattr(self, "paged_log", None)
+        state, paged = self.owner.state, self.owner.paged_log
         if paged is None and not self._loaded_frame("n / N"):
             return
         selected = None
         if state.search or state.regex:
             self.find = FilterState(search=state.search, regex=state.regex)
             self.find_matches = None
-            selected = self.table.current_row  # found again in the whole view
-            self.set_state(replace(state, search="", regex=""))
-            self._sync_widgets()
+            selected = self.owner.table.current_row  # found again in the whole view
+            self.owner.apply_state(replace(state, search="", regex=""))
         if self.find is None:
             self.notify("No search: / to search, then n / N move between matches")
             return
@@ -403,17 +418,24 @@ class VerbActions:
 
     @work(thread=True, exclusive=True, group="find")
     def _find(self, find: FilterState, step: int) -> None:
+        frame = self.owner.frame
+        if frame is None:
+            return
         matched = query.run(
-            self.frame, find, facets=(), payloads=self.payloads, folded=self.folded
+            frame,
+            find,
+            facets=(),
+            payloads=self.owner.payloads,
+            folded=self.owner.folded,
         ).indices
         self.post_message(msg.MatchesFound(find, matched, step))
 
-    def on_matches_found(self, message: msg.MatchesFound) -> None:  # a mixin: no @on
+    def on_matches_found(self, message: msg.MatchesFound) -> None:
         find, matched, step = message.find, message.matched, message.step
         if find is self.find:
-            self.find_matches = self.table.matched = matched.sort()
-            self.table.refresh()
-            self._update_status()
+            self.find_matches = self.owner.table.matched = matched.sort()
+            self.owner.table.refresh()
+            self.owner.note_status()
             self._step_to(matched, step, "matches of the search")
 
     def _step_paged(
@@ -421,18 +443,18 @@ class VerbActions:
     ) -> None:
         """n / N or } / { on a paged log: `Log.next_match` on a thread, from the cursor's
         position (or the `selected` row's, found again in a view that just changed)."""
-        column, descending = self.sort
+        column, descending = self.owner.sort
         sort = Sort(None if column == "time" else column, descending)
-        start = None if selected is not None else self.table.cursor
+        start = None if selected is not None else self.owner.table.cursor
         self.post_message(msg.Running("finding a row", time.monotonic()))
-        self._next_paged(log, self.state, sort, find, start, selected, step, what)
+        self._next_paged(log, self.owner.state, sort, find, start, selected, step, what)
 
     @work(thread=True, exclusive=True, group="find")
     def _next_paged(self, log: Log, state, sort, find, start, selected, step, what) -> None:
         worker = get_current_worker()
 
         def stale() -> bool:
-            return worker.is_cancelled or state is not self.state
+            return worker.is_cancelled or state is not self.owner.state
 
         try:
             if selected is not None:
@@ -447,16 +469,16 @@ class VerbActions:
             self.post_message(msg.Running("finding a row", None))
         self.post_message(msg.MatchFound(state, found, what))
 
-    def on_match_found(self, message: msg.MatchFound) -> None:  # a mixin: no @on
-        if message.state is not self.state:
+    def on_match_found(self, message: msg.MatchFound) -> None:
+        if message.state is not self.owner.state:
             return  # the filters changed meanwhile
         if message.position is None:
             self.notify(f"No {message.what} in the view")
         else:  # now, or once the view it counts in is shown (n just widened it)
-            self.table.move_in_view(message.state, message.position)
+            self.owner.table.move_in_view(message.state, message.position)
 
     def _step_to(self, rows: pl.Series, step: int, what: str) -> None:
-        table = self.table
+        table = self.owner.table
         found = jump.next_position(table.indices, rows, table.cursor, step)
         if found is None:
             self.notify(f"No {what} in the view")
@@ -466,34 +488,43 @@ class VerbActions:
     # -- jump to a time -----------------------------------------------------------------
 
     def action_jump_time(self) -> None:
-        rows = self.table.log_rows if getattr(self, "paged_log", None) is not None else None
+        rows = self.owner.table.log_rows if self.owner.paged_log is not None else None
         if rows is not None and rows.sort.column not in (None, "time"):
             self.notify("Jump to a time: on an archive, in time order only (s sorts)", timeout=3)
             return
-        if rows is None and (not self._loaded_frame("Jump to a time") or not self.table.row_count):
+        if rows is None and (
+            not self._loaded_frame("Jump to a time") or not self.owner.table.row_count
+        ):
             return
 
         def chosen(text: str | None) -> None:
-            if not text or not text.strip() or not self.table.row_count:
+            if not text or not text.strip() or not self.owner.table.row_count:
                 return
+            frame, row = self.owner.frame, self.owner.table.current_row
             if rows is not None:
-                anchor = rows.page(self.table.cursor, 1)["time"][0]
+                anchor = rows.page(self.owner.table.cursor, 1)["time"][0]
+            elif frame is not None and row is not None:
+                anchor = frame["time"][row]
             else:
-                anchor = self.frame["time"][self.table.current_row]
+                return
             try:
-                when = jump.jump_target(text, anchor, self.zone)
+                when = jump.jump_target(text, anchor, self.owner.zone)
             except ConnlogError as exc:
                 self.notify(escape_controls(str(exc)), severity="error", markup=False)
                 return
             if rows is not None:
                 self._jump_paged(rows, when)
                 return
-            found = jump.nearest(self.frame, self.table.indices, when)
+            if frame is None:
+                return
+            found = jump.nearest(frame, self.owner.table.indices, when)
             if found is not None:
-                self.table.cursor = found
+                self.owner.table.cursor = found
 
         prompt = "Jump to a time (the rows around it stay in view)"
-        self.push_screen(PromptScreen(prompt, placeholder="09:14, 2026-03-09 09:14, -15m"), chosen)
+        self.owner.push_screen(
+            PromptScreen(prompt, placeholder="09:14, 2026-03-09 09:14, -15m"), chosen
+        )
 
     @work(thread=True, exclusive=True, group="jump")
     def _jump_paged(self, rows, when) -> None:
@@ -511,22 +542,24 @@ class VerbActions:
         if found is not None:
             self.post_message(msg.JumpFound(found))
 
-    # By name, not @on: a mixin's decorated handlers are not collected (only the app's).
     def on_jump_found(self, message: msg.JumpFound) -> None:
-        self.table.cursor = message.position
+        self.owner.table.cursor = message.position
 
     # -- the count view -----------------------------------------------------------------
 
     def action_count_view(self) -> None:
-        paged = getattr(self, "paged_log", None)
+        paged = self.owner.paged_log
         if isinstance(paged, Counts):  # an archive: one lazy group-by through the seam
-            count = partial(paged.count_by, self.state)
-            rows = self.table.row_count
-        elif not self._loaded_frame("The count view") or not self.result_is_current("count"):
+            count = partial(paged.count_by, self.owner.state)
+            rows = self.owner.table.row_count
+        elif not self._loaded_frame("The count view") or not self.owner.result_is_current("count"):
             return
         else:
-            indices = self.result.indices
-            count = partial(counts.count_by, self.frame, indices, payloads=self.payloads)
+            frame, result = self.owner.frame, self.owner.result
+            if frame is None or result is None:
+                return
+            indices = result.indices
+            count = partial(counts.count_by, frame, indices, payloads=self.owner.payloads)
             rows = len(indices)
 
         def chosen(answer) -> None:
@@ -534,21 +567,20 @@ class VerbActions:
                 return
             what, key, value = answer
             try:
-                state = counts.filter_to(self.state, key, value, exclude=what == "exclude")
+                state = counts.filter_to(self.owner.state, key, value, exclude=what == "exclude")
             except ConnlogError as exc:
                 self.notify(escape_controls(str(exc)), severity="error", markup=False)
                 return
-            self.set_state(state)
-            self._sync_widgets()
+            self.owner.apply_state(state)
 
-        column = self.table.current_column
+        column = self.owner.table.current_column
         by = column if column not in (None, "time", "request", "response") else "outcome"
-        self.push_screen(CountScreen(count, rows, by), chosen)
+        self.owner.push_screen(CountScreen(count, rows, by), chosen)
 
     # -- marks and notes ----------------------------------------------------------------
 
     def _marks(self) -> marks.Marks | None:
-        if getattr(self, "paged_log", None) is None and not self._loaded_frame("Marks"):
+        if self.owner.paged_log is None and not self._loaded_frame("Marks"):
             return None
         if self.marks_store is None:
             try:
@@ -562,19 +594,20 @@ class VerbActions:
     def _marks_paths(self) -> list[str]:
         """What this log's marks are kept under: its files, or on Spark its table or path
         (never the URL, which may hold a token)."""
-        spark = getattr(self.options, "spark", None)
+        spark = self.owner.options.spark
         if spark is not None:
             return [marks.SPARK_PREFIX + spark[1]]
-        return [str(p) for p in self.options.paths]
+        return [str(p) for p in self.owner.options.paths]
 
     def _find_marks(self, store: marks.Marks) -> None:
         """The view's marked rows, shown in the table: found in the frame here, or through
         the seam on a thread for a paged log."""
-        paged = getattr(self, "paged_log", None)
+        paged = self.owner.paged_log
         if paged is not None:
             self._find_marks_paged(paged, store)
             return
-        self._show_marks(store.find(self.frame, self.payloads))
+        if self.owner.frame is not None:
+            self._show_marks(store.find(self.owner.frame, self.owner.payloads))
 
     @work(thread=True, exclusive=True, group="marks")
     def _find_marks_paged(self, log: Log, store: marks.Marks) -> None:
@@ -585,38 +618,38 @@ class VerbActions:
             return
         self.post_message(msg.MarksFound(found))
 
-    def on_marks_found(self, message: msg.MarksFound) -> None:  # a mixin: no @on
+    def on_marks_found(self, message: msg.MarksFound) -> None:
         self._show_marks(message.found)
 
     def _show_marks(self, found: pl.DataFrame) -> None:
         self.marked = found
-        self.table.marked = set(found[ROW_ID].to_list())
-        self.table.refresh()
-        if getattr(self, "paged_log", None) is not None and found.height:
-            spark = getattr(self.options, "spark", None) is not None
-            self.note_status(marks=MARKS_SPARK if spark else MARKS_ARCHIVE)
+        self.owner.table.marked = set(found[ROW_ID].to_list())
+        self.owner.table.refresh()
+        if self.owner.paged_log is not None and found.height:
+            spark = self.owner.options.spark is not None
+            self.owner.note_status(marks=MARKS_SPARK if spark else MARKS_ARCHIVE)
         if self.marked_only:
-            self.refilter()
+            self.owner.refilter()
 
     def load_marks(self) -> None:
         """This log's marks, read again for a (re)loaded frame or an opened paged log,
         shown in the table."""
         self.marks_store = None
-        if self.frame is not None or getattr(self, "paged_log", None) is not None:
+        if self.owner.frame is not None or self.owner.paged_log is not None:
             self._marks()
 
     def _selected_key(self):
         """The selected row's mark key and time (a paged view's row is in the table's
         blocks: it is on screen)."""
-        table = self.table
+        table = self.owner.table
         if table.log_rows is not None and table.row_count:
             page = table.log_rows.page(table.cursor, 1)
             return marks.row_keys(page)[0], page["time"][0]
         row = table.current_row
-        if self.frame is None or row is None:
+        if self.owner.frame is None or row is None:
             return None
-        (key,) = marks.row_keys(self.frame.slice(row, 1), self.payloads)
-        return key, self.frame["time"][row]
+        (key,) = marks.row_keys(self.owner.frame.slice(row, 1), self.owner.payloads)
+        return key, self.owner.frame["time"][row]
 
     def action_toggle_mark(self) -> None:
         store, selected = self._marks(), self._selected_key()
@@ -640,7 +673,7 @@ class VerbActions:
             self._save_marks(store)
             self.notify("Note kept (exports carry it as Note)")
 
-        self.push_screen(PromptScreen("A note on this row (one line)", current), written)
+        self.owner.push_screen(PromptScreen("A note on this row (one line)", current), written)
 
     def _save_marks(self, store: marks.Marks) -> None:
         try:
@@ -652,7 +685,7 @@ class VerbActions:
     def action_next_mark(self, step: int) -> None:
         if self._marks() is None or self.marked is None:
             return
-        paged = getattr(self, "paged_log", None)
+        paged = self.owner.paged_log
         if paged is not None:
             keys = frozenset(self.marked[ROW_ID].to_list())
             if not keys:
@@ -663,14 +696,14 @@ class VerbActions:
         self._step_to(self.marked[ROW_ID], step, "marked rows")
 
     def action_marked_only(self) -> None:
-        if getattr(self, "paged_log", None) is not None:
+        if self.owner.paged_log is not None:
             self.notify(MARKED_ONLY_PAGED, timeout=4)
             return
         if self._marks() is None:
             return
         self.marked_only = not self.marked_only
         self.notify("Marked rows only (' shows all)" if self.marked_only else "All rows again")
-        self.refilter()
+        self.owner.refilter()
 
     def keep_marked(self, result: query.QueryResult) -> query.QueryResult:
         """A filter run's rows, less the unmarked ones while `'` is on (on the query's
@@ -685,7 +718,7 @@ class VerbActions:
         """The marks whose notes a paged log's export carries (a Note column): an
         archive's; a Spark table's export has none, which is said here."""
         store = self._marks()
-        if getattr(self.options, "spark", None) is None or store is None:
+        if self.owner.options.spark is None or store is None:
             return store
         if any(mark.note for mark in store.entries.values()):
             self.notify(NOTES_SPARK, timeout=4)
@@ -700,31 +733,34 @@ class VerbActions:
     # -- the timeline -------------------------------------------------------------------
 
     def action_toggle_timeline(self) -> None:
-        strip = self.query_one(TimelineStrip)
+        strip = self.owner.query_one(TimelineStrip)
         strip.display = not strip.display
         if strip.display:
             self.call_after_refresh(self.refresh_timeline)  # once laid out: its width
             strip.focus()
         else:
-            self.table.focus()
+            self.owner.table.focus()
 
     def refresh_timeline(self) -> None:
-        strip = self.query_one(TimelineStrip)
+        strip = self.owner.query_one(TimelineStrip)
         if not strip.display:
             return
-        paged = getattr(self, "paged_log", None)
+        paged = self.owner.paged_log
         if hasattr(paged, "timeline"):  # an archive: counted lazily, on a thread
-            self._paged_timeline(paged, self.state, strip.bars_width(), self.table.current_row)
+            self._paged_timeline(
+                paged, self.owner.state, strip.bars_width(), self.owner.table.current_row
+            )
             return
-        if not self._loaded_frame("The timeline") or self.result is None:
+        frame, result = self.owner.frame, self.owner.result
+        if not self._loaded_frame("The timeline") or frame is None or result is None:
             return
-        line = counts.timeline(self.frame, self.result.indices, strip.bars_width())
-        row = self.table.current_row
-        self._show_timeline(line, self.frame["time"][row] if row is not None else None)
+        line = counts.timeline(frame, result.indices, strip.bars_width())
+        row = self.owner.table.current_row
+        self._show_timeline(line, frame["time"][row] if row is not None else None)
 
     def _show_timeline(self, line: counts.Timeline, cursor_time) -> None:
-        strip = self.query_one(TimelineStrip)
-        strip.zone = self.zone
+        strip = self.owner.query_one(TimelineStrip)
+        strip.zone = self.owner.zone
         strip.show(line, cursor_time)
 
     @work(thread=True, exclusive=True, group="timeline")
@@ -740,12 +776,11 @@ class VerbActions:
     def on_timeline_ready(self, message: msg.TimelineReady) -> None:
         self._show_timeline(message.line, message.cursor_time)
 
-    # By name, not @on: a mixin's decorated handlers are not collected (only the app's).
-    def on_timeline_strip_narrow(self, event: TimelineStrip.Narrow) -> None:
+    def narrow(self, event: TimelineStrip.Narrow) -> None:
+        """The timeline's picked bar (its Narrow message, which the app hands on)."""
         if self.widen_to is None:
-            self.widen_to = (self.state.since, self.state.until)
-        self.set_state(replace(self.state, since=event.since, until=event.until))
-        self._sync_widgets()
+            self.widen_to = (self.owner.state.since, self.owner.state.until)
+        self.owner.apply_state(replace(self.owner.state, since=event.since, until=event.until))
 
     def action_widen_time(self) -> None:
         if self.widen_to is None:
@@ -753,5 +788,4 @@ class VerbActions:
             return
         since, until = self.widen_to
         self.widen_to = None
-        self.set_state(replace(self.state, since=since, until=until))
-        self._sync_widgets()
+        self.owner.apply_state(replace(self.owner.state, since=since, until=until))

@@ -227,7 +227,7 @@ async def test_n_jumps_between_matches_on_an_archive(memory, archive):
         table.focus()
         await pilot.press("n")  # the whole view back, the search kept for n / N
         await settle(pilot)
-        assert app.state.search == "" and app.find == found
+        assert app.state.search == "" and app.verbs.find == found
         assert table.row_count == 2345
         # From the newest match, n goes round to the first.
         await eventually(pilot, lambda: table.current_row == matches[0])

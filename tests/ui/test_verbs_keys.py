@@ -107,10 +107,10 @@ async def test_n_keeps_the_whole_view_and_jumps_between_matches():
         # The matches are drawn apart (bold italic), the other rows not.
         line = table.render_line(table.cursor - round(table.scroll_offset.y) + 1)
         assert all(seg.style.italic for seg in line if seg.text.strip())
-        assert table.matched.to_list() == sorted(app.find_matches.to_list())
+        assert table.matched.to_list() == sorted(app.verbs.find_matches.to_list())
         await pilot.press("x")  # clear: n / N's search goes too
         await settle(pilot)
-        assert table.matched is None and app.find is None and "n/N" not in status(app)
+        assert table.matched is None and app.verbs.find is None and "n/N" not in status(app)
 
 
 async def test_colon_jumps_to_the_nearest_row_without_filtering():
