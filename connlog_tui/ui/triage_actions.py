@@ -5,7 +5,7 @@ A component the app owns (as ui/follow_mode.Follower is): it holds what triage w
 out (each app's working-login baseline, the stitched attempts) and runs its own workers,
 which post messages (ui/messages.py) to it. It reads the app's public state (frame,
 view, filter state) and asks the triage layer (connlog_tui.triage) for everything it
-shows; the diagnoses change the app's frame, so `DiagnosesReady` goes on to the app,
+shows; the diagnoses change the app's frame, so `DiagnosesReady` is posted to the app,
 which owns the frame.
 """
 
@@ -169,7 +169,7 @@ class Triage(Widget):
         # Shown now, before the attempts are linked (most of a big log's triage time),
         # and while memory is low: adding the columns holds ~60 MB for a moment (1M
         # rows), which on top of the stitching's own peak set lean mode's peak.
-        self.post_message(msg.DiagnosesReady(diagnoses.frame()))
+        self.owner.post_message(msg.DiagnosesReady(diagnoses.frame()))  # the frame is the app's
         del diagnoses
         self.post_message(msg.TriageProgress("linking login attempts"))
         keys = _Pile()
@@ -199,7 +199,7 @@ class Triage(Widget):
         diagnoses = triage.diagnose_rows(
             frame, rows, baseline=baseline, payloads=self.owner.payloads
         )
-        self.post_message(msg.DiagnosesReady(diagnoses))
+        self.owner.post_message(msg.DiagnosesReady(diagnoses))
 
     @on(msg.TriageProgress)
     def _progressed(self, message: msg.TriageProgress) -> None:
