@@ -34,9 +34,8 @@ from connlog_tui import query, schema, triage, views
 from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError, Stale
-from connlog_tui.export import provenance_record
 from connlog_tui.isotime import iso_utc
-from connlog_tui.logs import ExportOptions, Log, Matches, Sort, resolve_state
+from connlog_tui.logs import Log, Matches, Sort, resolve_state
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.options import Options
 from connlog_tui.payloads import PayloadStore
@@ -46,6 +45,7 @@ from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import DetailPanel, render_attempt, render_payload
+from connlog_tui.ui.exporting import Exporter
 from connlog_tui.ui.fields import OrderedInput
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import Follower
@@ -54,12 +54,9 @@ from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.log_rows import LogRows
 from connlog_tui.ui.screens import (
     ColumnsScreen,
-    ExportChoice,
-    ExportScreen,
     HelpScreen,
     QuarantineScreen,
     SortScreen,
-    default_export_name,
 )
 from connlog_tui.ui.sessions import Sessions
 from connlog_tui.ui.status import Loading, Status, short_forms, status_line
@@ -181,6 +178,7 @@ class ConnlogApp(App[None]):
         self._analyse_when_shown = False  # a load's first whole result starts triage
         self.triager = Triage(self)  # triage, compare, ] / [ and what they worked out
         self.verbs = Verbs(self)  # -, n / N, :, #, marks, the timeline, and their state
+        self.exporter = Exporter(self)  # e: the export screen and its worker
         self.zone = options.zone
         self.user_active_until = 0.0  # background work steps aside until then
         self._typeahead: list[events.Key] | None = None  # keys held while a screen opens
@@ -363,6 +361,7 @@ class ConnlogApp(App[None]):
         yield Follower()
         yield self.triager
         yield self.verbs
+        yield self.exporter
 
     def on_mount(self) -> None:
         self.theme = self.config.theme
@@ -793,7 +792,7 @@ class ConnlogApp(App[None]):
             if (column, descending) == ("time", False)
             else f"{SORTABLE[column]} {'▼' if descending else '▲'}",
             find=self._find_note(),
-            filters=tuple(self._describe_state()),
+            filters=tuple(self.describe_state()),
             short_filters=tuple(short_forms(self.state, dates)),
             **notes,
         )
@@ -1121,7 +1120,7 @@ class ConnlogApp(App[None]):
         self._sync_widgets()
         self.notify("Filters cleared")
 
-    def _describe_state(self) -> list[str]:
+    def describe_state(self) -> list[str]:
         """The filters in words, dates in the display zone (the state keeps UTC)."""
         plain = replace(self.state, since=None, until=None)
         dates = tz.describe(self.state.since, self.state.until, self.zone)
@@ -1223,84 +1222,8 @@ class ConnlogApp(App[None]):
         self.notify(f"Still {still}: {doing} once the result is in", timeout=3)
         return False
 
-    def _export_view(self) -> Matches | None:
-        """What an export writes: the current filters' whole result as the table shows it
-        (a loaded log's rows in the table's order, only the marked ones while ' is on); a
-        paged log's matches. None, and said, while the result is not in."""
-        if self.current_log is None or not self.result_is_current("export"):
-            return None
-        if self.result is not None:  # a loaded log's view: its rows, as shown
-            view = self.result
-            return Matches(self.state, view.count, view.facets, view.total, rows=view.indices)
-        return self.shown if isinstance(self.shown, Matches) else None
-
     async def action_export(self) -> None:
-        view = self._export_view()
-        if view is None:
-            return
-
-        def chosen(choice: ExportChoice | None) -> None:
-            if choice:  # the notes of marked rows go in a Note column
-                self.write_export(choice, view, self.verbs.notes_store())
-
-        name = default_export_name()
-        if self.config.export_dir:
-            name = str(Path(self.config.export_dir) / name)
-        await self.open_screen(ExportScreen(view.count, name), chosen)
-
-    @work(thread=True, group="export")
-    def write_export(self, choice: ExportChoice, view: Matches, marks: object) -> None:
-        """Write through the log, in a worker; the status bar shows how far it has got."""
-        log, total = self.current_log, view.count
-        if log is None:
-            return
-        self.post_message(msg.ExportProgress(f"Exporting {total:,} rows"))
-
-        def progress(done: int) -> None:
-            self.post_message(msg.ExportProgress(f"Exporting {done:,} of {total:,} rows"))
-
-        # A loaded log's files are named (and never written over); a paged log by its name.
-        inputs = [p for p, _ in expand(self.options.paths)] if self.memory is not None else []
-        sources = [str(p) for p in inputs] or [log.describe().name]
-        provenance = None
-        if choice.provenance:
-            provenance = provenance_record(sources=sources, filters=self._describe_state())
-        report = {
-            "title": "connlog export",
-            "filters": self._describe_state(),
-            "sources": sources,
-            "zone": self.zone,
-        }
-        options = ExportOptions(
-            guard=self.config.formula_guard,
-            force=choice.overwrite,
-            inputs=tuple(inputs),
-            redact=choice.redact,
-            provenance=provenance,
-            progress=progress,
-            report=report,
-            marks=marks,
-        )
-        try:
-            written = log.export(view, choice.path, options)
-        except ConnlogError as exc:
-            self.post_message(msg.Failed(str(exc)))
-            return
-        finally:
-            self.post_message(msg.ExportProgress(None))
-        self.post_message(msg.ExportDone(str(choice.path), written))
-
-    @on(msg.ExportProgress)
-    def _export_progressed(self, message: msg.ExportProgress) -> None:
-        self._export_progress(message.note)
-
-    def _export_progress(self, text: str | None) -> None:
-        self.note_status(export_note=text)
-
-    @on(msg.ExportDone)
-    def _exported(self, message: msg.ExportDone) -> None:
-        text = escape_controls(f"Exported {message.written:,} rows to {message.path}")
-        self.notify(text, markup=False)
+        await self.exporter.export()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
