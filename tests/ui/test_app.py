@@ -717,7 +717,9 @@ async def test_a_reopened_log_is_searched_through_its_folded_payloads(tmp_path, 
         await pilot.press("slash", *"AADSTS70008", "enter")
         await settle(pilot)
         assert app.query_one(LogTable).row_count == 1
-        assert scanned == [12]
+        # Under load the box's debounce may also run a search of a prefix typed so
+        # far: each search, however many, went through the folded copy.
+        assert scanned and set(scanned) == {12}
 
 
 async def test_a_first_open_searches_through_the_folded_payloads_once_cached(tmp_path):
