@@ -63,6 +63,7 @@ from connlog_tui.ui.status import Loading, Status, short_forms, status_line
 from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
 from connlog_tui.ui.table import LogTable
 from connlog_tui.ui.triage_actions import SHOWN, Triage
+from connlog_tui.ui.typeahead import KeyHolder
 from connlog_tui.ui.verbs import VERB_BINDINGS, TimelineStrip, Verbs, verb_commands
 
 # The sort menu's columns, in the table's order, under their table titles.
@@ -97,9 +98,6 @@ BUSY_AFTER = 0.15  # a filter run still going after this many seconds says so
 # presses a key every second or so, and each key would otherwise wait for a triage step.
 USER_ACTIVE_SECONDS = 1.5
 USER_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
-# Enter in the command palette that left it open: the keys typed after it go on after this.
-PALETTE_WAIT = 0.3
-FILTER_WAIT = 5.0  # longest keys typed after Enter in a filter field wait for its result
 # Actions that open a box or a screen from the main screen (priority keys: see BINDINGS).
 OPENERS = {
     "search",
@@ -181,13 +179,11 @@ class ConnlogApp(App[None]):
         self.exporter = Exporter(self)  # e: the export screen and its worker
         self.zone = options.zone
         self.user_active_until = 0.0  # background work steps aside until then
-        self._typeahead: list[events.Key] | None = None  # keys held while a screen opens
+        self.keys = KeyHolder(self)  # keys typed ahead of the screen they are for
         # Queries running on a paged log (what, since when), said in the status bar with
         # their time so far, redrawn each second while any runs.
         self._log_queries: dict[str, float] = {}
         self._running_timer: Timer | None = None
-        self._release_on_result = False  # keys held after Enter in a filter field
-        self._filter_hold: Timer | None = None  # its time limit, while they are held
 
     # -- the log, and what frame-only features read of a loaded one ----------------------
 
@@ -237,102 +233,41 @@ class ConnlogApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, USER_EVENTS):
             self.user_active_until = time.monotonic() + USER_ACTIVE_SECONDS
+        then = None
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._typeahead is not None:
-                self._typeahead.append(event)
+            if self.keys.keep(event):  # held for a screen or a result on its way
                 return
-            if event.key == "enter" and isinstance(self.screen, CommandPalette):
-                await super().on_event(event)
-                self._hold_for_palette()
-                return
-            if event.key == "enter" and self._in_filter_field():
-                await super().on_event(event)
-                self._hold_for_filter()
-                return
+            then = self.keys.after_enter() if event.key == "enter" else None
         await super().on_event(event)
+        if then is not None:
+            then()
 
     def wait_while_user_is_active(self, worker) -> None:
         """For background workers, between steps: pause while keys are coming in."""
         while time.monotonic() < self.user_active_until and not worker.is_cancelled:
             time.sleep(0.05)
 
-    # -- typeahead: keys typed before the screen they are for is up ----------------------
+    # -- typeahead: keys typed before the screen they are for is up (ui/typeahead.py) -----
 
     async def open_screen(self, screen: Screen, callback=None) -> None:
-        """Push `screen` and return once it is mounted and its focus set (its AUTO_FOCUS,
-        set as it composes): called from a priority key's action, the keys queued behind
-        that key are then sent to the new screen's focused widget, in order."""
-        await self.push_screen(screen, callback)
-        if screen.focused is None:  # AUTO_FOCUS is skipped while the terminal is unfocused
-            wanted = screen.query(screen.AUTO_FOCUS or self.AUTO_FOCUS or "*")
-            screen.set_focus(next((w for w in wanted if w.focusable), None))
+        """Push `screen` and return once it has its focus (KeyHolder.open_screen)."""
+        await self.keys.open_screen(screen, callback)
 
     def hold_keys(self) -> None:
-        """Keep keys from here on until release_keys: for a screen opened later (by a
-        worker, or a palette command), which the keys typed meanwhile are meant for."""
-        if self._typeahead is None:
-            self._typeahead = []
+        """Keep keys from here on until release_keys (KeyHolder.hold)."""
+        self.keys.hold()
 
     async def release_keys(self) -> None:
-        """Handle the held keys, in order, as if they arrived now. Runs on the app's
-        message loop, so keys arriving meanwhile queue behind them."""
-        held, self._typeahead = self._typeahead or [], None
-        for at, key in enumerate(held):
-            if self._typeahead is not None:  # a held key opened a screen by a worker
-                self._typeahead.extend(held[at:])
-                return
-            await self.on_event(key)
-
-    def _hold_for_palette(self) -> None:
-        """Enter in the palette may run a command that opens a screen (Save view): the
-        keys typed after it wait for that. Released once the palette closes, behind the
-        command it runs; or, if Enter left it open (it only highlighted a match), soon."""
-        self.hold_keys()
-        self.set_timer(PALETTE_WAIT, self._release_if_palette_open)
-
-    def _release_if_palette_open(self) -> None:
-        if isinstance(self.screen, CommandPalette) and self._typeahead is not None:
-            self.call_later(self.release_keys)
-
-    def _in_filter_field(self) -> bool:
-        focused = self.focused
-        return isinstance(focused, OrderedInput) and focused.then_focus is not None
-
-    def _hold_for_filter(self) -> None:
-        """Enter in the search or user field: the keys typed after it (`/abc<Enter>e`)
-        are for the filtered view, so they wait until the field has sent its text and that
-        filter's result is in (or FILTER_WAIT has passed, so a failed run cannot keep them)."""
-        self.hold_keys()
-        self._filter_hold = self.set_timer(FILTER_WAIT, self._end_filter_hold)
+        """Handle the held keys, in order, as if they arrived now (KeyHolder.release)."""
+        await self.keys.release()
 
     @on(Input.Submitted, "#search,#user")
     def _filter_field_left(self) -> None:
-        if self._filter_hold is None:
-            return
-        if self.result_state is self.state:
-            self._end_filter_hold()
-        else:
-            self._release_on_result = True
-
-    def _release_for_filter(self) -> None:
-        if self._release_on_result:
-            self._end_filter_hold()
-
-    def _end_filter_hold(self) -> None:
-        """Release the keys held by _hold_for_filter, once (not keys held since for a
-        screen that opens later)."""
-        if self._filter_hold is None:
-            return
-        self._filter_hold.stop()
-        self._filter_hold = None
-        self._release_on_result = False
-        self.call_later(self.release_keys)
+        self.keys.field_left()
 
     @on(CommandPalette.Closed)
     def _palette_closed(self) -> None:
-        if self._typeahead is not None:
-            # The palette queued its command before this runs: release after it.
-            self.call_later(self.release_keys)
+        self.keys.palette_closed()
 
     async def action_command_palette(self) -> None:  # type: ignore[override]
         # Textual's own, but waiting for the palette's input to take focus (see open_screen);
@@ -547,7 +482,7 @@ class ConnlogApp(App[None]):
         if self._busy_timer is not None:
             self._busy_timer.stop()
         self.result_state = state
-        self._release_for_filter()
+        self.keys.result_shown()
         self.verbs.refresh_timeline()
         for pane in self.query(FacetPane):
             if pane.column in FACETS:  # a pane of a picked reason has no counts
@@ -750,7 +685,7 @@ class ConnlogApp(App[None]):
                 self._busy_timer.stop()
             notes["busy"] = False
             self.result, self.result_state = result, state
-            self._release_for_filter()
+            self.keys.result_shown()
             for pane in self.query(FacetPane):
                 if pane.column in FACETS:  # a pane of a picked reason has no counts
                     pane.set_counts(result.facets.get(pane.column, {}))

@@ -439,7 +439,7 @@ async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch)
 
     from connlog_tui import query as query_module
     from connlog_tui import textsearch
-    from connlog_tui.ui import app as app_module
+    from connlog_tui.ui import typeahead as typeahead_module
 
     monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
     monkeypatch.setattr(textsearch, "PARTIAL_EVERY", 0)
@@ -453,7 +453,7 @@ async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch)
         return real_run(*args, partial=shown_then_wait if partial else None, **kwargs)
 
     monkeypatch.setattr(query_module, "run", slow_run)
-    monkeypatch.setattr(app_module, "FILTER_WAIT", 60.0)
+    monkeypatch.setattr(typeahead_module, "FILTER_WAIT", 60.0)
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -471,7 +471,7 @@ async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch)
         assert isinstance(app.screen, ExportScreen) and app.screen.rows == 3
         await pilot.press("escape")
         # Past the wait for a filter field's result, a key is refused until it is in.
-        monkeypatch.setattr(app_module, "FILTER_WAIT", 0.3)
+        monkeypatch.setattr(typeahead_module, "FILTER_WAIT", 0.3)
         await pilot.press("slash", *"s", "enter")
         await pilot.pause(0.8)
         await pilot.press("e")

@@ -54,17 +54,17 @@ async def test_export_typed_right_after_enter_in_the_search_box(tmp_path: Path):
 
 async def test_the_wait_after_enter_in_a_field_ends_with_its_result(monkeypatch):
     # Keys held later (for a screen a worker opens) are not released by that wait's timer.
-    from connlog_tui.ui import app as app_module
+    from connlog_tui.ui import typeahead as typeahead_module
 
-    monkeypatch.setattr(app_module, "FILTER_WAIT", 3.0)
+    monkeypatch.setattr(typeahead_module, "FILTER_WAIT", 3.0)
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await burst(pilot, "/", "carol", "enter", "j")
-        await wait_until(pilot, lambda: app._typeahead is None, "keys released by the result")
+        await wait_until(pilot, lambda: app.keys.held is None, "keys released by the result")
         app.hold_keys()
         await pilot.pause(3.5)
-        assert app._typeahead == []
+        assert app.keys.held == []
 
 
 async def test_sort_choice_typed_right_after_s():
