@@ -6,7 +6,6 @@ query layer for data; loading and filtering run in thread workers so the UI neve
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterable
@@ -34,17 +33,17 @@ from connlog_tui import query, schema, triage, views
 from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError, Stale
-from connlog_tui.isotime import iso_utc
 from connlog_tui.logs import Log, Matches, Sort, resolve_state
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.options import Options
 from connlog_tui.payloads import PayloadStore
 from connlog_tui.query import FACETS, FilterState, QueryResult
-from connlog_tui.schema import HEADERS, ROW_ID, empty_quarantine
+from connlog_tui.schema import empty_quarantine
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
+from connlog_tui.ui import commands, copying
 from connlog_tui.ui import messages as msg
-from connlog_tui.ui.detail import DetailPanel, render_attempt, render_payload
+from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.exporting import Exporter
 from connlog_tui.ui.fields import OrderedInput
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
@@ -64,30 +63,10 @@ from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
 from connlog_tui.ui.table import LogTable
 from connlog_tui.ui.triage_actions import SHOWN, Triage
 from connlog_tui.ui.typeahead import KeyHolder
-from connlog_tui.ui.verbs import VERB_BINDINGS, TimelineStrip, Verbs, verb_commands
+from connlog_tui.ui.verbs import VERB_BINDINGS, TimelineStrip, Verbs
 
 # The sort menu's columns, in the table's order, under their table titles.
 SORTABLE = {c.name: c.title for c in TABLE_COLUMNS if schema.BY_NAME[c.name].sortable}
-# The command palette's entries: (title, help, action). Saved views are added per view.
-PALETTE = (
-    ("Search", "Search every field, payloads included (/)", "search"),
-    ("Clear filters", "Reset every filter (x)", "clear"),
-    ("Export view", "Write the rows shown to a file (e)", "export"),
-    ("Toggle filter panes", "Show or hide the panes (f)", "toggle_filters"),
-    ("Quarantined rows", "List rows that could not be parsed (b)", "quarantine"),
-    ("Help", "Every key, grouped by task (?)", "help"),
-    ("Triage", "Failures grouped by app, reason and user (t)", "triage"),
-    ("Compare with a working login", "The selected failure vs a success (w)", "compare"),
-    ("Time zone", "Show times in UTC / local / configured (z)", "cycle_zone"),
-    ("Columns", "Choose the table's columns (C)", "choose_columns"),
-    ("Sort", "Sort by a column (s)", "sort"),
-    ("Copy row", "Copy the selected row as JSON (c)", "copy_row"),
-    ("Copy payload", "Copy the payload shown (y)", "copy_payload"),
-    ("Follow", "Show rows as they are written (F)", "toggle_follow"),
-    ("Light/dark theme", "Toggle the theme (T)", "toggle_theme"),
-    ("Save view", "Save filters, sort and columns by name", "save_view"),
-    ("Restore last session", "The filters you had on these files", "restore_session"),
-)
 # Features that work on the loaded frame: off while the app pages a log through the seam.
 FRAME_ONLY = frozenset({"toggle_follow"})
 WIDE = 100  # at least this many columns: filter panes shown beside the table
@@ -1097,46 +1076,10 @@ class ConnlogApp(App[None]):
         await self.open_screen(SortScreen(list(SORTABLE.items()), self.sort), chosen)
 
     def action_copy_row(self) -> None:
-        row = self.row(self.query_one(LogTable).current_row)
-        if row is None:
-            self.notify("No row selected: open a row first")
-            return
-        record = {HEADERS[k]: row[k] for k in HEADERS}
-        record["Date"] = iso_utc(row["time"], 6, always=True) if row["time"] else None
-        self.copy_to_clipboard(json.dumps(record, ensure_ascii=False))
-        label = _row_label(row, self.zone)
-        self.notify(f"Copied the selected row ({label}) as JSON to the clipboard", markup=False)
+        copying.copy_row(self)
 
     def action_copy_payload(self) -> None:
-        """The selected row's payload on the active tab: as the panel shows it when it
-        shows that row (its selected text, if any), else rendered from the row itself. The
-        panel may hold another row: hidden on a short terminal it keeps the last one opened,
-        and it follows the cursor only once the cursor rests."""
-        index = self.query_one(LogTable).current_row
-        row = self.row(index)
-        if row is None:
-            self.notify("No row selected: open a row first")
-            return
-        detail = self.query_one(DetailPanel)
-        area = detail.visible_area()
-        name = area.id or "response"
-        shown = detail.row is not None and (
-            detail.row.get(ROW_ID) == row[ROW_ID] if ROW_ID in row else detail.row == row
-        )
-        if detail.display and shown:
-            text = area.selected_text or area.text
-            what = "the selected text" if area.selected_text else f"the {name} payload"
-        else:
-            attempt = render_attempt(self.triager.attempt(index), self.zone)
-            text = attempt if name == "attempt" else render_payload(row.get(name), detail.raw)
-            what = f"the {name} payload"
-        label = _row_label(row, self.zone)
-        if not text.strip():
-            self.notify(f"Nothing to copy: no {name} payload in {label}", markup=False)
-            return
-        self.copy_to_clipboard(text)
-        chars = f"{len(text):,} characters"
-        self.notify(f"Copied {what} of {label} ({chars}) to the clipboard", markup=False)
+        copying.copy_payload(self)
 
     async def action_help(self) -> None:
         await self.open_screen(HelpScreen())
@@ -1162,26 +1105,4 @@ class ConnlogApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, action in PALETTE:
-            yield SystemCommand(title, help_text, getattr(self, f"action_{action}"))
-        yield from verb_commands(self)
-        try:
-            saved = views.list_views()
-        except ConnlogError:
-            saved = []
-        for name in saved:
-            yield SystemCommand(
-                f"Open view: {name}", "Apply a saved view", partial(self.sessions.open_view, name)
-            )
-            yield SystemCommand(
-                f"Delete view: {name}",
-                "Forget a saved view",
-                partial(self.sessions.delete_view, name),
-            )
-
-
-def _row_label(row: dict, zone: str) -> str:
-    """A row named for a toast: its time, user and application, on one line."""
-    when = tz.format_time(row["time"], zone) if row.get("time") else "no time"
-    named = [str(row[k]).strip() for k in ("user", "app") if row.get(k) and str(row[k]).strip()]
-    return escape_controls(" · ".join([when, *named]))[:160]
+        yield from commands.system_commands(self)
