@@ -510,3 +510,13 @@ def test_a_damaged_folder_entry_is_a_miss(tmp_path, private_cache, reads):
     warm = load(folder)
     assert warm.frame.equals(cold.frame) and warm.files == cold.files
     assert cache.stats.errors == 1
+
+
+def test_a_first_open_of_a_folder_finds_its_folded_copy_once_written(tmp_path, private_cache):
+    """What the browser searches through after a folder's first load, once the cache
+    has written the group entry: the folded payloads of the rows it shows, row for row."""
+    folder = overlapping_folder(tmp_path)
+    cold = load(folder)
+    folded = sources.cached_folded([str(folder)])
+    assert folded is not None and folded.height == cold.frame.height
+    assert folded["request"].to_list() == [ascii_lower(v) for v in cold.frame["request"]]

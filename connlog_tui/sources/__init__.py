@@ -184,17 +184,20 @@ def read_file(
 def cached_folded(
     paths: list[str], format: str | None = None, mappings: dict[str, str] | None = None
 ) -> pl.DataFrame | None:
-    """The folded payloads (ReadResult.folded) of a single file's cache entry, mapped:
-    what a first load, which has none, can search once its background cache write has
-    ended (cache.wait). None for several files (their rows may be interleaved), or when
-    the entry has none or the file has changed since."""
+    """The folded payloads (ReadResult.folded) of the files' cache entry, mapped: what a
+    first load, which has none, can search once its background cache write has ended
+    (cache.wait). Of several files, their group entry's (their merged rows, in the order
+    the load gave them). None when the entry has none or a file has changed since."""
     from connlog_tui import cache
 
-    found = expand(paths)
-    if len(found) != 1:
-        return None
-    path, name = found[0]
-    key = cache.key_for(path, name, format, key_mappings(_reader_for(format, mappings), mappings))
+    marked = expand_marked(paths)
+    if len(marked) != 1:
+        key = _group_key(marked, format, mappings)
+    else:
+        path, name, _ = marked[0]
+        key = cache.key_for(
+            path, name, format, key_mappings(_reader_for(format, mappings), mappings)
+        )
     return cache.lookup_folded(key) if key is not None else None
 
 
