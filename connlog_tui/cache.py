@@ -18,10 +18,8 @@ path, the name it was given as, its size and mtime (nanoseconds), connlog's
 mappings); any change gives a new key, so a stale entry is never read. Stale entries are
 not deleted at once: the size bound (`$CONNLOG_CACHE_MAX_BYTES`, default 4 GiB) evicts the
 least recently used entries first (a hit refreshes an entry's time), whenever one is added.
-Several files loaded together in memory (a folder) also get a group entry, keyed by their
-own keys: their merged rows in time order, with the files' row counts and the files
-skipped (`group_key`). A reopen of the unchanged folder maps it like one file's; after a
-file changes, the others still come from their own entries.
+Several files loaded together in memory (a folder) also get a group entry: see
+connlog_tui/cache_groups.py.
 
 Writes are atomic (a temporary directory renamed into place) and run in a background thread
 by default, so the first load returns as soon as the text is parsed; `wait()` joins them.
@@ -65,7 +63,7 @@ QUARANTINE_FILE = "quarantine.parquet"
 PART_GLOB = "frame-*.parquet"
 ARROW_FILE = "frame.arrow"
 FOLDED_FILE = "folded.arrow"
-FILES_FILE = "files.json"  # a group entry's files (see `group_key`)
+FILES_FILE = "files.json"  # a group entry's files (connlog_tui/cache_groups.py)
 # The folded copy is written only when the whole entry (frame and copy) stays within this
 # share of physical memory. A reopen maps the entry, and it is fast (and the copy's search
 # beats the regex) only while the entry stays in the page cache, which it shares with the
@@ -351,8 +349,8 @@ def commit(key: str, directory: Path, quarantine: pl.DataFrame) -> bool:
 
 def store(key: str, result: ReadResult, files: Mapping[str, object] | None = None) -> bool:
     """Write an entry atomically, then evict the least recently used ones over the bound.
-    `files`: a group entry's FILES_FILE (see `group_key`). Returns whether the entry was
-    kept."""
+    `files`: a group entry's FILES_FILE (connlog_tui/cache_groups.py). Returns whether the
+    entry was kept."""
     try:
         directory = new_entry()
     except OSError:
@@ -371,33 +369,6 @@ def store(key: str, result: ReadResult, files: Mapping[str, object] | None = Non
         shutil.rmtree(directory, ignore_errors=True)
         return False
     return commit(key, directory, result.quarantine)
-
-
-def group_key(keys: list[str | None]) -> str | None:
-    """The entry name of several files loaded together (a folder), from their own keys:
-    their merged frame, in time order, as one entry, which a reopen maps as it would one
-    file's (no per-file reads, no sort, folded payloads kept). None if a file has no key."""
-    if len(keys) < 2 or any(k is None for k in keys):
-        return None
-    text = json.dumps({"group": keys, "cache": CACHE_VERSION})
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def lookup_group(key: str) -> tuple[ReadResult, dict] | None:
-    """A group entry's merged result and its FILES_FILE (the files' row counts and the
-    files skipped), or None on a miss (a damaged entry is removed)."""
-    found = lookup(key)
-    if found is None:
-        return None
-    try:
-        files = json.loads((entry_dir(key) / FILES_FILE).read_text(encoding="utf-8"))
-        if not isinstance(files, dict) or not {"files", "skipped"} <= files.keys():
-            raise ValueError("not a group entry")
-    except (OSError, ValueError):
-        stats.errors += 1
-        remove(key)
-        return None
-    return found, files
 
 
 def store_later(key: str, result: ReadResult, files: Mapping[str, object] | None = None) -> None:

@@ -274,9 +274,9 @@ def load(
 def _group_key(
     marked: list[tuple[Path, str, bool]], format: str | None, mappings: dict[str, str] | None
 ) -> str | None:
-    """The cache's group entry for several files read in memory (cache.group_key); None
-    for one file, or when a file has no entry of its own (stdin, a pipe, Parquet)."""
-    from connlog_tui import cache
+    """The cache's group entry for several files read in memory (cache_groups.group_key);
+    None for one file, or when a file has no entry of its own (stdin, a pipe, Parquet)."""
+    from connlog_tui import cache, cache_groups
 
     # Regular files only: opening a FIFO to see whether it is Parquet would wait for a writer.
     if len(marked) < 2 or not all(path.is_file() for path, _, _ in marked):
@@ -284,14 +284,15 @@ def _group_key(
     if any(cache.is_parquet(path) for path, _, _ in marked):
         return None
     mappings = key_mappings(_reader_for(format, mappings), mappings)
-    return cache.group_key([cache.key_for(p, name, format, mappings) for p, name, _ in marked])
+    keys = [cache.key_for(p, name, format, mappings) for p, name, _ in marked]
+    return cache_groups.group_key(keys)
 
 
 def _group_hit(key: str, plus_addressing: bool) -> ReadResult | None:
     """The files' merged result from their group entry, finished as a load finishes it."""
-    from connlog_tui import cache
+    from connlog_tui import cache, cache_groups
 
-    found = cache.lookup_group(key)
+    found = cache_groups.lookup_group(key)
     if found is None:
         return None
     cache.stats.hits += 1
