@@ -6,13 +6,11 @@ query layer for data; loading and filtering run in thread workers so the UI neve
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import cast
 
 import polars as pl
@@ -39,7 +37,6 @@ from connlog_tui.options import Options
 from connlog_tui.payloads import PayloadStore
 from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.schema import empty_quarantine
-from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import commands, copying
 from connlog_tui.ui import messages as msg
@@ -50,6 +47,7 @@ from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import Follower
 from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
+from connlog_tui.ui.loading import Loader
 from connlog_tui.ui.log_rows import LogRows
 from connlog_tui.ui.screens import (
     ColumnsScreen,
@@ -58,7 +56,7 @@ from connlog_tui.ui.screens import (
     SortScreen,
 )
 from connlog_tui.ui.sessions import Sessions
-from connlog_tui.ui.status import Loading, Status, short_forms, status_line
+from connlog_tui.ui.status import Status, short_forms, status_line
 from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
 from connlog_tui.ui.table import LogTable
 from connlog_tui.ui.triage_actions import SHOWN, Triage
@@ -145,11 +143,7 @@ class ConnlogApp(App[None]):
         self._debounce: Timer | None = None
         self._busy_timer: Timer | None = None
         self._detail_timer: Timer | None = None
-        # While loading: (rows shown from the preview, when loading started, file bytes,
-        # rows estimated from the preview's bytes per row).
-        self._loading: tuple[int, float, int, int] | None = None
-        self._loading_timer: Timer | None = None
-        self._first_paint = threading.Event()
+        self.loader = Loader(self)  # reads the files, or opens the archive
         self.config = options.config or Config()
         self.sessions = Sessions(self)  # saved views and the last session
         self._analyse_when_shown = False  # a load's first whole result starts triage
@@ -276,6 +270,7 @@ class ConnlogApp(App[None]):
         yield self.triager
         yield self.verbs
         yield self.exporter
+        yield self.loader
 
     def on_mount(self) -> None:
         self.theme = self.config.theme
@@ -293,12 +288,7 @@ class ConnlogApp(App[None]):
             self.notify(escape_controls(warning), severity="warning", markup=False, timeout=10)
         # The CLI read the first rows while the UI toolkit was importing: when they are
         # there already, the very first frame shows them.
-        pending = getattr(self.options, "preview", None)
-        if pending is not None and pending.done() and pending.exception() is None:
-            first = pending.result()
-            if first is not None and first.frame.height:
-                self._preview(first.frame, time.monotonic())
-        self.load()
+        self.loader.start()
         keep_out_of_gc()
 
     def on_unmount(self) -> None:
@@ -318,77 +308,37 @@ class ConnlogApp(App[None]):
         if not self.screen.maximized:
             detail.display = size.height >= TALL
 
-    # -- loading -------------------------------------------------------------------------
+    # -- the log, handed over by the Loader (ui/loading.py) -----------------------------
 
-    @work(thread=True, exclusive=True, group="load")
-    def load(self) -> None:
-        from connlog_tui import sources
+    def show_preview(self, log: MemoryLog) -> None:
+        """Show a loaded log's first rows (a MemoryLog of them) while the full read runs."""
+        self.current_log = log
+        self.state = startup.filter_state(self.options, log)
+        self._show(self._view(log, log.search(self.state)), self.state)
 
-        started = time.monotonic()
-        if self.options.archive is not None or self.options.spark is not None:
-            self._open_log()
-            return
-        try:
-            previewed = self.current_log is not None  # shown on mount
-            if not previewed:
-                pending = getattr(self.options, "preview", None)
-                if pending is not None:  # started by the CLI before the UI was imported
-                    first = pending.result()  # raises its ConnlogError, handled below
-                else:
-                    first = sources.preview(self.options.paths, self.options.format)
-                if first is not None and first.frame.height:
-                    self.post_message(msg.PreviewRead(first.frame, started))
-                    previewed = True
-            if previewed:
-                # Let the first rows reach the screen before the full read takes both cores.
-                self._first_paint.wait(timeout=2)
-            loaded = startup.load_options(self.options)
-        except ConnlogError as exc:
-            self.post_message(msg.LoadFailed(str(exc)))
-            return
-        log = MemoryLog.from_loaded(loaded, sources=[str(p) for p in self.options.paths])
-        # The panes' values, counted here rather than on the UI thread (the log keeps the
-        # result: the first filter run of no filters reuses it).
-        self.post_message(msg.LogLoaded(log, log.facets(FilterState())))
+    def take_log(
+        self, log: Log, state: FilterState, counts: dict, title: str, *, analyse: bool = False
+    ) -> None:
+        """Browse `log` (loaded or opened) filtered by `state`: its facet `counts` of no
+        filters in the panes, `title` under the app's. With `analyse`, the background
+        triage starts once the first whole result is shown."""
+        self.query_one("#loading", ProgressBar).display = False
+        self.current_log, self.state = log, state
+        self.sub_title = escape_controls(title)
+        self._set_panes(counts)
+        self.call_after_refresh(self._sync_widgets)
+        self.verbs.load_marks()  # found through the seam, on a thread for a paged log
+        self._analyse_when_shown = analyse
+        self.refilter()
 
-    @on(msg.PreviewRead)
-    def _preview_read(self, message: msg.PreviewRead) -> None:
-        self._preview(message.frame, message.started)
-
-    @on(msg.LoadFailed)
-    def _load_failed(self, message: msg.LoadFailed) -> None:
-        self._fail(message.error)
+    def fail(self, message: str) -> None:
+        """End the app with `message`, one line, said by the CLI (exit status 2)."""
+        self.fatal_error = message
+        self.exit(return_code=2)
 
     @on(msg.Failed)
     def _failed(self, message: msg.Failed) -> None:
         self.notify(escape_controls(message.error), severity="error", markup=False)
-
-    # -- a log paged through the seam (an archive) ---------------------------------------
-
-    def _open_log(self) -> None:
-        """Open the archive (file footers only), resolve the command line's filters
-        against it and count the panes' values: all on this worker."""
-        try:
-            log = startup.open_log(self.options, self.options.archive)
-            state = startup.filter_state(self.options, log)
-            counts = log.facets(FilterState())
-            log.describe()  # its row count and time range (quick date ranges), asked here
-            log.time_bounds()  # rather than on the UI thread
-        except ConnlogError as exc:
-            self.post_message(msg.LoadFailed(str(exc)))
-            return
-        self.post_message(msg.LogOpened(log, state, counts))
-
-    @on(msg.LogOpened)
-    def _log_opened(self, message: msg.LogOpened) -> None:
-        log, state, counts = message.log, message.state, message.counts
-        self.query_one("#loading", ProgressBar).display = False
-        self.current_log, self.state = log, state
-        self.sub_title = escape_controls(log.describe().name)
-        self._set_panes(counts)
-        self.call_after_refresh(self._sync_widgets)
-        self.verbs.load_marks()  # found through the seam, on a thread
-        self.refilter()
 
     def _set_panes(self, counts: dict[str, dict[str, int]]) -> None:
         """The panes' values from the log's facet counts of no filters: most frequent
@@ -467,74 +417,6 @@ class ConnlogApp(App[None]):
             if pane.column in FACETS:  # a pane of a picked reason has no counts
                 pane.set_counts(matches.facets.get(pane.column, {}))
         self._update_status(busy=False)
-
-    def _preview(self, frame: pl.DataFrame, started: float) -> None:
-        """Show the file's first rows while the full load runs. Filtered here, not on a
-        worker: 500 rows take ~5 ms, where the worker's round trip and the next screen
-        update put them on screen ~35-50 ms later."""
-        if self.current_log is not None:
-            return
-        size = sum(p.stat().st_size for p, _ in expand(self.options.paths) if p.exists())
-        text = [c for c, t in frame.schema.items() if t == pl.String]
-        row_bytes = frame.select(pl.sum_horizontal(pl.col(text).str.len_bytes()).sum()).item()
-        per_row = (row_bytes or 0) / frame.height + 30  # + the date and separators
-        self._loading = (frame.height, started, size, round(size / per_row))
-        self.current_log = log = MemoryLog(frame)
-        self.state = startup.filter_state(self.options, log)
-        self._show(self._view(log, log.search(self.state)), self.state)
-        self._loading_timer = self.set_interval(0.2, self._update_status)
-
-    def _fail(self, message: str) -> None:
-        self.fatal_error = message
-        self.exit(return_code=2)
-
-    @on(msg.LogLoaded)
-    def _loaded(self, message: msg.LogLoaded) -> None:
-        log = message.log
-        self.skipped = log.skipped
-        self.query_one("#loading", ProgressBar).display = False
-        if self._loading_timer is not None:
-            self._loading_timer.stop()
-        self._loading = None
-        self.current_log = log
-        self.table.payloads = log.payloads
-        if log.folded is None and log.payloads is None and self.options.use_cache:
-            self._await_folded(log.frame.height)
-        names = sorted({Path(s).name for s in log.distinct("source")})
-        self.sub_title = escape_controls(", ".join(names))
-        if self.state.is_empty:
-            self.state = startup.filter_state(self.options, log)
-        else:  # the user may have started filtering the preview: keep what they chose
-            self.state = resolve_state(log, self.state)
-        self._set_panes(message.counts)
-        self.call_after_refresh(self._sync_widgets)
-        self.verbs.load_marks()
-        self.sessions.note_recent()
-        # Triage takes both cores for seconds (minutes at a million rows): it starts once
-        # this load's first result is shown, not alongside the query that makes it.
-        self._analyse_when_shown = True
-        self.refilter()
-        if self.options.follow and not self.follower.following:
-            self.action_toggle_follow()
-        keep_out_of_gc()
-
-    @work(thread=True, exclusive=True, group="folded")
-    def _await_folded(self, rows: int) -> None:
-        """A first load has no folded copy of its payloads: the cache writes one in the
-        background (seconds, for a big log). Searches go through it once it is there."""
-        from connlog_tui import cache, sources
-
-        cache.wait()
-        options = self.options
-        folded = sources.cached_folded(options.paths, options.format, options.mappings or None)
-        if folded is not None and folded.height == rows and not get_current_worker().is_cancelled:
-            self.post_message(msg.FoldedReady(folded))
-
-    @on(msg.FoldedReady)
-    def _folded_ready(self, message: msg.FoldedReady) -> None:
-        memory = self.memory
-        if memory is not None and memory.folded is None:
-            memory.folded = message.folded
 
     def apply_state(self, state: FilterState) -> None:
         """Filter by `state` and make the panes and fields show it."""
@@ -673,21 +555,13 @@ class ConnlogApp(App[None]):
                 self.analyse()
             self.verbs.refresh_timeline()
         self._update_status(**notes)
-        if self._loading is not None:  # the full read waits for these rows to be shown
-            if result.count:
-                self.table.call_after_rows_drawn(self._first_paint.set)
-            else:
-                self.call_after_refresh(self._first_paint.set)
+        self.loader.rows_shown(result.count)  # while loading, the full read waits for them
 
     def _update_status(self, **notes) -> None:
         """Bring the status model's counts, filters and settings up to date with the app,
         and set `notes` (the fields the app does not hold otherwise: busy, pane_note,
         search_error, export_note, analysis_note, follow)."""
         view = self.shown or self.result
-        loading = None
-        if self._loading is not None:
-            shown, started, size, estimate = self._loading
-            loading = Loading(size / 1e6, time.monotonic() - started, shown, estimate)
         column, descending = self.sort
         dates = tz.describe(self.state.since, self.state.until, self.zone)
         self.status = replace(
@@ -696,7 +570,7 @@ class ConnlogApp(App[None]):
             total=0 if view is None else view.total,
             complete=True if view is None else view.complete,
             searching=bool(self.state.searches),
-            loading=loading,
+            loading=self.loader.estimate(),
             lean=self.payloads is not None,
             paged=None if self.paged_log is None else self.paged_log.describe().kind,
             quarantined=self.quarantine.height,

@@ -570,7 +570,7 @@ async def test_triage_starts_once_the_loaded_logs_first_result_is_shown(monkeypa
 
     def analyse(self):
         current = self.result_state is self.state  # the result is the loaded log's
-        started_with.append((self._loading, current, self.shown.count, self.table.row_count))
+        started_with.append((self.loader.progress, current, self.shown.count, self.table.row_count))
         return real_analyse(self)
 
     monkeypatch.setattr(ConnlogApp, "analyse", analyse)
