@@ -172,3 +172,12 @@ def test_a_piped_log_is_named_stdin_and_its_marks_come_back_when_piped_again(lea
     frame = sources.load([str(again)], use_cache=False, lean=lean).frame
     found = Marks.load([again]).find(frame)
     assert users_of(frame, found) == {"bob.smith@acme.example": "piped in"}
+
+
+def test_marks_of_a_spark_table_or_a_remote_archive_are_named_as_given(tmp_path, monkeypatch):
+    given = ["spark:security.sso_events", "s3://bucket/archive/"]
+    before = [marks.marks_path([p], tmp_path) for p in given]
+    monkeypatch.chdir(tmp_path)  # not a path under the folder connlog was started in
+    assert [marks.marks_path([p], tmp_path) for p in given] == before
+    assert marks.identity(given) == sorted(given)
+    assert marks.identity(["log.csv"]) == [str(tmp_path / "log.csv")]
