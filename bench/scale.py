@@ -534,7 +534,7 @@ def figure_rows(raw: dict) -> list[dict]:
 
 def ref_text(reference: float | None, measured: float | None, memory: dict) -> str:
     if reference is None:
-        return f"n/a ({memory.get('error', 'not run')})"
+        return "n/a (in-memory: not run)" if "error" in memory else "n/a"
     ratio = f" ({measured / reference:.1f}x)" if measured and reference else ""
     return f"{fmt_s(reference)} in-memory{ratio}"
 
@@ -542,10 +542,12 @@ def ref_text(reference: float | None, measured: float | None, memory: dict) -> s
 def check_rows(raw: dict) -> list[dict]:
     """The pass/fail rows: peak RSS under the target, and every log's answers equal."""
     rows = []
-    for kind in ("archive", "spark"):
+    for kind in KINDS:
         found = raw.get(kind, {})
         if "error" in found:
             rows.append(failed_row(kind, found["error"]))
+            continue
+        if kind == "memory":
             continue
         peak = found["vm_hwm"]
         steps = ", ".join(f"{k} {fmt_b(v)}" for k, v in found["hwm"].items())
@@ -570,7 +572,7 @@ def check_rows(raw: dict) -> list[dict]:
 
 def memory_ref(memory: dict) -> str:
     if "error" in memory:
-        return f"n/a ({memory['error']})"
+        return "n/a (in-memory: not run)"
     return f"{fmt_b(memory.get('vm_hwm'))} in-memory"
 
 
