@@ -14,7 +14,7 @@ from functools import partial
 from typing import cast
 
 import polars as pl
-from textual import events, on, work
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -24,14 +24,13 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, ProgressBar, Static, TextArea
-from textual.worker import get_current_worker
 
 from connlog_tui import options as startup
 from connlog_tui import query, schema, triage, views
 from connlog_tui import timezones as tz
 from connlog_tui.config import Config
-from connlog_tui.errors import ConnlogError, Stale
-from connlog_tui.logs import Log, Matches, Sort, resolve_state
+from connlog_tui.errors import ConnlogError
+from connlog_tui.logs import Log, Matches, resolve_state
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.options import Options
 from connlog_tui.payloads import PayloadStore
@@ -43,6 +42,7 @@ from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.exporting import Exporter
 from connlog_tui.ui.fields import OrderedInput
+from connlog_tui.ui.filtering import Filterer
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import Follower
 from connlog_tui.ui.footer import FittedFooter
@@ -70,7 +70,6 @@ FRAME_ONLY = frozenset({"toggle_follow"})
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
-BUSY_AFTER = 0.15  # a filter run still going after this many seconds says so
 # Background triage pauses this long after each key or click: someone reading page by page
 # presses a key every second or so, and each key would otherwise wait for a triage step.
 USER_ACTIVE_SECONDS = 1.5
@@ -140,10 +139,9 @@ class ConnlogApp(App[None]):
         self.result_state: FilterState | None = None
         self.shown: QueryResult | Matches | None = None
         self.fatal_error: str | None = None
-        self._debounce: Timer | None = None
-        self._busy_timer: Timer | None = None
         self._detail_timer: Timer | None = None
         self.loader = Loader(self)  # reads the files, or opens the archive
+        self.filterer = Filterer(self)  # runs the filter state on the log
         self.config = options.config or Config()
         self.sessions = Sessions(self)  # saved views and the last session
         self._analyse_when_shown = False  # a load's first whole result starts triage
@@ -271,6 +269,7 @@ class ConnlogApp(App[None]):
         yield self.verbs
         yield self.exporter
         yield self.loader
+        yield self.filterer
 
     def on_mount(self) -> None:
         self.theme = self.config.theme
@@ -314,7 +313,7 @@ class ConnlogApp(App[None]):
         """Show a loaded log's first rows (a MemoryLog of them) while the full read runs."""
         self.current_log = log
         self.state = startup.filter_state(self.options, log)
-        self._show(self._view(log, log.search(self.state)), self.state)
+        self._show(self.filterer.view(log, log.search(self.state)), self.state)
 
     def take_log(
         self, log: Log, state: FilterState, counts: dict, title: str, *, analyse: bool = False
@@ -351,33 +350,6 @@ class ConnlogApp(App[None]):
                 facets[column] = [v for v, _ in values]
         self.query_one(FilterSidebar).set_facets(facets)
 
-    def _query_log(self, log: Log, state: FilterState, stale) -> None:
-        """A filter run on the log: counts and facet counts (a search's count so far in
-        the status bar as it goes), then the view's newest rows read ahead here, so the
-        table draws its first screen without asking the log."""
-        column, descending = self.sort
-        doing = "searching" if state.searches else "counting"
-        self.post_message(msg.Running(doing, time.monotonic()))
-
-        def partial(found: Matches) -> None:
-            # A search's count so far (the table keeps the rows shown until the end).
-            if not stale():
-                self.post_message(msg.SearchProgress(state, found))
-
-        try:
-            matches = log.search(state, stale=stale, partial=partial)
-            rows = LogRows(log, matches, Sort(None if column == "time" else column, descending))
-            rows.read_ahead(matches.count - 1)
-        except Stale:
-            return
-        except ConnlogError as exc:
-            self.post_message(msg.Failed(str(exc)))
-            return
-        finally:
-            self.post_message(msg.Running(doing, None))
-        if not stale():
-            self.post_message(msg.FilterResult(state, matches, rows))
-
     @on(msg.Running)
     def _running_changed(self, message: msg.Running) -> None:
         if message.since is None:
@@ -408,8 +380,7 @@ class ConnlogApp(App[None]):
             return
         self.shown = matches  # the status bar reads count, total and complete
         self.table.set_rows(rows)
-        if self._busy_timer is not None:
-            self._busy_timer.stop()
+        self.filterer.not_busy()
         self.result_state = state
         self.keys.result_shown()
         self.verbs.refresh_timeline()
@@ -450,55 +421,13 @@ class ConnlogApp(App[None]):
     # -- filtering -----------------------------------------------------------------------
 
     def set_state(self, state: FilterState, *, delay: float = 0.0) -> None:
+        """Filter by `state` (after `delay` seconds of no newer one: typing)."""
         self.state = state
-        if self._debounce is not None:
-            self._debounce.stop()
-        if delay:
-            self._debounce = self.set_timer(delay, self.refilter)
-        else:
-            self.refilter()
+        self.filterer.schedule(delay)
 
     def refilter(self) -> None:
-        """Run the current filter state in the background; if it takes a while (a payload
-        search over a big log), the status bar says so until its result is shown."""
-        if self._busy_timer is not None:
-            self._busy_timer.stop()
-        self._busy_timer = self.set_timer(BUSY_AFTER, self._show_busy)
-        self._run_filter()
-
-    def _show_busy(self) -> None:
-        self.note_status(busy=True)
-
-    @work(thread=True, exclusive=True, group="query")
-    def _run_filter(self) -> None:
-        """Run the current filter state. A newer run replaces this one: a text search
-        stops part way (a slice of rows at a time), any other result is dropped rather
-        than shown, so typing never queues stale work."""
-        log, state = self.current_log, self.state
-        worker = get_current_worker()
-
-        def stale() -> bool:
-            return worker.is_cancelled or state is not self.state
-
-        if isinstance(log, MemoryLog):
-            self._query_memory(log, state, stale)
-        elif log is not None:
-            self._query_log(log, state, stale)
-
-    def _query_memory(self, log: MemoryLog, state: FilterState, stale) -> None:
-        """A filter run on a loaded log: one `query.run` (the log keeps its result), a
-        long search's matches so far shown while it goes on."""
-
-        def partial(found: Matches) -> None:
-            if not stale():
-                self.post_message(msg.SearchProgress(state, self._view(log, found)))
-
-        try:
-            matches = log.search(state, stale=stale, partial=partial)
-        except Stale:
-            return
-        if not stale():
-            self.post_message(msg.FilterResult(state, self._view(log, matches)))
+        """Run the current filter state in the background (ui/filtering.Filterer)."""
+        self.filterer.refilter()
 
     @on(msg.FilterResult)
     def _filter_result(self, message: msg.FilterResult) -> None:
@@ -511,25 +440,6 @@ class ConnlogApp(App[None]):
         else:
             self._show_log(message.result, message.rows, message.state)
 
-    def _view(self, log: MemoryLog, matches: Matches) -> QueryResult:
-        """A loaded log's matches as the table shows them. MemoryLog's fast path: its
-        matches' rows are row indices into its frame, and the table draws straight from
-        that frame at these indices (no copy, no page asked of the log), the unmarked
-        rows left out while ' is on, in the sort order."""
-        result = QueryResult(matches.rows, matches.facets, matches.total, matches.complete)
-        result = self.verbs.keep_marked(result)  # ' : the marked rows only
-        column, descending = self.sort
-        if (column, descending) != ("time", False):
-            order = Sort(column, descending)
-            # The log keeps a whole result's order (the same state asked again is not
-            # sorted again); matches so far are sorted as they come.
-            if matches.complete and result.indices is matches.rows:
-                indices = log.sorted_indices(result.indices, order)
-            else:
-                indices = query.sort_indices(log.frame, result.indices, column, descending)
-            result = replace(result, indices=indices)
-        return result
-
     def _show(self, result: QueryResult, state: FilterState) -> None:
         """Show a filter run's result (or a search's matches so far: the status bar says
         "searching…" until the whole result is in, and the panes keep their counts)."""
@@ -538,12 +448,11 @@ class ConnlogApp(App[None]):
             return
         self.shown = result
         in_time_order = self.sort == ("time", False)
-        # The MemoryLog's frame itself, drawn at the view's indices (see _view).
+        # The MemoryLog's frame itself, drawn at the view's indices (see Filterer.view).
         self.table.set_view(frame, result.indices, in_time_order=in_time_order)
         notes = {}
         if result.complete:
-            if self._busy_timer is not None:
-                self._busy_timer.stop()
+            self.filterer.not_busy()
             notes["busy"] = False
             self.result, self.result_state = result, state
             self.keys.result_shown()

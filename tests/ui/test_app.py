@@ -12,6 +12,7 @@ from uihelpers import make_app, on_first_frame, settle
 
 import connlog_tui.options as startup
 from connlog_tui.ui.detail import DetailPanel, render_payload
+from connlog_tui.ui.filtering import Filterer
 from connlog_tui.ui.filters import FacetPane, FilterSidebar
 from connlog_tui.ui.screens import ExportScreen, QuarantineScreen
 from connlog_tui.ui.table import LogTable
@@ -235,8 +236,8 @@ async def test_first_rows_read_after_the_ui_started_are_filtered_without_a_worke
     release = hold_the_load(monkeypatch)
     app = make_app([SMALL_LOG])
     runs = []
-    real_run = type(app)._run_filter
-    monkeypatch.setattr(type(app), "_run_filter", lambda self: (runs.append(1), real_run(self)))
+    real_run = Filterer.run_filter
+    monkeypatch.setattr(Filterer, "run_filter", lambda self: (runs.append(1), real_run(self)))
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(100):
             await pilot.pause(0.05)
