@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
 from functools import partial
 from typing import cast
 
@@ -18,7 +17,7 @@ from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -26,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Input, ProgressBar, Static, TextArea
 
 from connlog_tui import options as startup
-from connlog_tui import query, schema, triage, views
+from connlog_tui import schema, triage, views
 from connlog_tui import timezones as tz
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError
@@ -42,8 +41,9 @@ from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.exporting import Exporter
 from connlog_tui.ui.fields import OrderedInput
+from connlog_tui.ui.filter_controls import FilterControls
 from connlog_tui.ui.filtering import Filterer
-from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
+from connlog_tui.ui.filters import FacetPane, FilterSidebar
 from connlog_tui.ui.follow_mode import Follower
 from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
@@ -249,7 +249,7 @@ class ConnlogApp(App[None]):
     # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="body"):
+        with FilterControls(id="body"):
             yield FilterSidebar(id="sidebar")
             with Vertical(id="main"):
                 yield OrderedInput(
@@ -274,6 +274,7 @@ class ConnlogApp(App[None]):
     def on_mount(self) -> None:
         self.theme = self.config.theme
         self.table = table = self.query_one(LogTable)
+        self.controls = self.query_one(FilterControls)
         self.follower = self.query_one(Follower)
         self.query_one(TimelineStrip).display = False  # H shows it
         table.set_zone(self.zone, self.config.date_format)
@@ -324,7 +325,7 @@ class ConnlogApp(App[None]):
         self.query_one("#loading", ProgressBar).display = False
         self.current_log, self.state = log, state
         self.sub_title = escape_controls(title)
-        self._set_panes(counts)
+        self.controls.set_panes(counts)
         self.call_after_refresh(self._sync_widgets)
         self.verbs.load_marks()  # found through the seam, on a thread for a paged log
         self._analyse_when_shown = analyse
@@ -338,37 +339,6 @@ class ConnlogApp(App[None]):
     @on(msg.Failed)
     def _failed(self, message: msg.Failed) -> None:
         self.notify(escape_controls(message.error), severity="error", markup=False)
-
-    def _set_panes(self, counts: dict[str, dict[str, int]]) -> None:
-        """The panes' values from the log's facet counts of no filters: most frequent
-        first, ties alphabetical (the same order every time); a Source pane only when
-        there are several."""
-        facets = {}
-        for column in FACETS:
-            values = sorted(counts.get(column, {}).items(), key=lambda kv: (-kv[1], kv[0]))
-            if column != "source" or len(values) > 1:
-                facets[column] = [v for v, _ in values]
-        self.query_one(FilterSidebar).set_facets(facets)
-
-    @on(msg.Running)
-    def _running_changed(self, message: msg.Running) -> None:
-        if message.since is None:
-            self._log_queries.pop(message.what, None)
-        else:
-            self._log_queries[message.what] = message.since
-        if self._log_queries and self._running_timer is None:
-            self._running_timer = self.set_interval(1.0, self._show_running)
-        elif not self._log_queries and self._running_timer is not None:
-            self._running_timer.stop()
-            self._running_timer = None
-        self._show_running()
-
-    def _show_running(self) -> None:
-        now = time.monotonic()
-        said = ", ".join(
-            f"{what}… {now - since:.0f} s" for what, since in self._log_queries.items()
-        )
-        self.note_status(running=said or None)
 
     def _show_log_count(self, matches: Matches, state: FilterState) -> None:
         if state is self.state:
@@ -395,28 +365,9 @@ class ConnlogApp(App[None]):
         self._sync_widgets()
 
     def _sync_widgets(self) -> None:
-        """Make the panes show the current filter state (after load, Clear, a view)."""
-        state = self.state
-        if self.query(FilterSidebar):
-            self.query_one(FilterSidebar).show_other_picks(state.picked)
-        for pane in self.query(FacetPane):
-            pane.set_selected(state.picked.get(pane.column, frozenset()))
-            pane.set_excluded(state.excluded.get(pane.column, frozenset()))
-        with self.prevent(Input.Changed):
-            self.query_one("#search", Input).value = query.search_text(state)
-            if not self.query(DateRangePane):  # not mounted yet: synced when it is (Ready)
-                return
-            self.query_one("#user", Input).value = state.user
-            dates = self.query_one(DateRangePane)
-            dates.border_title = f"Date range ({tz.label(self.zone)})"
-            dates.set_values(
-                tz.format_time(state.since, self.zone) if state.since else "",
-                tz.format_time(state.until, self.zone) if state.until else "",
-            )
-
-    @on(FilterSidebar.Ready)
-    def _sidebar_ready(self) -> None:
-        self._sync_widgets()
+        """Make the panes and fields show the current filter state (after load, Clear, a
+        view)."""
+        self.controls.show_state()
 
     # -- filtering -----------------------------------------------------------------------
 
@@ -517,63 +468,6 @@ class ConnlogApp(App[None]):
             # One line, whatever it says: no layout pass (which redrew the table's
             # scrollbar, ~5 KB to the terminal, on every tick of the triage's progress).
             self.query_one("#status", Static).update(line, layout=False)
-
-    @on(FacetPane.Highlighted)
-    def _pane_highlighted(self, event: FacetPane.Highlighted) -> None:
-        note = f"{event.title}: {event.value}" if event.value is not None else None
-        self.note_status(pane_note=note)
-
-    @on(FacetPane.Changed)
-    def _facet_changed(self, event: FacetPane.Changed) -> None:
-        self.set_state(self.state.with_picked(event.column, event.values))
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        """`!text` hides rows holding text, `re:PATTERN` is a regex search (an invalid
-        one is said in the search box's border and not applied), else literal."""
-        fields = query.parse_search(event.value)
-        search = self.query_one("#search", Input)
-        try:
-            query.regex_pattern(fields["regex"]) if fields["regex"] else None
-        except ConnlogError as exc:
-            search.add_class("-invalid")
-            self.note_status(search_error=str(exc))  # said first, under the box
-            return
-        search.remove_class("-invalid")
-        # n / N follow the new search
-        self.verbs.find = self.verbs.find_matches = self.table.matched = None
-        self.note_status(search_error=None)
-        self.set_state(replace(self.state, **fields), delay=0.15)
-
-    @on(Input.Changed, "#user")
-    def _user_changed(self, event: Input.Changed) -> None:
-        self.set_state(replace(self.state, user=event.value), delay=0.15)
-
-    @on(DateRangePane.Changed)
-    def _dates_changed(self, event: DateRangePane.Changed) -> None:
-        if self.current_log is None:
-            return
-        since: datetime | None
-        until: datetime | None
-        try:
-            if event.quick:  # counted back from the newest event
-                newest = self.current_log.time_bounds()[1]
-                if newest is None:
-                    raise ValueError("no events")
-                since, until = newest - query.QUICK_RANGES[event.quick], newest
-            else:
-                # Typed dates are wall-clock times in the display zone.
-                since = tz.parse_in_zone(event.since, self.zone) if event.since.strip() else None
-                until = (
-                    tz.parse_in_zone(event.until, self.zone, end=True)
-                    if event.until.strip()
-                    else None
-                )
-        except (ConnlogError, ValueError) as exc:
-            self.notify(escape_controls(str(exc)), severity="error", markup=False)
-            return
-        self.set_state(replace(self.state, since=since, until=until))
-        self._sync_widgets()
 
     # -- saved views and sessions ------------------------------------------------------
 
