@@ -25,8 +25,8 @@ from textual.timer import Timer
 from textual.widgets import Input, ProgressBar, Static, TextArea
 
 from connlog_tui import options as startup
-from connlog_tui import schema, triage, views
 from connlog_tui import timezones as tz
+from connlog_tui import triage, views
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError
 from connlog_tui.logs import Log, Matches, resolve_state
@@ -56,15 +56,13 @@ from connlog_tui.ui.screens import (
     SortScreen,
 )
 from connlog_tui.ui.sessions import Sessions
-from connlog_tui.ui.status import Status, short_forms, status_line
-from connlog_tui.ui.table import COLUMNS as TABLE_COLUMNS
-from connlog_tui.ui.table import LogTable
+from connlog_tui.ui.status import Status
+from connlog_tui.ui.status_bar import StatusBar
+from connlog_tui.ui.table import SORTABLE, LogTable
 from connlog_tui.ui.triage_actions import SHOWN, Triage
 from connlog_tui.ui.typeahead import KeyHolder
 from connlog_tui.ui.verbs import VERB_BINDINGS, TimelineStrip, Verbs
 
-# The sort menu's columns, in the table's order, under their table titles.
-SORTABLE = {c.name: c.title for c in TABLE_COLUMNS if schema.BY_NAME[c.name].sortable}
 # Features that work on the loaded frame: off while the app pages a log through the seam.
 FRAME_ONLY = frozenset({"toggle_follow"})
 WIDE = 100  # at least this many columns: filter panes shown beside the table
@@ -151,10 +149,7 @@ class ConnlogApp(App[None]):
         self.zone = options.zone
         self.user_active_until = 0.0  # background work steps aside until then
         self.keys = KeyHolder(self)  # keys typed ahead of the screen they are for
-        # Queries running on a paged log (what, since when), said in the status bar with
-        # their time so far, redrawn each second while any runs.
-        self._log_queries: dict[str, float] = {}
-        self._running_timer: Timer | None = None
+        self.status_bar = StatusBar(self)  # works out and draws what the status bar says
 
     # -- the log, and what frame-only features read of a loaded one ----------------------
 
@@ -298,7 +293,7 @@ class ConnlogApp(App[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to_size(event.size)
-        self.call_after_refresh(self._render_status)  # fitted to the new width
+        self.call_after_refresh(self.status_bar.render)  # fitted to the new width
 
     def _fit_to_size(self, size: Size | None = None) -> None:
         """Panes beside the table when there is room; the detail panel when it is tall."""
@@ -343,7 +338,7 @@ class ConnlogApp(App[None]):
     def _show_log_count(self, matches: Matches, state: FilterState) -> None:
         if state is self.state:
             self.shown = matches
-            self._update_status()
+            self.note_status()
 
     def _show_log(self, matches: Matches, rows: LogRows, state: FilterState) -> None:
         if state is not self.state:
@@ -357,7 +352,7 @@ class ConnlogApp(App[None]):
         for pane in self.query(FacetPane):
             if pane.column in FACETS:  # a pane of a picked reason has no counts
                 pane.set_counts(matches.facets.get(pane.column, {}))
-        self._update_status(busy=False)
+        self.note_status(busy=False)
 
     def apply_state(self, state: FilterState) -> None:
         """Filter by `state` and make the panes and fields show it."""
@@ -414,60 +409,22 @@ class ConnlogApp(App[None]):
                 self._analyse_when_shown = False
                 self.analyse()
             self.verbs.refresh_timeline()
-        self._update_status(**notes)
+        self.note_status(**notes)
         self.loader.rows_shown(result.count)  # while loading, the full read waits for them
 
-    def _update_status(self, **notes) -> None:
-        """Bring the status model's counts, filters and settings up to date with the app,
-        and set `notes` (the fields the app does not hold otherwise: busy, pane_note,
-        search_error, export_note, analysis_note, follow)."""
-        view = self.shown or self.result
-        column, descending = self.sort
-        dates = tz.describe(self.state.since, self.state.until, self.zone)
-        self.status = replace(
-            self.status,
-            shown=None if view is None else view.count,
-            total=0 if view is None else view.total,
-            complete=True if view is None else view.complete,
-            searching=bool(self.state.searches),
-            loading=self.loader.estimate(),
-            lean=self.payloads is not None,
-            paged=None if self.paged_log is None else self.paged_log.describe().kind,
-            quarantined=self.quarantine.height,
-            skipped=len(self.skipped),
-            zone=None if self.zone == "UTC" else tz.label(self.zone),
-            sort=None
-            if (column, descending) == ("time", False)
-            else f"{SORTABLE[column]} {'▼' if descending else '▲'}",
-            find=self._find_note(),
-            filters=tuple(self.describe_state()),
-            short_filters=tuple(short_forms(self.state, dates)),
-            **notes,
-        )
-
-    def _find_note(self) -> str | None:
-        find, matches = self.verbs.find, self.verbs.find_matches
-        if find is None:
-            return None
-        found = "; ".join(find.describe())
-        if matches is not None:
-            found += f" ({matches.len():,} rows)"
-        return found
+    # -- the status bar (ui/status_bar.StatusBar) -----------------------------------------
 
     def note_status(self, **notes) -> None:
         """Set notes of the status model (fields of ui/status.Status), its counts and
         filters brought up to date too; the bar redraws if the model changed."""
-        self._update_status(**notes)
+        self.status = self.status_bar.updated(self.status, **notes)
 
     def watch_status(self) -> None:
-        self._render_status()
+        self.status_bar.render()
 
-    def _render_status(self) -> None:
-        line = status_line(self.status, self.size.width)
-        if line is not None:
-            # One line, whatever it says: no layout pass (which redrew the table's
-            # scrollbar, ~5 KB to the terminal, on every tick of the triage's progress).
-            self.query_one("#status", Static).update(line, layout=False)
+    @on(msg.Running)
+    def _running_changed(self, message: msg.Running) -> None:
+        self.status_bar.running(message.what, message.since)
 
     # -- saved views and sessions ------------------------------------------------------
 
@@ -726,7 +683,7 @@ class ConnlogApp(App[None]):
         self.query_one(DetailPanel).zone = self.zone
         self.verbs.refresh_timeline()
         self._sync_widgets()
-        self._update_status()
+        self.note_status()
         shown = tz.label(self.zone)
         self.notify(
             f"Times shown in {shown}" + ("" if shown.endswith("UTC") else ", stored in UTC")

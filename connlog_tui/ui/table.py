@@ -20,11 +20,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from connlog_tui import query
+from connlog_tui import query, schema
 from connlog_tui.payloads import PayloadStore
 from connlog_tui.timezones import DEFAULT_FORMAT, label
 from connlog_tui.ui.columns import (
     BY_NAME,
+    COLUMNS,
     DEFAULT_VISIBLE,
     MORE_ROOM,
     TableColumn,
@@ -36,10 +37,10 @@ from connlog_tui.ui.columns import (
     layout_pages,
     single_cell_pieces,
 )
-
-# ui/app.py imports the columns from here (until it is split into components).
-from connlog_tui.ui.columns import COLUMNS as COLUMNS
 from connlog_tui.ui.log_rows import LogRows
+
+# The sort menu's columns, in the table's order, under their table titles.
+SORTABLE = {c.name: c.title for c in COLUMNS if schema.BY_NAME[c.name].sortable}
 
 LINE_CACHE = 4096  # drawn rows kept (a page is a screenful: ~20-60 rows)
 

@@ -276,3 +276,20 @@ async def test_marks_and_notes_on_an_archive(memory, archive, tmp_path):
     assert len(rows) == 2345
     assert [r["Note"] for r in rows if r["Note"]] == ["call the IdP"]
     assert rows[noted]["Note"] == "call the IdP"
+
+
+async def test_a_query_running_on_the_archive_is_said_with_its_time_until_it_ends(archive):
+    # Running bubbles up to the app from any component's worker (filter, triage, n / N).
+    import time
+
+    from connlog_tui.ui import messages as msg
+
+    app = archive_app(archive)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.filterer.post_message(msg.Running("counting", time.monotonic() - 3))
+        await pilot.pause(0.1)
+        assert app.status.running is not None and app.status.running.startswith("counting… 3")
+        app.filterer.post_message(msg.Running("counting", None))
+        await pilot.pause(0.1)
+        assert app.status.running is None
