@@ -15,14 +15,13 @@ from typing import cast
 import polars as pl
 from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.containers import Vertical
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Input, ProgressBar, Static, TextArea
+from textual.widgets import Input, ProgressBar, Static
 
 from connlog_tui import options as startup
 from connlog_tui import timezones as tz
@@ -36,7 +35,7 @@ from connlog_tui.payloads import PayloadStore
 from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.schema import empty_quarantine
 from connlog_tui.textsafe import escape_controls
-from connlog_tui.ui import commands, copying
+from connlog_tui.ui import commands, copying, keys
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.exporting import Exporter
@@ -61,10 +60,8 @@ from connlog_tui.ui.status_bar import StatusBar
 from connlog_tui.ui.table import SORTABLE, LogTable
 from connlog_tui.ui.triage_actions import SHOWN, Triage
 from connlog_tui.ui.typeahead import KeyHolder
-from connlog_tui.ui.verbs import VERB_BINDINGS, TimelineStrip, Verbs
+from connlog_tui.ui.verbs import TimelineStrip, Verbs
 
-# Features that work on the loaded frame: off while the app pages a log through the seam.
-FRAME_ONLY = frozenset({"toggle_follow"})
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
 DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
@@ -72,18 +69,6 @@ DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows 
 # presses a key every second or so, and each key would otherwise wait for a triage step.
 USER_ACTIVE_SECONDS = 1.5
 USER_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
-# Actions that open a box or a screen from the main screen (priority keys: see BINDINGS).
-OPENERS = {
-    "search",
-    "dates",
-    "export",
-    "sort",
-    "quarantine",
-    "triage",
-    "compare",
-    "choose_columns",
-    "help",
-}
 
 
 class ConnlogApp(App[None]):
@@ -92,33 +77,7 @@ class ConnlogApp(App[None]):
     ESCAPE_TO_MINIMIZE = False  # our escape also restores the layout and focus
     # What the status bar says (a frozen value: each change is a new one, drawn once).
     status: reactive[Status] = reactive(Status(), init=False)
-    # Keys that open a box or a screen, Tab and Escape are priority bindings: the app
-    # handles them before sending on the keys queued behind them, so keys typed in one
-    # burst (a paste, or keystrokes an SSH link delivered together) land where they were
-    # typed for, in order. See action_search and open_screen; check_action says where.
-    BINDINGS = [
-        Binding("slash", "search", "Search", priority=True),
-        Binding("f", "toggle_filters", "Filters"),
-        Binding("d", "dates", "Dates", show=False, priority=True),
-        Binding("x", "clear", "Clear"),
-        Binding("e", "export", "Export", priority=True),
-        Binding("s", "sort", "Sort", show=False, priority=True),
-        Binding("c", "copy_row", "Copy row", show=False),
-        Binding("y", "copy_payload", "Copy payload", show=False),
-        Binding("b", "quarantine", "Bad rows", show=False, priority=True),
-        Binding("F", "toggle_follow", "Follow", show=False),
-        Binding("z", "cycle_zone", "Time zone", show=False),
-        Binding("t", "triage", "Triage", priority=True),
-        Binding("w", "compare", "Compare with a working login", show=False, priority=True),
-        Binding("C", "choose_columns", "Columns", show=False, priority=True),
-        Binding("T", "toggle_theme", "Light/dark", show=False),
-        Binding("escape", "close_payloads", "Back", priority=True),
-        Binding("tab", "move_focus(1)", "Next", show=False, priority=True),
-        Binding("shift+tab", "move_focus(-1)", "Previous", show=False, priority=True),
-        Binding("question_mark", "help", "Help", priority=True),
-        Binding("q", "quit", "Quit"),
-        *VERB_BINDINGS,
-    ]
+    BINDINGS = keys.BINDINGS  # ui/keys.py: which keys, and where they act
 
     def __init__(self, options: Options) -> None:
         super().__init__()
@@ -156,7 +115,7 @@ class ConnlogApp(App[None]):
     @property
     def memory(self) -> MemoryLog | None:
         """The log when it is held in memory: triage, follow, marks, the timeline and the
-        count view read its frame (FRAME_ONLY keys are off otherwise)."""
+        count view read its frame (ui/keys.FRAME_ONLY keys are off otherwise)."""
         return self.current_log if isinstance(self.current_log, MemoryLog) else None
 
     @property
@@ -613,27 +572,8 @@ class ConnlogApp(App[None]):
         # after `/` (a paste, a fast typist over SSH) are already queued behind it.
         self.screen.set_focus(self.query_one("#search", Input))
 
-    def _typing(self) -> bool:
-        focused = self.focused
-        return isinstance(focused, Input) or (
-            isinstance(focused, TextArea) and not focused.read_only
-        )
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Priority keys act only on the main screen; elsewhere they are typed or handled
-        # as usual. Keys that open something are typed when in a text field; `/` also in
-        # a maximized panel (its own search keys).
-        on_main = self.screen is self.screen_stack[0]
-        if action in OPENERS and (
-            not on_main or self._typing() or (action == "search" and self.screen.maximized)
-        ):
-            return False
-        if action == "close_payloads":  # shown in the key bar only where it does something
-            return on_main and (self.screen.maximized is not None or self.focused is not self.table)
-        if action == "move_focus":
-            return on_main
-        # Frame-only features are off (hidden from the footer) on a log paged by the seam.
-        return self.paged_log is None or action not in FRAME_ONLY
+        return keys.allowed(self, action)
 
     def action_move_focus(self, direction: int) -> None:
         # Now, not on the next loop turn: the keys typed after Tab go to the next field.
