@@ -32,7 +32,7 @@ from connlog_tui.logs import Log, Matches, resolve_state
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.options import Options
 from connlog_tui.payloads import PayloadStore
-from connlog_tui.query import FACETS, FilterState, QueryResult
+from connlog_tui.query import FilterState, QueryResult
 from connlog_tui.schema import empty_quarantine
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import commands, copying, keys
@@ -47,7 +47,6 @@ from connlog_tui.ui.follow_mode import Follower
 from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.loading import Loader
-from connlog_tui.ui.log_rows import LogRows
 from connlog_tui.ui.screens import (
     ColumnsScreen,
     HelpScreen,
@@ -90,18 +89,12 @@ class ConnlogApp(App[None]):
         self.skipped: list[tuple[str, str]] = []  # files of a folder left out, and why
         self.state = FilterState()
         self.sort: tuple[str, bool] = ("time", False)  # column, descending
-        # The last whole result of a filter run, and the filter state it is for; `shown`:
-        # what the table shows (a long search's matches so far while it runs).
-        self.result: QueryResult | None = None
-        self.result_state: FilterState | None = None
-        self.shown: QueryResult | Matches | None = None
         self.fatal_error: str | None = None
         self._detail_timer: Timer | None = None
         self.loader = Loader(self)  # reads the files, or opens the archive
         self.filterer = Filterer(self)  # runs the filter state on the log
         self.config = options.config or Config()
         self.sessions = Sessions(self)  # saved views and the last session
-        self._analyse_when_shown = False  # a load's first whole result starts triage
         self.triager = Triage(self)  # triage, compare, ] / [ and what they worked out
         self.verbs = Verbs(self)  # -, n / N, :, #, marks, the timeline, and their state
         self.exporter = Exporter(self)  # e: the export screen and its worker
@@ -268,7 +261,7 @@ class ConnlogApp(App[None]):
         """Show a loaded log's first rows (a MemoryLog of them) while the full read runs."""
         self.current_log = log
         self.state = startup.filter_state(self.options, log)
-        self._show(self.filterer.view(log, log.search(self.state)), self.state)
+        self.filterer.show(self.filterer.view(log, log.search(self.state)), self.state)
 
     def take_log(
         self, log: Log, state: FilterState, counts: dict, title: str, *, analyse: bool = False
@@ -282,7 +275,7 @@ class ConnlogApp(App[None]):
         self.controls.set_panes(counts)
         self.call_after_refresh(self._sync_widgets)
         self.verbs.load_marks()  # found through the seam, on a thread for a paged log
-        self._analyse_when_shown = analyse
+        self.filterer.analyse_when_shown = analyse
         self.refilter()
 
     def fail(self, message: str) -> None:
@@ -293,25 +286,6 @@ class ConnlogApp(App[None]):
     @on(msg.Failed)
     def _failed(self, message: msg.Failed) -> None:
         self.notify(escape_controls(message.error), severity="error", markup=False)
-
-    def _show_log_count(self, matches: Matches, state: FilterState) -> None:
-        if state is self.state:
-            self.shown = matches
-            self.note_status()
-
-    def _show_log(self, matches: Matches, rows: LogRows, state: FilterState) -> None:
-        if state is not self.state:
-            return
-        self.shown = matches  # the status bar reads count, total and complete
-        self.table.set_rows(rows)
-        self.filterer.not_busy()
-        self.result_state = state
-        self.keys.result_shown()
-        self.verbs.refresh_timeline()
-        for pane in self.query(FacetPane):
-            if pane.column in FACETS:  # a pane of a picked reason has no counts
-                pane.set_counts(matches.facets.get(pane.column, {}))
-        self.note_status(busy=False)
 
     def apply_state(self, state: FilterState) -> None:
         """Filter by `state` and make the panes and fields show it."""
@@ -334,42 +308,20 @@ class ConnlogApp(App[None]):
         """Run the current filter state in the background (ui/filtering.Filterer)."""
         self.filterer.refilter()
 
-    @on(msg.FilterResult)
-    def _filter_result(self, message: msg.FilterResult) -> None:
-        """A filter run's result (or a search's matches so far), shown if its state is
-        still the current one."""
-        if isinstance(message.result, QueryResult):
-            self._show(message.result, message.state)
-        elif message.rows is None:
-            self._show_log_count(message.result, message.state)
-        else:
-            self._show_log(message.result, message.rows, message.state)
+    @property
+    def result(self) -> QueryResult | None:
+        """A loaded log's last whole result shown (Filterer.result)."""
+        return self.filterer.result
 
-    def _show(self, result: QueryResult, state: FilterState) -> None:
-        """Show a filter run's result (or a search's matches so far: the status bar says
-        "searching…" until the whole result is in, and the panes keep their counts)."""
-        frame = self.frame
-        if state is not self.state or frame is None:
-            return
-        self.shown = result
-        in_time_order = self.sort == ("time", False)
-        # The MemoryLog's frame itself, drawn at the view's indices (see Filterer.view).
-        self.table.set_view(frame, result.indices, in_time_order=in_time_order)
-        notes = {}
-        if result.complete:
-            self.filterer.not_busy()
-            notes["busy"] = False
-            self.result, self.result_state = result, state
-            self.keys.result_shown()
-            for pane in self.query(FacetPane):
-                if pane.column in FACETS:  # a pane of a picked reason has no counts
-                    pane.set_counts(result.facets.get(pane.column, {}))
-            if self._analyse_when_shown:
-                self._analyse_when_shown = False
-                self.analyse()
-            self.verbs.refresh_timeline()
-        self.note_status(**notes)
-        self.loader.rows_shown(result.count)  # while loading, the full read waits for them
+    @property
+    def result_state(self) -> FilterState | None:
+        """The filter state of the last whole result shown."""
+        return self.filterer.result_state
+
+    @property
+    def shown(self) -> QueryResult | Matches | None:
+        """What the table shows (a long search's matches so far while it runs)."""
+        return self.filterer.shown
 
     # -- the status bar (ui/status_bar.StatusBar) -----------------------------------------
 
@@ -474,40 +426,10 @@ class ConnlogApp(App[None]):
     def _narrow(self, event: TimelineStrip.Narrow) -> None:
         self.verbs.narrow(event)
 
-    # -- follow mode: rows appended to the logs as they are written -----------------------
+    # -- follow mode (ui/follow_mode.Follower does it) -------------------------------------
 
     def action_toggle_follow(self) -> None:
-        if self.follower.following:
-            self.follower.stop()
-            self.notify("Stopped following")
-            self.note_status(follow=None)
-            return
-        try:
-            unreadable = (name for name, _ in self.skipped)
-            self.follower.start(self.options.paths, self.options.format, unreadable)
-        except ConnlogError as exc:
-            self.follower.stop()
-            self.notify(escape_controls(str(exc)), severity="error", markup=False)
-            return
-        self.notify("Following: new rows appear as they are written")
-        self.note_status(follow="")
-
-    @on(msg.RowsAppended)
-    def _appended(self, message: msg.RowsAppended) -> None:
-        new, quarantine, events = message.frame, message.quarantine, message.events
-        memory = self.memory
-        if memory is None or not self.follower.following:
-            return
-        if events:
-            self.note_status(follow=f"{', '.join(events)} at {time.strftime('%H:%M:%S')}")
-        if new.height or quarantine.height:
-            start = memory.append(new, quarantine)  # the log owns its frame and quarantine
-            if new.height:
-                for pane in self.query(FacetPane):
-                    values = new[pane.column].cast(pl.String).unique().drop_nulls()
-                    pane.extend(values.to_list())
-                self.triager.diagnose_appended(start)
-        self.refilter()
+        self.follower.toggle()
 
     # -- the selected row ----------------------------------------------------------------
 

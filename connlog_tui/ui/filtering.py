@@ -4,9 +4,11 @@ worker (group `query`, exclusive: a newer run replaces an older one).
 A loaded log (MemoryLog) is searched in one `query.run`, its view the row indices the
 table draws from its frame (`view`); a paged log gives its count and facet counts, then
 the view's newest rows read ahead so the table draws its first screen without asking the
-log. The worker posts `SearchProgress` (a long search's matches so far) and `FilterResult`,
-and `Running` (a paged log's query, said in the status bar while it runs), which bubble
-up to the app, whose handlers own what is shown. It keeps the debounce and "busy" timers."""
+log. The worker posts `SearchProgress` (a long search's matches so far) and `FilterResult`
+to this component, whose handler shows the result if its state is still the app's (the
+table, the panes' counts, the status bar) and keeps it (`result`, `result_state`, `shown`,
+which the app reads through); `Running` (a paged log's query) bubbles up to the app's
+status bar. It keeps the debounce and "busy" timers."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import get_current_worker
@@ -23,8 +25,9 @@ from connlog_tui import query
 from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.logs import Log, Matches, Sort
 from connlog_tui.logs.memory import MemoryLog
-from connlog_tui.query import FilterState, QueryResult
+from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.ui import messages as msg
+from connlog_tui.ui.filters import FacetPane
 from connlog_tui.ui.log_rows import LogRows
 
 if TYPE_CHECKING:
@@ -43,6 +46,12 @@ class Filterer(Widget):
         self.owner = app  # not `self.app`: Textual's, set once mounted
         self._debounce: Timer | None = None
         self._busy_timer: Timer | None = None
+        # The last whole result of a filter run, and the filter state it is for; `shown`:
+        # what the table shows (a long search's matches so far while it runs).
+        self.result: QueryResult | None = None
+        self.result_state: FilterState | None = None
+        self.shown: QueryResult | Matches | None = None
+        self.analyse_when_shown = False  # a load's first whole result starts triage
 
     def schedule(self, delay: float) -> None:
         """Run the app's current state after `delay` seconds of no newer state (typing)."""
@@ -146,3 +155,63 @@ class Filterer(Widget):
             self.post_message(msg.Running(doing, None))
         if not stale():
             self.post_message(msg.FilterResult(state, matches, rows))
+
+    @on(msg.FilterResult)
+    def _filter_result(self, message: msg.FilterResult) -> None:
+        """A filter run's result (or a search's matches so far), shown if its state is
+        still the current one."""
+        if isinstance(message.result, QueryResult):
+            self.show(message.result, message.state)
+        elif message.rows is None:
+            self._show_log_count(message.result, message.state)
+        else:
+            self._show_log(message.result, message.rows, message.state)
+
+    def show(self, result: QueryResult, state: FilterState) -> None:
+        """Show a filter run's result (or a search's matches so far: the status bar says
+        "searching…" until the whole result is in, and the panes keep their counts)."""
+        app = self.owner
+        frame = app.frame
+        if state is not app.state or frame is None:
+            return
+        self.shown = result
+        in_time_order = app.sort == ("time", False)
+        # The MemoryLog's frame itself, drawn at the view's indices (see Filterer.view).
+        app.table.set_view(frame, result.indices, in_time_order=in_time_order)
+        notes = {}
+        if result.complete:
+            self.not_busy()
+            notes["busy"] = False
+            self.result, self.result_state = result, state
+            app.keys.result_shown()
+            self._set_pane_counts(result.facets)
+            if self.analyse_when_shown:
+                self.analyse_when_shown = False
+                app.analyse()
+            app.verbs.refresh_timeline()
+        app.note_status(**notes)
+        app.loader.rows_shown(result.count)  # while loading, the full read waits for them
+
+    def _show_log_count(self, matches: Matches, state: FilterState) -> None:
+        app = self.owner
+        if state is app.state:
+            self.shown = matches
+            app.note_status()
+
+    def _show_log(self, matches: Matches, rows: LogRows, state: FilterState) -> None:
+        app = self.owner
+        if state is not app.state:
+            return
+        self.shown = matches  # the status bar reads count, total and complete
+        app.table.set_rows(rows)
+        self.not_busy()
+        self.result_state = state
+        app.keys.result_shown()
+        app.verbs.refresh_timeline()
+        self._set_pane_counts(matches.facets)
+        app.note_status(busy=False)
+
+    def _set_pane_counts(self, facets: dict[str, dict[str, int]]) -> None:
+        for pane in self.owner.query(FacetPane):
+            if pane.column in FACETS:  # a pane of a picked reason has no counts
+                pane.set_counts(facets.get(pane.column, {}))

@@ -1,21 +1,29 @@
 """Follow mode (`--follow`, F): a component the app owns that polls one follow.Tail per
-file in a worker and posts the rows they gained (messages.RowsAppended). The app, which
-owns the frame, appends them; this holds only the tails and the polling timer."""
+file in a worker and posts the rows they gained (messages.RowsAppended) to itself; its
+handler hands them to the app's MemoryLog (`append`: the log owns its frame and
+quarantine), adds their values to the panes, has them diagnosed and filters again. This
+holds only the tails and the polling timer."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from textual import work
+import polars as pl
+from textual import on, work
 from textual.timer import Timer
 from textual.widget import Widget
 
+from connlog_tui.errors import ConnlogError
 from connlog_tui.sources import expand
+from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import messages as msg
+from connlog_tui.ui.filters import FacetPane
 
 if TYPE_CHECKING:
     from connlog_tui.follow import Tail
+    from connlog_tui.ui.app import ConnlogApp
 
 
 class Follower(Widget):
@@ -62,3 +70,43 @@ class Follower(Widget):
         merged = merge([u.result for _, u in updates])
         if merged.frame.height or merged.quarantine.height or events:
             self.post_message(msg.RowsAppended(merged.frame, merged.quarantine, events))
+
+    @property
+    def owner(self) -> ConnlogApp:
+        return cast("ConnlogApp", self.app)
+
+    def toggle(self) -> None:
+        """F: follow the app's files (but those left out as unreadable), or stop."""
+        app = self.owner
+        if self.following:
+            self.stop()
+            app.notify("Stopped following")
+            app.note_status(follow=None)
+            return
+        try:
+            unreadable = (name for name, _ in app.skipped)
+            self.start(app.options.paths, app.options.format, unreadable)
+        except ConnlogError as exc:
+            self.stop()
+            app.notify(escape_controls(str(exc)), severity="error", markup=False)
+            return
+        app.notify("Following: new rows appear as they are written")
+        app.note_status(follow="")
+
+    @on(msg.RowsAppended)
+    def _appended(self, message: msg.RowsAppended) -> None:
+        app = self.owner
+        new, quarantine, events = message.frame, message.quarantine, message.events
+        memory = app.memory
+        if memory is None or not self.following:
+            return
+        if events:
+            app.note_status(follow=f"{', '.join(events)} at {time.strftime('%H:%M:%S')}")
+        if new.height or quarantine.height:
+            start = memory.append(new, quarantine)  # the log owns its frame and quarantine
+            if new.height:
+                for pane in app.query(FacetPane):
+                    values = new[pane.column].cast(pl.String).unique().drop_nulls()
+                    pane.extend(values.to_list())
+                app.triager.diagnose_appended(start)
+        app.refilter()

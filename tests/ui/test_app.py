@@ -368,8 +368,11 @@ async def test_a_stale_filter_run_is_dropped_not_shown(monkeypatch):
             return real_run(frame, state, *args, **kwargs)
 
         monkeypatch.setattr(query_module, "run", slow_run)
-        real_show = app._show
-        app._show = lambda result, state: (shown.append(state.search), real_show(result, state))
+        real_show = app.filterer.show
+        app.filterer.show = lambda result, state: (
+            shown.append(state.search),
+            real_show(result, state),
+        )
         for text in ("a", "aa", "aad", "aadsts"):  # typed faster than a run takes
             app.set_state(_replace(app.state, search=text))
             await pilot.pause(0.05)
