@@ -14,7 +14,7 @@ import time
 from functools import partial
 from pathlib import Path
 
-from shared import DATA, EXPORT_ACTION, EXPORT_APP, LETTERS_MISS
+from shared import DATA, EXPORT_ACTION, EXPORT_APP, LETTERS_MISS, vm_hwm
 
 
 def maxrss_bytes() -> int:
@@ -22,14 +22,8 @@ def maxrss_bytes() -> int:
     started by fork (or vfork) and exec keeps its parent's peak in it, so every worker
     reported at least the benchmark's own peak (its data generation's, when it made the
     log in the same run)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = vm_hwm()
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def p95(samples: list[float]) -> float:

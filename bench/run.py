@@ -13,7 +13,6 @@ Never run by pytest or CI. See bench/README.md for what each figure measures.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -37,7 +36,7 @@ from apps import (
     warm_page_cache,
 )
 from measure import worker
-from shared import DATA, EXPORT_ACTION, EXPORT_APP, RESULTS
+from shared import DATA, EXPORT_ACTION, EXPORT_APP, RESULTS, memory_state
 from tables import shape_table, table
 from terminal import guarded
 
@@ -46,19 +45,6 @@ from terminal import guarded
 # in gen.py, puts its allocator's default `_RJEM_MALLOC_CONF` into os.environ, which
 # `connlog --lean` once kept instead of its own setting: the lean app peaked ~40% higher).
 SHELL_ENV = dict(os.environ)
-
-
-def memory_state() -> dict[str, int]:
-    """MemTotal, MemAvailable and Cached (bytes) now: a run that starts with the page
-    cache full of other big files (just after the 10M run) had its full-load ratio and
-    search disturbed, and this tells such a run apart."""
-    found = {}
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            key, value = line.split(":", 1)
-            if key in ("MemTotal", "MemAvailable", "Cached"):
-                found[key] = int(value.split()[0]) * 1024
-    return found
 
 
 def run_worker(name: str, path: Path, env: dict, reps: int = 1, timeout: int = 1800) -> dict:

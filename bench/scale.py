@@ -30,10 +30,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
-RESULTS = HERE / "results"
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shared import DATA, HERE, RESULTS, memory_state, vm_hwm  # noqa: E402
 
 START = "2026-03-01T00:00:00"  # the generator's first timestamp (rows ~2.5 s apart)
 CHUNK = 100_000  # rows generated, converted and written at a time
@@ -48,25 +46,6 @@ SPARK_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 NEEDLE_HIT, NEEDLE_MISS = "AADSTS70008", "zqnosuchx"
 KINDS = ("archive", "spark", "memory")
 TITLES = {"archive": "archive (Polars lazy)", "spark": "Spark local[2]", "memory": "in-memory"}
-
-
-def vm_hwm(pid: int | str = "self") -> int | None:
-    """Peak resident set (VmHWM, bytes) of a process, None when it cannot be read."""
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return None
-
-
-def meminfo() -> dict[str, int]:
-    found = {}
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            key, value = line.split(":", 1)
-            if key in ("MemTotal", "MemAvailable", "Cached"):
-                found[key] = int(value.split()[0]) * 1024
-    return found
 
 
 # -- the archive --------------------------------------------------------------------------
@@ -118,7 +97,7 @@ def prepare(args) -> tuple[Path, dict]:
         raw["generate_seconds"] = time.perf_counter() - t
     raw.update(archive_stats(root), path=root.name, commit=code_version())
     raw["disk_free"] = shutil.disk_usage(DATA).free
-    raw["memory_at_start"] = meminfo()
+    raw["memory_at_start"] = memory_state()
     raw["loadavg_start"] = os.getloadavg()
     return root, raw
 
@@ -247,7 +226,7 @@ def memory_check(root: str) -> None:
     """The in-memory reference runs only if its peak (MEMORY_FACTOR times the archive's
     bytes) takes at most half the memory available now: the machine is shared."""
     need = sum(f.stat().st_size for f in Path(root).rglob("*.parquet")) * MEMORY_FACTOR
-    available = meminfo().get("MemAvailable", 0)
+    available = memory_state().get("MemAvailable", 0)
     if need > available / 2:
         raise Skipped(
             f"skipped: its peak would be ~{fmt_b(need)}, over half the {fmt_b(available)} "
