@@ -9,18 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import partial
 from typing import cast
 
 import polars as pl
 from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.command import CommandPalette
-from textual.containers import Vertical
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Input, ProgressBar, Static
 
 from connlog_tui import options as startup
@@ -47,6 +44,7 @@ from connlog_tui.ui.follow_mode import Follower
 from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.loading import Loader
+from connlog_tui.ui.row_view import RowView
 from connlog_tui.ui.screens import (
     ColumnsScreen,
     HelpScreen,
@@ -63,7 +61,6 @@ from connlog_tui.ui.verbs import TimelineStrip, Verbs
 
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table
-DETAIL_DELAY = 0.06  # seconds the cursor rests before the detail panel follows it
 # Background triage pauses this long after each key or click: someone reading page by page
 # presses a key every second or so, and each key would otherwise wait for a triage step.
 USER_ACTIVE_SECONDS = 1.5
@@ -90,7 +87,6 @@ class ConnlogApp(App[None]):
         self.state = FilterState()
         self.sort: tuple[str, bool] = ("time", False)  # column, descending
         self.fatal_error: str | None = None
-        self._detail_timer: Timer | None = None
         self.loader = Loader(self)  # reads the files, or opens the archive
         self.filterer = Filterer(self)  # runs the filter state on the log
         self.config = options.config or Config()
@@ -198,7 +194,7 @@ class ConnlogApp(App[None]):
     def compose(self) -> ComposeResult:
         with FilterControls(id="body"):
             yield FilterSidebar(id="sidebar")
-            with Vertical(id="main"):
+            with RowView(id="main"):
                 yield OrderedInput(
                     placeholder="/ search every field, payloads included",
                     id="search",
@@ -431,33 +427,7 @@ class ConnlogApp(App[None]):
     def action_toggle_follow(self) -> None:
         self.follower.toggle()
 
-    # -- the selected row ----------------------------------------------------------------
-
-    @on(LogTable.CursorMoved)
-    def _cursor_moved(self, event: LogTable.CursorMoved) -> None:
-        # Decoding payloads takes milliseconds: while keys repeat (holding down pgdn), only
-        # the table redraws; the panel catches up once the cursor rests.
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-        self._detail_timer = self.set_timer(DETAIL_DELAY, partial(self._show_detail, event.row))
-        strip = self.query_one(TimelineStrip)
-        if strip.display and strip.line is not None and self.frame is not None:
-            strip.show(strip.line, self.frame["time"][event.row] if event.row is not None else None)
-
-    def _show_detail(self, index: int | None) -> None:
-        panels = self.query(DetailPanel)  # none once the app is closing (a timer's late)
-        detail = panels.first() if panels else None
-        if detail is not None and detail.display:
-            detail.show(self.row(index), self.triager.attempt(index), self.verbs.payload_pattern())
-
-    @on(LogTable.Opened)
-    def _opened(self, event: LogTable.Opened) -> None:
-        detail = self.query_one(DetailPanel)
-        detail.display = True
-        attempt = self.triager.attempt(event.row)
-        detail.show(self.row(event.row), attempt, self.verbs.payload_pattern())
-        self.screen.maximize(detail, container=False)
-        detail.visible_area().focus()
+    # -- the selected row (ui/row_view.RowView follows it) ---------------------------
 
     def row(self, index: int | None) -> dict | None:
         """The table's row `index` (its ROW_ID: a loaded log's frame position), asked of
