@@ -32,29 +32,26 @@ from connlog_tui.payloads import PayloadStore
 from connlog_tui.query import FilterState, QueryResult
 from connlog_tui.schema import empty_quarantine
 from connlog_tui.textsafe import escape_controls
-from connlog_tui.ui import commands, copying, keys
+from connlog_tui.ui import commands, copying, display, keys
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.exporting import Exporter
 from connlog_tui.ui.fields import OrderedInput
 from connlog_tui.ui.filter_controls import FilterControls
 from connlog_tui.ui.filtering import Filterer
-from connlog_tui.ui.filters import FacetPane, FilterSidebar
+from connlog_tui.ui.filters import FilterSidebar
 from connlog_tui.ui.follow_mode import Follower
 from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.loading import Loader
 from connlog_tui.ui.row_view import RowView
 from connlog_tui.ui.screens import (
-    ColumnsScreen,
     HelpScreen,
-    QuarantineScreen,
-    SortScreen,
 )
 from connlog_tui.ui.sessions import Sessions
 from connlog_tui.ui.status import Status
 from connlog_tui.ui.status_bar import StatusBar
-from connlog_tui.ui.table import SORTABLE, LogTable
+from connlog_tui.ui.table import LogTable
 from connlog_tui.ui.triage_actions import SHOWN, Triage
 from connlog_tui.ui.typeahead import KeyHolder
 from connlog_tui.ui.verbs import TimelineStrip, Verbs
@@ -475,23 +472,10 @@ class ConnlogApp(App[None]):
             self.screen.focus_previous()
 
     def action_toggle_filters(self) -> None:
-        sidebar = self.query_one(FilterSidebar)
-        sidebar.display = not sidebar.display
-        if sidebar.display:
-            panes = [*sidebar.query(FacetPane), *sidebar.query("#user")]
-            if panes:  # none in the first moments, before the panes are mounted
-                panes[0].focus()
-        else:
-            self.query_one(LogTable).focus()
+        self.controls.toggle_panes()
 
     def action_dates(self) -> None:
-        """The date range's `since` field, the panes shown if they were hidden."""
-        fields = self.query("#since")
-        if not fields:  # the panes are mounted just after the first frame
-            return
-        self.query_one(FilterSidebar).display = True
-        # Now, as for `/`: the dates typed right after `d` go into the field.
-        self.screen.set_focus(fields.first())
+        self.controls.focus_dates()
 
     def action_clear(self) -> None:
         self.verbs.find = self.verbs.find_matches = self.table.matched = None  # n / N's too
@@ -510,36 +494,16 @@ class ConnlogApp(App[None]):
     # -- display: zone, columns, theme ---------------------------------------------------
 
     def action_cycle_zone(self) -> None:
-        self.zone = tz.cycle(self.zone, self.config.timezone)
-        self.query_one(LogTable).set_zone(self.zone)
-        self.query_one(DetailPanel).zone = self.zone
-        self.verbs.refresh_timeline()
-        self._sync_widgets()
-        self.note_status()
-        shown = tz.label(self.zone)
-        self.notify(
-            f"Times shown in {shown}" + ("" if shown.endswith("UTC") else ", stored in UTC")
-        )
+        display.cycle_zone(self)
 
     async def action_choose_columns(self) -> None:
-        table = self.query_one(LogTable)
-
-        def chosen(names: tuple[str, ...] | None) -> None:
-            if names:
-                table.show_columns(names)
-
-        await self.open_screen(ColumnsScreen(table.shown_columns), chosen)
+        await display.choose_columns(self)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     async def action_sort(self) -> None:
-        def chosen(answer: tuple[str, bool] | None) -> None:
-            if answer:
-                self.sort = answer
-                self.refilter()
-
-        await self.open_screen(SortScreen(list(SORTABLE.items()), self.sort), chosen)
+        await display.choose_sort(self)
 
     def action_copy_row(self) -> None:
         copying.copy_row(self)
@@ -551,11 +515,7 @@ class ConnlogApp(App[None]):
         await self.open_screen(HelpScreen())
 
     async def action_quarantine(self) -> None:
-        quarantine = self.quarantine
-        if not quarantine.height and not self.skipped:
-            self.notify("No quarantined rows: every row was read")
-            return
-        await self.open_screen(QuarantineScreen(quarantine, self.skipped))
+        await display.show_quarantine(self)
 
     def result_is_current(self, doing: str) -> bool:
         """Whether the whole result of the current filters is in; if not (a search still

@@ -67,6 +67,26 @@ class FilterControls(Horizontal):
                 tz.format_time(state.until, zone) if state.until else "",
             )
 
+    def toggle_panes(self) -> None:
+        """f: show the panes (the first focused) or hide them (the table focused)."""
+        sidebar = self.query_one(FilterSidebar)
+        sidebar.display = not sidebar.display
+        if sidebar.display:
+            panes = [*sidebar.query(FacetPane), *sidebar.query("#user")]
+            if panes:  # none in the first moments, before the panes are mounted
+                panes[0].focus()
+        else:
+            self.owner.table.focus()
+
+    def focus_dates(self) -> None:
+        """d: the date range's `since` field, the panes shown if they were hidden."""
+        fields = self.query("#since")
+        if not fields:  # the panes are mounted just after the first frame
+            return
+        self.query_one(FilterSidebar).display = True
+        # Now, not on the next loop turn: the dates typed right after `d` go into the field.
+        self.screen.set_focus(fields.first())
+
     @on(FilterSidebar.Ready)
     def _sidebar_ready(self) -> None:
         self.show_state()
