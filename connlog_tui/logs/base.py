@@ -44,6 +44,18 @@ TIME_ORDER = Sort()  # the default order: oldest first, as loaded
 Find = FilterState | frozenset[int]
 
 
+def from_the_end(count: int | None, offset: int, n: int) -> tuple[int, int] | None:
+    """Rows `offset .. offset+n` of a view of `count` rows as a slice of the view in the
+    reversed order, `(offset, length)` (its rows reversed back are the page), when the
+    page lies in the view's second half (None: read from the start, or `count` unknown).
+    A lazy engine finds a few first rows of an order without ordering the rest (a top-k),
+    but the rows before a large offset are all gathered."""
+    if count is None or offset <= 0 or 2 * offset + n <= count:
+        return None
+    end = min(offset + max(n, 0), count)
+    return count - end, max(end - offset, 0)
+
+
 def step_from(
     after: int | None, before: int | None, first: int | None, last: int | None, step: int
 ) -> int | None:

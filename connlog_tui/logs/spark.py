@@ -43,6 +43,7 @@ from connlog_tui.logs.base import (
     LogInfo,
     Matches,
     Sort,
+    from_the_end,
     step_from,
 )
 from connlog_tui.logs.stream import STREAMED, check_target, write_stream
@@ -287,9 +288,20 @@ class SparkLog:
         if sort.column not in (None, "time", *PAGE_COLUMNS):
             raise ConnlogError(f"cannot sort by {sort.column!r}: not a column")
         rows = self.where(state).select(*PAGE_COLUMNS)
-        rows = rows.orderBy(*sq.order_by(sort.column, sort.descending))
-        rows = rows.offset(max(offset, 0)).limit(max(n, 0))
-        return to_polars(self._arrow(rows, "page"))
+        count = query.count if isinstance(query, Matches) and query.complete else None
+        if count is None and offset > 0:
+            count = self.count(state)
+        tail = from_the_end(count, offset, n)
+        if tail is None:
+            rows = rows.orderBy(*sq.order_by(sort.column, sort.descending))
+            rows = rows.offset(max(offset, 0)).limit(max(n, 0))
+            return to_polars(self._arrow(rows, "page"))
+        # Near the end: the reversed order's first rows, a top-k on the cluster (an
+        # offset from the start gathers every row before it into one task).
+        skip, length = tail
+        rows = rows.orderBy(*sq.order_by(sort.column, sort.descending, reverse=True))
+        rows = (rows.offset(skip) if skip else rows).limit(length)
+        return to_polars(self._arrow(rows, "page")).reverse()
 
     def facets(
         self, state: FilterState, columns: Iterable[str] = FACETS

@@ -172,18 +172,26 @@ def conditions(
     return conds + text_conditions(state)
 
 
-def order_by(column: str | None, descending: bool) -> list[Any]:
+def order_by(column: str | None, descending: bool, reverse: bool = False) -> list[Any]:
     """The page order of logs.base.Sort. Time order is time, then ROW_ID (the in-memory
     and archive order, which a time-ordered archive's ROW_ID alone gives; a table in
     another order still pages in time order), all reversed when descending, as a loaded
     log's row numbers are. A column orders by its text, nulls last, ties in time order
-    (query.sort_indices)."""
+    (query.sort_indices). `reverse`: that order exactly reversed, every key and its
+    nulls' place (the view's last rows first)."""
     F = functions()
-    time_order = [F.col("time").asc_nulls_last(), F.col(ROW_ID).asc()]
+    # (key, descending, nulls first) of the ascending time order.
+    keys = [(F.col("time"), False, False), (F.col(ROW_ID), False, False)]
     if column in (None, "time"):
-        if descending:
-            return [F.col("time").desc_nulls_first(), F.col(ROW_ID).desc()]
-        return time_order
-    key = F.col(column).cast("string")
-    first = key.desc_nulls_last() if descending else key.asc_nulls_last()
-    return [first, *time_order]
+        keys = [(k, descending, descending) for k, _, _ in keys]
+    else:
+        keys.insert(0, (F.col(column).cast("string"), descending, False))
+    if reverse:
+        keys = [(k, not down, not nulls_first) for k, down, nulls_first in keys]
+    return [_ordered(k, down, nulls_first) for k, down, nulls_first in keys]
+
+
+def _ordered(key: Any, descending: bool, nulls_first: bool) -> Any:
+    if descending:
+        return key.desc_nulls_first() if nulls_first else key.desc_nulls_last()
+    return key.asc_nulls_first() if nulls_first else key.asc_nulls_last()

@@ -5,12 +5,14 @@ the server as a path and as a table."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 from log_contract import (
     FINDS,
+    SORTS,
     STATES,
     assert_attempts_agree,
     assert_counts_agree,
@@ -72,6 +74,32 @@ def test_counts_and_facets_agree(memory, spark, name):
 @pytest.mark.parametrize("name", ["everything", "two picks", "payload search", "exclusions"])
 def test_pages_agree_in_every_order(memory, spark, name):
     assert_pages_agree(memory, spark, STATES[name])
+
+
+def test_a_page_near_the_end_is_a_top_k_of_the_reversed_order(memory, spark, monkeypatch):
+    """The last rows of a view, and of its second half, are the reversed order's first
+    rows: Spark keeps only those (a small TakeOrderedAndProject), never every row
+    before the offset. The rows are the in-memory log's, in every order."""
+    plans: list[str] = []
+    asked = spark._arrow
+
+    def recording(frame, kind, stale=None):
+        if kind == "page":
+            plans.append(frame._explain_string(mode="simple"))
+        return asked(frame, kind, stale)
+
+    monkeypatch.setattr(spark, "_arrow", recording)
+    state = STATES["everything"]
+    count = memory.count(state)
+    matches = spark.search(state, facets=())
+    for sort in SORTS:
+        for query, offset in ((state, count - 3), (matches, count * 2 // 3), (matches, count - 1)):
+            plans.clear()
+            mine = memory.page(state, offset, 5, sort)
+            assert_frame_equal(comparable(spark.page(query, offset, 5, sort)), comparable(mine))
+            (plan,) = plans
+            limits = [int(n) for n in re.findall(r"TakeOrderedAndProject\(limit=(\d+)", plan)]
+            assert limits and max(limits) <= count - offset + 5, plan
 
 
 @pytest.mark.parametrize("name", ["everything", "exclusions"])
