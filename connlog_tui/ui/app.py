@@ -1,14 +1,15 @@
-"""The connlog Textual app: filter panes, the results table and the detail panel.
-
-The app only holds UI state (the current FilterState, the view it produced) and asks the
-query layer for data; loading and filtering run in thread workers so the UI never blocks.
+"""The connlog Textual app: it owns the browser's state (the log it asks, the filter state,
+the sort, the zone, the status model) and hands the rest to components it owns (each in
+docs/architecture.md): Loader (loading), Filterer (filter runs and their result), Exporter,
+Follower, Triage, Verbs, Sessions, KeyHolder (typing ahead), StatusBar; FilterControls and
+RowView are the containers whose inputs they handle. Workers post messages; none changes
+the app's state (ui/messages.py).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import cast
 
 import polars as pl
@@ -21,11 +22,10 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 
 from connlog_tui import options as startup
-from connlog_tui import timezones as tz
-from connlog_tui import triage, views
+from connlog_tui import triage
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError
-from connlog_tui.logs import Log, Matches, resolve_state
+from connlog_tui.logs import Log, Matches
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.options import Options
 from connlog_tui.payloads import PayloadStore
@@ -45,9 +45,7 @@ from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.loading import Loader
 from connlog_tui.ui.row_view import RowView
-from connlog_tui.ui.screens import (
-    HelpScreen,
-)
+from connlog_tui.ui.screens import HelpScreen
 from connlog_tui.ui.sessions import Sessions
 from connlog_tui.ui.status import Status
 from connlog_tui.ui.status_bar import StatusBar
@@ -172,10 +170,6 @@ class ConnlogApp(App[None]):
         """Handle the held keys, in order, as if they arrived now (KeyHolder.release)."""
         await self.keys.release()
 
-    @on(Input.Submitted, "#search,#user")
-    def _filter_field_left(self) -> None:
-        self.keys.field_left()
-
     @on(CommandPalette.Closed)
     def _palette_closed(self) -> None:
         self.keys.palette_closed()
@@ -222,7 +216,7 @@ class ConnlogApp(App[None]):
         table.show_columns((view.columns if view else None) or self.config.columns)
         if view and view.sort:
             self.sort = (view.sort, view.descending)
-        self._fit_to_size()
+        self.fit_to_size()
         table.focus()
         for warning in self.options.warnings:
             self.notify(escape_controls(warning), severity="warning", markup=False, timeout=10)
@@ -237,10 +231,10 @@ class ConnlogApp(App[None]):
             self.sessions.remember()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._fit_to_size(event.size)
+        self.fit_to_size(event.size)
         self.call_after_refresh(self.status_bar.render)  # fitted to the new width
 
-    def _fit_to_size(self, size: Size | None = None) -> None:
+    def fit_to_size(self, size: Size | None = None) -> None:
         """Panes beside the table when there is room; the detail panel when it is tall."""
         size = size or self.size
         self.query_one(FilterSidebar).display = size.width >= WIDE
@@ -266,7 +260,7 @@ class ConnlogApp(App[None]):
         self.current_log, self.state = log, state
         self.sub_title = escape_controls(title)
         self.controls.set_panes(counts)
-        self.call_after_refresh(self._sync_widgets)
+        self.call_after_refresh(self.controls.show_state)
         self.verbs.load_marks()  # found through the seam, on a thread for a paged log
         self.filterer.analyse_when_shown = analyse
         self.refilter()
@@ -283,11 +277,6 @@ class ConnlogApp(App[None]):
     def apply_state(self, state: FilterState) -> None:
         """Filter by `state` and make the panes and fields show it."""
         self.set_state(state)
-        self._sync_widgets()
-
-    def _sync_widgets(self) -> None:
-        """Make the panes and fields show the current filter state (after load, Clear, a
-        view)."""
         self.controls.show_state()
 
     # -- filtering -----------------------------------------------------------------------
@@ -331,17 +320,6 @@ class ConnlogApp(App[None]):
         self.status_bar.running(message.what, message.since)
 
     # -- saved views and sessions ------------------------------------------------------
-
-    def apply_view(self, view: views.View) -> None:
-        """Show a saved view (or session): its columns, sort and filters."""
-        if view.columns:
-            self.table.show_columns(view.columns)
-        self.sort = (view.sort or "time", view.descending)
-        # Resolved on this thread: only a loaded log answers `distinct` at once.
-        if self.memory is not None:
-            self.set_state(resolve_state(self.memory, view.filters))
-            self._sync_widgets()
-        self.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)
 
     async def action_save_view(self) -> None:
         await self.sessions.save_view()
@@ -445,14 +423,7 @@ class ConnlogApp(App[None]):
         return row
 
     def action_close_payloads(self) -> None:
-        if self.screen.maximized:
-            self.screen.minimize()
-            self._fit_to_size()
-            # After the refresh: hiding the panel moves focus on, and we want the table.
-            self.call_after_refresh(self.query_one(LogTable).focus)
-        else:
-            # Now: the keys typed after Escape are table keys, not more text.
-            self.screen.set_focus(self.query_one(LogTable))
+        self.query_one(RowView).close_detail()
 
     # -- actions -------------------------------------------------------------------------
 
@@ -478,20 +449,7 @@ class ConnlogApp(App[None]):
         self.controls.focus_dates()
 
     def action_clear(self) -> None:
-        self.verbs.find = self.verbs.find_matches = self.table.matched = None  # n / N's too
-        self.verbs.marked_only = False
-        self.set_state(FilterState())
-        self._sync_widgets()
-        self.notify("Filters cleared")
-
-    def describe_state(self) -> list[str]:
-        """The filters in words, dates in the display zone (the state keeps UTC)."""
-        plain = replace(self.state, since=None, until=None)
-        dates = tz.describe(self.state.since, self.state.until, self.zone)
-        marked = ["marked rows only"] if self.verbs.marked_only else []
-        return plain.describe() + ([dates] if dates else []) + marked
-
-    # -- display: zone, columns, theme ---------------------------------------------------
+        self.controls.clear()
 
     def action_cycle_zone(self) -> None:
         display.cycle_zone(self)

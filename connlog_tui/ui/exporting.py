@@ -71,7 +71,7 @@ class Exporter(Widget):
         def progress(done: int) -> None:
             self.post_message(msg.ExportProgress(f"Exporting {done:,} of {total:,} rows"))
 
-        filters = app.describe_state()
+        filters = app.status_bar.filters_in_words()
         provenance = None
         if choice.provenance:
             provenance = provenance_record(sources=sources, filters=filters)

@@ -21,7 +21,7 @@ from textual.widgets import Input
 from connlog_tui import query
 from connlog_tui import timezones as tz
 from connlog_tui.errors import ConnlogError
-from connlog_tui.query import FACETS
+from connlog_tui.query import FACETS, FilterState
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui.filters import DateRangePane, FacetPane, FilterSidebar
 
@@ -86,6 +86,19 @@ class FilterControls(Horizontal):
         self.query_one(FilterSidebar).display = True
         # Now, not on the next loop turn: the dates typed right after `d` go into the field.
         self.screen.set_focus(fields.first())
+
+    def clear(self) -> None:
+        """x: every filter off (n / N's search and ' too)."""
+        app = self.owner
+        app.verbs.find = app.verbs.find_matches = app.table.matched = None
+        app.verbs.marked_only = False
+        app.set_state(FilterState())
+        self.show_state()
+        app.notify("Filters cleared")
+
+    @on(Input.Submitted, "#search,#user")
+    def _field_left(self) -> None:
+        self.owner.keys.field_left()  # keys typed after Enter wait for its result
 
     @on(FilterSidebar.Ready)
     def _sidebar_ready(self) -> None:

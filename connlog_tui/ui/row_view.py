@@ -61,3 +61,15 @@ class RowView(Vertical):
         detail.show(app.row(event.row), attempt, app.verbs.payload_pattern())
         app.screen.maximize(detail, container=False)
         detail.visible_area().focus()
+
+    def close_detail(self) -> None:
+        """Escape: a maximized detail panel back to its place, else the table focused."""
+        app = self.owner
+        if app.screen.maximized:
+            app.screen.minimize()
+            app.fit_to_size()
+            # After the refresh: hiding the panel moves focus on, and we want the table.
+            self.call_after_refresh(app.table.focus)
+        else:
+            # Now: the keys typed after Escape are table keys, not more text.
+            app.screen.set_focus(app.table)

@@ -1,7 +1,7 @@
 """Saved views (filters, sort and columns by name) and remembered sessions: a component
 the app owns, over connlog_tui.views and connlog_tui.remembered (which own the files). It
-reads what to save from the app's public state and hands a view to
-`ConnlogApp.apply_view`, which owns the change."""
+reads what to save from the app's public state and shows a view through the app's public
+methods (the table's columns, the sort, `set_state`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from connlog_tui import remembered, views
 from connlog_tui.errors import ConnlogError
+from connlog_tui.logs import resolve_state
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui.screens import NameScreen
 
@@ -57,7 +58,7 @@ class Sessions:
         except ConnlogError as exc:
             self._error(exc)
             return
-        self.app.apply_view(view)
+        self.apply(view)
 
     def delete_view(self, name: str) -> None:
         views.delete_view(name)
@@ -82,4 +83,16 @@ class Sessions:
         if view is None:
             self.app.notify("No earlier session with these files")
             return
-        self.app.apply_view(replace(view, name="last session"))
+        self.apply(replace(view, name="last session"))
+
+    def apply(self, view: views.View) -> None:
+        """Show a saved view (or session): its columns, sort and filters."""
+        app = self.app
+        if view.columns:
+            app.table.show_columns(view.columns)
+        app.sort = (view.sort or "time", view.descending)
+        # Resolved on this thread: only a loaded log answers `distinct` at once.
+        if app.memory is not None:
+            app.set_state(resolve_state(app.memory, view.filters))
+            app.controls.show_state()
+        app.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)

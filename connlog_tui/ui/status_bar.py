@@ -54,10 +54,18 @@ class StatusBar:
             if (column, descending) == ("time", False)
             else f"{SORTABLE[column]} {'▼' if descending else '▲'}",
             find=self._find_note(),
-            filters=tuple(app.describe_state()),
+            filters=tuple(self.filters_in_words()),
             short_filters=tuple(short_forms(state, dates)),
             **notes,
         )
+
+    def filters_in_words(self) -> list[str]:
+        """The filters in words, dates in the display zone (the state keeps UTC)."""
+        app = self.app
+        plain = replace(app.state, since=None, until=None)
+        dates = tz.describe(app.state.since, app.state.until, app.zone)
+        marked = ["marked rows only"] if app.verbs.marked_only else []
+        return plain.describe() + ([dates] if dates else []) + marked
 
     def _find_note(self) -> str | None:
         find, matches = self.app.verbs.find, self.app.verbs.find_matches
