@@ -7,12 +7,14 @@ built from them with connlog's own Parquet export, one file per UTC day.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
 import pytest
 from log_contract import (
     FINDS,
+    SORTS,
     STATES,
     assert_counts_agree,
     assert_exports_agree,
@@ -95,6 +97,31 @@ def test_pages_agree_in_every_order(memory, archive, name):
     assert_pages_agree(memory, archive, state)
     newest = memory.page(state, 0, 1, Sort(descending=True))
     assert_frame_equal(newest, memory.page(state, count - 1, 1))
+
+
+def test_a_page_near_the_end_is_a_top_k_of_the_reversed_order(memory, archive, monkeypatch):
+    """The last rows of a view, and of its second half, are the reversed order's first
+    rows: the plan's slices (a sort's, or the scan's) end within the rows after the
+    page, never at the offset from the start. The rows are the in-memory log's."""
+    plans: list[str] = []
+    collect = archive._collect
+
+    def recording(plan, stale=None):
+        plans.append(plan.explain())
+        return collect(plan, stale)
+
+    monkeypatch.setattr(archive, "_collect", recording)
+    state = STATES["two picks"]
+    count = memory.count(state)
+    matches = archive.search(state, facets=())
+    for sort in SORTS:
+        for query, offset in ((state, count - 3), (matches, count * 2 // 3), (matches, count - 1)):
+            plans.clear()
+            mine = memory.page(state, offset, 5, sort)
+            assert_frame_equal(comparable(archive.page(query, offset, 5, sort)), comparable(mine))
+            plan = plans[-1]
+            slices = re.findall(r"(?:SLICE\[offset: |slice: \()(\d+), (?:len: )?(\d+)", plan)
+            assert slices and max(int(a) + int(b) for a, b in slices) <= count - offset + 5, plan
 
 
 def test_rows_agree_payloads_included(memory, archive):

@@ -31,6 +31,7 @@ from connlog_tui.logs.base import (
     LogInfo,
     Matches,
     Sort,
+    from_the_end,
     step_from,
 )
 from connlog_tui.query import FACETS, FilterState
@@ -94,26 +95,41 @@ class ArchiveLog:
         self, query: FilterState | Matches, offset: int, n: int, sort: Sort = TIME_ORDER
     ) -> pl.DataFrame:
         state = query.state if isinstance(query, Matches) else query
-        return self._collect(self._page_plan(state, offset, n, sort))
+        count = query.count if isinstance(query, Matches) and query.complete else None
+        if count is None and offset > 0:
+            count = self.count(state)
+        return self._collect(self._page_plan(state, offset, n, sort, count))
 
-    def _page_plan(self, state: FilterState, offset: int, n: int, sort: Sort) -> pl.LazyFrame:
-        """Filter, order, slice."""
-        return self._ordered(state, sort, PAGE_COLUMNS).slice(max(offset, 0), max(n, 0))
+    def _page_plan(
+        self, state: FilterState, offset: int, n: int, sort: Sort, count: int | None = None
+    ) -> pl.LazyFrame:
+        """Filter, order, slice. A page in the second half of a view of `count` rows is
+        the reversed order's first rows, reversed back: Polars keeps a top-k of them
+        rather than ordering (or, in scan order, reading) every row before the page."""
+        tail = from_the_end(count, offset, n)
+        if tail is None:
+            return self._ordered(state, sort, PAGE_COLUMNS).slice(max(offset, 0), max(n, 0))
+        return self._ordered(state, sort, PAGE_COLUMNS, reverse=True).slice(*tail).reverse()
 
-    def _ordered(self, state: FilterState, sort: Sort, columns: Iterable[str]) -> pl.LazyFrame:
+    def _ordered(
+        self, state: FilterState, sort: Sort, columns: Iterable[str], reverse: bool = False
+    ) -> pl.LazyFrame:
         """The view's `columns` in `sort` order. Time order is scan order (descending:
         reversed, as a loaded log's row numbers are); a column orders by its text, nulls
-        last, ties in scan order (query.sort_indices' order)."""
+        last, ties in scan order (query.sort_indices' order). `reverse`: that order
+        exactly reversed (nulls first, ties in reversed scan order)."""
         if sort.column not in (None, "time", *PAGE_COLUMNS):
             raise ConnlogError(f"cannot sort by {sort.column!r}: not a column")
         rows = self.view.where(state).select(columns)
         if sort.column in (None, "time"):
-            if sort.descending:
+            if sort.descending != reverse:
                 rows = rows.sort(ROW_ID, descending=True)
         else:
             key = pl.col(sort.column).cast(pl.String)
             rows = rows.sort(
-                [key, pl.col(ROW_ID)], descending=[sort.descending, False], nulls_last=True
+                [key, pl.col(ROW_ID)],
+                descending=[sort.descending != reverse, reverse],
+                nulls_last=not reverse,
             )
         return rows
 
