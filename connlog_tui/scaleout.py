@@ -17,16 +17,17 @@ See docs/scale-out.md for the layout and for object storage.
 from __future__ import annotations
 
 import glob
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
 from connlog_tui.atomic import replacing
 from connlog_tui.errors import ConnlogError
+from connlog_tui.export import _export_columns, format_for
 from connlog_tui.query import (
     FACETS,
     FilterState,
@@ -405,10 +406,10 @@ class LazyView:
     ) -> int:
         """Stream every matching row to `out` (CSV, JSON Lines or Parquet, by suffix) in
         the same columns and bytes as `connlog export`: display headers, ISO times and the
-        formula guard for text formats, typed columns for Parquet. Written to a temporary
-        file beside `out` and renamed over it. Returns the number of rows written."""
-        from connlog_tui.export import _export_columns, format_for
-
+        formula guard for text formats, typed columns for Parquet. Written a date
+        partition at a time, in scan order, so only a day's rows are in flight whatever
+        the archive's size, to a temporary file beside `out` renamed over it. Returns the
+        number of rows written (counted on its own: only the filter's columns are read)."""
         target = Path(out)
         fmt = format_for(str(target))
         if str(out) == "-" or fmt not in ("csv", "jsonl", "parquet"):
@@ -417,30 +418,78 @@ class LazyView:
             raise ConnlogError("file exists (use --force to overwrite)", str(target))
         if not target.parent.is_dir():
             raise ConnlogError("no such directory", str(target.parent))
-        rows = self.where(state)
-        if notes is not None:  # a Note column (ROW_ID, note: connlog_tui.marks)
-            rows = rows.join(notes.lazy(), on=ROW_ID, how="left", maintain_order="left")
-        rows = rows.select(*_CANONICAL, *([NOTE] if notes is not None else []))
-        if fmt == "parquet":
-            named = [pl.col(c.name).alias(c.header) for c in COLUMNS]
-            if notes is not None:
-                named.append(pl.col(NOTE).alias(NOTE_HEADER))
-            plan = rows.select(named)
-        else:
-            plan = _export_columns(rows, guard=guard and fmt == "csv")
-        sinks: dict[str, Callable[..., pl.LazyFrame]] = {
-            "csv": plan.sink_csv,
-            "jsonl": plan.sink_ndjson,
-            "parquet": plan.sink_parquet,
-        }
         try:
-            with replacing(target) as tmp:
-                # The streamed write and the row count in one collect_all.
-                sink = sinks[fmt](str(tmp), lazy=True)
-                _, counted = pl.collect_all([sink, self.where(state).select(pl.len())])
+            with replacing(target) as tmp, tmp.open("wb") as fh:
+                writer = _PartWriter(fh, fmt, guard)
+                for part in self._parts(state):
+                    rows = self.where(state)
+                    rows = rows if part is None else rows.filter(part)
+                    if notes is not None:  # a Note column (ROW_ID, note: connlog_tui.marks)
+                        rows = rows.join(notes.lazy(), on=ROW_ID, how="left", maintain_order="left")
+                    writer.add(rows.select(*_CANONICAL, *([NOTE] if notes is not None else [])))
+                writer.close()
+            (counted,) = self._collect([self.where(state).select(pl.len())])
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise ConnlogError(f"cannot export ({_first_line(exc)})", str(target)) from None
         return int(counted.item())
+
+    def _parts(self, state: FilterState) -> list[pl.Expr | None]:
+        """The export's pieces in scan order: one per date partition the state's range
+        reaches (their path order is date order), or [None] (the whole view) when the
+        archive has no date partitions or a file outside them."""
+        if self.partition is None:
+            return [None]
+        column = pl.col(self.partition)
+        plan = self.lazy.select(column.unique())
+        if (within := partition_expr(state, self.partition)) is not None:
+            plan = plan.filter(within)
+        (days,) = self._collect([plan])
+        found = days.to_series()
+        if found.null_count():
+            return [None]
+        return [column == day for day in found.sort().to_list()]
+
+
+class _PartWriter:
+    """One export file written from lazy pieces of rows in turn: CSV and JSON Lines each
+    piece streamed by Polars' sink after the last (one CSV header), Parquet a batch at a
+    time into one file."""
+
+    def __init__(self, out: IO[bytes], fmt: str, guard: bool) -> None:
+        self.out, self.fmt, self.guard = out, fmt, guard and fmt == "csv"
+        self.first = True
+        self.parquet: Any = None
+
+    def add(self, rows: pl.LazyFrame) -> None:
+        if self.fmt == "csv":
+            plan = _export_columns(rows, guard=self.guard)
+            plan.sink_csv(self.out, include_header=self.first)
+        elif self.fmt == "jsonl":
+            _export_columns(rows, guard=False).sink_ndjson(self.out)
+        else:
+            self._add_parquet(rows.select(self._headers(rows)))
+        self.first = False
+
+    @staticmethod
+    def _headers(rows: pl.LazyFrame) -> list[pl.Expr]:
+        named = [pl.col(c.name).alias(c.header) for c in COLUMNS]
+        if NOTE in rows.collect_schema().names():
+            named.append(pl.col(NOTE).alias(NOTE_HEADER))
+        return named
+
+    def _add_parquet(self, plan: pl.LazyFrame) -> None:
+        import pyarrow.parquet as pq
+
+        if self.parquet is None:
+            # The schema from the plan, so that an export of no rows has its columns.
+            schema = plan.clear().collect().to_arrow().schema
+            self.parquet = pq.ParquetWriter(self.out, schema)
+        for batch in plan.collect_batches():
+            self.parquet.write_table(batch.to_arrow().cast(self.parquet.schema))
+
+    def close(self) -> None:
+        if self.parquet is not None:
+            self.parquet.close()
 
 
 __all__ = [

@@ -154,6 +154,34 @@ def test_exports_are_byte_identical(memory, archive, tmp_path, suffix, name):
     assert_exports_agree(memory, archive, STATES[name], tmp_path, suffix)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_an_archive_export_streams_a_date_partition_at_a_time(
+    memory, archive, tmp_path, monkeypatch, suffix
+):
+    """Each sink reads one day's files (so only a day's rows are in flight, whatever the
+    archive's size), the days in order, every day with a matching row among them; the
+    file is the in-memory export's, bytes and count."""
+    sunk: list[str] = []
+    for name in ("sink_csv", "sink_ndjson"):
+        sink = getattr(pl.LazyFrame, name)
+
+        def recording(self, *args, _sink=sink, **kwargs):
+            sunk.append(self.explain())
+            return _sink(self, *args, **kwargs)
+
+        monkeypatch.setattr(pl.LazyFrame, name, recording)
+    state = STATES["range"]
+    found = archive.lazy.filter(archive.view.conditions(state)).select(pl.col("date").unique())
+    expected = sorted(str(d) for d in found.collect().to_series())
+    assert len(expected) > 1
+    assert_exports_agree(memory, archive, state, tmp_path, suffix)
+    archive_sinks = [plan for plan in sunk if "Parquet SCAN" in plan]
+    days = [re.findall(r'col\("date"\) == ([-0-9]+)', plan) for plan in archive_sinks]
+    assert all(len(day) == 1 for day in days), archive_sinks
+    in_order = [day for (day,) in days]
+    assert in_order == sorted(set(in_order)) and set(expected) <= set(in_order)
+
+
 def test_parquet_exports_hold_the_same_rows(memory, archive, tmp_path):
     assert_exports_agree(memory, archive, STATES["range"], tmp_path, ".parquet")
 
