@@ -50,9 +50,10 @@ from connlog_tui.ui.sessions import Sessions
 from connlog_tui.ui.status import Status
 from connlog_tui.ui.status_bar import StatusBar
 from connlog_tui.ui.table import LogTable
+from connlog_tui.ui.timeline import TimelineStrip
 from connlog_tui.ui.triage_actions import SHOWN, Triage
 from connlog_tui.ui.typeahead import KeyHolder
-from connlog_tui.ui.verbs import TimelineStrip, Verbs
+from connlog_tui.ui.verbs import Verbs
 
 WIDE = 100  # at least this many columns: filter panes shown beside the table
 TALL = 30  # at least this many lines: detail panel shown under the table

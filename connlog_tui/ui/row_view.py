@@ -18,7 +18,7 @@ from textual.timer import Timer
 
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.table import LogTable
-from connlog_tui.ui.verbs import TimelineStrip
+from connlog_tui.ui.timeline import TimelineStrip
 
 if TYPE_CHECKING:
     from connlog_tui.ui.app import ConnlogApp

@@ -134,7 +134,7 @@ class LogTable(ScrollView, can_focus=True):
         self.shown_columns: tuple[str, ...] = DEFAULT_VISIBLE
         self.widths: dict[str, int] = {}  # widened or narrowed by the user
         self.column_cursor = 0  # index into the columns shown: < and > resize it
-        self.marked: set[int] = set()  # rows marked with `m` (ui.verbs): frame rows, ROW_IDs
+        self.marked: set[int] = set()  # rows marked with `m` (ui.marking): frame rows, ROW_IDs
         self.matched: pl.Series | None = None  # frame rows matching n / N's search, sorted
         self._pending: tuple[query.FilterState, int] | None = None  # see move_in_view
         # Cells scrolled off to the left: the columns wider in all than the table are

@@ -146,7 +146,7 @@ async def test_follow_is_off_on_an_archive(memory, archive):
 
 async def test_the_count_view_counts_an_archive_through_the_seam(memory, archive):
     from connlog_tui import counts
-    from connlog_tui.ui.verbs import CountScreen
+    from connlog_tui.ui.counting import CountScreen
 
     app = archive_app(archive)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -167,7 +167,7 @@ async def test_the_count_view_counts_an_archive_through_the_seam(memory, archive
 
 async def test_the_timeline_of_an_archive_is_the_loaded_rows(memory, archive):
     from connlog_tui import counts
-    from connlog_tui.ui.verbs import TimelineStrip
+    from connlog_tui.ui.timeline import TimelineStrip
 
     app = archive_app(archive)
     async with app.run_test(size=(140, 40)) as pilot:

@@ -11,17 +11,14 @@ from conftest import SMALL_LOG
 from textual.widgets import Input, OptionList, Static, TextArea
 from uihelpers import make_app, settle
 
+from connlog_tui.ui.counting import CountScreen
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.filters import FacetPane
+from connlog_tui.ui.prompt import PromptScreen
 from connlog_tui.ui.screens import HELP, ExportScreen
 from connlog_tui.ui.table import LogTable
-from connlog_tui.ui.verbs import (
-    VERB_BINDINGS,
-    VERB_PALETTE,
-    CountScreen,
-    PromptScreen,
-    TimelineStrip,
-)
+from connlog_tui.ui.timeline import TimelineStrip
+from connlog_tui.ui.verbs import VERB_BINDINGS, VERB_PALETTE
 
 SIZE = (120, 40)
 
