@@ -21,13 +21,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import polars as pl
 
 from connlog_tui.atomic import replacing
 from connlog_tui.errors import ConnlogError
-from connlog_tui.export import _export_columns, format_for
+from connlog_tui.export import format_for
 from connlog_tui.query import (
     FACETS,
     FilterState,
@@ -41,7 +41,6 @@ from connlog_tui.query import (
 from connlog_tui.schema import (
     COLUMNS,
     NOTE,
-    NOTE_HEADER,
     ROW_ID,
     SCHEMA,
     USER_KEY,
@@ -418,9 +417,11 @@ class LazyView:
             raise ConnlogError("file exists (use --force to overwrite)", str(target))
         if not target.parent.is_dir():
             raise ConnlogError("no such directory", str(target.parent))
+        from connlog_tui.logs.stream import PartWriter  # pyarrow only when exporting
+
         try:
             with replacing(target) as tmp, tmp.open("wb") as fh:
-                writer = _PartWriter(fh, fmt, guard)
+                writer = PartWriter(fh, fmt, guard)
                 for part in self._parts(state):
                     rows = self.where(state)
                     rows = rows if part is None else rows.filter(part)
@@ -448,48 +449,6 @@ class LazyView:
         if found.null_count():
             return [None]
         return [column == day for day in found.sort().to_list()]
-
-
-class _PartWriter:
-    """One export file written from lazy pieces of rows in turn: CSV and JSON Lines each
-    piece streamed by Polars' sink after the last (one CSV header), Parquet a batch at a
-    time into one file."""
-
-    def __init__(self, out: IO[bytes], fmt: str, guard: bool) -> None:
-        self.out, self.fmt, self.guard = out, fmt, guard and fmt == "csv"
-        self.first = True
-        self.parquet: Any = None
-
-    def add(self, rows: pl.LazyFrame) -> None:
-        if self.fmt == "csv":
-            plan = _export_columns(rows, guard=self.guard)
-            plan.sink_csv(self.out, include_header=self.first)
-        elif self.fmt == "jsonl":
-            _export_columns(rows, guard=False).sink_ndjson(self.out)
-        else:
-            self._add_parquet(rows.select(self._headers(rows)))
-        self.first = False
-
-    @staticmethod
-    def _headers(rows: pl.LazyFrame) -> list[pl.Expr]:
-        named = [pl.col(c.name).alias(c.header) for c in COLUMNS]
-        if NOTE in rows.collect_schema().names():
-            named.append(pl.col(NOTE).alias(NOTE_HEADER))
-        return named
-
-    def _add_parquet(self, plan: pl.LazyFrame) -> None:
-        import pyarrow.parquet as pq
-
-        if self.parquet is None:
-            # The schema from the plan, so that an export of no rows has its columns.
-            schema = plan.clear().collect().to_arrow().schema
-            self.parquet = pq.ParquetWriter(self.out, schema)
-        for batch in plan.collect_batches():
-            self.parquet.write_table(batch.to_arrow().cast(self.parquet.schema))
-
-    def close(self) -> None:
-        if self.parquet is not None:
-            self.parquet.close()
 
 
 __all__ = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from connlog_tui.atomic import write_atomic
 from connlog_tui.export import _check_target, _export_columns
 from connlog_tui.logs.base import ExportOptions
-from connlog_tui.schema import COLUMNS, SCHEMA
+from connlog_tui.schema import COLUMNS, NOTE, NOTE_HEADER, SCHEMA
 
 STREAMED = ("csv", "jsonl", "json", "parquet")
 
@@ -90,3 +90,44 @@ class _Writer:
             _export_columns(empty, guard=self.guard).write_csv(self.out, datetime_format=None)
         elif self.fmt == "json":
             self.out.write(b"[]" if self.first else b"]")
+
+
+class PartWriter:
+    """One export file written from lazy pieces of rows in turn (an archive's export, a
+    date partition at a time: scaleout.LazyView.export): CSV and JSON Lines each
+    piece streamed by Polars' sink after the last (one CSV header), Parquet a batch at a
+    time into one file."""
+
+    def __init__(self, out: IO[bytes], fmt: str, guard: bool) -> None:
+        self.out, self.fmt, self.guard = out, fmt, guard and fmt == "csv"
+        self.first = True
+        self.parquet: Any = None
+
+    def add(self, rows: pl.LazyFrame) -> None:
+        if self.fmt == "csv":
+            plan = _export_columns(rows, guard=self.guard)
+            plan.sink_csv(self.out, include_header=self.first)
+        elif self.fmt == "jsonl":
+            _export_columns(rows, guard=False).sink_ndjson(self.out)
+        else:
+            self._add_parquet(rows.select(self._headers(rows)))
+        self.first = False
+
+    @staticmethod
+    def _headers(rows: pl.LazyFrame) -> list[pl.Expr]:
+        named = [pl.col(c.name).alias(c.header) for c in COLUMNS]
+        if NOTE in rows.collect_schema().names():
+            named.append(pl.col(NOTE).alias(NOTE_HEADER))
+        return named
+
+    def _add_parquet(self, plan: pl.LazyFrame) -> None:
+        if self.parquet is None:
+            # The schema from the plan, so that an export of no rows has its columns.
+            schema = plan.clear().collect().to_arrow().schema
+            self.parquet = pq.ParquetWriter(self.out, schema)
+        for batch in plan.collect_batches():
+            self.parquet.write_table(batch.to_arrow().cast(self.parquet.schema))
+
+    def close(self) -> None:
+        if self.parquet is not None:
+            self.parquet.close()

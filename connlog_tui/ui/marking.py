@@ -180,9 +180,3 @@ class MarkVerbs(VerbBase):
         if any(mark.note for mark in store.entries.values()):
             self.notify(NOTES_SPARK, timeout=4)
         return None
-
-    def notes_for(self, indices: pl.Series) -> pl.Series | None:
-        """The Note column of an export of these rows (None: no row has a note)."""
-        if self._marks() is None or self.marked is None:
-            return None
-        return marks.note_column(indices, self.marked)
