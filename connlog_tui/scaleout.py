@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -246,6 +246,14 @@ def partition_expr(state: FilterState, column: str = DATE_PARTITION) -> pl.Expr 
     return pl.all_horizontal(conds) if conds else None
 
 
+class Split(NamedTuple):
+    """A filter state's predicates by what they read (see `LazyView.split`)."""
+
+    pruning: list[pl.Expr]
+    rows: list[pl.Expr]
+    picks: dict[str, pl.Expr]
+
+
 @dataclass(frozen=True)
 class LazyResult:
     """What a screen needs, from one lazy pass: matching rows, one page, facet counts."""
@@ -286,18 +294,30 @@ class LazyView:
 
     # -- the lazy queries -------------------------------------------------------------
 
+    def split(self, state: FilterState) -> Split:
+        """The filter state's predicates in three, built by query.py's own builders:
+        those that prune the scan (partition and time range), those on rows (user and
+        excluded user, then the text searches: literal, negated, regex), and each pane
+        column's pick and exclusion by column. A search matches each row's text once
+        and counts each pane under the other panes' picks (logs.tally). ConnlogError
+        for an invalid regex."""
+        pruning = [partition_expr(state, self.partition) if self.partition else None]
+        pruning.append(time_expr(state))
+        rows = [user_expr(state.user), not_user_expr(state.exclude_user), *text_exprs(state)]
+        picks = {col: facet_expr(state, col) for col in facet_columns(state)}
+        return Split(
+            [c for c in pruning if c is not None],
+            [c for c in rows if c is not None],
+            {col: e for col, e in picks.items() if e is not None},
+        )
+
     def conditions(self, state: FilterState, skip: str | None = None) -> list[pl.Expr]:
-        """The filter state as separate predicates, built by query.py's own builders:
-        partition pruning, picks and exclusions, time range, user (and excluded user),
-        then the text searches: literal, negated, regex (`skip` leaves one facet's pick and
-        exclusion out, as `query.cheap_expr` does). Kept apart, each predicate that reads
-        only stored columns is pushed into the Parquet scan on its own. ConnlogError for an
-        invalid regex."""
-        conds = [partition_expr(state, self.partition) if self.partition else None]
-        conds += [facet_expr(state, col) for col in facet_columns(state) if col != skip]
-        conds += [time_expr(state), user_expr(state.user), not_user_expr(state.exclude_user)]
-        conds += text_exprs(state)
-        return [c for c in conds if c is not None]
+        """The filter state as separate predicates (`split`'s, the panes' picks first;
+        `skip` leaves one pane's pick and exclusion out, as `query.cheap_expr` does).
+        Kept apart, each predicate that reads only stored columns is pushed into the
+        Parquet scan on its own."""
+        pruning, rows, picks = self.split(state)
+        return [*pruning, *(e for col, e in picks.items() if col != skip), *rows]
 
     def _filtered(self, state: FilterState, skip: str | None = None) -> pl.LazyFrame:
         conds = self.conditions(state, skip)
@@ -329,7 +349,9 @@ class LazyView:
             lazy = lazy.sort(key, descending=descending, nulls_last=True, maintain_order=True)
         return lazy.slice(offset, length)
 
-    def _collect(self, plans: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+    def collect(self, plans: list[pl.LazyFrame]) -> list[pl.DataFrame]:
+        """The plans collected together (Polars shares their scans); a one-line
+        ConnlogError naming the source when the files cannot be read."""
         try:
             return pl.collect_all(plans)
         except (pl.exceptions.PolarsError, OSError) as exc:
@@ -338,14 +360,15 @@ class LazyView:
             ) from None
 
     @staticmethod
-    def _counts(frame: pl.DataFrame) -> dict[str, int]:
+    def counts_of(frame: pl.DataFrame) -> dict[str, int]:
+        """A group-by's (value, count) rows as value text -> count, nulls left out."""
         return {str(v): int(n) for v, n in frame.iter_rows() if v is not None}
 
     # -- the questions ----------------------------------------------------------------
 
     def count(self, state: FilterState) -> int:
         """How many rows match."""
-        (frame,) = self._collect([self.where(state).select(pl.len())])
+        (frame,) = self.collect([self.where(state).select(pl.len())])
         return int(frame.item())
 
     def page(
@@ -359,7 +382,7 @@ class LazyView:
         """Rows `offset .. offset+length` of the view: filter, (sort), slice, collect.
         Without `sort` the rows come in scan order: files in path order (date order for
         `date=` partitions), each file in its own order."""
-        (frame,) = self._collect([self._page_plan(state, offset, length, sort, descending)])
+        (frame,) = self.collect([self._page_plan(state, offset, length, sort, descending)])
         return frame
 
     def facets(
@@ -368,8 +391,8 @@ class LazyView:
         """For each column, the counts of its values under all the other conditions (so a
         pane shows what picking a value would give), collected together."""
         columns = list(columns)
-        frames = self._collect([self._facet_plan(state, c) for c in columns])
-        return {c: self._counts(f) for c, f in zip(columns, frames, strict=True)}
+        frames = self.collect([self._facet_plan(state, c) for c in columns])
+        return {c: self.counts_of(f) for c, f in zip(columns, frames, strict=True)}
 
     def query(
         self,
@@ -387,11 +410,11 @@ class LazyView:
             self._page_plan(state, offset, length, sort, descending),
             *(self._facet_plan(state, c) for c in columns),
         ]
-        count, page, *counts = self._collect(plans)
+        count, page, *counts = self.collect(plans)
         return LazyResult(
             count=int(count.item()),
             page=page,
-            facets={c: self._counts(f) for c, f in zip(columns, counts, strict=True)},
+            facets={c: self.counts_of(f) for c, f in zip(columns, counts, strict=True)},
         )
 
     def export(
@@ -429,7 +452,7 @@ class LazyView:
                         rows = rows.join(notes.lazy(), on=ROW_ID, how="left", maintain_order="left")
                     writer.add(rows.select(*_CANONICAL, *([NOTE] if notes is not None else [])))
                 writer.close()
-            (counted,) = self._collect([self.where(state).select(pl.len())])
+            (counted,) = self.collect([self.where(state).select(pl.len())])
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise ConnlogError(f"cannot export ({_first_line(exc)})", str(target)) from None
         return int(counted.item())
@@ -444,7 +467,7 @@ class LazyView:
         plan = self.lazy.select(column.unique())
         if (within := partition_expr(state, self.partition)) is not None:
             plan = plan.filter(within)
-        (days,) = self._collect([plan])
+        (days,) = self.collect([plan])
         found = days.to_series()
         if found.null_count():
             return [None]
@@ -455,6 +478,7 @@ __all__ = [
     "DATE_PARTITION",
     "LazyResult",
     "LazyView",
+    "Split",
     "partition_expr",
     "scan_partitioned",
 ]

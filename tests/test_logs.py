@@ -244,16 +244,61 @@ def test_counts_by_any_key_agree(memory, archive, by, name):
     assert_frame_equal(archive.count_by(STATES[name], key), mine)
 
 
-def test_an_archive_search_reports_and_stops_a_partition_at_a_time(memory, archive):
+def collected_plans(monkeypatch) -> list[str]:
+    """The plans of every lazy query run from now on (collect, collect_all, batches,
+    sinks), as `explain` prints them."""
+    plans: list[str] = []
+
+    def spying(run, many=False):
+        def spy(*args, **kwargs):
+            frames = args[0] if many else [args[0]]
+            plans.extend(frame.explain() for frame in frames)
+            return run(*args, **kwargs)
+
+        return spy
+
+    monkeypatch.setattr(pl, "collect_all", spying(pl.collect_all, many=True))
+    for name in ("collect", "collect_batches", "sink_csv", "sink_ndjson"):
+        monkeypatch.setattr(pl.LazyFrame, name, spying(getattr(pl.LazyFrame, name)))
+    return plans
+
+
+def test_an_archive_search_matches_each_rows_text_once(memory, archive, monkeypatch):
+    """A search with picks is one query over the archive's files, in which the text
+    condition appears once (not once per pane's group-by, nor once per day), and its
+    counts are the in-memory search's."""
+    state = STATES["search and range"].with_picked("outcome", {"failure"})
+    state = state.with_picked("app", {"Salesforce (SAML)", "Workday (SAML)"})
+    archive.describe()  # the row count, asked once and kept
+    plans = collected_plans(monkeypatch)
+    found = archive.search(state, facets=("app", "action", "outcome"))
+    monkeypatch.undo()
+    assert found == memory.search(state, facets=("app", "action", "outcome"))
+    assert found.count > 0 and len(found.facets["app"]) > 1
+    scans = [plan for plan in plans if "Parquet SCAN" in plan]
+    assert len(scans) == 1, scans
+    assert scans[0].count('col("request")') == 1, scans[0]
+
+
+def test_an_archive_search_reports_and_stops_as_it_scans(memory, archive, monkeypatch):
+    """The count so far is reported while the scan goes on, a search that finds nothing
+    included, and a stale search stops before the end."""
+    monkeypatch.setattr("connlog_tui.logs.tally.BATCH_ROWS", 100)
+    monkeypatch.setattr("connlog_tui.logs.tally.PARTIAL_EVERY", 0.0)
     state = STATES["payload search"]
-    reported = []
+    reported: list[Matches] = []
     found = archive.search(state, partial=reported.append)
     assert found == memory.search(state)
     counts = [m.count for m in reported]
-    assert len(counts) == 7 and counts == sorted(counts) and counts[-1] < found.count
+    assert len(counts) > 5 and counts == sorted(counts) and counts[-1] <= found.count
     assert not any(m.complete for m in reported)
-    with pytest.raises(Stale):  # a newer filter: the partitions left are not read
-        archive.search(state, partial=reported.append, stale=lambda: len(reported) > 8)
+    nothing: list[Matches] = []
+    assert archive.search(STATES["nothing"], partial=nothing.append).count == 0
+    assert len(nothing) > 5 and {m.count for m in nothing} == {0}
+    asked = []
+    with pytest.raises(Stale):  # a newer filter: the rest of the scan is not read
+        archive.search(state, partial=asked.append, stale=lambda: len(asked) > 2)
+    assert len(asked) == 3
 
 
 def test_an_archive_of_mixed_spellings_keeps_its_date_order(memory, archive, tmp_path):

@@ -10,7 +10,6 @@ loaded log's row number is its.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -34,8 +33,9 @@ from connlog_tui.logs.base import (
     from_the_end,
     step_from,
 )
+from connlog_tui.logs.tally import tally
 from connlog_tui.query import FACETS, FilterState
-from connlog_tui.scaleout import LazyView, partition_expr, scan_partitioned
+from connlog_tui.scaleout import LazyView, scan_partitioned
 from connlog_tui.schema import COLUMNS, NOTE, ROW_ID, empty_quarantine
 
 # Formats the archive streams straight from the scan to the file (the others, stdout,
@@ -60,6 +60,8 @@ class ArchiveLog:
         scan = scan_partitioned(
             root, storage_options=storage_options, plus_addressing=plus_addressing
         )
+        # The scan without ROW_ID, for the questions that count rather than number them.
+        self.scan = scan
         self.view = LazyView(scan.with_row_index(ROW_ID), source=self.root)
         self.view.columns = list(PAGE_COLUMNS)
         self._rows: int | None = None
@@ -76,7 +78,7 @@ class ArchiveLog:
         background collect's cancel lets it run on, and dropping it then aborts)."""
         if stale is not None and stale():
             raise Stale
-        (frame,) = self.view._collect([plan])
+        (frame,) = self.view.collect([plan])
         if stale is not None and stale():
             raise Stale
         return frame
@@ -167,7 +169,7 @@ class ArchiveLog:
     def facets(
         self, state: FilterState, columns: Iterable[str] = FACETS
     ) -> dict[str, dict[str, int]]:
-        return self.view.facets(state, columns)
+        return self.search(state, facets=columns).facets
 
     def search(
         self,
@@ -177,51 +179,23 @@ class ArchiveLog:
         stale: Callable[[], bool] | None = None,
         partial: Callable[[Matches], None] | None = None,
     ) -> Matches:
-        """Count and facet counts. A text search goes a date partition at a time, newest
-        first: `stale()` is asked before each, and `partial` is sent the count so far
-        after each (a query Polars runs cannot be stopped part way, a partition can be
-        left out). Partial matches page as the whole state does."""
+        """Count and facet counts in one streamed pass over the archive (logs.tally): the
+        conditions on other columns than the panes' (the text search's among them) are
+        evaluated once per row, the panes counted under each other's picks a batch at a
+        time. `stale()` is asked after each batch (the rest is left unread); a text
+        search sends `partial` its count so far as it goes. Partial matches page as the
+        whole state does."""
         facets, total = list(facets), self.describe().rows
-        parts = self._partitions(state) if state.searches else [None]
-        count, counts = 0, {column: Counter[str]() for column in facets}
-        for n, part in enumerate(parts):
-            if stale is not None and stale():
-                raise Stale
-            found, *grouped = self.view._collect(self._plans(state, facets, part))
-            count += int(found.item())
-            for column, frame in zip(facets, grouped, strict=True):
-                counts[column].update(self.view._counts(frame))
-            if partial is not None and n < len(parts) - 1:
+
+        def each(count: int) -> None:
+            if partial is not None and state.searches:
                 partial(Matches(state, count, {}, total, complete=False))
+
+        split = self.view.split(state)
+        count, counts = tally(self.scan, split, facets, source=self.root, stale=stale, each=each)
         if stale is not None and stale():
             raise Stale
-        return Matches(state, count, {c: dict(counts[c]) for c in facets}, total)
-
-    def _partitions(self, state: FilterState) -> list[Any]:
-        """The date partitions the state's range reaches, newest first ([None]: the
-        archive has none, so it is asked as a whole)."""
-        column = self.view.partition
-        if column is None:
-            return [None]
-        plan = self.lazy.select(pl.col(column).unique())
-        if (within := partition_expr(state, column)) is not None:
-            plan = plan.filter(within)
-        found = self._collect(plan).to_series().drop_nulls().sort(descending=True)
-        return found.to_list() or [None]
-
-    def _plans(self, state: FilterState, facets: list[str], part: Any) -> list[pl.LazyFrame]:
-        """The count and each facet's group-by (under the other conditions), within one
-        partition when `part` is given."""
-
-        partition = self.view.partition  # set whenever a part is asked for
-
-        def rows(skip: str | None = None) -> pl.LazyFrame:
-            lazy = self.view._filtered(state, skip)
-            if part is None or partition is None:
-                return lazy
-            return lazy.filter(pl.col(partition) == part)
-
-        return [rows().select(pl.len()), *(rows(c).group_by(c).len() for c in facets)]
+        return Matches(state, count, counts, total)
 
     def row(self, key: int) -> dict[str, Any]:
         if key < 0:

@@ -351,17 +351,23 @@ class SparkLog:
     def _counts(
         self, state: FilterState, columns: list[str], stale: Callable[[], bool] | None
     ) -> tuple[int, dict[str, dict[str, int]]]:
-        """The count and each facet's value counts in one query: a union of grouped counts
-        (each facet under the other conditions) and the count, one round trip."""
+        """The count and each facet's value counts in one query over one scan: each row
+        the conditions on other columns keep (its text matched once) becomes an entry
+        for the count if every pick keeps it and one for each facet whose other picks
+        keep it, and the entries are counted by (facet, value); one round trip."""
         F = sq.functions()
-        parts = [self.where(state).select(F.lit("").alias("facet"), F.lit(None).alias("value"))]
+        picks = sq.pick_conditions(state)
+        entry = F.struct(F.lit("").alias("facet"), F.lit(None).cast("string").alias("value"))
+        entries = [F.when(sq.all_of(list(picks.values())), entry)]
         for column in columns:
-            part = self.where(state, skip=column)
-            parts.append(part.select(F.lit(column).alias("facet"), F.col(column).alias("value")))
-        union = parts[0]
-        for part in parts[1:]:
-            union = union.unionByName(part)
-        grouped = union.groupBy("facet", "value").count()
+            others = [cond for c, cond in picks.items() if c != column]
+            entry = F.struct(F.lit(column).alias("facet"), F.col(column).alias("value"))
+            entries.append(F.when(sq.all_of(others), entry))
+        rows = self.frame
+        for cond in sq.row_conditions(state, self.partition):
+            rows = rows.filter(cond)
+        found = rows.select(F.explode(F.array(*entries)).alias("e")).where(F.col("e").isNotNull())
+        grouped = found.select("e.facet", "e.value").groupBy("facet", "value").count()
         table = self._arrow(grouped, "search", stale)
         total, counts = 0, {c: dict[str, int]() for c in columns}
         columns_ = (table.column(c).to_pylist() for c in ("facet", "value", "count"))

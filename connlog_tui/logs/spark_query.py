@@ -140,11 +140,35 @@ def text_conditions(state: FilterState) -> list[Any]:
     return conds
 
 
-def conditions(
-    state: FilterState, skip: str | None = None, partition: str | None = None
-) -> list[Any]:
-    """The filter state as separate predicates, as LazyView.conditions: partition
-    pruning, picks and exclusions (but `skip`'s), time range, user, excluded user, text."""
+def pick_conditions(state: FilterState) -> dict[str, Any]:
+    """Each pane column's pick and exclusion, as one condition by column."""
+    F = functions()
+    picks: dict[str, Any] = {}
+    for column in facet_columns(state):
+        conds = []
+        if state.picked.get(column):
+            conds.append(F.col(column).isin(sorted(state.picked[column])))
+        if state.excluded.get(column):
+            hit = F.col(column).isin(sorted(state.excluded[column]))
+            conds.append(~F.coalesce(hit, F.lit(False)))
+        if conds:
+            picks[column] = all_of(conds)
+    return picks
+
+
+def all_of(conds: list[Any]) -> Any:
+    """The conditions together (a true literal when there are none)."""
+    if not conds:
+        return functions().lit(True)
+    result = conds[0]
+    for cond in conds[1:]:
+        result = result & cond
+    return result
+
+
+def row_conditions(state: FilterState, partition: str | None = None) -> list[Any]:
+    """The filter state's conditions but the panes' picks: partition pruning, time
+    range, user, excluded user, text."""
     F = functions()
     conds = []
     if partition:
@@ -152,14 +176,6 @@ def conditions(
             conds.append(F.col(partition) >= F.lit((state.since - timedelta(days=1)).date()))
         if state.until:
             conds.append(F.col(partition) <= F.lit((state.until + timedelta(days=1)).date()))
-    for column in facet_columns(state):
-        if column == skip:
-            continue
-        if state.picked.get(column):
-            conds.append(F.col(column).isin(sorted(state.picked[column])))
-        if state.excluded.get(column):
-            hit = F.col(column).isin(sorted(state.excluded[column]))
-            conds.append(~F.coalesce(hit, F.lit(False)))
     if state.since:
         conds.append(F.col("time") >= F.lit(state.since))
     if state.until:
@@ -170,6 +186,15 @@ def conditions(
             hit = F.col(USER_KEY).contains(needle)
             conds.append(hit if keep else ~F.coalesce(hit, F.lit(False)))
     return conds + text_conditions(state)
+
+
+def conditions(
+    state: FilterState, skip: str | None = None, partition: str | None = None
+) -> list[Any]:
+    """The filter state as separate predicates, as LazyView.conditions: the panes'
+    picks and exclusions (but `skip`'s), then `row_conditions`."""
+    picks = [cond for column, cond in pick_conditions(state).items() if column != skip]
+    return picks + row_conditions(state, partition)
 
 
 def order_by(column: str | None, descending: bool, reverse: bool = False) -> list[Any]:

@@ -102,6 +102,28 @@ def test_a_page_near_the_end_is_a_top_k_of_the_reversed_order(memory, spark, mon
             assert limits and max(limits) <= count - offset + 5, plan
 
 
+def test_a_search_with_picks_is_one_scan(memory, spark, monkeypatch):
+    """Count and facet counts come from one scan of the files in which each row's text
+    is matched once (not once per facet's grouped count); they are the in-memory ones."""
+    plans: list[str] = []
+    asked = spark._arrow
+
+    def recording(frame, kind, stale=None):
+        if kind == "search":
+            plans.append(frame._explain_string(mode="simple"))
+        return asked(frame, kind, stale)
+
+    monkeypatch.setattr(spark, "_arrow", recording)
+    state = STATES["search and range"].with_picked("outcome", {"failure"})
+    state = state.with_picked("app", {"Salesforce (SAML)", "Workday (SAML)"})
+    facets = ("app", "action", "outcome")
+    found = spark.search(state, facets=facets)
+    assert found == memory.search(state, facets=facets) and found.count > 0
+    (plan,) = plans
+    assert plan.count("FileScan") == 1, plan
+    assert len(re.findall(r"rlike\(request#", plan, re.I)) == 1, plan
+
+
 @pytest.mark.parametrize("name", ["everything", "exclusions"])
 def test_next_match_agrees_in_every_order(memory, spark, name):
     assert_next_match_agrees(memory, spark, STATES[name], FINDS)
