@@ -6,6 +6,9 @@ import statistics
 
 from shared import LETTERS_MISS
 
+# Rows from which issue 25's 10M targets apply (the run's payloads shrink there too).
+BIG_ROWS = 5_000_000
+
 
 def fmt_s(x: float | None) -> str:
     return "n/a" if x is None else (f"{x * 1000:.0f} ms" if x < 1 else f"{x:.2f} s")
@@ -258,18 +261,27 @@ def reopen_row(rows: list, raw: dict, size: int) -> None:
 def query_rows(rows: list, raw: dict, size: int) -> None:
     q, ln = raw["queries"], raw.get("lnav", {})
     lnav_na = lnav_missing(raw)
+    # Issue 25's targets at 10M rows: a pane filter ≤ 100 ms, a payload search ≤ 1.0 s.
+    big = raw.get("rows", 0) >= BIG_ROWS
+    filter_target, search_target = (0.1, 1.0) if big else (0.05, 0.25)
     if "filter_p95" in q:
+        note = f"{len(q['filters'])} filters x reps, max {fmt_s(q['filter_max'])}"
+        if "filter_p95_cold" in q:
+            note += (
+                ", each from the first screen's kept masks and pane counts (the whole log's "
+                f"query {fmt_s(q.get('first_screen_query'))}); with nothing kept "
+                f"p95 {fmt_s(q['filter_p95_cold'])}"
+            )
         figure(
             rows,
             "pane filter, query.run p95",
             fmt_s(q["filter_p95"]),
-            "≤ 50 ms",
-            q["filter_p95"] <= 0.05,
-            f"{len(q['filters'])} filters x reps, max {fmt_s(q['filter_max'])}; query "
-            "layer only (the table redraw is the page figure)",
+            f"≤ {fmt_s(filter_target)}",
+            q["filter_p95"] <= filter_target,
+            note + "; query layer only (the table redraw is the page figure)",
         )
         lf = ln.get("filter_in")
-        ok = q["search_p95"] <= 0.25 and (lf is None or q["search_p95"] <= 0.25 * lf)
+        ok = q["search_p95"] <= search_target and (lf is None or q["search_p95"] <= 0.25 * lf)
         note = f"lnav filter-in {fmt_s(lf)}" if lf else (lnav_na or "lnav filter-in n/a")
         medians = ", ".join(f"{n} {fmt_s(v['median'])}" for n, v in q["searches"].items())
         note += f"; medians: {medians}"
@@ -293,7 +305,7 @@ def query_rows(rows: list, raw: dict, size: int) -> None:
             rows,
             "free-text search over payloads p95",
             fmt_s(q["search_p95"]),
-            "≤ 250 ms, ≤ 0.25x lnav",
+            f"≤ {fmt_s(search_target)}, ≤ 0.25x lnav",
             ok,
             note,
         )

@@ -11,12 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypedDict, cast
+from typing import TypedDict, cast
 
 import polars as pl
 
 from connlog_tui.errors import ConnlogError
 from connlog_tui.payloads import PayloadStore
+from connlog_tui.query_masks import (
+    Masks,
+    Part,
+    combined,
+    facet_counts,
+    indices,
+    numbered_mask,
+    part,
+)
 from connlog_tui.schema import COLUMNS, ROW_ID, TEXT_COLUMNS, USER_KEY
 from connlog_tui.textsearch import (
     category_values,
@@ -25,9 +34,6 @@ from connlog_tui.textsearch import (
     search_pattern,
     with_folded,
 )
-
-if TYPE_CHECKING:
-    from polars._typing import EngineType
 
 # Columns with a pick-list filter pane, in pane order (a pane is shown only when the log
 # has values in its column: a format without client IPs has no IP pane).
@@ -305,10 +311,12 @@ def run(
     stale: Callable[[], bool] | None = None,
     partial: Callable[[QueryResult], None] | None = None,
     folded: pl.DataFrame | None = None,
+    masks: Masks | None = None,
 ) -> QueryResult:
     """Evaluate a filter state: matching row indices, and for each facet column the counts
     of its values under all the *other* conditions (so a pane shows what picking a value
-    would give). One pass: the masks are computed once, then combined per facet.
+    would give). Each condition is a mask over the rows, computed once; the result is
+    their AND, and the panes are counted from them (see query_masks).
     `payloads`: a lean load's store, whose payloads the text search reads from disk.
     `stale`: asked during a text search; when it says True, the search stops and raises
     `Stale` (the app's check: has a newer filter state replaced this one?).
@@ -316,64 +324,87 @@ def run(
     newest rows are searched first; no facet counts), textsearch.PARTIAL_EVERY seconds in and
     then at doubling gaps.
     `folded`: a reopened log's payloads with ASCII lower-cased (ReadResult.folded),
-    which a text search scans in their place (see `with_folded`)."""
+    which a text search scans in their place (see `with_folded`).
+    `masks`: the masks and counts kept from earlier runs on this frame, reused for the
+    conditions that did not change (and given this run's); without it all are computed."""
     facets = [f for f in facets if f in frame.columns]
-    if (state.search or state.exclude_search) and folded is not None:
-        frame = with_folded(frame, folded)
     if state.regex:
         regex_pattern(state.regex)  # an invalid pattern fails here, before any scan
-    base = [time_expr(state), user_expr(state.user, frame)]
-    base = [e for e in (*base, not_user_expr(state.exclude_user, frame)) if e is not None]
-    lazy = frame.lazy().with_row_index("_i")
-    if base:
-        lazy = lazy.filter(pl.all_horizontal(base))
-    if not state.searches:
-        return _counted(frame, lazy, state, facets)
-    rows = frame
-    if base:
-        # The cheap conditions first, on their own: the text search then reads only
-        # the rows they keep (Polars would otherwise fuse both into one pass).
-        rows = lazy.collect()
-        lazy = rows.lazy()
-
-    def report(matched: pl.Expr) -> None:
-        # The rows only: facet counts come with the whole result.
-        if partial is not None:  # only handed on when it is
-            partial(replace(_counted(frame, lazy.filter(matched), state, []), complete=False))
-
-    matched = _text_filter(
-        frame, rows, state, payloads, stale, report if partial is not None else None
-    )
-    # The streaming engine splits long text columns into morsels over every core.
-    return _counted(frame, lazy.filter(matched), state, facets, engine="streaming")
+    masks = masks if masks is not None else Masks()
+    base = _base_parts(frame, state, masks)
+    parts = base + _facet_parts(frame, state, masks)
+    if state.searches:
+        scan = _Scan(payloads, stale, partial, folded)
+        parts.append(_text_part(frame, state, base, parts, masks, scan))
+    found = indices(frame.height, combined(parts))
+    counts = facet_counts(frame, parts, facets, masks)
+    return QueryResult(indices=found, facets=counts, total=frame.height)
 
 
-def _counted(
+def _base_parts(frame: pl.DataFrame, state: FilterState, masks: Masks) -> list[Part]:
+    """The conditions a text search is narrowed by: the date range and the user texts."""
+    since, until, user, hidden = state.since, state.until, state.user, state.exclude_user
+    return [
+        *part(frame, masks, ("time", since, until), time_expr(state)),
+        *part(frame, masks, ("user", user), user_expr(user, frame)),
+        *part(frame, masks, ("not_user", hidden), not_user_expr(hidden, frame)),
+    ]
+
+
+def _facet_parts(frame: pl.DataFrame, state: FilterState, masks: Masks) -> list[Part]:
+    """Each facet column's picks and exclusions, one part a column."""
+    parts = []
+    for col in facet_columns(state):
+        key = ("facet", col, state.picked.get(col), state.excluded.get(col))
+        parts += part(frame, masks, key, facet_expr(state, col), facet=col)
+    return parts
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What a text search scans with (see `run`)."""
+
+    payloads: PayloadStore | None
+    stale: Callable[[], bool] | None
+    partial: Callable[[QueryResult], None] | None
+    folded: pl.DataFrame | None
+
+
+def _text_part(
     frame: pl.DataFrame,
-    lazy: pl.LazyFrame,
     state: FilterState,
-    facets: list[str],
-    engine: EngineType = "auto",
-) -> QueryResult:
-    """The rows of `lazy` (numbered by `_i`) that the picked and excluded values keep,
-    and the facet counts: each facet counted under the picks and exclusions of the
-    others (its own excluded values keep their counts, so a pane can show them)."""
-    found = {col: facet_expr(state, col) for col in facet_columns(state)}
-    masks = {col: mask for col, mask in found.items() if mask is not None}  # not {} picked
-    small = lazy.select("_i", *facets, *(m.alias(f"_m_{c}") for c, m in masks.items())).collect(
-        engine=engine
-    )
+    base: list[Part],
+    parts: list[Part],
+    masks: Masks,
+    scan: _Scan,
+) -> Part:
+    """The text conditions' part. The search reads only the rows the base parts keep (so
+    its mask holds for those rows: it is always ANDed with them), and its key names them;
+    a search kept in `masks` is not scanned again when only the picks change."""
+    key = ("text", state.search, state.exclude_search, state.regex, frozenset(p.key for p in base))
 
-    def others(skip: str | None) -> pl.Expr:
-        conds = [pl.col(f"_m_{c}") for c in masks if c != skip]
-        return pl.all_horizontal(conds) if conds else pl.lit(True)
+    def make() -> pl.Series:
+        searched = frame
+        if (state.search or state.exclude_search) and scan.folded is not None:
+            searched = with_folded(frame, scan.folded)
+        rows, narrowed = searched, combined(base)
+        if narrowed is not None:  # the text search reads only the rows these keep
+            rows = searched.with_row_index("_i").filter(narrowed)
+        others = combined(parts)
 
-    counts = {}
-    for col in facets:
-        grouped = small.filter(others(col)).group_by(col).len()
-        counts[col] = {str(v): int(n) for v, n in grouped.iter_rows() if v is not None}
-    indices = small.filter(others(None))["_i"].alias("index")
-    return QueryResult(indices=indices, facets=counts, total=frame.height)
+        def report(matched: pl.Expr) -> None:
+            # The rows only: facet counts come with the whole result.
+            if scan.partial is not None:  # only handed on when it is
+                so_far = numbered_mask(frame, matched)
+                keep = so_far if others is None else so_far & others
+                result = QueryResult(indices(frame.height, keep), {}, frame.height, False)
+                scan.partial(result)
+
+        given = report if scan.partial is not None else None
+        matched = _text_filter(searched, rows, state, scan.payloads, scan.stale, given)
+        return numbered_mask(frame, matched)
+
+    return Part(key, masks.mask(frame, key, make))
 
 
 def quick_range(frame: pl.DataFrame, name: str) -> tuple[datetime, datetime]:

@@ -32,6 +32,7 @@ from connlog_tui.logs.base import (
 )
 from connlog_tui.payloads import POS, PayloadStore, fill
 from connlog_tui.query import FACETS, FilterState, QueryResult, sort_indices, view_frame
+from connlog_tui.query_masks import Masks
 from connlog_tui.schema import ROW_ID, USER_KEY, empty_quarantine, finish
 
 # Filter results kept for reuse (the browser asks count, facets and pages of one state).
@@ -63,6 +64,9 @@ class MemoryLog:
         self.name = name or ", ".join(self.sources) or "memory"
         self._results: list[tuple[FilterState, frozenset[str], QueryResult]] = []
         self._sorted: list[tuple[pl.Series, Sort, pl.Series]] = []
+        # Each filter condition's rows and the pane counts, kept between states: a pick
+        # or keystroke recomputes only the condition it changed (see query_masks).
+        self._masks = Masks()
         self._lock = threading.Lock()
         # Bumped when the frame changes: a result worked out on the frame before is not kept.
         self._generation = 0
@@ -106,6 +110,7 @@ class MemoryLog:
         with self._lock:
             self._generation += 1
             self._results, self._sorted = [], []
+        self._masks.clear()
 
     def append(self, rows: pl.DataFrame, quarantine: pl.DataFrame | None = None) -> int:
         """Add rows read after the others (follow mode) and their quarantined lines. Their
@@ -150,6 +155,7 @@ class MemoryLog:
             stale=stale,
             partial=partial,
             folded=self.folded,
+            masks=self._masks,
         )
         self._keep(state, wanted, result, generation)
         return result
