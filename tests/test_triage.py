@@ -427,6 +427,32 @@ def test_attempts_do_not_depend_on_the_order_of_rows_logged_at_one_time():
     assert_frame_equal(stitch_attempts(ties_reversed), attempts, categorical_as_str=True)
 
 
+def _with_interrupts(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with every fifth initiation turned into an interrupt: steps before paired,
+    linked and lone completions, and steps that join none."""
+    pending = frame.select(pl.arg_where(pl.col("outcome") == "pending")).to_series()
+    steps = pending.gather_every(5)
+    outcome = pl.when(pl.col("row_id").is_in(steps.implode())).then(pl.lit("interrupt"))
+    outcome = outcome.otherwise(pl.col("outcome")).cast(frame.schema["outcome"])
+    return frame.with_columns(outcome.alias("outcome"))
+
+
+@pytest.mark.parametrize("interrupts", [False, True])
+def test_attempts_of_one_event_left_out_are_worked_out_alike(interrupts):
+    # The app keeps only the attempts of several events (singles=False) and works out an
+    # event's own attempt when asked: every row's attempt is the one the whole set holds.
+    frame = load(demo_paths(), use_cache=False).frame
+    frame = _with_interrupts(frame) if interrupts else frame
+    whole = stitch_attempts(frame)
+    several = stitch_attempts(frame, singles=False)
+    sizes = whole["row_ids"].list.len()
+    assert (sizes == 1).sum() > 100 and (sizes > 1).sum() > 100
+    assert_frame_equal(several, whole.filter(sizes > 1), categorical_as_str=True)
+    for row_id in frame["row_id"].gather_every(3).to_list():
+        assert attempt_of(several, row_id, frame) == attempt_of(whole, row_id), row_id
+    assert attempt_of(None, 0, frame) is None  # none stitched yet
+
+
 def test_rows_with_ids_picks_the_same_rows_whatever_the_frames_order(small):
     ids = [7, 2, 5, 2, small.height + 3]  # repeated, unsorted, and one not in the frame
     picked = rows_with_ids(small, ids)

@@ -24,6 +24,7 @@ from .identity import identity_key
 from .message_ids import event_rows, message_keys
 
 PAIR_WINDOW = timedelta(minutes=5)
+EVENT_BLOCK = 100_000  # frame rows made into events at a time
 ATTEMPT_SCHEMA: dict[str, pl.DataType] = {
     "attempt_id": pl.UInt32(),
     "row_ids": pl.List(pl.UInt32()),
@@ -46,6 +47,7 @@ def stitch_attempts(
     keys: pl.DataFrame | None = None,
     *,
     window: timedelta = PAIR_WINDOW,
+    singles: bool = True,
 ) -> pl.DataFrame:
     """Login attempts (ATTEMPT_SCHEMA), one row each, sorted by first_time.
 
@@ -57,6 +59,10 @@ def stitch_attempts(
     first completion after it (see `_steps`). An attempt's outcome is its last completion's;
     with none, "interrupt" if it was interrupted, else "pending" (all "Initiated").
 
+    `singles=False` leaves out the attempts of one event (most of a log's: an event
+    nothing links or pairs with), which `attempt_of` given the frame works out alike;
+    the others are as with `singles`.
+
     Each step is its own function: what one step builds is freed when the next no longer
     needs it, which keeps a big log's peak memory to about one step's.
     """
@@ -67,7 +73,7 @@ def stitch_attempts(
     user = pl.col(USER_KEY) if USER_KEY in frame.columns else identity_key(pl.col("user"))
     key_rows = keys.lazy().select(pl.col(ROW_ID).cast(pl.UInt32), pl.exclude(ROW_ID))
     events = _events(frame, key_rows, user)
-    member = _members(events, window)
+    member = _members(events, window, singles)
     attempts = _grouped(events, member)
     del events, member
     return _described(frame, attempts, key_rows, user)
@@ -98,12 +104,34 @@ def _events(frame: pl.DataFrame, key_rows: pl.LazyFrame, user: pl.Expr) -> pl.Da
         ).alias("_in"),
     )
     in_time_order = _in_order(frame, "time", ROW_ID)
+    # A block of rows at a time: each block's filter, selection and join hold copies of
+    # its rows' columns, which for the whole log at once were several times the events
+    # kept (every step is row by row, so the blocks' events are the whole log's).
+    blocks = [
+        _event_block(frame.slice(start, EVENT_BLOCK), links, user)
+        for start in range(0, frame.height, EVENT_BLOCK)
+    ]
+    events = pl.concat(blocks) if len(blocks) > 1 else blocks[0]
+    del blocks
+    # Events in time order, ties by row (a loaded frame already is: no sort then). Every
+    # step keeps that order (filters, order-keeping joins) instead of sorting again:
+    # each sort copied the events, and the copies were most of the peak memory.
+    if not in_time_order:
+        events = events.sort("time", ROW_ID, maintain_order=True)
+    return events
+
+
+def _event_block(block: pl.DataFrame, links: pl.LazyFrame, user: pl.Expr) -> pl.DataFrame:
+    """`_events` of a block of the frame's rows, in the block's order."""
+    ids = block.get_column(ROW_ID)
+    # Only the links of the block's rows are hashed for its join.
+    near = links.filter(pl.col(ROW_ID).is_between(ids.min(), ids.max()))
     # Only what pairing and linking read: who, where and what an attempt is comes back
     # at the end from its first row (each of these columns was ~4 MB a million events,
     # held by every step).
-    events = (
-        frame.lazy()
-        .filter(event_rows(frame))
+    return (
+        block.lazy()
+        .filter(event_rows(block))
         .select(
             pl.col(ROW_ID).cast(pl.UInt32),
             "time",
@@ -111,7 +139,7 @@ def _events(frame: pl.DataFrame, key_rows: pl.LazyFrame, user: pl.Expr) -> pl.Da
             *_who(user),
             pl.col("request_type").cast(pl.Categorical),
         )
-        .join(links, on=ROW_ID, how="left", maintain_order="left")
+        .join(near, on=ROW_ID, how="left", maintain_order="left")
         .select(
             ROW_ID,
             "time",
@@ -124,18 +152,12 @@ def _events(frame: pl.DataFrame, key_rows: pl.LazyFrame, user: pl.Expr) -> pl.Da
         )
         .collect()
     )
-    # Events in time order, ties by row (a loaded frame already is: no sort then). Every
-    # step keeps that order (filters, order-keeping joins) instead of sorting again:
-    # each sort copied the events, and the copies were most of the peak memory.
-    if not in_time_order:
-        events = events.sort("time", ROW_ID, maintain_order=True)
-    return events
 
 
-def _members(events: pl.DataFrame, window: timedelta) -> pl.DataFrame:
-    """Every event's attempt: (row_id, attempt_id, link hash, inferred). Each step is one
-    lazy query, collected on its own: only its result stays in memory, not every
-    intermediate frame at once."""
+def _members(events: pl.DataFrame, window: timedelta, singles: bool = True) -> pl.DataFrame:
+    """Every event's attempt: (row_id, attempt_id, link hash, inferred); without `singles`,
+    only the events of attempts of several. Each step is one lazy query, collected on its
+    own: only its result stays in memory, not every intermediate frame at once."""
     inits = events.lazy().filter(_PENDING)
     dones = events.lazy().filter(~_PENDING & ~_INTERRUPT)
     linked, linked_inits = _linked(inits, dones)
@@ -162,6 +184,8 @@ def _members(events: pl.DataFrame, window: timedelta) -> pl.DataFrame:
         how="vertical_relaxed",
     ).unique(ROW_ID, keep="first", maintain_order=True)
     del linked, linked_inits, paired
+    if not singles:
+        return _with_steps(events, member, window)
     # 3. Alone: an event in no attempt yet is an attempt of its own.
     alone = (
         events.filter(~_INTERRUPT)
@@ -175,6 +199,30 @@ def _members(events: pl.DataFrame, window: timedelta) -> pl.DataFrame:
     )
     member = pl.concat([member, alone], how="vertical_relaxed")
     return pl.concat([member, _steps(events, member, window)], how="vertical_relaxed")
+
+
+def _with_steps(events: pl.DataFrame, member: pl.DataFrame, window: timedelta) -> pl.DataFrame:
+    """3 and 4 without the attempts of one event: the members of linked and paired
+    attempts (`member`), the interrupts that are steps of an attempt, and the events
+    alone but for those steps (the completions they joined); only the attempts these
+    give several events (an interrupt that joined none stays alone)."""
+    steps = _steps(events, member, window)
+    # A completion in no attempt yet is its own attempt's id (and first row): a step
+    # joined it.
+    joined = (
+        steps.filter("inferred")
+        .select(pl.col("attempt_id").alias(ROW_ID))
+        .unique(maintain_order=True)
+        .join(member, on=ROW_ID, how="anti", maintain_order="left")
+        .select(
+            ROW_ID,
+            pl.col(ROW_ID).alias("attempt_id"),
+            pl.lit(None, pl.UInt64).alias("link"),
+            pl.lit(False).alias("inferred"),
+        )
+    )
+    every = pl.concat([member, joined, steps], how="vertical_relaxed")
+    return every.filter(pl.len().over("attempt_id") > 1)
 
 
 def _linked(inits: pl.LazyFrame, dones: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -322,7 +370,8 @@ def _steps(events: pl.DataFrame, member: pl.DataFrame, window: timedelta) -> pl.
         events.lazy()
         .filter(~is_step & (pl.col("outcome") != "pending"))
         .select(pl.col(ROW_ID).alias("_done"), pl.col("time").set_sorted(), "_pair")
-        .join(member.lazy(), left_on="_done", right_on=ROW_ID, how="inner", maintain_order="left")
+        # A completion in no attempt is its own (`member` may leave those out).
+        .join(member.lazy(), left_on="_done", right_on=ROW_ID, how="left", maintain_order="left")
     )
     return (
         steps.join_asof(
@@ -335,9 +384,9 @@ def _steps(events: pl.DataFrame, member: pl.DataFrame, window: timedelta) -> pl.
         )
         .select(
             ROW_ID,
-            pl.coalesce("attempt_id", ROW_ID).alias("attempt_id"),
+            pl.coalesce("attempt_id", "_done", ROW_ID).alias("attempt_id"),
             "link",
-            pl.col("attempt_id").is_not_null().alias("inferred"),
+            pl.col("_done").is_not_null().alias("inferred"),
         )
         .collect()
     )
@@ -387,7 +436,42 @@ def _hash(link: pl.Expr, seed: int) -> pl.Expr:
     return pl.when(link.is_not_null()).then(link.hash(seed=seed))
 
 
-def attempt_of(attempts: pl.DataFrame, row_id: int) -> dict | None:
-    """The attempt holding `row_id` as a dict (ATTEMPT_SCHEMA keys), or None."""
+def attempt_of(
+    attempts: pl.DataFrame | None, row_id: int, frame: pl.DataFrame | None = None
+) -> dict | None:
+    """The attempt holding `row_id` as a dict (ATTEMPT_SCHEMA keys), or None. Given the
+    `frame` the attempts were stitched from, an event in none of them is an attempt of its
+    own (what `stitch_attempts(..., singles=False)` leaves out). None attempts (none
+    stitched yet): None."""
+    if attempts is None:
+        return None
     found = attempts.filter(pl.col("row_ids").list.contains(row_id))
-    return found.row(0, named=True) if found.height else None
+    if found.height:
+        return found.row(0, named=True)
+    return None if frame is None else _single(frame, row_id)
+
+
+def _single(frame: pl.DataFrame, row_id: int) -> dict | None:
+    """The attempt of one event, row `row_id` of `frame`, as `stitch_attempts` makes it:
+    its outcome is the event's (an event's outcome is one of the attempt outcomes)."""
+    frame = with_row_id(frame)
+    ids = pl.Series([row_id], dtype=pl.UInt32)
+    rows = at_positions(frame, ids, ["time", "outcome"])
+    if rows is None:
+        rows = frame.filter(pl.col(ROW_ID) == row_id)
+    rows = rows.filter(event_rows(rows))
+    if rows.is_empty():
+        return None
+    user = pl.col(USER_KEY) if USER_KEY in frame.columns else identity_key(pl.col("user"))
+    who = _at_rows(frame, ids, _who(user))
+    single = rows.select(
+        pl.col(ROW_ID).cast(pl.UInt32).alias("attempt_id"),
+        pl.concat_list(pl.col(ROW_ID).cast(pl.UInt32)).alias("row_ids"),
+        pl.col("time").alias("first_time"),
+        pl.col("time").alias("last_time"),
+        ((pl.col("time") - pl.col("time")).dt.total_microseconds() / 1e6).alias("duration_seconds"),
+        pl.col("outcome").cast(pl.String),
+        pl.lit(False).alias("inferred"),
+        pl.lit(None, pl.String).alias("link"),
+    ).with_columns(who.get_columns())
+    return single.select(pl.col(k).cast(v) for k, v in ATTEMPT_SCHEMA.items()).row(0, named=True)

@@ -15,6 +15,7 @@ from connlog_tui.decode.timefmt import parse_iso
 from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.schema import ROW_ID, USER_KEY
 
+from .attempts import attempt_of
 from .diagnoses import rows_with_ids, with_row_id
 
 MAX_CANDIDATES = 8  # successful rows decoded at most, nearest first
@@ -131,7 +132,8 @@ def compare_with_working(
     payloads: PayloadStore | None = None,
 ) -> Comparison:
     """Differences between a failed row (or the failing event of its attempt, when
-    `attempts` from stitch_attempts is given) and the nearest-in-time successful login
+    `attempts` from stitch_attempts of `frame` is given, with its attempts of one event
+    or without) and the nearest-in-time successful login
     of the same application (same kind, SSO or SLO).
 
     Set-up fields (issuer, audience, destination, NameID format, status, signing, ...)
@@ -144,7 +146,7 @@ def compare_with_working(
     rows = rows_with_ids(frame, [row_id])
     if rows.is_empty():
         return Comparison(note=f"no row {row_id}")
-    failed_attempt = _attempt(attempts, row_id)
+    failed_attempt = attempt_of(attempts, row_id, frame)
     if failed_attempt is not None:
         events = rows_with_ids(frame, failed_attempt["row_ids"])
         failures = events.filter(pl.col("outcome") == "failure")
@@ -165,7 +167,8 @@ def compare_with_working(
     same_user = _user(failed) == _user(working) and _user(failed) is not None
     diffs = _fact_differences(failed_facts, working_facts, same_user)
     diffs += _timing_differences(failed, failed_facts, working, working_facts)
-    diffs += _attempt_differences(failed_attempt, _attempt(attempts, working[ROW_ID]))
+    working_attempt = attempt_of(attempts, working[ROW_ID], frame)
+    diffs += _attempt_differences(failed_attempt, working_attempt)
     who = "the same user" if same_user else "another user"
     note = (
         f"compared with {who}'s successful login at {_when(working['time'])}"
@@ -225,13 +228,6 @@ def _attempt_differences(failed: dict | None, working: dict | None) -> list[tupl
     if a is not None and b is not None and abs(a - b) >= TIMING_TOLERANCE:
         diffs.append(("attempt duration", _span(a), _span(b)))
     return diffs
-
-
-def _attempt(attempts: pl.DataFrame | None, row_id: int) -> dict | None:
-    if attempts is None or attempts.is_empty():
-        return None
-    found = attempts.filter(pl.col("row_ids").list.contains(row_id))
-    return found.row(0, named=True) if found.height else None
 
 
 def _linkage(attempt: dict) -> str:

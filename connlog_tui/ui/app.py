@@ -335,7 +335,8 @@ class ConnlogApp(App[None]):
 
     @property
     def attempts(self) -> pl.DataFrame | None:
-        """The login attempts stitched from the loaded log, once worked out."""
+        """The login attempts of several events stitched from the loaded log, once worked
+        out (an event in none is an attempt of its own: `triage.attempt_of`)."""
         return self.triager.attempts
 
     def analyse(self) -> None:

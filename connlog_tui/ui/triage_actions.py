@@ -107,7 +107,7 @@ class Triage(Widget):
             row_id = int(frame[ROW_ID][index])
         if row_id is None or frame is None or attempts is None:
             return None
-        facts = triage.attempt_of(attempts, row_id)
+        facts = triage.attempt_of(attempts, row_id, frame)
         if facts is None:
             return None
         events = triage.rows_with_ids(frame, facts["row_ids"]).sort("time")
@@ -181,8 +181,12 @@ class Triage(Widget):
             progress.note("linking login attempts")
         found = keys.frame()
         del keys
+        # Without the attempts of one event (most of a log's, worked out when asked for:
+        # attempt_of), which were most of the stitching's peak memory and of what it kept.
         attempts = triage.stitch_attempts(
-            frame, found if found is not None else pl.DataFrame(schema=triage.KEYS_SCHEMA)
+            frame,
+            found if found is not None else pl.DataFrame(schema=triage.KEYS_SCHEMA),
+            singles=False,
         )
         del found
         self.post_message(msg.AttemptsLinked(attempts))
