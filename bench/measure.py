@@ -32,6 +32,8 @@ def p95(samples: list[float]) -> float:
 
 
 def worker(name: str, path: str, reps: int) -> dict:
+    if name == "floor":
+        return process_floor()
     import polars as pl
 
     from connlog_tui.schema import HEADERS
@@ -101,6 +103,20 @@ def worker(name: str, path: str, reps: int) -> dict:
     if name == "connlog_lean":
         return lean_queries(path, reps)
     raise SystemExit(f"unknown worker {name}")
+
+
+def process_floor() -> dict:
+    """The floor under every memory figure: the peak RSS of a process holding no log,
+    once it has imported the libraries connlog needs (Polars, pyarrow, Textual), then
+    once it has imported connlog's app as well."""
+    import polars  # noqa: F401
+    import pyarrow  # noqa: F401
+    import textual.app  # noqa: F401
+
+    libraries = maxrss_bytes()
+    import connlog_tui.ui.app  # noqa: F401
+
+    return {"libraries": libraries, "app": maxrss_bytes()}
 
 
 def polars_read_all(path: str):

@@ -337,8 +337,9 @@ def measure_shape(path: Path, args, shape: str) -> dict:
         ex["error"] = failed[0]
     raw["exports"] = ex
     shutil.rmtree(cache_root, ignore_errors=True)
-    step(f"{shape}: first open's memory (library)")
+    step(f"{shape}: first open's memory (library), and a process's floor (no log)")
     raw["first_open"] = run_worker("first_open", path, env)
+    raw["floor"] = run_worker("floor", path, env)
     if not args.smoke:
         step(f"{shape}: tmux: connlog --no-cache, peak RSS after the load")
         raw["tmux_first_open"] = guarded(connlog_tmux, path, env, 1, cached=False)

@@ -129,6 +129,7 @@ def memory_rows(rows: list, raw: dict, size: int) -> None:
             f"Arrow buffers ({', '.join(f'{c} {fmt_b(b)}' for c, b in top)}), "
             f"{fmt_b(end.get('RssAnon'))} heap resident at the end, so "
             f"{fmt_b((end.get('RssAnon') or 0) - arrow)} beyond the frame; file {fmt_b(size)}"
+            f"{floor_note(raw, size)}"
         )
         figure(
             rows,
@@ -150,8 +151,20 @@ def memory_rows(rows: list, raw: dict, size: int) -> None:
             lean["rss"] <= 0.10 * size,
             f"cold lean load {fmt_s(lean.get('cold_seconds'))}, reopen "
             f"{fmt_s(lean.get('reopen_seconds'))}, filter p95 {fmt_s(lean.get('filter_p95'))}, "
-            f"search max {fmt_s(lean.get('search_max'))}",
+            f"search max {fmt_s(lean.get('search_max'))}{floor_note(raw, size)}",
         )
+
+
+def floor_note(raw: dict, size: int) -> str:
+    """The process floor measured in the same run (a process holding no log), as a note."""
+    floor = raw.get("floor", {})
+    if not floor.get("libraries"):
+        return ""
+    return (
+        f"; floor, a process holding no log: Polars, pyarrow and Textual imported "
+        f"{fmt_b(floor['libraries'])} ({floor['libraries'] / size:.2f}x file), with "
+        f"connlog's app {fmt_b(floor.get('app'))} ({(floor.get('app') or 0) / size:.2f}x)"
+    )
 
 
 def build_table(raw: dict, size: int) -> list:
