@@ -108,7 +108,7 @@ def trim_heap() -> bool:
     """Hand the free memory of glibc's malloc back to the system (`malloc_trim`); False
     where there is none to ask (macOS, Windows).
 
-    Python's big buffers (a lean load's 16 MB blocks of text) come from glibc, which after
+    Python's big buffers (a lean load's blocks of text) come from glibc, which after
     freeing one serves buffers up to its size from its heap rather than mapping each (its
     mmap threshold rises, up to 32 MB). Freed there, pages go back to the system only
     while the free space is at the heap's top: where the blocks happened to land moved

@@ -24,7 +24,11 @@ from connlog_tui.sources.base import Reader, ReadResult, Source, open_source, qu
 from connlog_tui.sources.mapped import key_mappings
 
 SPOOL = ".spool-"  # parts kept outside the cache: `.spool-<pid>-...`
-BLOCK_BYTES = 16 * 1024**2  # text parsed at a time by a lean load
+# Text parsed at a time by a lean load. A block is in memory several times over while it
+# is parsed and its part written (its text, its rows, the part being written), so it sets
+# most of a lean load's peak; smaller blocks make more parts, which a search reads one by
+# one (docs/performance.md: the sizes measured).
+BLOCK_BYTES = 8 * 1024**2
 
 
 def read_file(
