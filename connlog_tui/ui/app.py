@@ -45,7 +45,6 @@ from connlog_tui.ui.footer import FittedFooter
 from connlog_tui.ui.heap import keep_out_of_gc
 from connlog_tui.ui.loading import Loader
 from connlog_tui.ui.row_view import RowView
-from connlog_tui.ui.screens import HelpScreen
 from connlog_tui.ui.sessions import Sessions
 from connlog_tui.ui.status import Status
 from connlog_tui.ui.status_bar import StatusBar
@@ -472,6 +471,8 @@ class ConnlogApp(App[None]):
         copying.copy_payload(self)
 
     async def action_help(self) -> None:
+        from connlog_tui.ui.screens import HelpScreen
+
         await self.open_screen(HelpScreen())
 
     async def action_quarantine(self) -> None:

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from connlog_tui import timezones as tz
 from connlog_tui.ui.detail import DetailPanel
-from connlog_tui.ui.screens import ColumnsScreen, QuarantineScreen, SortScreen
 from connlog_tui.ui.table import SORTABLE
 
 if TYPE_CHECKING:
@@ -29,6 +28,8 @@ def cycle_zone(app: ConnlogApp) -> None:
 
 
 async def choose_columns(app: ConnlogApp) -> None:
+    from connlog_tui.ui.screens import ColumnsScreen
+
     table = app.table
 
     def chosen(names: tuple[str, ...] | None) -> None:
@@ -39,6 +40,8 @@ async def choose_columns(app: ConnlogApp) -> None:
 
 
 async def choose_sort(app: ConnlogApp) -> None:
+    from connlog_tui.ui.screens import SortScreen
+
     def chosen(answer: tuple[str, bool] | None) -> None:
         if answer:
             app.sort = answer
@@ -48,6 +51,8 @@ async def choose_sort(app: ConnlogApp) -> None:
 
 
 async def show_quarantine(app: ConnlogApp) -> None:
+    from connlog_tui.ui.screens import QuarantineScreen
+
     quarantine = app.quarantine
     if not quarantine.height and not app.skipped:
         app.notify("No quarantined rows: every row was read")

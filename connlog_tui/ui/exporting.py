@@ -18,10 +18,10 @@ from connlog_tui.logs import ExportOptions, Matches
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import messages as msg
-from connlog_tui.ui.screens import ExportChoice, ExportScreen, default_export_name
 
 if TYPE_CHECKING:
     from connlog_tui.ui.app import ConnlogApp
+    from connlog_tui.ui.screens import ExportChoice
 
 
 class Exporter(Widget):
@@ -57,6 +57,8 @@ class Exporter(Widget):
         def chosen(choice: ExportChoice | None) -> None:
             if choice:
                 self.write_export(choice, view, app.verbs.notes_store())
+
+        from connlog_tui.ui.screens import ExportScreen, default_export_name
 
         name = default_export_name()
         if app.config.export_dir:

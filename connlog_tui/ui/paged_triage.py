@@ -24,7 +24,6 @@ from connlog_tui.logs.failures import (
     working_rows,
 )
 from connlog_tui.query import FilterState
-from connlog_tui.triage.compare import MAX_CANDIDATES
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.log_rows import BLOCK, LogRows
 
@@ -66,6 +65,10 @@ def triage_failures(
 def compare_failure(log: Log, key: int, stale: Callable[[], bool]) -> msg.CompareReady:
     """The failed row `key` beside the nearest successful login of its app, from the
     successes within a day either side of it (MAX_CANDIDATES * 4 each side)."""
+    # Here, not at the top: triage.compare brings the payload decoders, which the app's
+    # start-up leaves out (see triage/__init__.py).
+    from connlog_tui.triage.compare import MAX_CANDIDATES
+
     failed = log.row(key)
     near = nearest_successes(
         log, failed.get("app"), failed["time"], MAX_CANDIDATES * 4, stale=stale

@@ -13,7 +13,6 @@ from connlog_tui import remembered, views
 from connlog_tui.errors import ConnlogError
 from connlog_tui.logs import resolve_state
 from connlog_tui.textsafe import escape_controls
-from connlog_tui.ui.screens import NameScreen
 
 if TYPE_CHECKING:
     from connlog_tui.ui.app import ConnlogApp
@@ -48,6 +47,8 @@ class Sessions:
                 self._error(exc)
                 return
             app.notify(escape_controls(f"Saved the view {name!r}"), markup=False)
+
+        from connlog_tui.ui.screens import NameScreen
 
         prompt = "Save the current filters, sort and columns as a view named:"
         await app.open_screen(NameScreen(prompt), named)
