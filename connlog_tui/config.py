@@ -19,7 +19,6 @@ and carry on with the defaults (`load_or_default`). Command-line flags win over 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -190,6 +189,8 @@ def key_line(text: str, key: str) -> int | None:
 
 def parse(text: str, path: str = "config.toml") -> Config:
     """A config from TOML text; ConnlogError(path) naming the line on any problem."""
+    import tomllib  # here: most starts have no config file to parse
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

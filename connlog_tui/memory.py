@@ -80,16 +80,19 @@ def parse_size(value: object) -> int:
 def configured_budget() -> int | None:
     """The config file's `memory_budget`, read without the rest of connlog (and so
     without Polars); None when unset or unreadable (the config loader reports that)."""
-    import tomllib
-
     import platformdirs
 
     path = Path(platformdirs.user_config_dir("connlog")) / "config.toml"
     try:
-        with path.open("rb") as fh:
-            value = tomllib.load(fh).get("memory_budget")
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    import tomllib  # only once there is a file to parse
+
+    try:
+        value = tomllib.loads(raw.decode()).get("memory_budget")
         return None if value is None else parse_size(value)
-    except (OSError, ValueError, tomllib.TOMLDecodeError):
+    except (ValueError, tomllib.TOMLDecodeError):
         return None
 
 

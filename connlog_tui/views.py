@@ -34,7 +34,6 @@ without saved views.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -237,6 +236,8 @@ def render_view(view: View) -> str:
 
 def _header_path(line: str) -> tuple[str, ...] | None:
     """The key path of a table header line (`[views."a b"]` -> ("views", "a b"))."""
+    import tomllib  # here, as in _parse: only a views file is parsed with it
+
     stripped = line.strip()
     if not stripped.startswith("["):
         return None
@@ -278,6 +279,8 @@ def _segment(lines: list[str], name: str) -> tuple[int, int] | None:
 
 
 def _parse(text: str, path: Path) -> dict[str, View]:
+    import tomllib  # here: a start with no views file never parses TOML
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

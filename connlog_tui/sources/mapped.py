@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +170,8 @@ def load_named(name: str) -> MappedReader | None:
     path = formats_dir() / f"{name}.toml"
     if not path.is_file():
         return None
+    import tomllib  # here: only a saved format is read with it
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
