@@ -466,11 +466,12 @@ def read_through(
     key = key_for(path, name, format, mappings)
     if key is None or is_parquet(path):
         return read()
-    cached = lookup(key)
-    if cached is not None:
-        stats.hits += 1
+    if (cached := lookup(key)) is not None:
+        with _lock:  # the files of a folder are read on several threads
+            stats.hits += 1
         return cached
-    stats.misses += 1
+    with _lock:
+        stats.misses += 1
     result = read()
     if not write or key_for(path, name, format, mappings) != key:
         return result  # not wanted, or the file changed while it was read (a mixture)

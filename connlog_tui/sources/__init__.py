@@ -3,7 +3,10 @@ expands paths, picks a reader per file (or the one forced) and merges the result
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -44,6 +47,10 @@ READERS: list[Reader] = [
     Auth0Reader(),
     GoogleWorkspaceReader(),
 ]
+
+# Files of a folder read at a time in memory: one file's reading leaves a core idle part
+# of the time (detection, Python-side checks, small frames), which another file's fills.
+READ_WORKERS = min(4, os.cpu_count() or 1)
 
 LOG_SUFFIXES = {".csv", ".json", ".jsonl", ".ndjson", ".log", ".txt", ".parquet", ".gz"}
 
@@ -111,17 +118,22 @@ R = TypeVar("R")
 
 
 def readable(
-    found: list[tuple[Path, str, bool]], read: Callable[[Path, str], R]
+    found: list[tuple[Path, str, bool]],
+    read: Callable[[Path, str], R],
+    workers: int = 1,
 ) -> tuple[list[tuple[Path, str, R]], list[tuple[str, str]]]:
     """`read(path, name)` of every file, except that a file found inside a directory that
     cannot be read (not a recognised format, empty, binary...) is skipped, with why, so
     one stray file does not stop a folder from opening. A file named on its own stops
-    the load with its error, and so does a load where every file was skipped."""
+    the load with its error, and so does a load where every file was skipped.
+    `workers` > 1 reads that many files at a time, on threads (Polars' readers release
+    the GIL); results, skips and the error raised are those of reading them in order."""
     done: list[tuple[Path, str, R]] = []
     skipped: list[tuple[str, str]] = []
-    for path, name, in_directory in found:
+    attempts = _attempts(found, read, workers)
+    for (path, name, in_directory), attempt in zip(found, attempts, strict=True):
         try:
-            done.append((path, name, read(path, name)))
+            done.append((path, name, attempt()))
         except ConnlogError as exc:
             if not in_directory:
                 raise
@@ -131,6 +143,24 @@ def readable(
         more = f" ({len(skipped) - 1} more files skipped)" if len(skipped) > 1 else ""
         raise ConnlogError(f"no file could be read: {reason}{more}", name)
     return done, skipped
+
+
+def _attempts(
+    found: list[tuple[Path, str, bool]], read: Callable[[Path, str], R], workers: int
+) -> Iterator[Callable[[], R]]:
+    """Per file, in order, a call giving `read`'s result or raising its error."""
+    if workers < 2 or len(found) < 2:
+        for path, name, _ in found:
+            yield partial(read, path, name)
+        return
+    with ThreadPoolExecutor(min(workers, len(found)), thread_name_prefix="connlog-read") as pool:
+        futures = [pool.submit(read, path, name) for path, name, _ in found]
+        try:
+            for future in futures:
+                yield future.result
+        finally:  # a file that stops the load: the ones not started yet are not read
+            for future in futures:
+                future.cancel()
 
 
 def detect(source: Source) -> Reader:
@@ -249,6 +279,7 @@ def load(
         done, skipped = readable(
             marked,
             lambda path, name: read_file(path, name, format, use_cache, mappings, write_cache),
+            workers=READ_WORKERS,
         )
     found = [(path, name) for path, name, _ in done]
     results = [result for _, _, result in done]

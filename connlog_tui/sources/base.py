@@ -226,13 +226,14 @@ def file_lines(source: Source) -> int | None:
     that spans lines adds at least the line holding its closing quote): `record_starts`
     need not count newlines cell by cell. Read through one reused buffer: a count by
     Polars maps the file and unmaps it some time later, and those pages, still counted
-    when the records are read, raised a first open's peak by up to the file's size."""
+    when the records are read, raised a first open's peak by up to the file's size. The
+    buffer is small (1 MB): every page of a new one faults in, for each file counted."""
     if source.is_gzip or source.encoding != "utf-8":
         return None
     given = source.polars_input()
     if not isinstance(given, str):  # bytes already read: a followed file's new part
         return None
-    newlines, buffer = 0, bytearray(16 << 20)
+    newlines, buffer = 0, bytearray(1 << 20)
     last: bytes | bytearray = b""
     try:
         with open(given, "rb", buffering=0) as fh:

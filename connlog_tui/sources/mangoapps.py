@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from functools import cache, partial
+from pathlib import Path
 
 import polars as pl
 
@@ -331,18 +332,17 @@ class MangoAppsReader:
         that is a number or an object reads as its JSON text, as in the slow path (Polars
         may spell a float differently: 1e5 as 100000). None otherwise: the slow path reads
         it, and quarantines what it must."""
-        data = source.data()
+        # The path itself when Polars can read the file as it is (twice as fast as bytes):
+        # then only the key sample is read here, and the lines counted a block at a time.
+        plain = not source.is_gzip and source.encoding == "utf-8"
+        plain = plain and not source.raw_head.startswith(BOM)
+        data = b"" if plain else source.data()
         # A blank line is no record: Polars skips it, so the row count below differs.
-        records = data.count(b"\n") + (not data.endswith(b"\n"))
-        if not data:
+        records = file_lines(source) if plain else data.count(b"\n") + (not data.endswith(b"\n"))
+        if not records:
             return None
-        sample = []
-        for line in itertools.islice(io.BytesIO(data), 1000):
-            try:
-                sample.append(json.loads(line, strict=False))
-            except ValueError:  # bad JSON, or bytes that are not text: the slow path says which
-                return None
-        if not all(isinstance(record, dict) for record in sample):
+        sample = _json_sample(source.path if plain else data)
+        if sample is None or not all(isinstance(record, dict) for record in sample):
             return None
         keys: list[str] = []
         for record in sample:  # in the slow path's order: the first name of a column wins
@@ -350,9 +350,7 @@ class MangoAppsReader:
         mapping = column_map(keys)
         if any(not isinstance(r.get(k), str | None) for r in sample for k in mapping):
             return None
-        # The path itself when Polars can read the file as it is (twice as fast as bytes).
-        plain = not source.is_gzip and source.encoding == "utf-8"
-        given = source.path if plain and not source.raw_head.startswith(BOM) else io.BytesIO(data)
+        given = source.path if plain else io.BytesIO(data)
         try:
             frame = pl.read_ndjson(given, schema=dict.fromkeys(mapping, pl.String))
         except (pl.exceptions.PolarsError, ValueError):
@@ -435,6 +433,24 @@ def _delimiter(head: str) -> str | None:
         if set(column_map(names).values()) >= REQUIRED:
             return delimiter
     return None
+
+
+SAMPLE_RECORDS = 1000  # JSON records whose keys name the columns (as in `_from_records`)
+
+
+def _json_sample(text: Path | bytes) -> list | None:
+    """The values of the first `SAMPLE_RECORDS` lines of JSON Lines (a file, or its
+    bytes), or None when one of them is not one JSON value (blank, broken, not text)."""
+    if isinstance(text, Path):
+        with text.open("rb") as fh:
+            lines = list(itertools.islice(fh, SAMPLE_RECORDS))
+    else:
+        lines = list(itertools.islice(io.BytesIO(text), SAMPLE_RECORDS))
+    try:  # parsed as one array: a call per line costs more than its parse
+        values = json.loads(b"[" + b",".join(lines) + b"]", strict=False)
+    except ValueError:  # bad JSON, or bytes that are not text: the slow path says which
+        return None
+    return values if len(values) == len(lines) else None  # a line held none, or several
 
 
 def _text(value: object) -> str | None:

@@ -61,8 +61,18 @@ def test_string_fields_are_read_by_polars_as_line_by_line(write, monkeypatch):
         lambda lines: lines.insert(2, ""),
         lambda lines: lines.__setitem__(2, lines[2][:20]),
         lambda lines: lines.__setitem__(2, "[1, 2]"),
+        lambda lines: lines.__setitem__(2, lines[2] + ", " + lines[2]),
+        lambda lines: lines.__setitem__(slice(2, 3), [lines[2][:40], lines[2][40:]]),
     ],
-    ids=["object value", "number date", "blank line", "broken line", "not an object"],
+    ids=[
+        "object value",
+        "number date",
+        "blank line",
+        "broken line",
+        "not an object",
+        "two records on a line",
+        "a record over two lines",
+    ],
 )
 def test_other_files_read_line_by_line(write, monkeypatch, change):
     lines = [json.dumps(record(i)) for i in range(6)]
@@ -71,7 +81,7 @@ def test_other_files_read_line_by_line(write, monkeypatch, change):
     reader = MangoAppsReader()
     assert reader._json_lines_by_polars(sources.open_source(path, str(path))) is None
     result = sources.load([str(path)], use_cache=False)
-    assert result.frame.height + result.quarantine.height == 6
+    assert result.frame.height + result.quarantine.height == sum(1 for x in lines if x.strip())
     assert result.frame["user"].cast(pl.String).str.starts_with("zoë").all()
 
 
