@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -74,6 +75,13 @@ def main() -> int:
     )
     ap.add_argument("--out", help="results JSON (default bench/results/latest.json)")
     ap.add_argument("--table-from", help="reprint the table of a results JSON (its raw part)")
+    ap.add_argument(
+        "--first-screen",
+        type=int,
+        metavar="STARTS",
+        help="only the first screen of rows and its two floors, STARTS starts each, "
+        "interleaved (printed, not saved)",
+    )
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--path", help=argparse.SUPPRESS)
     ap.add_argument("--reps", type=int, default=1, help=argparse.SUPPRESS)
@@ -101,6 +109,8 @@ def main() -> int:
     args.out = args.out or str(RESULTS / default_out)
     reps = 2 if args.smoke else 5 if args.quick else 20
     compile_connlog()
+    if args.first_screen:
+        return first_screen_only(prepare(args)[0], args.first_screen)
     results: dict = {}
     for name in shapes:
         path, raw = prepare(args, name)
@@ -202,6 +212,27 @@ def file_bytes(path: Path) -> int:
 
 def step(label: str) -> None:
     print(f"· {label}", file=sys.stderr, flush=True)
+
+
+def first_screen_only(path: Path, starts: int) -> int:
+    """The first screen of rows (`connlog FILE --no-cache`) and its floors, timed as the
+    full run times them but one start of each in turn, so a change in the machine's load
+    during the run falls on all three alike."""
+    env = dict(SHELL_ENV)
+    raw: dict = {"connlog": [], "textual": [], "textual_polars": []}
+    load = os.getloadavg()[0]
+    for _ in range(starts):
+        raw["connlog"] += guarded(first_screens, path, env, 1).get("seconds", [])
+        floors = guarded(first_screen_floor, env, 1)
+        for name in ("textual", "textual_polars"):
+            if floors.get(name) is not None:
+                raw[name].append(floors[name])
+    for name, times in raw.items():
+        listed = ", ".join(f"{t * 1000:.0f}" for t in times)
+        median = f"{statistics.median(times) * 1000:.0f} ms" if times else "none"
+        print(f"{name:<15} median {median} ({listed})")
+    print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    return 0 if raw["connlog"] else 1
 
 
 def measure_connector(path: Path, args, reps: int) -> dict:
