@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Input, ProgressBar, Static
 
 from connlog_tui import options as startup
+from connlog_tui import timezones as tz
 from connlog_tui import triage
 from connlog_tui.config import Config
 from connlog_tui.errors import ConnlogError
@@ -73,14 +74,12 @@ class ConnlogApp(App[None]):
     def __init__(self, options: Options) -> None:
         super().__init__()
         self.options = options
-        # The log the browser asks (filters, the selected row, exports, date ranges,
-        # quarantine): a MemoryLog for files read into memory (the preview's first, then
-        # the whole load's), or a log paged through the seam (an archive, Spark). Not
-        # `self.log`: that is Textual's logger.
+        # The log the browser asks: a MemoryLog of files read into memory (the preview's,
+        # then the whole load's), or a log paged through the seam (an archive, Spark).
+        # Not `self.log`: that is Textual's logger.
         self.current_log: Log | None = None
-        self.skipped: list[tuple[str, str]] = []  # files of a folder left out, and why
         self.state = FilterState()
-        self.sort: tuple[str, bool] = ("time", False)  # column, descending
+        self.sort: tuple[str, bool] = ("time", False)  # column, descending: set_sort
         self.fatal_error: str | None = None
         self.loader = Loader(self)  # reads the files, or opens the archive
         self.filterer = Filterer(self)  # runs the filter state on the log
@@ -131,6 +130,10 @@ class ConnlogApp(App[None]):
         """A loaded log's folded payloads (ASCII lower-cased, for search), if it has them."""
         memory = self.memory
         return None if memory is None else memory.folded
+
+    @property
+    def skipped(self) -> list[tuple[str, str]]:  # files of a folder the load left out, and why
+        return [] if self.memory is None else self.memory.skipped
 
     @property
     def quarantine(self) -> pl.DataFrame:
@@ -262,7 +265,7 @@ class ConnlogApp(App[None]):
         self.controls.set_panes(counts)
         self.call_after_refresh(self.controls.show_state)
         self.verbs.load_marks()  # found through the seam, on a thread for a paged log
-        self.filterer.analyse_when_shown = analyse
+        self.filterer.analyse_when_shown(analyse)
         self.refilter()
 
     def fail(self, message: str) -> None:
@@ -285,6 +288,9 @@ class ConnlogApp(App[None]):
         """Filter by `state` (after `delay` seconds of no newer one: typing)."""
         self.state = state
         self.filterer.schedule(delay)
+
+    def set_sort(self, column: str, descending: bool) -> None:
+        self.sort = (column, descending)  # the order of the next filter run's view
 
     def refilter(self) -> None:
         """Run the current filter state in the background (ui/filtering.Filterer)."""
@@ -453,7 +459,8 @@ class ConnlogApp(App[None]):
         self.controls.clear()
 
     def action_cycle_zone(self) -> None:
-        display.cycle_zone(self)
+        self.zone = tz.cycle(self.zone, self.config.timezone)
+        display.show_zone(self)
 
     async def action_choose_columns(self) -> None:
         await display.choose_columns(self)

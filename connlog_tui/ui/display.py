@@ -1,7 +1,7 @@
 """How the rows are shown: the time zone (z), the table's columns (C), the sort (s) and
 the quarantined rows (b). Functions of the app's public state and methods, which the
-app's actions call: a choice made on a screen is handed back to the app (`sort`,
-`refilter`) or to the table."""
+app's actions call: a choice made on a screen is handed back to the app (`set_sort`,
+`refilter`) or to the table; the app's new zone is shown by the parts that draw times."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ if TYPE_CHECKING:
     from connlog_tui.ui.app import ConnlogApp
 
 
-def cycle_zone(app: ConnlogApp) -> None:
-    """Times in UTC, then local, then the configured zone (times are stored in UTC)."""
-    app.zone = tz.cycle(app.zone, app.config.timezone)
+def show_zone(app: ConnlogApp) -> None:
+    """Times in the app's new zone (z cycles UTC, local, the configured one; times are
+    stored in UTC)."""
     app.table.set_zone(app.zone)
     app.query_one(DetailPanel).zone = app.zone
     app.verbs.refresh_timeline()
@@ -44,7 +44,7 @@ async def choose_sort(app: ConnlogApp) -> None:
 
     def chosen(answer: tuple[str, bool] | None) -> None:
         if answer:
-            app.sort = answer
+            app.set_sort(*answer)
             app.refilter()
 
     await app.open_screen(SortScreen(list(SORTABLE.items()), app.sort), chosen)

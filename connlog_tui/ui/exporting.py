@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.widget import Widget
 
-from connlog_tui.errors import ConnlogError
 from connlog_tui.export import provenance_record
 from connlog_tui.logs import ExportOptions, Matches
 from connlog_tui.sources import expand
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import messages as msg
+from connlog_tui.ui.workers import post_outcome
 
 if TYPE_CHECKING:
     from connlog_tui.ui.app import ConnlogApp
@@ -106,14 +106,11 @@ class Exporter(Widget):
         inputs = [p for p, _ in expand(app.options.paths)] if app.memory is not None else []
         sources = [str(p) for p in inputs] or [log.describe().name]
         options = self._options(choice, inputs, sources, total, marks)
-        try:
-            written = log.export(view, choice.path, options)
-        except ConnlogError as exc:
-            self.post_message(msg.Failed(str(exc)))
-            return
-        finally:
-            self.post_message(msg.ExportProgress(None))
-        self.post_message(msg.ExportDone(str(choice.path), written))
+        post_outcome(
+            self,
+            lambda: msg.ExportDone(str(choice.path), log.export(view, choice.path, options)),
+            ended=msg.ExportProgress(None),
+        )
 
     @on(msg.ExportProgress)
     def _progressed(self, message: msg.ExportProgress) -> None:

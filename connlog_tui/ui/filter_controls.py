@@ -90,8 +90,7 @@ class FilterControls(Horizontal):
     def clear(self) -> None:
         """x: every filter off (n / N's search and ' too)."""
         app = self.owner
-        app.verbs.find = app.verbs.find_matches = app.table.matched = None
-        app.verbs.marked_only = False
+        app.verbs.clear()
         app.set_state(FilterState())
         self.show_state()
         app.notify("Filters cleared")
@@ -128,8 +127,7 @@ class FilterControls(Horizontal):
             app.note_status(search_error=str(exc))  # said first, under the box
             return
         search.remove_class("-invalid")
-        # n / N follow the new search
-        app.verbs.find = app.verbs.find_matches = app.table.matched = None
+        app.verbs.forget_find()  # n / N follow the new search
         app.note_status(search_error=None)
         app.set_state(replace(app.state, **fields), delay=TYPING_DELAY)
 

@@ -19,16 +19,16 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.worker import get_current_worker
 
 from connlog_tui import query
-from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.errors import Stale
 from connlog_tui.logs import Log, Matches, Sort
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.query import FACETS, FilterState, QueryResult
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.filters import FacetPane
 from connlog_tui.ui.log_rows import LogRows
+from connlog_tui.ui.workers import post_outcome, stale_test
 
 if TYPE_CHECKING:
     from connlog_tui.ui.app import ConnlogApp
@@ -51,7 +51,7 @@ class Filterer(Widget):
         self.result: QueryResult | None = None
         self.result_state: FilterState | None = None
         self.shown: QueryResult | Matches | None = None
-        self.analyse_when_shown = False  # a load's first whole result starts triage
+        self._analyse_when_shown = False  # a load's first whole result starts triage
 
     def schedule(self, delay: float) -> None:
         """Run the app's current state after `delay` seconds of no newer state (typing)."""
@@ -70,6 +70,10 @@ class Filterer(Widget):
         self._busy_timer = self.set_timer(BUSY_AFTER, self._show_busy)
         self.run_filter()
 
+    def analyse_when_shown(self, analyse: bool) -> None:
+        """Whether the next whole result shown starts the background triage (a load's)."""
+        self._analyse_when_shown = analyse
+
     def not_busy(self) -> None:
         """A whole result is shown: no "busy" note for it."""
         if self._busy_timer is not None:
@@ -85,11 +89,7 @@ class Filterer(Widget):
         than shown, so typing never queues stale work."""
         app = self.owner
         log, state = app.current_log, app.state
-        worker = get_current_worker()
-
-        def stale() -> bool:
-            return worker.is_cancelled or state is not app.state
-
+        stale = stale_test(app, state)
         if isinstance(log, MemoryLog):
             self._query_memory(log, state, stale)
         elif log is not None:
@@ -142,19 +142,13 @@ class Filterer(Widget):
             if not stale():
                 self.post_message(msg.SearchProgress(state, found))
 
-        try:
+        def job() -> msg.FilterResult | None:
             matches = log.search(state, stale=stale, partial=partial)
             rows = LogRows(log, matches, Sort(None if column == "time" else column, descending))
             rows.read_ahead(matches.count - 1)
-        except Stale:
-            return
-        except ConnlogError as exc:
-            self.post_message(msg.Failed(str(exc)))
-            return
-        finally:
-            self.post_message(msg.Running(doing, None))
-        if not stale():
-            self.post_message(msg.FilterResult(state, matches, rows))
+            return None if stale() else msg.FilterResult(state, matches, rows)
+
+        post_outcome(self, job, ended=msg.Running(doing, None))
 
     @on(msg.FilterResult)
     def _filter_result(self, message: msg.FilterResult) -> None:
@@ -177,7 +171,9 @@ class Filterer(Widget):
         self.shown = result
         in_time_order = app.sort == ("time", False)
         # The MemoryLog's frame itself, drawn at the view's indices (see Filterer.view).
-        app.table.set_view(frame, result.indices, in_time_order=in_time_order)
+        app.table.set_view(
+            frame, result.indices, payloads=app.payloads, in_time_order=in_time_order
+        )
         notes = {}
         if result.complete:
             self.not_busy()
@@ -185,8 +181,8 @@ class Filterer(Widget):
             self.result, self.result_state = result, state
             app.keys.result_shown()
             self._set_pane_counts(result.facets)
-            if self.analyse_when_shown:
-                self.analyse_when_shown = False
+            if self._analyse_when_shown:
+                self._analyse_when_shown = False
                 app.analyse()
             app.verbs.refresh_timeline()
         app.note_status(**notes)

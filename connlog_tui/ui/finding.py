@@ -50,6 +50,12 @@ class FindVerbs(VerbBase):
             return
         self._step_to(self.find_matches, step, "matches of the search")
 
+    def forget_find(self) -> None:
+        """n / N follow the filters' search again (it changed, or x cleared it): the one
+        they stepped through goes, and its matches' highlights."""
+        self.find = self.find_matches = None
+        self.owner.table.show_matched(None)
+
     @work(thread=True, exclusive=True, group="find")
     def _find(self, find: FilterState, step: int) -> None:
         frame = self.owner.frame
@@ -67,7 +73,7 @@ class FindVerbs(VerbBase):
     def on_matches_found(self, message: msg.MatchesFound) -> None:
         find, matched, step = message.find, message.matched, message.step
         if find is self.find:
-            self.find_matches = self.owner.table.matched = matched.sort()
-            self.owner.table.refresh()
+            self.find_matches = matched.sort()
+            self.owner.table.show_matched(self.find_matches)
             self.owner.note_status()
             self._step_to(matched, step, "matches of the search")

@@ -10,6 +10,7 @@ from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.prompt import PromptScreen
 from connlog_tui.ui.verb_base import VerbBase
+from connlog_tui.ui.workers import post_outcome
 
 
 class JumpVerbs(VerbBase):
@@ -63,13 +64,11 @@ class JumpVerbs(VerbBase):
         def time_at(at: int):
             return rows.page(at, 1)["time"][0]
 
-        try:
+        def job() -> msg.JumpFound | None:
             found = jump.nearest_in_order(rows.count, time_at, when, rows.sort.descending)
-        except ConnlogError as exc:
-            self.post_message(msg.Failed(str(exc)))
-            return
-        if found is not None:
-            self.post_message(msg.JumpFound(found))
+            return None if found is None else msg.JumpFound(found)
+
+        post_outcome(self, job)
 
     def on_jump_found(self, message: msg.JumpFound) -> None:
         self.owner.table.cursor = message.position

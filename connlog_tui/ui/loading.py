@@ -155,11 +155,9 @@ class Loader(Widget):
     @on(msg.LogLoaded)
     def _loaded(self, message: msg.LogLoaded) -> None:
         app, log = self.owner, message.log
-        app.skipped = log.skipped
         if self._timer is not None:
             self._timer.stop()
         self.progress = None
-        app.table.payloads = log.payloads
         if log.folded is None and log.payloads is None and app.options.use_cache:
             self._await_folded(log.frame.height)
         names = sorted({Path(s).name for s in log.distinct("source")})
@@ -190,5 +188,5 @@ class Loader(Widget):
     @on(msg.FoldedReady)
     def _folded_ready(self, message: msg.FoldedReady) -> None:
         memory = self.owner.memory
-        if memory is not None and memory.folded is None:
-            memory.folded = message.folded
+        if memory is not None:
+            memory.add_folded(message.folded)

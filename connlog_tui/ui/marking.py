@@ -16,6 +16,7 @@ from connlog_tui.textsafe import escape_controls
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.prompt import PromptScreen
 from connlog_tui.ui.verb_base import VerbBase
+from connlog_tui.ui.workers import post_outcome
 
 # What ' says on an archive or Spark log (the seam's filter state has no set of rows).
 MARKED_ONLY_PAGED = (
@@ -68,20 +69,14 @@ class MarkVerbs(VerbBase):
 
     @work(thread=True, exclusive=True, group="marks")
     def _find_marks_paged(self, log: Log, store: marks.Marks) -> None:
-        try:
-            found = marks.find_in_log(store, log)
-        except ConnlogError as exc:
-            self.post_message(msg.Failed(str(exc)))
-            return
-        self.post_message(msg.MarksFound(found))
+        post_outcome(self, lambda: msg.MarksFound(marks.find_in_log(store, log)))
 
     def on_marks_found(self, message: msg.MarksFound) -> None:
         self._show_marks(message.found)
 
     def _show_marks(self, found: pl.DataFrame) -> None:
         self.marked = found
-        self.owner.table.marked = set(found[ROW_ID].to_list())
-        self.owner.table.refresh()
+        self.owner.table.show_marks(set(found[ROW_ID].to_list()))
         if self.owner.paged_log is not None and found.height:
             spark = self.owner.options.spark is not None
             self.owner.note_status(marks=MARKS_SPARK if spark else MARKS_ARCHIVE)

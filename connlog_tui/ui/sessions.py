@@ -91,7 +91,7 @@ class Sessions:
         app = self.app
         if view.columns:
             app.table.show_columns(view.columns)
-        app.sort = (view.sort or "time", view.descending)
+        app.set_sort(view.sort or "time", view.descending)
         # Resolved on this thread: only a loaded log answers `distinct` at once.
         if app.memory is not None:
             app.set_state(resolve_state(app.memory, view.filters))

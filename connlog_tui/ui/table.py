@@ -211,13 +211,21 @@ class LogTable(ScrollView, can_focus=True):
 
     # -- data ----------------------------------------------------------------------------
 
-    def set_view(self, frame: pl.DataFrame, indices: pl.Series, *, in_time_order=True) -> None:
-        """Show a new view, keeping the highlighted row if it is still in it (or, in time
-        order, the row nearest it). The first view starts at the newest row, as a log
+    def set_view(
+        self,
+        frame: pl.DataFrame,
+        indices: pl.Series,
+        *,
+        payloads: PayloadStore | None = None,
+        in_time_order=True,
+    ) -> None:
+        """Show a new view of `frame` (its rows at `indices`; `payloads`: a lean load's
+        store of its payloads), keeping the highlighted row if it is still in it (or, in
+        time order, the row nearest it). The first view starts at the newest row, as a log
         viewer should."""
         keep = self.current_row
         at_end = self.row_count > 0 and self.cursor >= self.row_count - 1
-        self.frame = frame
+        self.frame, self.payloads = frame, payloads
         self.indices = indices
         self.log_rows = None
         self._lines = {}
@@ -242,6 +250,16 @@ class LogTable(ScrollView, can_focus=True):
         pending, self._pending = self._pending, None
         if pending is not None and pending[0] == rows.matches.state:
             self.cursor = min(pending[1], self.cursor)
+        self.refresh()
+
+    def show_marks(self, keys: set[int]) -> None:
+        """Underline these rows: `m`'s marks (ROW_IDs; a paged log's row keys)."""
+        self.marked = keys
+        self.refresh()
+
+    def show_matched(self, rows: pl.Series | None) -> None:
+        """Highlight these frame rows: n / N's matches, sorted (None: none)."""
+        self.matched = rows
         self.refresh()
 
     def move_in_view(self, state: query.FilterState, position: int) -> None:

@@ -14,10 +14,10 @@ from textual.widget import Widget
 
 from connlog_tui import counts
 from connlog_tui import timezones as tz
-from connlog_tui.errors import ConnlogError
 from connlog_tui.query import FilterState
 from connlog_tui.ui import messages as msg
 from connlog_tui.ui.verb_base import VerbBase
+from connlog_tui.ui.workers import post_outcome
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
@@ -58,8 +58,11 @@ class TimelineStrip(Widget, can_focus=True):
         self.cursor_bar: int | None = None
         self.picked: int | None = None
 
-    def show(self, line: counts.Timeline, cursor_time=None) -> None:
+    def show(self, line: counts.Timeline, cursor_time=None, zone: str | None = None) -> None:
+        """Draw `line`, the bar of `cursor_time` marked, its range labelled in `zone` (None:
+        the zone it had)."""
         self.line = line
+        self.zone = zone or self.zone
         self.cursor_bar = line.bucket_of(cursor_time) if cursor_time is not None else None
         if self.picked is not None and self.picked >= line.bars.height:
             self.picked = None
@@ -148,18 +151,15 @@ class TimelineVerbs(VerbBase):
 
     def _show_timeline(self, line: counts.Timeline, cursor_time) -> None:
         strip = self.owner.query_one(TimelineStrip)
-        strip.zone = self.owner.zone
-        strip.show(line, cursor_time)
+        strip.show(line, cursor_time, self.owner.zone)
 
     @work(thread=True, exclusive=True, group="timeline")
     def _paged_timeline(self, log, state: FilterState, bars: int, row: int | None) -> None:
-        try:
+        def job() -> msg.TimelineReady:
             line = log.timeline(state, bars)
-            when = log.row(row)["time"] if row is not None else None
-        except ConnlogError as exc:
-            self.post_message(msg.Failed(str(exc)))
-            return
-        self.post_message(msg.TimelineReady(line, when))
+            return msg.TimelineReady(line, log.row(row)["time"] if row is not None else None)
+
+        post_outcome(self, job)
 
     def on_timeline_ready(self, message: msg.TimelineReady) -> None:
         self._show_timeline(message.line, message.cursor_time)

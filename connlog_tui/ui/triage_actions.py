@@ -18,12 +18,10 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 from textual import on, work
-from textual.message import Message
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from connlog_tui import triage
-from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.logs.failures import Attempts
 from connlog_tui.query import FACETS, FilterState
 from connlog_tui.schema import ROW_ID
@@ -31,6 +29,7 @@ from connlog_tui.ui import messages as msg
 from connlog_tui.ui import paged_triage as paged
 from connlog_tui.ui.detail import DetailPanel
 from connlog_tui.ui.heap import keep_out_of_gc
+from connlog_tui.ui.workers import run_query
 
 if TYPE_CHECKING:
     from connlog_tui.ui.app import ConnlogApp
@@ -317,31 +316,6 @@ class Triage(Widget):
 
     # -- a log paged through the seam (ui/paged_triage.py does the work) -----------------
 
-    def _paged_worker(self, name: str, group: str, job: Callable[..., Message]) -> None:
-        """Run `job(stale)` in a worker, posting the message it returns; a newer run of
-        the group, or new filters, cancel it between its steps."""
-        app, state = self.owner, self.owner.state
-
-        def run() -> None:
-            worker = get_current_worker()
-
-            def stale() -> bool:
-                return worker.is_cancelled or state is not app.state
-
-            try:
-                found = job(stale)
-            except Stale:
-                return
-            except ConnlogError as exc:
-                self.post_message(msg.Failed(str(exc)))
-                return
-            finally:
-                self.post_message(msg.Running(name, None))
-            self.post_message(found)
-
-        self.post_message(msg.Running(name, time.monotonic()))
-        self.run_worker(run, thread=True, exclusive=True, group=group)
-
     def _triage_paged(self) -> None:
         log, state = self.owner.paged_log, self.owner.state
         if log is None:
@@ -354,7 +328,7 @@ class Triage(Widget):
             finally:  # its progress note goes, whether it ended or was cancelled
                 self.post_message(msg.TriageProgress(None))
 
-        self._paged_worker("triage", "paged-triage", job)
+        run_query(self.owner, self, "triage", "paged-triage", job)
 
     @on(msg.FailuresTriaged)
     async def _failures_triaged(self, message: msg.FailuresTriaged) -> None:
@@ -407,14 +381,16 @@ class Triage(Widget):
 
         # The keys typed while the comparison is worked out are for its screen.
         app.hold_keys()
-        self._paged_worker("comparing", "compare", job)
+        run_query(self.owner, self, "comparing", "compare", job)
 
     def _next_failure_paged(self, direction: int) -> None:
         table = self.owner.table
         rows, start = table.log_rows, table.cursor
         if rows is None or not rows.count:
             return
-        self._paged_worker(
+        run_query(
+            self.owner,
+            self,
             "finding a failure",
             "next-failure",
             lambda stale: paged.next_failure(rows, start, direction, stale),

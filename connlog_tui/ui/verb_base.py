@@ -4,18 +4,15 @@ in the view's rows, or on a paged log through `Log.next_match` on a thread."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 import polars as pl
-from textual import work
 from textual.widget import Widget
-from textual.worker import get_current_worker
 
 from connlog_tui import jump
-from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.logs.base import Find, Log, Sort
 from connlog_tui.ui import messages as msg
+from connlog_tui.ui.workers import StaleTest, run_query
 
 if TYPE_CHECKING:
     from connlog_tui.ui.app import ConnlogApp
@@ -45,28 +42,15 @@ class VerbBase(Widget):
         column, descending = self.owner.sort
         sort = Sort(None if column == "time" else column, descending)
         start = None if selected is not None else self.owner.table.cursor
-        self.post_message(msg.Running("finding a row", time.monotonic()))
-        self._next_paged(log, self.owner.state, sort, find, start, selected, step, what)
+        state = self.owner.state
 
-    @work(thread=True, exclusive=True, group="find")
-    def _next_paged(self, log: Log, state, sort, find, start, selected, step, what) -> None:
-        worker = get_current_worker()
-
-        def stale() -> bool:
-            return worker.is_cancelled or state is not self.owner.state
-
-        try:
+        def job(stale: StaleTest) -> msg.MatchFound:
+            at = start
             if selected is not None:
-                start = log.next_match(state, sort, frozenset({selected}), None, 1, stale)
-            found = log.next_match(state, sort, find, start, step, stale)
-        except Stale:
-            return
-        except ConnlogError as exc:
-            self.post_message(msg.Failed(str(exc)))
-            return
-        finally:
-            self.post_message(msg.Running("finding a row", None))
-        self.post_message(msg.MatchFound(state, found, what))
+                at = log.next_match(state, sort, frozenset({selected}), None, 1, stale)
+            return msg.MatchFound(state, log.next_match(state, sort, find, at, step, stale), what)
+
+        run_query(self.owner, self, "finding a row", "find", job)
 
     def on_match_found(self, message: msg.MatchFound) -> None:
         if message.state is not self.owner.state:

@@ -96,6 +96,11 @@ class Verbs(FindVerbs, JumpVerbs, CountVerbs, MarkVerbs, TimelineVerbs):
         self.widen_to = None
         self.marked_only = False
 
+    def clear(self) -> None:
+        """x: n / N's search and ' (marked rows only) go with the filters."""
+        self.forget_find()
+        self.marked_only = False
+
     # -- exclude ------------------------------------------------------------------------
 
     def action_exclude_value(self) -> None:
