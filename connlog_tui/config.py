@@ -187,17 +187,23 @@ def key_line(text: str, key: str) -> int | None:
     return None
 
 
-def parse(text: str, path: str = "config.toml") -> Config:
-    """A config from TOML text; ConnlogError(path) naming the line on any problem."""
-    import tomllib  # here: most starts have no config file to parse
+def read_toml(text: str, path: str) -> dict[str, Any]:
+    """TOML text's table; ConnlogError(path) naming the line if it is not valid TOML (the
+    config and the saved views' file)."""
+    import tomllib  # here: most starts have no config or views file to parse
 
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         if "end of document" in message:
             message += f" (line {len(text.splitlines()) or 1})"
         raise ConnlogError(f"not valid TOML: {message}", path) from None
+
+
+def parse(text: str, path: str = "config.toml") -> Config:
+    """A config from TOML text; ConnlogError(path) naming the line on any problem."""
+    data = read_toml(text, path)
     values: dict[str, Any] = {}
     for key, value in data.items():
         line = key_line(text, key)

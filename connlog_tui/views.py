@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from connlog_tui.atomic import write_text_atomic
-from connlog_tui.config import check_columns, config_dir
+from connlog_tui.config import check_columns, config_dir, read_toml
 from connlog_tui.errors import ConnlogError
 from connlog_tui.isotime import iso_utc
 from connlog_tui.query import FilterState, regex_pattern
@@ -236,7 +236,7 @@ def render_view(view: View) -> str:
 
 def _header_path(line: str) -> tuple[str, ...] | None:
     """The key path of a table header line (`[views."a b"]` -> ("views", "a b"))."""
-    import tomllib  # here, as in _parse: only a views file is parsed with it
+    import tomllib  # here, as in config.read_toml: only a views file is parsed with it
 
     stripped = line.strip()
     if not stripped.startswith("["):
@@ -279,15 +279,7 @@ def _segment(lines: list[str], name: str) -> tuple[int, int] | None:
 
 
 def _parse(text: str, path: Path) -> dict[str, View]:
-    import tomllib  # here: a start with no views file never parses TOML
-
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        if "end of document" in message:
-            message += f" (line {len(text.splitlines()) or 1})"
-        raise ConnlogError(f"not valid TOML: {message}", str(path)) from None
+    data = read_toml(text, str(path))
     unknown = [k for k in data if k != "views"]
     if unknown:
         raise ConnlogError(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from .core import decode_payload
 from .model import Section
 from .saml import SUCCESS, short_status
-from .timefmt import parse_iso
+from .timefmt import parse_iso, span
 
 
 @dataclass(frozen=True)
@@ -112,12 +112,4 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _span(seconds: float) -> str:
-    if seconds < 1:
-        return "under a second"
-    if seconds < 90:
-        return f"{round(seconds)} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{round(seconds / 86400)} days"
+    return "under a second" if seconds < 1 else span(seconds)

@@ -1,4 +1,5 @@
-"""Times in payloads: parsed, and shown as ISO 8601 UTC with a Z (connlog_tui.isotime)."""
+"""Times in payloads: parsed, and shown as ISO 8601 UTC with a Z (connlog_tui.isotime);
+spans of time in words."""
 
 from __future__ import annotations
 
@@ -42,3 +43,15 @@ def epoch_to_iso(value: object) -> str | None:
         return iso_utc(datetime.fromtimestamp(value, UTC))
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def span(seconds: float) -> str:
+    """A length of time (not negative) in the unit a person reads it in: 40 s, 12 min,
+    3.5 h, 9 days."""
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{round(seconds / 86400)} days"

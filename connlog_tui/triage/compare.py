@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import polars as pl
 
 from connlog_tui.decode import decode_payload
-from connlog_tui.decode.timefmt import parse_iso
+from connlog_tui.decode.timefmt import parse_iso, span
 from connlog_tui.payloads import PayloadStore, fill
 from connlog_tui.schema import ROW_ID, USER_KEY
 
@@ -226,7 +226,7 @@ def _attempt_differences(failed: dict | None, working: dict | None) -> list[tupl
         diffs.append(("initiating request", a, b))
     a, b = failed["duration_seconds"], working["duration_seconds"]
     if a is not None and b is not None and abs(a - b) >= TIMING_TOLERANCE:
-        diffs.append(("attempt duration", _span(a), _span(b)))
+        diffs.append(("attempt duration", span(a), span(b)))
     return diffs
 
 
@@ -307,17 +307,7 @@ def _offset(event: datetime | None, facts: dict[str, str], keys, sign: int) -> f
 def _signed(seconds: float | None) -> str:
     if seconds is None:
         return ABSENT
-    return _span(seconds) if seconds >= 0 else f"-{_span(-seconds)} (already past)"
-
-
-def _span(seconds: float) -> str:
-    if seconds < 90:
-        return f"{round(seconds)} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{round(seconds / 86400)} days"
+    return span(seconds) if seconds >= 0 else f"-{span(-seconds)} (already past)"
 
 
 def _when(moment: datetime | None) -> str:

@@ -1,4 +1,4 @@
-"""A one-line prompt (a time to jump to, a note on a row), for the verbs."""
+"""A one-line prompt (a time to jump to, a note on a row, a saved view's name)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 
 
 class PromptScreen(ModalScreen[str | None]):
-    """Asks for one line of text (a time to jump to, a note)."""
+    """Asks for one line of text (a time to jump to, a note); None if cancelled."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
     DEFAULT_CSS = """
@@ -29,8 +29,14 @@ class PromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.prompt, markup=False)
-            yield Input(value=self.value, placeholder=self.placeholder, id="prompt")
+            yield self.field()
+
+    def field(self) -> Input:
+        return Input(value=self.value, placeholder=self.placeholder, id="prompt")
+
+    def answer(self, typed: str) -> str | None:
+        return typed
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self.dismiss(self.answer(event.value))

@@ -29,6 +29,7 @@ from connlog_tui.textsafe import one_line
 from connlog_tui.ui.cells import cut_path
 from connlog_tui.ui.fields import OrderedInput
 from connlog_tui.ui.filters import CheckList
+from connlog_tui.ui.prompt import PromptScreen
 
 
 def default_export_name(now: datetime | None = None) -> str:
@@ -163,30 +164,16 @@ class SortScreen(ModalScreen[tuple[str, bool] | None]):
         self.dismiss((name, not descending if name == column else False))
 
 
-class NameScreen(ModalScreen[str | None]):
-    """Asks for a name (of a saved view)."""
+class NameScreen(PromptScreen):
+    """Asks for a name (of a saved view); None if cancelled or left empty."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
-    DEFAULT_CSS = """
-    NameScreen { align: center middle; }
-    NameScreen > Vertical {
-        width: 72; max-width: 100%; height: auto; border: thick $accent; padding: 1 2;
-        background: $surface;
-    }
-    """
+    DEFAULT_CSS = "NameScreen > Vertical { width: 72; }"
 
-    def __init__(self, prompt: str) -> None:
-        super().__init__()
-        self.prompt = prompt
+    def field(self) -> Input:
+        return OrderedInput(placeholder="name, e.g. sso-failures", id="name")
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.prompt, markup=False)
-            yield OrderedInput(placeholder="name, e.g. sso-failures", id="name")
-
-    @on(Input.Submitted)
-    def _named(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
+    def answer(self, typed: str) -> str | None:
+        return typed.strip() or None
 
 
 class ColumnChoices(CheckList):

@@ -162,69 +162,55 @@ class TriageScreen(ModalScreen[FilterState | None]):
 
     def _fill(self, width: int) -> None:
         fmt = self._time_format()
-        when = len(format_time(datetime(2000, 12, 31, 23, 59), "UTC", fmt))
         usable = max(40, width - 2)  # the vertical scrollbar
-
-        def when_text(moment) -> str:
-            return format_time(moment, self.zone, fmt)
-
         # Application table: Fails Users Application Reason First Last.
-        fixed = 5 + 5 + 2 * when + 6  # a separating space per column
-        apps = [one_line(a) for a in self.by_app["app"]]
-        flexible = max(20, usable - fixed)
-        app_width = self._share(apps, self.by_app["reason"], flexible, 11, flexible * 2 // 5)
-        reason_width = max(10, flexible - app_width)
-        self._fill_table(
-            self.query_one("#app-groups", DataTable),
-            [
-                ("Fails", 5, True),
-                ("Users", 5, True),
-                ("Application", app_width, False),
-                ("Reason", reason_width, False),
-                ("First seen", when, False),
-                ("Last seen", when, False),
-            ],
-            [
-                (
-                    row["count"],
-                    row["users"],
-                    row["app"],
-                    row["reason"],
-                    when_text(row["first_seen"]),
-                    when_text(row["last_seen"]),
-                )
-                for row in self.by_app.iter_rows(named=True)
-            ],
-        )
+        self._fill_groups(
+            "#app-groups", self.by_app, ("Users", "users", 5), ("Application", "app", 11),
+            "Reason", (2, 5), usable, fmt,
+        )  # fmt: skip
         # User table: Fails Apps User Most common reason First Last.
-        fixed = 5 + 4 + 2 * when + 6
-        users = [one_line(u) for u in self.by_user["user"]]
+        self._fill_groups(
+            "#user-groups", self.by_user, ("Apps", "apps", 4), ("User", "user", 12),
+            "Most common reason", (1, 2), usable, fmt,
+        )  # fmt: skip
+        self._show_current()
+
+    def _fill_groups(
+        self, selector: str, groups: pl.DataFrame, counted: tuple[str, str, int],
+        named: tuple[str, str, int], reason: str, most: tuple[int, int], usable: int, fmt: str,
+    ) -> None:  # fmt: skip
+        """One table of groups: Fails, `counted` (title, column, width), `named` (title,
+        column, least width; it takes up to `most` of the room left, as a fraction), the
+        `reason` column, first and last seen (in `fmt`)."""
+        when = len(format_time(datetime(2000, 12, 31, 23, 59), "UTC", fmt))
+        (count_title, count_column, count_width), (title, column, least) = counted, named
+        fixed = 5 + count_width + 2 * when + 6  # a separating space per column
+        names = [one_line(n) for n in groups[column]]
         flexible = max(20, usable - fixed)
-        user_width = self._share(users, self.by_user["reason"], flexible, 12, flexible // 2)
-        reason_width = max(10, flexible - user_width)
+        share = self._share(names, groups["reason"], flexible, least, flexible * most[0] // most[1])
+        columns = [
+            ("Fails", 5, True),
+            (count_title, count_width, True),
+            (title, share, False),
+            (reason, max(10, flexible - share), False),
+            ("First seen", when, False),
+            ("Last seen", when, False),
+        ]
         self._fill_table(
-            self.query_one("#user-groups", DataTable),
-            [
-                ("Fails", 5, True),
-                ("Apps", 4, True),
-                ("User", user_width, False),
-                ("Most common reason", reason_width, False),
-                ("First seen", when, False),
-                ("Last seen", when, False),
-            ],
+            self.query_one(selector, DataTable),
+            columns,
             [
                 (
                     row["count"],
-                    row["apps"],
-                    row["user"],
+                    row[count_column],
+                    row[column],
                     row["reason"],
-                    when_text(row["first_seen"]),
-                    when_text(row["last_seen"]),
+                    format_time(row["first_seen"], self.zone, fmt),
+                    format_time(row["last_seen"], self.zone, fmt),
                 )
-                for row in self.by_user.iter_rows(named=True)
+                for row in groups.iter_rows(named=True)
             ],
         )
-        self._show_current()
 
     @staticmethod
     def _share(names: list[str], reasons: pl.Series, room: int, least: int, half: int) -> int:
