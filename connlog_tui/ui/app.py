@@ -74,9 +74,8 @@ class ConnlogApp(App[None]):
     def __init__(self, options: Options) -> None:
         super().__init__()
         self.options = options
-        # The log the browser asks: a MemoryLog of files read into memory (the preview's,
-        # then the whole load's), or a log paged through the seam (an archive, Spark).
-        # Not `self.log`: that is Textual's logger.
+        # The log the browser asks: a MemoryLog of files read (the preview's, then the whole
+        # load's) or a log paged through the seam (archive, Spark); not `self.log` (Textual's).
         self.current_log: Log | None = None
         self.state = FilterState()
         self.sort: tuple[str, bool] = ("time", False)  # column, descending: set_sort
@@ -223,8 +222,7 @@ class ConnlogApp(App[None]):
         table.focus()
         for warning in self.options.warnings:
             self.notify(escape_controls(warning), severity="warning", markup=False, timeout=10)
-        # The CLI read the first rows while the UI toolkit was importing: when they are
-        # there already, the very first frame shows them.
+        # First rows the CLI read while the UI was importing are on the very first frame.
         self.loader.start()
         keep_out_of_gc()
 
