@@ -425,17 +425,21 @@ class LazyView:
         guard: bool = True,
         force: bool = False,
         notes: pl.DataFrame | None = None,
+        redact: bool = False,
     ) -> int:
-        """Stream every matching row to `out` (CSV, JSON Lines or Parquet, by suffix) in
-        the same columns and bytes as `connlog export`: display headers, ISO times and the
-        formula guard for text formats, typed columns for Parquet. Written a date
+        """Stream every matching row to `out` (CSV, JSON Lines, JSON or Parquet, by
+        suffix) in the same columns and bytes as `connlog export`: display headers, ISO
+        times and the formula guard for text formats, typed columns for Parquet;
+        `redact`: identities masked a batch at a time (logs.stream). Written a date
         partition at a time, in scan order, so only a day's rows are in flight whatever
         the archive's size, to a temporary file beside `out` renamed over it. Returns the
         number of rows written (counted on its own: only the filter's columns are read)."""
         target = Path(out)
         fmt = format_for(str(target))
-        if str(out) == "-" or fmt not in ("csv", "jsonl", "parquet"):
-            raise ConnlogError("the lazy export writes CSV, JSON Lines or Parquet files", str(out))
+        if str(out) == "-" or fmt not in ("csv", "jsonl", "json", "parquet"):
+            raise ConnlogError(
+                "the lazy export writes CSV, JSON Lines, JSON or Parquet files", str(out)
+            )
         if target.exists() and not force:
             raise ConnlogError("file exists (use --force to overwrite)", str(target))
         if not target.parent.is_dir():
@@ -444,7 +448,7 @@ class LazyView:
 
         try:
             with replacing(target) as tmp, tmp.open("wb") as fh:
-                writer = PartWriter(fh, fmt, guard)
+                writer = PartWriter(fh, fmt, guard, redact)
                 for part in self._parts(state):
                     rows = self.where(state)
                     rows = rows if part is None else rows.filter(part)

@@ -182,6 +182,39 @@ def test_an_archive_export_streams_a_date_partition_at_a_time(
     assert in_order == sorted(set(in_order)) and set(expected) <= set(in_order)
 
 
+@pytest.mark.parametrize(
+    ("suffix", "redact"),
+    [(".json", False), (".json", True), (".csv", True), (".jsonl", True), (".parquet", True)],
+)
+def test_json_and_redacted_archive_exports_stream_a_day_at_a_time(
+    memory, archive, tmp_path, monkeypatch, suffix, redact
+):
+    """A JSON array and a redacted export are read from the archive a date partition at
+    a time (never the whole view at once), the days in order, and are the in-memory
+    export's bytes (Parquet: rows), redaction's masks keyed alike for the comparison."""
+    monkeypatch.setattr("connlog_tui.redact.secrets.token_bytes", lambda n: b"k" * n)
+    state = STATES["range"]
+    options = ExportOptions(redact=redact)
+    mine, theirs = tmp_path / f"m{suffix}", tmp_path / f"a{suffix}"
+    assert memory.export(state, str(mine), options) == memory.count(state)
+    plans = collected_plans(monkeypatch)
+    assert archive.export(state, str(theirs), options) == memory.count(state)
+    monkeypatch.undo()
+    if suffix == ".parquet":
+        assert_frame_equal(pl.read_parquet(theirs), pl.read_parquet(mine))
+    else:
+        assert theirs.read_bytes() == mine.read_bytes()
+    if redact:
+        users = [u for u in memory.distinct("user") if "@" in u]
+        assert users and not any(u.encode() in theirs.read_bytes() for u in users)
+    reads = [p for p in plans if "Parquet SCAN" in p and "unique()" not in p]
+    rows = [p for p in reads if 'alias("request")' in p]  # the plans reading the rows
+    days = [re.findall(r'col\("date"\) == ([-0-9]+)', plan) for plan in rows]
+    assert len(days) > 1 and all(len(day) == 1 for day in days), rows
+    in_order = [day for (day,) in days]
+    assert in_order == sorted(set(in_order))
+
+
 def test_parquet_exports_hold_the_same_rows(memory, archive, tmp_path):
     assert_exports_agree(memory, archive, STATES["range"], tmp_path, ".parquet")
 

@@ -38,9 +38,9 @@ from connlog_tui.query import FACETS, FilterState
 from connlog_tui.scaleout import LazyView, scan_partitioned
 from connlog_tui.schema import COLUMNS, NOTE, ROW_ID, empty_quarantine
 
-# Formats the archive streams straight from the scan to the file (the others, stdout,
-# redaction and diagnoses are written from the matching rows collected first).
-STREAMED = ("csv", "jsonl", "parquet")
+# Formats the archive streams from the scan to the file, redacted or not (the PDF and
+# stdout are written from the matching rows collected first).
+STREAMED = ("csv", "jsonl", "json", "parquet")
 _CANONICAL = [c.name for c in COLUMNS]
 
 
@@ -214,9 +214,9 @@ class ArchiveLog:
             return export_diagnosed(self, state, target, options)
         notes = self._notes(state, options.marks)
         fmt = format_for(target)
-        if target == "-" or fmt not in STREAMED or options.redact:
-            # Written by export.export from the matching rows (the PDF and JSON writers,
-            # redaction and stdout take a frame).
+        if target == "-" or fmt not in STREAMED:
+            # Written by export.export from the matching rows (the PDF writer and stdout
+            # take a frame).
             rows = self.view.where(state)
             if notes is not None:
                 rows = rows.join(notes.lazy(), on=ROW_ID, how="left", maintain_order="left")
@@ -224,11 +224,20 @@ class ArchiveLog:
             return export_frame(self._collect(rows), target, options)
         self._check_target(Path(target), options)
         written = self.view.export(
-            state, target, guard=options.guard, force=options.force, notes=notes
+            state,
+            target,
+            guard=options.guard,
+            force=options.force,
+            notes=notes,
+            redact=options.redact,
         )
         if options.provenance is not None:
             write_provenance(
-                target, options.provenance, rows=written, redact=False, guard=options.guard
+                target,
+                options.provenance,
+                rows=written,
+                redact=options.redact,
+                guard=options.guard,
             )
         return written
 

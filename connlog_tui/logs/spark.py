@@ -429,7 +429,8 @@ class SparkLog:
     def export(self, query: FilterState | Matches, target: str, options: ExportOptions) -> int:
         """Every matching row in time order. CSV, JSON Lines, JSON and Parquet files are
         streamed from the cluster in Arrow batches (atomic, as export.export writes them);
-        stdout, PDF and redaction are written by export.export from the rows collected."""
+        redacted or not; stdout and PDF are written by export.export from the rows
+        collected."""
         state = query.state if isinstance(query, Matches) else query
         if options.marks is not None and any(m.note for m in options.marks.entries.values()):
             raise ConnlogError("notes are not exported from Spark (no Note column)", self.host)
@@ -440,14 +441,18 @@ class SparkLog:
         rows = self.where(state).orderBy(*sq.order_by(None, False))
         rows = rows.select(*(c.name for c in COLUMNS))
         fmt = format_for(target)
-        if target == "-" or fmt not in STREAMED or options.redact:
+        if target == "-" or fmt not in STREAMED:
             frame = to_polars(self._arrow(rows, "export"))
             return export_frame(frame, target, options)
         check_target(Path(target), options)
         written = write_stream(self._batches(rows), Path(target), fmt, options)
         if options.provenance is not None:
             write_provenance(
-                target, options.provenance, rows=written, redact=False, guard=options.guard
+                target,
+                options.provenance,
+                rows=written,
+                redact=options.redact,
+                guard=options.guard,
             )
         return written
 

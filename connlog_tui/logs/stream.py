@@ -1,7 +1,13 @@
-"""Writing an export from a stream of row batches (a remote engine's Arrow batches), in the
-same bytes as `export.export` writes the whole frame: CSV with one header, JSON Lines,
-one JSON array, Parquet under the display headers. Atomic as every export: a temporary
-file beside the target, renamed over it.
+"""Writing an export from a stream of row batches (a remote engine's Arrow batches, an
+archive's lazy pieces), in the same bytes as `export.export` writes the whole frame: CSV
+with one header, JSON Lines, one JSON array, Parquet under the display headers, a Note
+column when the rows carry one; redacted a batch at a time with one key. Atomic as every
+export: a temporary file beside the target, renamed over it.
+
+Redaction masks the identities each batch's patterns find (`redact.Redactor.frame`), one
+key for the whole export, so a value is masked alike in every batch; text that matches a
+pattern only in another batch's context is not masked, as it would be across the whole
+view, which is never held.
 """
 
 from __future__ import annotations
@@ -32,12 +38,13 @@ def write_stream(
 ) -> int:
     """Write the canonical rows of `batches` to `target` in `fmt`; the number written."""
     written = 0
+    redactor = _redactor(options.redact)
 
     def write(out: IO[bytes]) -> None:
         nonlocal written
         writer = _Writer(out, fmt, options.guard)
         for batch in batches:
-            writer.add(batch)
+            writer.add(batch if redactor is None else redactor.frame(batch))
             written += batch.height
             if options.progress:
                 options.progress(written)
@@ -45,6 +52,23 @@ def write_stream(
 
     write_atomic(target, write)
     return written
+
+
+def _redactor(redact: bool) -> Any:
+    """One Redactor (one key) for a whole export, when it is redacted."""
+    if not redact:
+        return None
+    from connlog_tui.redact import Redactor
+
+    return Redactor()
+
+
+def _headers(names: list[str]) -> list[pl.Expr]:
+    """The canonical columns (and a Note) under their display headers, typed."""
+    named = [pl.col(c.name).alias(c.header) for c in COLUMNS]
+    if NOTE in names:
+        named.append(pl.col(NOTE).alias(NOTE_HEADER))
+    return named
 
 
 class _Writer:
@@ -58,9 +82,10 @@ class _Writer:
     def add(self, batch: pl.DataFrame) -> None:
         if batch.height == 0:
             return
-        rows = batch.select(c.name for c in COLUMNS)
+        notes = [NOTE] if NOTE in batch.columns else []
+        rows = batch.select(*(c.name for c in COLUMNS), *notes)
         if self.fmt == "parquet":
-            table = rows.select(pl.col(c.name).alias(c.header) for c in COLUMNS).to_arrow()
+            table = rows.select(_headers(rows.columns)).to_arrow()
             if self.parquet is None:
                 self.parquet = pq.ParquetWriter(self.out, table.schema)
             self.parquet.write_table(table.cast(self.parquet.schema))
@@ -95,39 +120,44 @@ class _Writer:
 class PartWriter:
     """One export file written from lazy pieces of rows in turn (an archive's export, a
     date partition at a time: scaleout.LazyView.export): CSV and JSON Lines each
-    piece streamed by Polars' sink after the last (one CSV header), Parquet a batch at a
-    time into one file."""
+    piece streamed by Polars' sink after the last (one CSV header); a JSON array,
+    Parquet and any redacted export a batch at a time into one file."""
 
-    def __init__(self, out: IO[bytes], fmt: str, guard: bool) -> None:
+    def __init__(self, out: IO[bytes], fmt: str, guard: bool, redact: bool = False) -> None:
         self.out, self.fmt, self.guard = out, fmt, guard and fmt == "csv"
         self.first = True
+        self.redactor = _redactor(redact)
+        self.batches = _Writer(out, fmt, guard)
         self.parquet: Any = None
 
     def add(self, rows: pl.LazyFrame) -> None:
-        if self.fmt == "csv":
+        if self.redactor is None and self.fmt == "csv":
             plan = _export_columns(rows, guard=self.guard)
             plan.sink_csv(self.out, include_header=self.first)
-        elif self.fmt == "jsonl":
+        elif self.redactor is None and self.fmt == "jsonl":
             _export_columns(rows, guard=False).sink_ndjson(self.out)
+        elif self.fmt == "parquet":
+            self._add_parquet(rows)
         else:
-            self._add_parquet(rows.select(self._headers(rows)))
+            for batch in rows.collect_batches():
+                self.batches.add(self._redacted(batch))
         self.first = False
 
-    @staticmethod
-    def _headers(rows: pl.LazyFrame) -> list[pl.Expr]:
-        named = [pl.col(c.name).alias(c.header) for c in COLUMNS]
-        if NOTE in rows.collect_schema().names():
-            named.append(pl.col(NOTE).alias(NOTE_HEADER))
-        return named
+    def _redacted(self, batch: pl.DataFrame) -> pl.DataFrame:
+        return batch if self.redactor is None else self.redactor.frame(batch)
 
-    def _add_parquet(self, plan: pl.LazyFrame) -> None:
+    def _add_parquet(self, rows: pl.LazyFrame) -> None:
+        headers = _headers(rows.collect_schema().names())
         if self.parquet is None:
             # The schema from the plan, so that an export of no rows has its columns.
-            schema = plan.clear().collect().to_arrow().schema
+            schema = rows.clear().select(headers).collect().to_arrow().schema
             self.parquet = pq.ParquetWriter(self.out, schema)
-        for batch in plan.collect_batches():
-            self.parquet.write_table(batch.to_arrow().cast(self.parquet.schema))
+        for batch in rows.collect_batches():
+            table = self._redacted(batch).select(headers).to_arrow()
+            self.parquet.write_table(table.cast(self.parquet.schema))
 
     def close(self) -> None:
         if self.parquet is not None:
             self.parquet.close()
+        elif self.fmt == "json" or self.redactor is not None:
+            self.batches.close()

@@ -51,7 +51,8 @@ def copy_payload(app: ConnlogApp) -> None:
         text = area.selected_text or area.text
         what = "the selected text" if area.selected_text else f"the {name} payload"
     else:
-        attempt = render_attempt(app.triager.attempt(index), app.zone)
+        paged = app.paged_log is not None
+        attempt = render_attempt(app.triager.attempt(index), app.zone, paged)
         text = attempt if name == "attempt" else render_payload(row.get(name), detail.raw)
         what = f"the {name} payload"
     label = _row_label(row, app.zone)

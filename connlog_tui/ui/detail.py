@@ -72,8 +72,18 @@ def fact_lines(facts: tuple[tuple[str, str], ...], width: int | None) -> list[st
     return lines
 
 
-def render_attempt(attempt: tuple[dict, list[dict]] | None, zone: str = "UTC") -> str:
-    """The login attempt a row belongs to: how it was linked, then each of its events."""
+def render_attempt(
+    attempt: tuple[dict, list[dict]] | None, zone: str = "UTC", paged: bool = False
+) -> str:
+    """The login attempt a row belongs to: how it was linked, then each of its events.
+    `paged`: the log is read in pages (an archive, Spark), whose attempts are stitched
+    by triage only, rather than after a load."""
+    if attempt is None and paged:
+        return (
+            "No login attempt stitched for this row: on an archive or Spark log, attempts "
+            "are stitched when triage (t) runs, for the failures it lists (within its "
+            "bound) and the events around them."
+        )
     if attempt is None:
         return (
             "No login attempt stitched for this row (yet): attempts are worked out in the "
@@ -180,6 +190,7 @@ class DetailPanel(Vertical, can_focus=False):
         super().__init__(**kwargs)
         self.row: dict | None = None
         self.attempt: tuple[dict, list[dict]] | None = None
+        self.paged = False  # the row's log is read in pages (see render_attempt)
         self._text_width: int | None = None  # what the payloads' facts were wrapped to
         self.pattern: re.Pattern[str] | None = None  # the search drawn in the payloads
 
@@ -214,12 +225,14 @@ class DetailPanel(Vertical, can_focus=False):
         row: dict | None,
         attempt: tuple[dict, list[dict]] | None = None,
         pattern: re.Pattern[str] | None = None,
+        paged: bool = False,
     ) -> None:
         """Show a row, and the login attempt it belongs to (the attempt's facts and its
         events' rows) when the triage layer stitched one; `pattern`'s matches are drawn
-        in its payloads."""
+        in its payloads. `paged`: the row is of a log read in pages."""
         self.row = row
         self.attempt = attempt
+        self.paged = paged
         self.pattern = pattern
         self._refresh_contents()
 
@@ -272,4 +285,6 @@ class DetailPanel(Vertical, can_focus=False):
             area.pattern = self.pattern
             area.load_text(render_payload(self.row.get(name), self.raw, self._text_width))
             area.border_subtitle = mode
-        self.query_one("#attempt", TextArea).load_text(render_attempt(self.attempt, self.zone))
+        self.query_one("#attempt", TextArea).load_text(
+            render_attempt(self.attempt, self.zone, self.paged)
+        )

@@ -50,7 +50,8 @@ class RowView(Vertical):
         detail = panels.first() if panels else None
         if detail is not None and detail.display:
             app = self.owner
-            detail.show(app.row(index), app.triager.attempt(index), app.verbs.payload_pattern())
+            attempt, pattern = app.triager.attempt(index), app.verbs.payload_pattern()
+            detail.show(app.row(index), attempt, pattern, paged=app.paged_log is not None)
 
     @on(LogTable.Opened)
     def _opened(self, event: LogTable.Opened) -> None:
@@ -58,7 +59,8 @@ class RowView(Vertical):
         detail = self.query_one(DetailPanel)
         detail.display = True
         attempt = app.triager.attempt(event.row)
-        detail.show(app.row(event.row), attempt, app.verbs.payload_pattern())
+        pattern, paged = app.verbs.payload_pattern(), app.paged_log is not None
+        detail.show(app.row(event.row), attempt, pattern, paged=paged)
         app.screen.maximize(detail, container=False)
         detail.visible_area().focus()
 

@@ -166,6 +166,31 @@ def test_parquet_pdf_and_redacted_exports(memory, spark, tmp_path):
     assert spark.export(state, str(tmp_path / "s.pdf"), ExportOptions()) == memory.count(state)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
+def test_a_redacted_export_streams_the_in_memory_bytes(
+    memory, spark, tmp_path, monkeypatch, suffix
+):
+    """A redacted export comes from the cluster in Arrow batches (the view is never
+    collected whole) and is the in-memory export's bytes, the masks keyed alike."""
+    monkeypatch.setattr("connlog_tui.redact.secrets.token_bytes", lambda n: b"k" * n)
+    kinds: list[str] = []
+    asked = spark._arrow
+
+    def recording(frame, kind, stale=None):
+        kinds.append(kind)
+        return asked(frame, kind, stale)
+
+    monkeypatch.setattr(spark, "_arrow", recording)
+    state, options = STATES["range"], ExportOptions(redact=True)
+    mine, theirs = tmp_path / f"m{suffix}", tmp_path / f"s{suffix}"
+    assert spark.export(state, str(theirs), options) == memory.export(state, str(mine), options)
+    assert "export" not in kinds
+    if suffix == ".parquet":
+        assert_frame_equal(pl.read_parquet(theirs), pl.read_parquet(mine), categorical_as_str=True)
+    else:
+        assert theirs.read_bytes() == mine.read_bytes()
+
+
 def test_export_is_atomic_and_keeps_files(spark, tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("keep")

@@ -245,6 +245,25 @@ async def test_triage_on_an_archive_stitches_the_failures_attempts_as_in_memory(
         assert render_attempt(detail.attempt) == want
 
 
+async def test_an_untriaged_rows_attempt_tab_says_how_an_archive_stitches(memory, archive):
+    """Before triage, an archive row's Attempt tab says that triage stitches attempts
+    (an archive has no background stitching after a load to wait for)."""
+    from textual.widgets import TextArea
+
+    from connlog_tui.ui.detail import DetailPanel
+
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.query_one(LogTable).cursor = 3
+        await settle(pilot)
+        await pilot.pause(0.5)
+        detail = app.query_one(DetailPanel)
+        assert detail.row is not None and detail.attempt is None
+        said = detail.query_one("#attempt", TextArea).text
+        assert "triage (t)" in said and "after loading" not in said
+
+
 async def test_attempts_over_their_bound_are_said_in_the_triage_title(archive, monkeypatch):
     monkeypatch.setattr(failures, "MAX_ATTEMPT_EVENTS", 100)
     app = archive_app(archive)
