@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import polars as pl
 
@@ -209,7 +210,18 @@ def per_distinct(
     regexes over every row's action took ~250 ms of a load, keying every user ~120 ms."""
     distinct = values.unique()
     results = distinct.to_frame().select(expr(pl.col(values.name))).to_series()
-    return values.replace_strict(distinct, results, return_dtype=dtype)
+    if not isinstance(values.dtype, pl.Categorical):
+        return values.replace_strict(distinct, results, return_dtype=dtype)
+    # Categories are codes: each row's result is looked up by its code (a gather), where
+    # replacing matches every row's text (~2x the time on a million rows).
+    codes = distinct.to_physical()
+    known = codes.is_not_null()
+    top = cast("int | None", codes.max()) or 0
+    table = pl.Series(values.name, [None], dtype=dtype).extend_constant(None, top)
+    found = table.scatter(codes.filter(known), results.filter(known)).gather(values.to_physical())
+    if known.all():
+        return found
+    return found.scatter(values.is_null().arg_true(), results.filter(~known)[0])
 
 
 def conform(

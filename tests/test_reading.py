@@ -11,7 +11,16 @@ import pytest
 from conftest import HEADER, SMALL_LOG
 
 from connlog_tui.errors import ConnlogError
-from connlog_tui.schema import COLUMNS, ROW_ID, SCHEMA, conform, outcome_from_action
+from connlog_tui.schema import (
+    COLUMNS,
+    ROW_ID,
+    SCHEMA,
+    USER_KEY,
+    UserKey,
+    conform,
+    finish,
+    outcome_from_action,
+)
 from connlog_tui.sources import load
 
 
@@ -51,6 +60,17 @@ def test_outcomes_worked_out_per_distinct_action_match_row_by_row():
     given = conform(frame, source="s", format="f")["outcome"].to_list()
     assert given == [expected[0], "success", *expected[2:]]
     assert expected[:4] == ["failure", "info", "pending", "success"]
+
+
+def test_user_keys_worked_out_per_distinct_user_match_row_by_row():
+    users = [" Ann@X.example", None, "bob", "ann@x.example ", None, "BOB", "carol"]
+    frame = pl.DataFrame({"user": pl.Series(users, dtype=UserKey), "action": ["a"] * 7})
+    keys = finish(frame)[USER_KEY].cast(pl.String).to_list()
+    assert keys == [None if u is None else u.strip().lower() for u in users]
+    assert (
+        finish(frame.head(3).with_columns(pl.lit(None, UserKey).alias("user")))[USER_KEY].to_list()
+        == [None] * 3
+    )
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,11 @@ connlog's extra ones), as CSV, JSON (an array), JSON Lines or Parquet."""
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
 from functools import cache, partial
-from pathlib import Path
 
 import polars as pl
 
@@ -29,6 +27,7 @@ from connlog_tui.sources.base import (
     short_records,
     source_lines,
 )
+from connlog_tui.sources.json_lines import read_by_polars
 from connlog_tui.sources.jsonrecords import array_records, strip_trailing_commas
 
 # Header spellings we accept, after normalising case and spaces.
@@ -42,7 +41,6 @@ ALIASES: dict[str, str] = {header.lower(): name for name, header in HEADERS.item
 }
 REQUIRED = {"time", "app", "action"}
 # Cells connlog's CSV export guarded against formula injection; un-guarded when read back.
-BOM = "\ufeff".encode()
 GUARDED = re.compile(r"^'+[=+\-@\t\r]")
 # The preview parses the file's first bytes, not the file: Polars handed the path of a big
 # file with `n_rows` still reads far more of it than it keeps (~120 ms of both cores for
@@ -326,44 +324,13 @@ class MangoAppsReader:
         return self._from_records(source, good, bad)
 
     def _json_lines_by_polars(self, source: Source) -> ReadResult | None:
-        """The file read by Polars (a record a line) when the records look as the slow path
-        needs them to: every line a record (none blank, none broken), and in the first
-        thousand, the key sample, every recognised field a string or null. A later field
-        that is a number or an object reads as its JSON text, as in the slow path (Polars
-        may spell a float differently: 1e5 as 100000). None otherwise: the slow path reads
-        it, and quarantines what it must."""
-        # The path itself when Polars can read the file as it is (twice as fast as bytes):
-        # then only the key sample is read here, and the lines counted a block at a time.
-        plain = not source.is_gzip and source.encoding == "utf-8"
-        plain = plain and not source.raw_head.startswith(BOM)
-        data = b"" if plain else source.data()
-        # A blank line is no record: Polars skips it, so the row count below differs.
-        records = file_lines(source) if plain else data.count(b"\n") + (not data.endswith(b"\n"))
-        if not records:
-            return None
-        sample = _json_sample(source.path if plain else data)
-        if sample is None or not all(isinstance(record, dict) for record in sample):
-            return None
-        keys: list[str] = []
-        for record in sample:  # in the slow path's order: the first name of a column wins
-            keys.extend(k for k in record if k not in keys)
-        mapping = column_map(keys)
-        if any(not isinstance(r.get(k), str | None) for r in sample for k in mapping):
-            return None
-        given = source.path if plain else io.BytesIO(data)
-        try:
-            frame = pl.read_ndjson(given, schema=dict.fromkeys(mapping, pl.String))
-        except (pl.exceptions.PolarsError, ValueError):
-            return None
-        if frame.height != records:
-            return None
-        raw = frame.select(  # an empty string reads as an empty CSV cell does: null
-            pl.when(pl.col(key) != "").then(pl.col(key)).alias(name)
-            for key, name in mapping.items()
-        )
-        raw = self._select(raw, {n: n for n in raw.columns}, source)
-        lines = pl.int_range(1, frame.height + 1, dtype=pl.Int64, eager=True)
-        return build(raw, source=source.name, format=self.name, lines=lines)
+        """The file read by Polars when its records allow (json_lines.read_by_polars);
+        None: the slow path reads it."""
+
+        def select(raw: pl.DataFrame) -> pl.DataFrame:
+            return self._select(raw, {n: n for n in raw.columns}, source)
+
+        return read_by_polars(source, column_map, select, self.name)
 
     def _from_records(self, source: Source, good: list, bad: list) -> ReadResult:
         keys: list[str] = []
@@ -433,24 +400,6 @@ def _delimiter(head: str) -> str | None:
         if set(column_map(names).values()) >= REQUIRED:
             return delimiter
     return None
-
-
-SAMPLE_RECORDS = 1000  # JSON records whose keys name the columns (as in `_from_records`)
-
-
-def _json_sample(text: Path | bytes) -> list | None:
-    """The values of the first `SAMPLE_RECORDS` lines of JSON Lines (a file, or its
-    bytes), or None when one of them is not one JSON value (blank, broken, not text)."""
-    if isinstance(text, Path):
-        with text.open("rb") as fh:
-            lines = list(itertools.islice(fh, SAMPLE_RECORDS))
-    else:
-        lines = list(itertools.islice(io.BytesIO(text), SAMPLE_RECORDS))
-    try:  # parsed as one array: a call per line costs more than its parse
-        values = json.loads(b"[" + b",".join(lines) + b"]", strict=False)
-    except ValueError:  # bad JSON, or bytes that are not text: the slow path says which
-        return None
-    return values if len(values) == len(lines) else None  # a line held none, or several
 
 
 def _text(value: object) -> str | None:

@@ -100,13 +100,22 @@ def test_a_bom_or_gzip_json_lines_file_reads_the_same(write, monkeypatch):
         assert found.frame.drop("source").equals(plain.frame.drop("source"))
 
 
-def test_a_blank_line_past_the_key_sample_is_read_line_by_line(write):
-    """Polars skips a blank line, so its row count tells a file with one from a file of
-    records only, wherever the blank line is."""
+@pytest.mark.parametrize("bad_date", [False, True])
+def test_a_blank_line_past_the_key_sample_reads_as_line_by_line(write, monkeypatch, bad_date):
+    """Polars skips a blank line, as the slow path does, so the rows are the same; the
+    lines are counted when a row is quarantined, and the row count tells a file with a
+    blank line (its rows then numbered by the slow path) from a file of records only."""
     lines = [json.dumps(record(i % 6)) for i in range(1200)]
     lines.insert(1100, "")
+    if bad_date:
+        lines[1150] = json.dumps(record(0, Date="not a date"))
     path = write("log.jsonl", "\n".join(lines) + "\n")
     reader = MangoAppsReader()
-    assert reader._json_lines_by_polars(sources.open_source(path, str(path))) is None
+    fast = reader._json_lines_by_polars(sources.open_source(path, str(path)))
+    assert (fast is None) == bad_date
     result = sources.load([str(path)], use_cache=False)
     assert result.frame.height + result.quarantine.height == 1200
+    slow = line_by_line(path, monkeypatch)
+    assert result.frame.equals(slow.frame) and result.quarantine.equals(slow.quarantine)
+    if bad_date:
+        assert result.quarantine["line"].to_list() == [1151]
