@@ -84,10 +84,13 @@ def read_file(
     for part_file, rows in zip(part_files, _part_rows(part_files), strict=True):
         parts.append(Part(part_file, at, rows))
         at += rows
-    frame = small.with_columns(pl.lit(None, pl.String).alias(c) for c in PAYLOADS).with_columns(
-        (pl.int_range(pl.len(), dtype=pl.UInt64) + start).alias(POS)
+    # In one select: the payload columns stay one null broadcast to every row (added by
+    # with_columns, then put in order by a select, they were filled in row by row).
+    frame = small.select(
+        *(pl.lit(None, pl.String).alias(c) if c in PAYLOADS else pl.col(c) for c in SCHEMA),
+        (pl.int_range(pl.len(), dtype=pl.UInt64) + start).alias(POS),
     )
-    return ReadResult(frame.select(*SCHEMA, POS), quarantine), parts
+    return ReadResult(frame, quarantine), parts
 
 
 def _mapped(key: str, found: tuple[list[Path], pl.DataFrame]) -> ReadResult | None:
