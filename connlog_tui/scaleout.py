@@ -164,6 +164,7 @@ def scan_partitioned(
     *,
     storage_options: Mapping[str, Any] | None = None,
     plus_addressing: bool = False,
+    row_index: str | None = None,
 ) -> pl.LazyFrame:
     """Every Parquet file under `root` (hive-partitioned: `root/date=2026-03-01/x.parquet`)
     as one lazy frame with connlog's canonical columns, `user_key`, and the partition
@@ -173,12 +174,16 @@ def scan_partitioned(
     (`s3://bucket/connlog`, with `storage_options` for credentials). Local files are
     checked one by one, so an unreadable file is named; files whose columns differ (some
     exported with display headers, some with canonical names, an older export missing a
-    column) are scanned in runs of alike files, stacked in path order. Raises
-    ConnlogError when nothing matches."""
+    column) are scanned in runs of alike files, stacked in path order. `row_index`: a
+    column numbering the rows in that order from 0, by the scan itself (each run starts
+    at the rows of the runs before it, counted from the footers), so that a filter on
+    the partitions or the stored columns still skips the other files; numbered above
+    the scan (`with_row_index`), every file would be read to number the rows before any
+    filter. Raises ConnlogError when nothing matches."""
     text = str(root)
     options = dict(storage_options) if storage_options else None
     if _is_remote(text):
-        return _scan_remote(text, options, plus_addressing)
+        return _scan_remote(text, options, plus_addressing, row_index)
     if any(ch in text for ch in "*?["):
         files = sorted(Path(f) for f in glob.glob(text, recursive=True) if Path(f).is_file())
     else:
@@ -199,12 +204,16 @@ def scan_partitioned(
             groups.append((key, []))
         groups[-1][1].append(str(path))
     hive = not Path(text).is_file()
-    parts = []
+    parts, offset = [], 0
     for _, group in groups:
         # The checked file list rather than the glob, so skipped files stay skipped.
-        lazy = pl.scan_parquet(group, hive_partitioning=hive)
+        lazy = pl.scan_parquet(
+            group, hive_partitioning=hive, row_index_name=row_index, row_index_offset=offset
+        )
         try:
             schema = lazy.collect_schema()
+            if row_index is not None and len(groups) > 1:  # the footers' row counts
+                offset += pl.scan_parquet(group).select(pl.len()).collect().item()
         except (pl.exceptions.PolarsError, OSError) as exc:
             message = f"cannot scan the Parquet files ({_first_line(exc)})"
             raise ConnlogError(message, text) from None
@@ -214,7 +223,9 @@ def scan_partitioned(
     return pl.concat(parts, how="diagonal_relaxed")
 
 
-def _scan_remote(root: str, options: dict[str, Any] | None, plus_addressing: bool) -> pl.LazyFrame:
+def _scan_remote(
+    root: str, options: dict[str, Any] | None, plus_addressing: bool, row_index: str | None
+) -> pl.LazyFrame:
     """A URL (s3://, gs://, az://, https://, file://): one glob scan, no per-file listing."""
     try:
         lazy = pl.scan_parquet(
@@ -222,6 +233,7 @@ def _scan_remote(root: str, options: dict[str, Any] | None, plus_addressing: boo
             hive_partitioning=True,
             hidden_file_prefix=(".", "_"),
             storage_options=options,
+            row_index_name=row_index,
         )
         schema = lazy.collect_schema()
     except (pl.exceptions.PolarsError, OSError) as exc:

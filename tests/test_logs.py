@@ -215,6 +215,26 @@ def test_json_and_redacted_archive_exports_stream_a_day_at_a_time(
     assert in_order == sorted(set(in_order))
 
 
+def test_a_date_range_is_a_condition_of_the_scan_beneath_the_row_keys(
+    memory, archive, tmp_path, monkeypatch
+):
+    """The rows' keys are numbered by the Parquet scan itself, so a date range (and each
+    day of an export) is a condition inside the scan, which skips the other days' files,
+    not a filter above a numbering of every file's rows; keys and rows are the
+    in-memory log's."""
+    state = STATES["range"]
+    plans = collected_plans(monkeypatch)
+    page = archive.page(state, 0, 5)
+    archive.export(state, str(tmp_path / "range.csv"), ExportOptions())
+    monkeypatch.undo()
+    assert_frame_equal(comparable(page), comparable(memory.page(state, 0, 5)))
+    reads = [p for p in plans if "Parquet SCAN" in p and "unique()" not in p]
+    assert len(reads) > 2
+    for plan in reads:
+        above, scan = plan.split("Parquet SCAN", 1)
+        assert 'col("date")' not in above and 'col("date")' in scan, plan
+
+
 def test_parquet_exports_hold_the_same_rows(memory, archive, tmp_path):
     assert_exports_agree(memory, archive, STATES["range"], tmp_path, ".parquet")
 
@@ -297,9 +317,10 @@ def collected_plans(monkeypatch) -> list[str]:
 
 
 def test_an_archive_search_matches_each_rows_text_once(memory, archive, monkeypatch):
-    """A search with picks is one query over the archive's files, in which the text
-    condition appears once (not once per pane's group-by, nor once per day), and its
-    counts are the in-memory search's."""
+    """A search with picks is one query over the archive's files (asked whole), in which
+    the text condition appears once (not once per pane's group-by, nor once per day),
+    and its counts are the in-memory search's."""
+    monkeypatch.setattr("connlog_tui.logs.archive.SEARCH_PARTS", 1)
     state = STATES["search and range"].with_picked("outcome", {"failure"})
     state = state.with_picked("app", {"Salesforce (SAML)", "Workday (SAML)"})
     archive.describe()  # the row count, asked once and kept
@@ -308,30 +329,28 @@ def test_an_archive_search_matches_each_rows_text_once(memory, archive, monkeypa
     monkeypatch.undo()
     assert found == memory.search(state, facets=("app", "action", "outcome"))
     assert found.count > 0 and len(found.facets["app"]) > 1
-    scans = [plan for plan in plans if "Parquet SCAN" in plan]
+    scans = [plan for plan in plans if "Parquet SCAN" in plan and "unique()" not in plan]
     assert len(scans) == 1, scans
     assert scans[0].count('col("request")') == 1, scans[0]
 
 
-def test_an_archive_search_reports_and_stops_as_it_scans(memory, archive, monkeypatch):
-    """The count so far is reported while the scan goes on, a search that finds nothing
-    included, and a stale search stops before the end."""
-    monkeypatch.setattr("connlog_tui.logs.tally.BATCH_ROWS", 100)
-    monkeypatch.setattr("connlog_tui.logs.tally.PARTIAL_EVERY", 0.0)
+def test_an_archive_search_reports_and_stops_a_range_of_days_at_a_time(memory, archive):
+    """The count so far is reported after each range of days (newest first), a search
+    that finds nothing included, and a stale search stops before the next range."""
     state = STATES["payload search"]
     reported: list[Matches] = []
     found = archive.search(state, partial=reported.append)
     assert found == memory.search(state)
     counts = [m.count for m in reported]
-    assert len(counts) > 5 and counts == sorted(counts) and counts[-1] <= found.count
+    assert len(counts) >= 3 and counts == sorted(counts) and counts[-1] < found.count
     assert not any(m.complete for m in reported)
     nothing: list[Matches] = []
     assert archive.search(STATES["nothing"], partial=nothing.append).count == 0
-    assert len(nothing) > 5 and {m.count for m in nothing} == {0}
-    asked = []
-    with pytest.raises(Stale):  # a newer filter: the rest of the scan is not read
-        archive.search(state, partial=asked.append, stale=lambda: len(asked) > 2)
-    assert len(asked) == 3
+    assert len(nothing) == len(counts) and {m.count for m in nothing} == {0}
+    asked: list[Matches] = []
+    with pytest.raises(Stale):  # a newer filter: the days left are not read
+        archive.search(state, partial=asked.append, stale=lambda: len(asked) > 1)
+    assert len(asked) == 2
 
 
 def test_an_archive_of_mixed_spellings_keeps_its_date_order(memory, archive, tmp_path):

@@ -35,13 +35,14 @@ from connlog_tui.logs.base import (
 )
 from connlog_tui.logs.tally import tally
 from connlog_tui.query import FACETS, FilterState
-from connlog_tui.scaleout import LazyView, scan_partitioned
+from connlog_tui.scaleout import LazyView, partition_expr, scan_partitioned
 from connlog_tui.schema import COLUMNS, NOTE, ROW_ID, empty_quarantine
 
 # Formats the archive streams from the scan to the file, redacted or not (the PDF and
 # stdout are written from the matching rows collected first).
 STREAMED = ("csv", "jsonl", "json", "parquet")
 _CANONICAL = [c.name for c in COLUMNS]
+SEARCH_PARTS = 8  # the ranges of days a text search goes in (a report and a stop after each)
 
 
 class ArchiveLog:
@@ -58,11 +59,12 @@ class ArchiveLog:
         """Reads the file footers only; raises ConnlogError naming an unreadable file."""
         self.root = str(root)
         scan = scan_partitioned(
-            root, storage_options=storage_options, plus_addressing=plus_addressing
+            root,
+            storage_options=storage_options,
+            plus_addressing=plus_addressing,
+            row_index=ROW_ID,
         )
-        # The scan without ROW_ID, for the questions that count rather than number them.
-        self.scan = scan
-        self.view = LazyView(scan.with_row_index(ROW_ID), source=self.root)
+        self.view = LazyView(scan, source=self.root)
         self.view.columns = list(PAGE_COLUMNS)
         self._rows: int | None = None
         self._bounds: tuple | None = None
@@ -179,23 +181,43 @@ class ArchiveLog:
         stale: Callable[[], bool] | None = None,
         partial: Callable[[Matches], None] | None = None,
     ) -> Matches:
-        """Count and facet counts in one streamed pass over the archive (logs.tally): the
+        """Count and facet counts in one pass over the archive (logs.tally): the
         conditions on other columns than the panes' (the text search's among them) are
-        evaluated once per row, the panes counted under each other's picks a batch at a
-        time. `stale()` is asked after each batch (the rest is left unread); a text
-        search sends `partial` its count so far as it goes. Partial matches page as the
-        whole state does."""
+        evaluated once per row, and the panes counted under each other's picks from the
+        rows' distinct combinations. A text search goes in up to SEARCH_PARTS ranges of
+        date partitions, newest first: `stale()` is asked before each (the rest is left
+        unread) and `partial` sent the count so far after each. Partial matches page as
+        the whole state does."""
         facets, total = list(facets), self.describe().rows
 
         def each(count: int) -> None:
-            if partial is not None and state.searches:
+            if partial is not None:
                 partial(Matches(state, count, {}, total, complete=False))
 
+        parts = self._parts(state) if state.searches else [None]
         split = self.view.split(state)
-        count, counts = tally(self.scan, split, facets, source=self.root, stale=stale, each=each)
-        if stale is not None and stale():
-            raise Stale
+        count, counts = tally(
+            self.lazy, split, facets, parts=parts, source=self.root, stale=stale, each=each
+        )
         return Matches(state, count, counts, total)
+
+    def _parts(self, state: FilterState) -> list[pl.Expr | None]:
+        """The date partitions the state's range reaches, newest first, in up to
+        SEARCH_PARTS ranges of neighbouring days ([None]: the archive is asked whole)."""
+        column = self.view.partition
+        if column is None:
+            return [None]
+        plan = self.lazy.select(pl.col(column).unique())
+        if (within := partition_expr(state, column)) is not None:
+            plan = plan.filter(within)
+        found = self._collect(plan).to_series()
+        if found.null_count() or found.is_empty():
+            return [None]
+        days = found.sort(descending=True).to_list()
+        size = -(-len(days) // SEARCH_PARTS)
+        ranges = [days[i : i + size] for i in range(0, len(days), size)]
+        day = pl.col(column)
+        return [(day <= r[0]) & (day >= r[-1]) for r in ranges]
 
     def row(self, key: int) -> dict[str, Any]:
         if key < 0:
