@@ -65,6 +65,27 @@ def test_lean_load_holds_the_same_rows_as_in_memory(tmp_path, small_blocks, use_
     assert lean.quarantine.equals(eager.quarantine) and lean.quarantine.height == 4
 
 
+def test_text_columns_without_values_come_back_as_nulls_in_every_block(tmp_path, small_blocks):
+    # A lean load leaves a text column out of a block (and of its entry's lean file) when
+    # no row of the block has a value in it: an IP in one late row only, a reason in none.
+    header = "Date,Application To/From,Action,Request Type,Email ID/Login ID,Request,Response,IP"
+    rows = [
+        f"2026-03-01T09:00:{i:02d}Z,Okta,SSO Failed,Authentication-Connections,u{i}@x.example,"
+        f"req{i},resp{i},{'10.0.0.7' if i == 40 else ''}"
+        for i in range(50)
+    ]
+    path = tmp_path / "ips.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    eager = sources.load([str(path)], use_cache=False)
+    cold = sources.load([str(path)], lean=True)
+    again = sources.load([str(path)], lean=True)  # from the entry's lean file
+    assert len(cold.payloads.parts) > 5 and cache.stats.hits >= 1
+    for lean in (cold, again):
+        assert full(lean).equals(eager.frame)
+        assert lean.frame["ip"].drop_nulls().to_list() == ["10.0.0.7"]
+        assert lean.frame["reason"].null_count() == lean.frame.height
+
+
 def test_lean_reopen_reads_the_cache_entry_not_the_file(tmp_path, small_blocks, monkeypatch):
     path = ragged_log(tmp_path)
     first = sources.load([str(path)], lean=True)

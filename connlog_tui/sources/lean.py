@@ -84,10 +84,14 @@ def read_file(
     for part_file, rows in zip(part_files, _part_rows(part_files), strict=True):
         parts.append(Part(part_file, at, rows))
         at += rows
-    # In one select: the payload columns stay one null broadcast to every row (added by
-    # with_columns, then put in order by a select, they were filled in row by row).
+    # In one select: the payloads and the columns no row has a value in (left out of
+    # `small`) stay one null broadcast to every row (added by with_columns, then put in
+    # order by a select, they were filled in row by row).
     frame = small.select(
-        *(pl.lit(None, pl.String).alias(c) if c in PAYLOADS else pl.col(c) for c in SCHEMA),
+        *(
+            pl.col(c) if c in small.columns and c not in PAYLOADS else pl.lit(None, t).alias(c)
+            for c, t in SCHEMA.items()
+        ),
         (pl.int_range(pl.len(), dtype=pl.UInt64) + start).alias(POS),
     )
     return ReadResult(frame, quarantine), parts
@@ -127,9 +131,25 @@ def _lean_columns(part_files: list[Path]) -> pl.DataFrame:
     if lean_file.is_file():
         with contextlib.suppress(Exception):  # damaged: read the parts instead
             small = pl.read_parquet(lean_file)
-            if small.schema == _lean_schema():
+            # A text column no row has a value in is not in the file (`_without_empty`).
+            wanted = _lean_schema()
+            left_out = [n for n in wanted if n not in small.columns]
+            ours = all(wanted.get(n) == t for n, t in small.schema.items())
+            if ours and all(wanted[n] == pl.String for n in left_out):
                 return small
     return pl.scan_parquet(part_files).select(pl.exclude(PAYLOADS)).collect().rechunk()
+
+
+def _without_empty(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` without its text columns that no row has a value in (a format without IPs,
+    diagnoses not yet worked out): read from a file, each is a null text for every row,
+    16 bytes a row, where the loaded frame holds one null broadcast instead."""
+    empty = [
+        n
+        for n, t in frame.schema.items()
+        if t == pl.String and frame.height and frame[n].null_count() == frame.height
+    ]
+    return frame.drop(empty)
 
 
 def _lean_schema() -> pl.Schema:
@@ -168,7 +188,7 @@ def _write_parts(source: Source, reader: Reader, directory: Path, cache):
             try:
                 for result in blocks:
                     if result.frame.height:
-                        smalls.append(result.frame.drop(PAYLOADS))
+                        smalls.append(_without_empty(result.frame.drop(PAYLOADS)))
                         if writing is not None:
                             files.append(writing.result())
                         writing = writer.submit(
@@ -193,8 +213,9 @@ def _write_parts(source: Source, reader: Reader, directory: Path, cache):
             )
         if result.frame.height:
             files.append(cache.write_part(directory, 0, result.frame))
-            smalls.append(result.frame.drop(PAYLOADS))
+            smalls.append(_without_empty(result.frame.drop(PAYLOADS)))
         quarantines.append(result.quarantine)
     quarantine = pl.concat(quarantines) if quarantines else empty_quarantine()
-    small = pl.concat(smalls) if smalls else empty_frame().drop(PAYLOADS)
+    # Diagonal: a column one block left out (`_without_empty`) is null in its rows.
+    small = pl.concat(smalls, how="diagonal") if smalls else empty_frame().drop(PAYLOADS)
     return quarantine, files, small, [f.height for f in smalls]
