@@ -306,8 +306,8 @@ def short_records(
     only their lines (`starts`: gives each row's first line; `read_lines`: the text's lines from
     line `first`) are read again and their fields counted, as delimiters outside quoted
     cells, plus one. Returns the mask of rows to keep (None: all) and quarantine entries."""
-    if raw.height == 0 or raw.width < 2:
-        return None, []
+    if raw.height == 0 or raw.width < 2 or not raw[raw.columns[-1]].null_count():
+        return None, []  # (a column's null count is kept with it: no scan of the rows)
     suspects = raw.select(pl.arg_where(pl.col(raw.columns[-1]).is_null())).to_series()
     if suspects.is_empty():
         return None, []
