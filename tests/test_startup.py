@@ -29,6 +29,9 @@ LEFT_OUT = [
     "connlog_tui.ui.screens",  # help, export, sort, columns, quarantine, name
     "connlog_tui.ui.triage_screen",
     "connlog_tui.ui.compare_screen",
+    "connlog_tui.ui.payload_tabs",  # mounted just after the first frame, with:
+    "textual.widgets._text_area",
+    "textual.widgets._tabbed_content",
     "connlog_tui.export_pdf",
     "connlog_tui.scaleout",
     "connlog_tui.logs.archive",

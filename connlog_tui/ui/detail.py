@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,17 +13,20 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widget import AwaitMount
-from textual.widgets import Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Static
 
 from connlog_tui.textsafe import escape_controls
 from connlog_tui.timezones import format_time, label
+
+if TYPE_CHECKING:
+    from textual.widgets import TextArea
+
+    from connlog_tui.ui.payload_tabs import PayloadTabs
 
 # Payloads beyond this are shown cut, with a note: a terminal view of 50 MB helps nobody.
 SHOW_LIMIT = 1_000_000
 # Layers that only carry another payload: shown by their facts, not their body.
 CARRIERS = {"form", "text", "http"}
-# A search's matches in a payload: reversed shows without colour too.
-MATCH_STYLE = "reverse bold"
 
 
 def render_payload(text: str | None, raw: bool, width: int | None = None) -> str:
@@ -136,34 +140,6 @@ def match_pattern(search: str, regex: str) -> re.Pattern[str] | None:
     return None
 
 
-class PayloadArea(TextArea):
-    """A payload's text; the search's matches drawn as styled spans of it, so the log's
-    text is never read as markup."""
-
-    pattern: re.Pattern[str] | None = None
-
-    def get_line(self, line_index: int) -> Text:
-        line = super().get_line(line_index)
-        if self.pattern is not None:
-            line.highlight_regex(self.pattern, style=MATCH_STYLE)
-        return line
-
-
-class PayloadTabs(TabbedContent):
-    """The selected row's Response, Request and login Attempt, a text area each."""
-
-    def __init__(self) -> None:
-        super().__init__(id="payload-tabs")
-        for title, name in (
-            ("Response", "response"),
-            ("Request", "request"),
-            ("Attempt", "attempt"),
-        ):
-            kind = TextArea if name == "attempt" else PayloadArea
-            area = kind(id=name, read_only=True, soft_wrap=True)
-            self.compose_add_child(TabPane(title, area, id=f"tab-{name}"))
-
-
 class DetailPanel(Vertical, can_focus=False):
     """Shows one row. `r` toggles decoded/raw payloads."""
 
@@ -209,16 +185,23 @@ class DetailPanel(Vertical, can_focus=False):
             self._refresh_contents()
 
     def _mount_tabs(self) -> AwaitMount | None:
-        if self.query(TabbedContent) or not self.is_attached:  # there, or the app closed
+        if self._tabs() is not None or not self.is_attached:  # there, or the app closed
             return None
+        # Imported here: Textual's text area and tabs come with them, after the first frame.
+        from connlog_tui.ui.payload_tabs import PayloadTabs
+
         return self.mount(PayloadTabs())
+
+    def _tabs(self) -> PayloadTabs | None:
+        """The payload tabs, once mounted (asked by id: their class comes with them)."""
+        found = self.query("#payload-tabs")
+        return cast("PayloadTabs", found.first()) if found else None
 
     def visible_area(self) -> TextArea:
         """The payload on the active tab."""
         if self._mount_tabs() is not None:  # asked for before they came: fill them in next
             self.call_after_refresh(self._refresh_contents)
-        active = self.query_one(TabbedContent).active or "tab-response"
-        return self.query_one(f"#{active.removeprefix('tab-')}", TextArea)
+        return cast("PayloadTabs", self._tabs()).visible_area()
 
     def show(
         self,
@@ -244,12 +227,10 @@ class DetailPanel(Vertical, can_focus=False):
 
     def action_switch_tab(self, step: int) -> None:
         """Response → Request → Attempt, round, keeping the focus in the payload."""
-        tabs = self.query(TabbedContent)
-        if not tabs:
+        tabs = self._tabs()
+        if tabs is None:
             return
-        names = ["tab-response", "tab-request", "tab-attempt"]
-        active = tabs.first().active or names[0]
-        tabs.first().active = names[(names.index(active) + step) % len(names)]
+        tabs.switch(step)
         self.screen.set_focus(self.visible_area())
 
     def action_toggle_raw(self) -> None:
@@ -272,19 +253,18 @@ class DetailPanel(Vertical, can_focus=False):
             return
         summary = self.query_one("#summary", Static)
         summary.update("No row selected" if self.row is None else summary_text(self.row, self.zone))
-        if not self.query(TextArea):  # the tabs are not mounted yet: they fill in then
+        tabs = self._tabs()
+        if tabs is None or not tabs.query("TextArea"):  # not mounted yet: filled in then
             return
         if self.row is None:
             for name in ("request", "response", "attempt"):
-                self.query_one(f"#{name}", TextArea).load_text("")
+                tabs.area(name).load_text("")
             return
         mode = "raw" if self.raw else "decoded"
         self._text_width = self.text_width()
         for name in ("request", "response"):
-            area = self.query_one(f"#{name}", PayloadArea)
+            area = tabs.payload(name)
             area.pattern = self.pattern
             area.load_text(render_payload(self.row.get(name), self.raw, self._text_width))
             area.border_subtitle = mode
-        self.query_one("#attempt", TextArea).load_text(
-            render_attempt(self.attempt, self.zone, self.paged)
-        )
+        tabs.area("attempt").load_text(render_attempt(self.attempt, self.zone, self.paged))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from connlog_tui.ui.verbs import VERB_BINDINGS
 
@@ -61,7 +61,10 @@ BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
 
 def _typing(app: ConnlogApp) -> bool:
     focused = app.focused
-    return isinstance(focused, Input) or (isinstance(focused, TextArea) and not focused.read_only)
+    # An editable text area takes typed keys too (the payload views are read-only). Asked
+    # by its `read_only`, which only Textual's text area has, not by class: this runs for
+    # the first frame's key bar, before the text areas (and their module) are there.
+    return isinstance(focused, Input) or getattr(focused, "read_only", True) is False
 
 
 def allowed(app: ConnlogApp, action: str) -> bool:
