@@ -208,9 +208,12 @@ def per_distinct(
     """`expr` of each value, worked out once per distinct value and looked up. A log has
     a few dozen actions and thousands of users in a million rows: three case-insensitive
     regexes over every row's action took ~250 ms of a load, keying every user ~120 ms."""
-    distinct = values.unique()
+    categorical = isinstance(values.dtype, pl.Categorical)
+    # Categories in first-seen order: hashing their codes (~2 ms on a million rows) where
+    # the default sorts them (~10 ms).
+    distinct = values.unique(maintain_order=categorical)
     results = distinct.to_frame().select(expr(pl.col(values.name))).to_series()
-    if not isinstance(values.dtype, pl.Categorical):
+    if not categorical:
         return values.replace_strict(distinct, results, return_dtype=dtype)
     # Categories are codes: each row's result is looked up by its code (a gather), where
     # replacing matches every row's text (~2x the time on a million rows).
