@@ -46,7 +46,7 @@ class TriageScreen(ModalScreen[FilterState | None]):
     """Failures of the current view grouped by application and reason, and by user, with
     a histogram over time. Enter on a group: the filter state narrowed to it."""
 
-    AUTO_FOCUS = "#app-groups"  # focused as it mounts: keys typed right after reach it
+    AUTO_FOCUS = ""  # the table is focused in on_mount, once its tab surely exists
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Close"),
         Binding("tab", "switch(1)", "App ⇄ user", priority=True),
@@ -101,7 +101,9 @@ class TriageScreen(ModalScreen[FilterState | None]):
         with Vertical():
             yield Static(self._title(), id="triage-title")
             if self.failures:
-                with TabbedContent(initial="by-app"):
+                # No `initial`: the first pane is active by default, and Textual's tabs
+                # then tolerate closing before they mount (an initial tab id fails then).
+                with TabbedContent():
                     with TabPane("By application & reason", id="by-app"):
                         yield GroupTable(id="app-groups", cursor_type="row", cell_padding=0)
                         yield Static("", id="app-current", classes="triage-current")
@@ -142,13 +144,21 @@ class TriageScreen(ModalScreen[FilterState | None]):
             text.append(f" · {self.note}", Style(bold=True))
         return text
 
+    def _has_tables(self) -> bool:
+        """Whether the group tables are there: there are failures, and the app did not
+        begin closing as the screen mounted (the widgets mounted after that never ran)."""
+        return bool(self.failures) and self.app.is_running
+
     def on_mount(self) -> None:
-        if self.failures:
+        if self._has_tables():
             self._fill(self.app.size.width)
-            self.query_one("#app-groups", DataTable).focus()
+            # Focused as it mounts, so keys typed right after reach it (open_screen);
+            # not by AUTO_FOCUS, which runs even when the app is closing, and makes the
+            # focused table's pane switch to its tab, which may then never have mounted.
+            self.set_focus(self.query_one("#app-groups", DataTable))
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.failures:
+        if self._has_tables():
             self._fill(event.size.width)
 
     # -- tables --------------------------------------------------------------------------
@@ -318,6 +328,6 @@ class TriageScreen(ModalScreen[FilterState | None]):
 
     @on(TabbedContent.TabActivated)
     def _tab_clicked(self, event: TabbedContent.TabActivated) -> None:
-        table = self._active_table()  # the tabs exist only when there are failures
-        if table is not None:
+        # The pane's table: none when the app closed before it mounted.
+        for table in event.pane.query(GroupTable):
             table.focus()

@@ -10,6 +10,7 @@ python3 -m pytest tests/ui/test_triage_screen.py --snapshot-update
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import os
@@ -17,11 +18,13 @@ import re
 from functools import cache
 
 import polars as pl
+import pytest
 from conftest import HEADER, ROOT, SMALL_LOG
 from rich.console import Console
 from rich.text import Text
 from textual.app import App
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Static, TabPane
+from textual.widgets._tabbed_content import ContentTabs
 from uihelpers import make_app, settle
 
 from connlog_tui import query
@@ -286,6 +289,30 @@ async def test_no_failures_in_the_view():
         await pilot.press("escape")
         await pilot.pause()
     assert host.results == [None]
+
+
+@pytest.mark.parametrize("held", [ContentTabs, TabPane], ids=["tabs", "tables"])
+async def test_quitting_while_the_triage_screen_mounts_closes_cleanly(monkeypatch, held):
+    """The app closing while the screen is still mounting (as when q follows t on a busy
+    machine): the widgets mounted after the app stopped never run, so the screen's tabs
+    or tables are missing when it finishes mounting; closing raises nothing."""
+    mount = held.mount_composed_widgets
+    reached = asyncio.Event()
+
+    async def held_until_the_app_stops(self, widgets):
+        reached.set()
+        while self.app.is_running:
+            await asyncio.sleep(0.01)
+        await mount(self, widgets)
+
+    monkeypatch.setattr(held, "mount_composed_widgets", held_until_the_app_stops)
+    frame = diagnosed_frame(str(DEMO_LOG))
+    host, screen = App(), TriageScreen(frame, every_row(frame), FilterState())
+    async with host.run_test(size=(120, 30)):
+        host.push_screen(screen)
+        await asyncio.wait_for(reached.wait(), timeout=30)
+        assert host.screen is screen and not screen.is_mounted  # the app closes now
+    # Leaving run_test has re-raised whatever the app raised while closing: nothing.
 
 
 async def test_empty_view():
