@@ -92,8 +92,9 @@ class Sessions:
         if view.columns:
             app.table.show_columns(view.columns)
         app.set_sort(view.sort or "time", view.descending)
-        # Resolved on this thread: only a loaded log answers `distinct` at once.
-        if app.memory is not None:
-            app.set_state(resolve_state(app.memory, view.filters))
-            app.controls.show_state()
+        # Its picked values matched to the log's but for case on a loaded log only, which
+        # answers `distinct` at once (a paged log would scan here): a paged log takes the
+        # view's values as saved. Set either way: the filter run is what applies the sort.
+        memory = app.memory
+        app.apply_state(view.filters if memory is None else resolve_state(memory, view.filters))
         app.notify(escape_controls(f"Opened the view {view.name!r}"), markup=False)

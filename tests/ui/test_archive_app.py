@@ -293,3 +293,28 @@ async def test_a_query_running_on_the_archive_is_said_with_its_time_until_it_end
         app.filterer.post_message(msg.Running("counting", None))
         await pilot.pause(0.1)
         assert app.status.running is None
+
+
+@pytest.mark.parametrize(
+    "state",
+    [FilterState(), FilterState().with_picked("outcome", {"failure"})],
+    ids=["sort", "sort-and-filters"],
+)
+async def test_opening_a_saved_view_sorts_and_filters_the_archive(memory, archive, state):
+    """A saved view's sort and filters are the table's order and rows on an archive, as
+    they are on the same rows in memory."""
+    from connlog_tui import views
+
+    views.save_view("failures-by-user", state, sort="user", descending=True)
+    order = Sort("user", descending=True)
+    app = archive_app(archive)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        app.open_view("failures-by-user")
+        await settle(pilot)
+        table = app.query_one(LogTable)
+        assert app.state == state and app.sort == ("user", True)
+        assert table.row_count == memory.count(state)
+        for at in (0, 1, table.row_count // 2, table.row_count - 1):
+            table.cursor = at
+            assert table.current_row == memory.page(state, at, 1, order)["row_id"][0]

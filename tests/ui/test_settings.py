@@ -207,3 +207,18 @@ async def test_export_dialog_writes_a_redacted_csv_and_a_pdf(tmp_path):
 
     text = "".join(page.extract_text() for page in PdfReader(tmp_path / "report.pdf").pages)
     assert "user~bob.smith" in text and "2" in text
+
+
+async def test_opening_a_saved_view_sorts_a_loaded_log_by_it():
+    """The same filters as shown, another sort: the table takes the view's order."""
+    from connlog_tui.query import FilterState
+
+    views.save_view("by-user", FilterState(), sort="user", descending=True)
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_view("by-user")
+        await settle(pilot)
+        users = app.frame["user"].gather(app.query_one(LogTable).indices).to_list()
+        assert users == sorted(users, reverse=True) and len(set(users)) > 1
+        assert "sorted by Email ID/Login ID" in status(app)
