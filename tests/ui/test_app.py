@@ -439,7 +439,7 @@ async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch)
     """A search that scans for a while shows the matches found so far (newest rows
     first), says it is still searching, and will not export or triage a view that is
     not whole yet; then the whole result replaces them."""
-    import time as _time
+    import threading
 
     from connlog_tui import query as query_module
     from connlog_tui import textsearch
@@ -448,40 +448,55 @@ async def test_a_long_search_shows_the_newest_matches_while_it_runs(monkeypatch)
     monkeypatch.setattr(textsearch, "STALE_CHECK_ROWS", 2)  # 12 rows: 6 slices
     monkeypatch.setattr(textsearch, "PARTIAL_EVERY", 0)
     real_run = query_module.run
+    # The rest of a long scan: each slice after its matches are shown waits for this,
+    # so what is shown is the first slice's matches until the test lets the scan go on.
+    go_on = threading.Event()
 
     def slow_run(*args, partial=None, **kwargs):
         def shown_then_wait(result):
             partial(result)
-            _time.sleep(1.5)  # the rest of a long scan
+            go_on.wait(timeout=30)
 
         return real_run(*args, partial=shown_then_wait if partial else None, **kwargs)
+
+    async def searching(pilot) -> str:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if "so far" in status(pilot.app):
+                return status(pilot.app)
+        raise AssertionError("no matches so far were shown")
 
     monkeypatch.setattr(query_module, "run", slow_run)
     monkeypatch.setattr(typeahead_module, "FILTER_WAIT", 60.0)
     app = make_app([SMALL_LOG])
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("slash", *"https", "enter")
-        await pilot.pause(0.5)
-        table = app.query_one(LogTable)
-        assert status(app).startswith("searching… 1 of 12 rows so far")
-        assert table.row_count == 1 and table.current_row == 10  # the newest match
-        await pilot.press("e")  # typed after Enter: waits for the search's whole result
-        await pilot.pause()
-        assert not isinstance(app.screen, ExportScreen)
-        await settle(pilot)
-        assert "searching" not in status(app) and "3 of 12 rows" in status(app)
-        assert table.row_count == 3
-        assert isinstance(app.screen, ExportScreen) and app.screen.rows == 3
-        await pilot.press("escape")
-        # Past the wait for a filter field's result, a key is refused until it is in.
-        monkeypatch.setattr(typeahead_module, "FILTER_WAIT", 0.3)
-        await pilot.press("slash", *"s", "enter")
-        await pilot.pause(0.8)
-        await pilot.press("e")
-        await pilot.pause()
-        assert not isinstance(app.screen, ExportScreen)
-        assert any("Still searching" in n.message for n in app._notifications)
+        try:
+            await settle(pilot)
+            await pilot.press("slash", *"https", "enter")
+            assert (await searching(pilot)).startswith("searching… 1 of 12 rows so far")
+            table = app.query_one(LogTable)
+            assert table.row_count == 1 and table.current_row == 10  # the newest match
+            await pilot.press("e")  # typed after Enter: waits for the search's whole result
+            await pilot.pause()
+            assert not isinstance(app.screen, ExportScreen)
+            go_on.set()
+            await settle(pilot)
+            assert "searching" not in status(app) and "3 of 12 rows" in status(app)
+            assert table.row_count == 3
+            assert isinstance(app.screen, ExportScreen) and app.screen.rows == 3
+            await pilot.press("escape")
+            # Past the wait for a filter field's result, a key is refused until it is in.
+            go_on.clear()
+            monkeypatch.setattr(typeahead_module, "FILTER_WAIT", 0.3)
+            await pilot.press("slash", *"s", "enter")
+            await searching(pilot)
+            await pilot.pause(0.5)
+            await pilot.press("e")
+            await pilot.pause()
+            assert not isinstance(app.screen, ExportScreen)
+            assert any("Still searching" in n.message for n in app._notifications)
+        finally:
+            go_on.set()
 
 
 async def test_layout_follows_the_terminal_size():
