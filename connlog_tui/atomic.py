@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +30,19 @@ def replacing(target: Path, mode: int = 0o644) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def export_output(target: str | Path) -> Iterator[IO[bytes]]:
+    """The binary file a streamed export writes: standard output for "-" (flushed at the
+    end; what was written before a failure stays written, as a pipe cannot take it
+    back), else a temporary file beside `target`, renamed over it as `replacing` does."""
+    if str(target) == "-":
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with replacing(Path(target)) as tmp, tmp.open("wb") as fh:
+        yield fh
 
 
 def write_atomic(target: Path, write: Callable[[IO[bytes]], object], mode: int = 0o644) -> None:

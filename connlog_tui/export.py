@@ -240,8 +240,7 @@ def export(
         writer(frame, fh, options, store)
 
     if out == "-":
-        if options.provenance is not None:
-            raise ConnlogError("a provenance sidecar needs an output file, not stdout")
+        check_stdout(options)
         buffer = io.BytesIO()
         write(buffer)
         sys.stdout.buffer.write(buffer.getvalue())
@@ -278,6 +277,12 @@ def _report(options: ExportOptions, fmt: str) -> Mapping[str, Any] | None:
     if fmt == "pdf":
         report = {"title": "connlog export", **(report or {})}
     return report
+
+
+def check_stdout(options: ExportOptions) -> None:
+    """An export to stdout ("-") has nowhere to put a provenance sidecar."""
+    if options.provenance is not None:
+        raise ConnlogError("a provenance sidecar needs an output file, not stdout")
 
 
 def _check_target(target: Path, options: ExportOptions) -> None:

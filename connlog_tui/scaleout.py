@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
-from connlog_tui.atomic import replacing
+from connlog_tui.atomic import export_output
 from connlog_tui.errors import ConnlogError
 from connlog_tui.export import format_for
 from connlog_tui.query import (
@@ -444,22 +444,22 @@ class LazyView:
         times and the formula guard for text formats, typed columns for Parquet;
         `redact`: identities masked a batch at a time (logs.stream). Written a date
         partition at a time, in scan order, so only a day's rows are in flight whatever
-        the archive's size, to a temporary file beside `out` renamed over it. Returns the
-        number of rows written (counted on its own: only the filter's columns are read)."""
+        the archive's size, to a temporary file beside `out` renamed over it ("-": CSV on
+        stdout). Returns the rows written (counted on its own: the filter's columns only)."""
         target = Path(out)
         fmt = format_for(str(target))
-        if str(out) == "-" or fmt not in ("csv", "jsonl", "json", "parquet"):
+        if fmt not in ("csv", "jsonl", "json", "parquet"):
             raise ConnlogError(
                 "the lazy export writes CSV, JSON Lines, JSON or Parquet files", str(out)
             )
-        if target.exists() and not force:
+        if str(out) != "-" and target.exists() and not force:
             raise ConnlogError("file exists (use --force to overwrite)", str(target))
         if not target.parent.is_dir():
             raise ConnlogError("no such directory", str(target.parent))
         from connlog_tui.logs.stream import PartWriter  # pyarrow only when exporting
 
         try:
-            with replacing(target) as tmp, tmp.open("wb") as fh:
+            with export_output(out) as fh:
                 writer = PartWriter(fh, fmt, guard, redact)
                 for part in self._parts(state):
                     rows = self.where(state)

@@ -8,6 +8,7 @@ built from them with connlog's own Parquet export, one file per UTC day.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -16,6 +17,7 @@ from log_contract import (
     FINDS,
     SORTS,
     STATES,
+    T,
     assert_counts_agree,
     assert_exports_agree,
     assert_next_match_agrees,
@@ -213,6 +215,46 @@ def test_json_and_redacted_archive_exports_stream_a_day_at_a_time(
     assert len(days) > 1 and all(len(day) == 1 for day in days), rows
     in_order = [day for (day,) in days]
     assert in_order == sorted(set(in_order))
+
+
+@pytest.mark.parametrize("name", ["range", "nothing", "everything"])
+def test_an_archive_export_to_stdout_streams_a_day_at_a_time(
+    memory, archive, capsysbinary, monkeypatch, name
+):
+    """CSV on standard output (`-o -`) is read from the archive a date partition at a
+    time, the days in order, as a file's export is (never the whole view collected), and
+    is the in-memory export's bytes: one header, the formula guard, the same rows."""
+    state = STATES[name]
+    assert memory.export(state, "-", ExportOptions()) == memory.count(state)
+    mine = capsysbinary.readouterr().out
+    plans = collected_plans(monkeypatch)
+    assert archive.export(state, "-", ExportOptions()) == memory.count(state)
+    monkeypatch.undo()
+    theirs = capsysbinary.readouterr().out
+    assert theirs == mine and mine.startswith(b"Date,") and mine.count(b"\nDate,") == 0
+    # The plans writing rows (under the export's headers), not the count beside them.
+    rows = [p for p in plans if "Parquet SCAN" in p and 'alias("Date")' in p]
+    days = [re.findall(r'col\("date"\) == ([-0-9]+)', plan) for plan in rows]
+    assert len(days) > 1 and all(len(day) == 1 for day in days), rows
+    in_order = [day for (day,) in days]
+    assert in_order == sorted(set(in_order))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".parquet"])
+def test_an_archive_export_of_days_it_lacks_is_a_valid_empty_file(
+    memory, archive, tmp_path, suffix
+):
+    """A date range no partition holds reads no day at all, and still writes the empty
+    export in-memory writes: CSV its header, JSON `[]`, Parquet its columns."""
+    state = FilterState(since=T - timedelta(days=400), until=T - timedelta(days=399))
+    assert_exports_agree(memory, archive, state, tmp_path, suffix)
+
+
+def test_an_archive_export_to_stdout_has_no_provenance_sidecar(archive, capsysbinary):
+    options = ExportOptions(provenance={"sources": [], "filters": []})
+    with pytest.raises(ConnlogError, match="needs an output file"):
+        archive.export(STATES["range"], "-", options)
+    assert capsysbinary.readouterr().out == b""
 
 
 def test_a_date_range_is_a_condition_of_the_scan_beneath_the_row_keys(

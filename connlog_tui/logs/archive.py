@@ -19,8 +19,8 @@ import polars as pl
 
 from connlog_tui.counts import CountKey, Timeline, key_expr, ranked, timeline_of
 from connlog_tui.errors import ConnlogError, Stale
+from connlog_tui.export import check_stdout, format_for, provenance_path, write_provenance
 from connlog_tui.export import export as export_frame
-from connlog_tui.export import format_for, provenance_path, write_provenance
 from connlog_tui.hive import is_archive
 from connlog_tui.logs.base import (
     PAGE_COLUMNS,
@@ -38,8 +38,8 @@ from connlog_tui.query import FACETS, FilterState
 from connlog_tui.scaleout import LazyView, partition_expr, scan_partitioned
 from connlog_tui.schema import COLUMNS, NOTE, ROW_ID, empty_quarantine
 
-# Formats the archive streams from the scan to the file, redacted or not (the PDF and
-# stdout are written from the matching rows collected first).
+# Formats the archive streams from the scan to the file (or CSV to stdout), redacted or
+# not (the PDF is written from the matching rows collected first: docs/scale-out.md).
 STREAMED = ("csv", "jsonl", "json", "parquet")
 _CANONICAL = [c.name for c in COLUMNS]
 SEARCH_PARTS = 8  # the ranges of days a text search goes in (a report and a stop after each)
@@ -236,9 +236,9 @@ class ArchiveLog:
             return export_diagnosed(self, state, target, options)
         notes = self._notes(state, options.marks)
         fmt = format_for(target)
-        if target == "-" or fmt not in STREAMED:
-            # Written by export.export from the matching rows (the PDF writer and stdout
-            # take a frame).
+        if fmt not in STREAMED:
+            # Written by export.export from the matching rows (the PDF writer takes a
+            # frame: fpdf2 holds the whole document until it is written).
             rows = self.view.where(state)
             if notes is not None:
                 rows = rows.join(notes.lazy(), on=ROW_ID, how="left", maintain_order="left")
@@ -277,7 +277,10 @@ class ArchiveLog:
         return notes if self._collect(view.select(pl.len())).item() else None
 
     def _check_target(self, target: Path, options: ExportOptions) -> None:
-        """As export.export checks: never an input, an existing file only with `force`."""
+        """As export.export checks: never an input, an existing file only with `force`;
+        stdout ("-") without a sidecar."""
+        if str(target) == "-":
+            return check_stdout(options)
         sidecar = provenance_path(target) if options.provenance is not None else None
         inputs = [*options.inputs, *self._files()]
         for path in (target, sidecar):

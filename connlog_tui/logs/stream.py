@@ -157,7 +157,9 @@ class PartWriter:
             self.parquet.write_table(table.cast(self.parquet.schema))
 
     def close(self) -> None:
+        """Ends the file; with no piece added (no day in range), the empty export a
+        frame of no rows gives: CSV its header, JSON `[]`, Parquet its columns."""
         if self.parquet is not None:
             self.parquet.close()
-        elif self.fmt == "json" or self.redactor is not None:
+        elif self.first or self.fmt == "json" or self.redactor is not None:
             self.batches.close()
