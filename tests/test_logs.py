@@ -8,7 +8,7 @@ built from them with connlog's own Parquet export, one file per UTC day.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -102,9 +102,10 @@ def test_pages_agree_in_every_order(memory, archive, name):
 
 
 def test_a_page_near_the_end_is_a_top_k_of_the_reversed_order(memory, archive, monkeypatch):
-    """The last rows of a view, and of its second half, are the reversed order's first
-    rows: the plan's slices (a sort's, or the scan's) end within the rows after the
-    page, never at the offset from the start. The rows are the in-memory log's."""
+    """The last rows of a view sorted by a column, and of its second half, are the
+    reversed order's first rows: the plan's slices end within the rows after the page,
+    never at the offset from the start. The rows are the in-memory log's. (In time order
+    a page is read from the days at the view's nearer end: the test below.)"""
     plans: list[str] = []
     collect = archive._collect
 
@@ -116,7 +117,7 @@ def test_a_page_near_the_end_is_a_top_k_of_the_reversed_order(memory, archive, m
     state = STATES["two picks"]
     count = memory.count(state)
     matches = archive.search(state, facets=())
-    for sort in SORTS:
+    for sort in (s for s in SORTS if s.column not in (None, "time")):
         for query, offset in ((state, count - 3), (matches, count * 2 // 3), (matches, count - 1)):
             plans.clear()
             mine = memory.page(state, offset, 5, sort)
@@ -509,3 +510,51 @@ def test_an_export_of_narrowed_matches_writes_those_rows_in_their_order(memory, 
     everything = pl.read_csv(tmp_path / "all.csv")
     assert (tmp_path / "all.csv").read_bytes() == (tmp_path / "state.csv").read_bytes()
     assert_frame_equal(pl.read_csv(tmp_path / "view.csv"), everything.head(5).reverse())
+
+
+@pytest.mark.parametrize(
+    "name", ["everything", "failures", "payload search", "last day and a half"]
+)
+def test_the_newest_page_reads_only_the_newest_day(memory, tmp_path, name):
+    """In time order a page is read from the days at the view's nearer end, and the older
+    days' files are never opened once it is filled: with every other day's file gone
+    after the archive is opened, the newest page (as the table asks it in either
+    direction) is still the in-memory log's. The older days' data pages are spoilt after
+    the archive is opened, their footers kept (they give each day's row count, and the
+    scan's row numbers)."""
+    log = ArchiveLog(write_archive(memory, tmp_path / "archive"))
+    *older, newest = sorted(Path(log.root).glob("date=*"))
+    day = datetime.fromisoformat(newest.name.removeprefix("date=")).replace(tzinfo=UTC)
+    state = STATES.get(name, FilterState(since=day - timedelta(hours=12)))
+    count = memory.count(state)
+    newest_first = memory.page(state, 0, 5, Sort(descending=True))
+    assert newest_first.height == 5 and newest_first["time"].min() >= day  # in the newest day
+    for folder in older:
+        for file in folder.glob("*.parquet"):
+            spoil_data_pages(file)
+    found = log.page(state, 0, 5, Sort(descending=True))
+    assert_frame_equal(comparable(found), comparable(newest_first))
+    found = log.page(Matches(state, count, {}, 2345), count - 5, 5)
+    assert_frame_equal(comparable(found), comparable(newest_first.reverse()))
+    with pytest.raises(ConnlogError):  # the older days cannot be read indeed
+        log.page(state, 0, 5)
+
+
+def spoil_data_pages(file: Path) -> None:
+    """Zero a Parquet file's data pages, leaving its footer (metadata) readable."""
+    data = bytearray(file.read_bytes())
+    footer = int.from_bytes(data[-8:-4], "little")
+    data[4 : len(data) - 8 - footer] = bytes(len(data) - 12 - footer)
+    file.write_bytes(data)
+
+
+@pytest.mark.parametrize("name", ["everything", "two picks", "range", "payload search"])
+def test_time_order_pages_across_days_agree(memory, archive, name):
+    """Pages spanning several days, from either end, in both time orders."""
+    state = STATES[name]
+    count = memory.count(state)
+    for sort in (Sort(), Sort(descending=True)):
+        for offset in (0, 1, count // 3, count - 400, count - 1, count + 3):
+            offset = max(offset, 0)
+            mine = memory.page(state, offset, 400, sort)
+            assert_frame_equal(comparable(archive.page(state, offset, 400, sort)), comparable(mine))

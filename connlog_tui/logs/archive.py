@@ -22,6 +22,7 @@ from connlog_tui.errors import ConnlogError, Stale
 from connlog_tui.export import check_stdout, format_for, provenance_path, write_provenance
 from connlog_tui.export import export as export_frame
 from connlog_tui.hive import is_archive
+from connlog_tui.logs.archive_pages import Day, day_runs, time_page
 from connlog_tui.logs.base import (
     PAGE_COLUMNS,
     TIME_ORDER,
@@ -68,6 +69,8 @@ class ArchiveLog:
         self.view.columns = list(PAGE_COLUMNS)
         self._rows: int | None = None
         self._bounds: tuple | None = None
+        self._day_runs: list[Day] | None = None
+        self._days_asked = False
 
     @property
     def lazy(self) -> pl.LazyFrame:
@@ -102,7 +105,22 @@ class ArchiveLog:
         count = query.count if isinstance(query, Matches) and query.complete else None
         if count is None and offset > 0:
             count = self.count(state)
+        if sort.column in (None, "time") and (days := self._days()) is not None:
+            # Read from the end of the view the page lies nearest to (archive_pages).
+            tail = from_the_end(count, offset, n)
+            newest_first = sort.descending != (tail is not None)
+            at, length = (offset, n) if tail is None else tail
+            rows = time_page(
+                self.view, days, state, at, length, newest_first, self._collect, PAGE_COLUMNS
+            )
+            return rows if tail is None else rows.reverse()
         return self._collect(self._page_plan(state, offset, n, sort, count))
+
+    def _days(self) -> list[Day] | None:
+        """`archive_pages.day_runs`, asked once (an archive does not change under connlog)."""
+        if not self._days_asked:
+            self._day_runs, self._days_asked = day_runs(self.view, self._collect), True
+        return self._day_runs
 
     def _page_plan(
         self, state: FilterState, offset: int, n: int, sort: Sort, count: int | None = None
