@@ -125,6 +125,6 @@ def time_page(
     low, high = page.min(), page.max()
     assert isinstance(low, int) and isinstance(high, int)
     holding = [d.value for d in days if d.first <= high and d.first + d.rows > low]
-    keys = pl.col(ROW_ID).is_in(page.implode())
-    plan = view.lazy.filter(pl.col(view.partition).is_in(holding), keys)
+    on_page = pl.col(ROW_ID).is_in(page.implode())
+    plan = view.lazy.filter(pl.col(view.partition).is_in(holding), on_page)
     return collect(plan.select(columns).sort(ROW_ID, descending=newest_first))
