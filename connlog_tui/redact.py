@@ -15,6 +15,8 @@ two exports use different masks and a mask cannot be reversed by guessing addres
 Vectorised: every sensitive string is found with one Polars regex (`str.extract_all`), the
 masks are computed once per distinct string, and the cells are rewritten with
 `str.replace_many` (Aho-Corasick). The user and IP columns are mapped per distinct value.
+A streamed export (logs.stream) first `learn`s the strings of every batch, then masks each
+batch with all of them: its bytes are those of the whole view redacted at once.
 """
 
 from __future__ import annotations
@@ -94,6 +96,10 @@ class Redactor:
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key if key is not None else secrets.token_bytes(16)
         self._cache: dict[str, str] = {}
+        # Every string PATTERN found in the text columns learned so far -> its mask, and
+        # those that change as replace_many's (keys, values).
+        self._masks: dict[str, str] = {}
+        self._replace_many: tuple[list[str], list[str]] = ([], [])
 
     def _hash(self, kind: str, value: str) -> str:
         digest = hmac.new(self.key, f"{kind}\0{value}".encode(), hashlib.sha256)
@@ -219,35 +225,55 @@ class Redactor:
 
     # --- frames ---
 
+    def learn(self, frame: pl.DataFrame | pl.LazyFrame) -> None:
+        """Add the strings PATTERN finds in the frame's text columns to the masks `frame`
+        applies. A streamed export learns every batch first, so that each batch is
+        masked as the whole view would be (a string found in one batch is masked where
+        it appears in another, even where the pattern does not match it there)."""
+        plan = frame.lazy()
+        names = plan.collect_schema().names()
+        text_cols = [c for c in TEXT_COLUMNS if c in names]
+        if not text_cols:
+            return
+        # One column at a time, each read on its own (its matches, exploded), then stacked.
+        found = pl.concat(
+            plan.select(pl.col(c).cast(pl.String).str.extract_all(PATTERN).alias("found"))
+            for c in text_cols
+        )
+        plan = found.explode("found").drop_nulls().unique()
+        new = False
+        for value in plan.collect().to_series().to_list():
+            if value not in self._masks:
+                self._masks[value] = self.text(value)
+                new = True
+        if new:
+            # Longest first, so at one position the whole match wins over a part of it.
+            masked = sorted((k for k, v in self._masks.items() if k != v), key=len, reverse=True)
+            self._replace_many = (masked, [self._masks[k] for k in masked])
+
     def frame(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """The frame with the user, payload, reason and IP columns redacted."""
+        """The frame with the user, payload, reason and IP columns redacted: in the text
+        columns every string learned (this frame's, and any learned before) is masked."""
+        if not frame.height:
+            return frame
+        # Learned again even after a first pass: rows that reached the source between the
+        # passes are then masked at least as their own batch's matches say.
+        self.learn(frame)
         text_cols = [c for c in TEXT_COLUMNS if c in frame.columns]
+        keys, values = self._replace_many
         exprs = []
-        if text_cols and frame.height:
-            found = pl.concat(
-                [
-                    frame.get_column(c).cast(pl.String).str.extract_all(PATTERN).explode()
-                    for c in text_cols
-                ]
-            )
-            unique = found.drop_nulls().unique().to_list()
-            mapping = {m: self.text(m) for m in unique}
-            mapping = {k: v for k, v in mapping.items() if k != v}
-            if mapping:
-                # Longest first, so at one position the whole match wins over a part of it.
-                keys = sorted(mapping, key=len, reverse=True)
-                values = [mapping[k] for k in keys]
-                exprs += [
-                    pl.col(c)
-                    .cast(pl.String)
-                    .str.replace_many(keys, values, leftmost=True)
-                    .cast(frame.schema[c])
-                    for c in text_cols
-                ]
+        if text_cols and keys:
+            exprs += [
+                pl.col(c)
+                .cast(pl.String)
+                .str.replace_many(keys, values, leftmost=True)
+                .cast(frame.schema[c])
+                for c in text_cols
+            ]
         for column, mask in ((USER_COLUMN, self.user), (IP_COLUMN, self.ip)):
-            if column in frame.columns and frame.height:
-                values = frame.get_column(column).cast(pl.String).drop_nulls().unique().to_list()
-                mapping = {v: mask(v) for v in values}
+            if column in frame.columns:
+                distinct = frame.get_column(column).cast(pl.String).drop_nulls().unique()
+                mapping = {v: mask(v) for v in distinct.to_list()}
                 exprs.append(
                     pl.col(column).cast(pl.String).replace(mapping).cast(frame.schema[column])
                 )

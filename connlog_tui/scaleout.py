@@ -439,13 +439,12 @@ class LazyView:
         notes: pl.DataFrame | None = None,
         redact: bool = False,
     ) -> int:
-        """Stream every matching row to `out` (CSV, JSON Lines, JSON or Parquet, by
-        suffix) in the same columns and bytes as `connlog export`: display headers, ISO
-        times and the formula guard for text formats, typed columns for Parquet;
-        `redact`: identities masked a batch at a time (logs.stream). Written a date
-        partition at a time, in scan order, so only a day's rows are in flight whatever
-        the archive's size, to a temporary file beside `out` renamed over it ("-": CSV on
-        stdout). Returns the rows written (counted on its own: the filter's columns only)."""
+        """Stream every matching row to `out` (CSV, JSON Lines, JSON or Parquet, by suffix) in
+        the bytes of `connlog export` (display headers, ISO times and the formula guard for
+        text, typed Parquet columns); `redact`: masked as the whole view would be, after a
+        first pass learning what to mask (logs.stream). Written a date partition at a time,
+        in scan order (only a day's rows in flight), to a temporary file beside `out` renamed
+        over it ("-": CSV on stdout). Returns the rows written (counted on its own)."""
         target = Path(out)
         fmt = format_for(str(target))
         if fmt not in ("csv", "jsonl", "json", "parquet"):
@@ -461,9 +460,10 @@ class LazyView:
         try:
             with export_output(out) as fh:
                 writer = PartWriter(fh, fmt, guard, redact)
-                for part in self._parts(state):
-                    rows = self.where(state)
-                    rows = rows if part is None else rows.filter(part)
+                view = self.where(state)
+                pieces = [view if p is None else view.filter(p) for p in self._parts(state)]
+                writer.learn(pieces)  # redaction's first pass (the text columns)
+                for rows in pieces:
                     if notes is not None:  # a Note column (ROW_ID, note: connlog_tui.marks)
                         rows = rows.join(notes.lazy(), on=ROW_ID, how="left", maintain_order="left")
                     writer.add(rows.select(*_CANONICAL, *([NOTE] if notes is not None else [])))

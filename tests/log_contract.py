@@ -11,10 +11,13 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from connlog_tui.export import export
 from connlog_tui.logs import PAGE_COLUMNS, ExportOptions, Log, Sort
 from connlog_tui.logs.failures import Attempts
 from connlog_tui.logs.memory import MemoryLog
 from connlog_tui.query import FilterState
+from connlog_tui.schema import conform
+from connlog_tui.sources import load
 
 FACET_COLUMNS = ("action", "app", "request_type", "source", "outcome", "ip")
 T = datetime(2026, 3, 4, 6, tzinfo=UTC)  # inside the demo logs' eight days
@@ -53,6 +56,55 @@ SORTS = (
 
 
 DAY_END = timedelta(days=1) - timedelta(microseconds=1)
+
+# A token and an address in two days' text: on the first where the pattern does not find
+# them (run on from a word character, so its word boundary fails), on the second where it
+# does. A redaction of the whole view masks them on both days.
+TOKEN, ADDRESS = "Zx9fQ2abc", "10.20.30.40"
+RUN_ON = f"retried with upstream_access_token={TOKEN} via gw{ADDRESS}"
+FOUND = f"GET /cb?access_token={TOKEN} from {ADDRESS}"
+
+
+def write_run_on_archive(root: Path) -> MemoryLog:
+    """The two days as an archive (root/date=DAY/day.parquet), and loaded in memory."""
+    day, rows, paths = datetime(2026, 3, 2, 9, tzinfo=UTC), 6, []
+    frame = pl.DataFrame(
+        {
+            "time": [day + timedelta(hours=5 * i) for i in range(rows)],  # 3 rows a day
+            "app": ["Okta"] * rows,
+            "action": ["SSO Failed"] * rows,
+            "request_type": ["Authentication-Applications"] * rows,
+            "user": ["ops@example.com"] * rows,
+            "request": [None, None, "GET /", FOUND, None, None],
+            "response": [RUN_ON, None, "ok", None, "denied", None],
+            "reason": [None, RUN_ON, None, None, None, FOUND],
+            "ip": ["10.0.0.1"] * rows,
+        }
+    )
+    frame = conform(frame, source="okta.csv", format="okta")
+    for (date,), part in frame.group_by(pl.col("time").dt.date(), maintain_order=True):
+        folder = root / f"date={date}"
+        folder.mkdir(parents=True)
+        export(part, str(folder / "day.parquet"))
+        paths.append(str(folder / "day.parquet"))
+    assert len(paths) == 2
+    return MemoryLog.from_loaded(load(paths, use_cache=False), paths)
+
+
+def assert_redacted_exports_agree(reference: Log, other: Log, tmp_path: Path, suffix: str) -> None:
+    """A redacted export of the run-on archive is the reference's, bytes (Parquet: rows)
+    and count, with the masks keyed alike (the caller fixes Redactor's key), and holds
+    neither the token nor the address."""
+    options, state = ExportOptions(redact=True), FilterState()
+    mine, theirs = tmp_path / f"m{suffix}", tmp_path / f"o{suffix}"
+    assert other.export(state, str(theirs), options) == reference.export(state, str(mine), options)
+    if suffix == ".parquet":
+        assert_frame_equal(pl.read_parquet(theirs), pl.read_parquet(mine), categorical_as_str=True)
+    else:
+        assert theirs.read_bytes() == mine.read_bytes()
+    data = theirs.read_bytes()
+    assert TOKEN.encode() not in data and ADDRESS.encode() not in data
+    assert b"upstream_access_token=token-" in data  # masked, not dropped
 
 
 def write_archive(log: Log, root: Path) -> Path:

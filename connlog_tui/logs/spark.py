@@ -48,6 +48,7 @@ from connlog_tui.logs.base import (
 )
 from connlog_tui.logs.stream import STREAMED, check_target, write_stream
 from connlog_tui.query import FACETS, FilterState
+from connlog_tui.redact import TEXT_COLUMNS
 from connlog_tui.schema import COLUMNS, ROW_ID, SCHEMA, empty_quarantine
 
 INSTALL_HINT = "Spark support is not installed: pip install 'connlog[spark]'"
@@ -445,7 +446,10 @@ class SparkLog:
             frame = to_polars(self._arrow(rows, "export"))
             return export_frame(frame, target, options)
         check_target(Path(target), options)
-        written = write_stream(self._batches(rows), Path(target), fmt, options)
+        # Redaction's first pass reads the text columns only, unordered (logs.stream).
+        text = self.where(state).select(*TEXT_COLUMNS)
+        batches = self._batches(rows)
+        written = write_stream(batches, Path(target), fmt, options, self._batches(text))
         if options.provenance is not None:
             write_provenance(
                 target,

@@ -4,10 +4,11 @@ with one header, JSON Lines, one JSON array, Parquet under the display headers, 
 column when the rows carry one; redacted a batch at a time with one key. Atomic as every
 export: a temporary file beside the target, renamed over it.
 
-Redaction masks the identities each batch's patterns find (`redact.Redactor.frame`), one
-key for the whole export, so a value is masked alike in every batch; text that matches a
-pattern only in another batch's context is not masked, as it would be across the whole
-view, which is never held.
+Redaction takes two passes, one key: the first streams the text columns only, learning
+every string the patterns find (`redact.Redactor.learn`: the distinct matches are held,
+never the rows); the second masks each batch with all of them (`Redactor.frame`), so a
+string found in one batch is masked in another where the pattern does not match it, and
+the file is the bytes of the whole view redacted in memory.
 """
 
 from __future__ import annotations
@@ -34,14 +35,21 @@ def check_target(target: Path, options: ExportOptions) -> None:
 
 
 def write_stream(
-    batches: Iterable[pl.DataFrame], target: Path, fmt: str, options: ExportOptions
+    batches: Iterable[pl.DataFrame],
+    target: Path,
+    fmt: str,
+    options: ExportOptions,
+    text: Iterable[pl.DataFrame] = (),
 ) -> int:
-    """Write the canonical rows of `batches` to `target` in `fmt`; the number written."""
+    """Write the canonical rows of `batches` to `target` in `fmt`; the number written.
+    `text`: the same rows' text columns, read first when the export is redacted."""
     written = 0
     redactor = _redactor(options.redact)
 
     def write(out: IO[bytes]) -> None:
         nonlocal written
+        for batch in text if redactor is not None else ():
+            redactor.learn(batch)
         writer = _Writer(out, fmt, options.guard)
         for batch in batches:
             writer.add(batch if redactor is None else redactor.frame(batch))
@@ -129,6 +137,12 @@ class PartWriter:
         self.redactor = _redactor(redact)
         self.batches = _Writer(out, fmt, guard)
         self.parquet: Any = None
+
+    def learn(self, pieces: list[pl.LazyFrame]) -> None:
+        """The first pass of a redacted export, before any piece is added: each piece's
+        text columns are read (the plan is pruned to them) for what to mask."""
+        for rows in pieces if self.redactor is not None else ():
+            self.redactor.learn(rows)
 
     def add(self, rows: pl.LazyFrame) -> None:
         if self.redactor is None and self.fmt == "csv":

@@ -19,9 +19,11 @@ from log_contract import (
     assert_exports_agree,
     assert_next_match_agrees,
     assert_pages_agree,
+    assert_redacted_exports_agree,
     assert_rows_agree,
     comparable,
     write_archive,
+    write_run_on_archive,
 )
 from polars.testing import assert_frame_equal
 
@@ -189,6 +191,24 @@ def test_a_redacted_export_streams_the_in_memory_bytes(
         assert_frame_equal(pl.read_parquet(theirs), pl.read_parquet(mine), categorical_as_str=True)
     else:
         assert theirs.read_bytes() == mine.read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_redacted_export_masks_what_the_whole_view_would(
+    spark_url, tmp_path, monkeypatch, suffix
+):
+    """A string the pattern finds in one Arrow batch is masked in another where it does
+    not match (tests/log_contract.py's run-on archive, the server sending a row a batch)."""
+    from connlog_tui.logs.spark import SparkLog
+
+    monkeypatch.setattr("connlog_tui.redact.secrets.token_bytes", lambda n: b"k" * n)
+    memory = write_run_on_archive(tmp_path / "archive")
+    log = SparkLog(spark_url, str(tmp_path / "archive"))
+    try:
+        log.session.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "1")
+        assert_redacted_exports_agree(memory, log, tmp_path, suffix)
+    finally:
+        log.close()
 
 
 def test_export_is_atomic_and_keeps_files(spark, tmp_path):
