@@ -541,6 +541,8 @@ def test_the_newest_page_reads_only_the_newest_day(memory, tmp_path, name):
     assert_frame_equal(comparable(found), comparable(newest_first))
     found = log.page(Matches(state, count, {}, 2345), count - 5, 5)
     assert_frame_equal(comparable(found), comparable(newest_first.reverse()))
+    nothing = Matches(STATES["nothing"], 0, {}, 2345)  # a view known to be empty: no day read
+    assert log.page(nothing, 0, 5, Sort(descending=True)).is_empty()
     with pytest.raises(ConnlogError):  # the older days cannot be read indeed
         log.page(state, 0, 5)
 

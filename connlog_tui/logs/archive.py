@@ -111,7 +111,7 @@ class ArchiveLog:
             newest_first = sort.descending != (tail is not None)
             at, length = (offset, n) if tail is None else tail
             rows = time_page(
-                self.view, days, state, at, length, newest_first, self._collect, PAGE_COLUMNS
+                self.view, days, state, at, length, newest_first, self._collect, PAGE_COLUMNS, count
             )
             return rows if tail is None else rows.reverse()
         return self._collect(self._page_plan(state, offset, n, sort, count))

@@ -102,17 +102,20 @@ def time_page(
     newest_first: bool,
     collect: Collect,
     columns: Sequence[str],
+    count: int | None = None,
 ) -> pl.DataFrame:
     """Rows `offset .. offset+n` of the view counted from its newest end (`newest_first`)
-    or its oldest, in that order: the days walked from that end until the page is filled,
-    then the page's rows read from the days holding them."""
+    or its oldest, in that order: the days walked from that end until the page is filled
+    (or the view's `count` rows, when known, are found), then the page's rows read from
+    the days holding them."""
     assert view.partition is not None
     days = _in_range(view, days, state)
     if newest_first:
         days = days[::-1]
     offset, end = max(offset, 0), max(offset, 0) + max(n, 0)
+    end = end if count is None else min(end, count)
     seen, taken = 0, []
-    for rows, keys in _keys(view, days, state, newest_first, collect):
+    for rows, keys in _keys(view, days, state, newest_first, collect) if end > offset else ():
         if seen + rows > offset:
             start = max(offset - seen, 0)
             taken.append(keys().slice(start, end - seen - start))
