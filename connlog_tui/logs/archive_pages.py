@@ -5,8 +5,9 @@ An archive's time order is its scan order (`ROW_ID`: files in path order, each f
 its own order). When every day's rows are one run of keys (its files are neighbours in
 path order, as under `root/date=YYYY-MM-DD/`), the view in that order is its days in key
 order, each day's matching rows in key order. So the newest page of a view lies in its
-newest days: they are read first, and the older days are never opened once the page is
-filled. Ordered whole instead, a page is a top-k over every row of the view.
+newest days: they are read first, and the older days' rows are never read once the page
+is filled (only their footers, for the scan's row numbers). Ordered whole instead, a page
+is a top-k over every row of the view.
 """
 
 from __future__ import annotations
