@@ -88,10 +88,12 @@ class KeyHolder:
         keys typed after it wait for that. Released once the palette closes, behind the
         command it runs; or, if Enter left it open (it only highlighted a match), soon."""
         self.hold()
-        self.app.set_timer(PALETTE_WAIT, self._release_if_palette_open)
+        # The palette's own timer: it ends with the palette (palette_closed releases then).
+        self.app.screen.set_timer(PALETTE_WAIT, self._release_if_palette_open)
 
     def _release_if_palette_open(self) -> None:
-        if isinstance(self.app.screen, CommandPalette) and self.held is not None:
+        stack = self.app.screen_stack  # empty once the app has closed its screens
+        if stack and isinstance(stack[-1], CommandPalette) and self.held is not None:
             self.app.call_later(self.release)
 
     def palette_closed(self) -> None:

@@ -171,6 +171,19 @@ async def test_view_name_typed_right_after_choosing_save_view():
         assert views.list_views() == ["incident-42"]
 
 
+async def test_quitting_while_keys_wait_on_the_palette_closes_cleanly():
+    # Enter in the palette holds the keys after it and checks again a moment later
+    # whether the palette is still open. The app may have closed by then (q typed right
+    # after, a loaded machine): that check must not fail for want of a screen.
+    app = make_app([SMALL_LOG])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"zz-no-such-command", "enter")
+        assert app.keys.held is not None  # held, waiting on the palette
+    assert not app.screen_stack
+    app.keys._release_if_palette_open()  # what its timer runs, after the screens are gone
+
+
 def test_help_fits_80_columns():
     # The help box at 80 columns: a border and a space each side, a 1-column scrollbar.
     assert max(len(line) for line in HELP.splitlines()) <= 80 - 2 - 2 - 1
