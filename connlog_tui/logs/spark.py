@@ -428,10 +428,10 @@ class SparkLog:
     # -- export ------------------------------------------------------------------------------
 
     def export(self, query: FilterState | Matches, target: str, options: ExportOptions) -> int:
-        """Every matching row in time order. CSV, JSON Lines, JSON and Parquet files are
-        streamed from the cluster in Arrow batches (atomic, as export.export writes them);
-        redacted or not; stdout and PDF are written by export.export from the rows
-        collected."""
+        """Every matching row in time order. CSV, JSON Lines, JSON and Parquet files (and
+        CSV on stdout) are streamed from the cluster in Arrow batches (atomic, as
+        export.export writes them); redacted or not; the PDF is written by export.export
+        from the rows collected (fpdf2 holds the whole document: docs/scale-out.md)."""
         state = query.state if isinstance(query, Matches) else query
         if options.marks is not None and any(m.note for m in options.marks.entries.values()):
             raise ConnlogError("notes are not exported from Spark (no Note column)", self.host)
@@ -442,7 +442,7 @@ class SparkLog:
         rows = self.where(state).orderBy(*sq.order_by(None, False))
         rows = rows.select(*(c.name for c in COLUMNS))
         fmt = format_for(target)
-        if target == "-" or fmt not in STREAMED:
+        if fmt not in STREAMED:
             frame = to_polars(self._arrow(rows, "export"))
             return export_frame(frame, target, options)
         check_target(Path(target), options)

@@ -21,8 +21,8 @@ from typing import IO, Any
 import polars as pl
 import pyarrow.parquet as pq
 
-from connlog_tui.atomic import write_atomic
-from connlog_tui.export import _check_target, _export_columns
+from connlog_tui.atomic import export_output, write_atomic
+from connlog_tui.export import _check_target, _export_columns, check_stdout
 from connlog_tui.logs.base import ExportOptions
 from connlog_tui.schema import COLUMNS, NOTE, NOTE_HEADER, SCHEMA
 
@@ -30,8 +30,12 @@ STREAMED = ("csv", "jsonl", "json", "parquet")
 
 
 def check_target(target: Path, options: ExportOptions) -> None:
-    """As export.export checks: never an input, an existing file only with `force`."""
-    _check_target(target, options)
+    """As export.export checks: never an input, an existing file only with `force`;
+    stdout ("-") without a provenance sidecar."""
+    if str(target) == "-":
+        check_stdout(options)
+    else:
+        _check_target(target, options)
 
 
 def write_stream(
@@ -41,8 +45,9 @@ def write_stream(
     options: ExportOptions,
     text: Iterable[pl.DataFrame] = (),
 ) -> int:
-    """Write the canonical rows of `batches` to `target` in `fmt`; the number written.
-    `text`: the same rows' text columns, read first when the export is redacted."""
+    """Write the canonical rows of `batches` to `target` ("-": stdout) in `fmt`; the
+    number written. `text`: the same rows' text columns, read first when the export is
+    redacted."""
     written = 0
     redactor = _redactor(options.redact)
 
@@ -58,7 +63,11 @@ def write_stream(
                 options.progress(written)
         writer.close()
 
-    write_atomic(target, write)
+    if str(target) == "-":  # CSV on stdout, a batch at a time
+        with export_output(target) as out:
+            write(out)
+    else:
+        write_atomic(target, write)
     return written
 
 

@@ -211,6 +211,42 @@ def test_a_redacted_export_masks_what_the_whole_view_would(
         log.close()
 
 
+@pytest.mark.parametrize("name", ["everything", "range", "nothing"])
+def test_an_export_to_stdout_streams_the_in_memory_bytes(
+    memory, spark, capsysbinary, monkeypatch, name
+):
+    """CSV on standard output (`-o -`) comes from the cluster in Arrow batches, as a
+    file's export does (the view is never collected whole), and is the in-memory
+    export's bytes: one header, the formula guard, the same rows."""
+    kinds: list[str] = []
+    asked, batches = spark._arrow, spark._batches
+
+    def recording(frame, kind, stale=None):
+        kinds.append(kind)
+        return asked(frame, kind, stale)
+
+    def streamed(rows):
+        kinds.append("batches")
+        return batches(rows)
+
+    monkeypatch.setattr(spark, "_arrow", recording)
+    monkeypatch.setattr(spark, "_batches", streamed)
+    state = STATES[name]
+    assert memory.export(state, "-", ExportOptions()) == memory.count(state)
+    mine = capsysbinary.readouterr().out
+    assert spark.export(state, "-", ExportOptions()) == memory.count(state)
+    theirs = capsysbinary.readouterr().out
+    assert theirs == mine and mine.startswith(b"Date,") and mine.count(b"\nDate,") == 0
+    assert "export" not in kinds and "batches" in kinds
+
+
+def test_an_export_to_stdout_has_no_provenance_sidecar(spark, capsysbinary):
+    options = ExportOptions(provenance={"sources": [], "filters": []})
+    with pytest.raises(ConnlogError, match="needs an output file"):
+        spark.export(STATES["range"], "-", options)
+    assert capsysbinary.readouterr().out == b""
+
+
 def test_export_is_atomic_and_keeps_files(spark, tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("keep")
