@@ -6,6 +6,7 @@ all write through here."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 import tempfile
@@ -38,8 +39,13 @@ def export_output(target: str | Path) -> Iterator[IO[bytes]]:
     end; what was written before a failure stays written, as a pipe cannot take it
     back), else a temporary file beside `target`, renamed over it as `replacing` does."""
     if str(target) == "-":
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
+        try:
+            yield sys.stdout.buffer
+            sys.stdout.buffer.flush()
+        except OSError as exc:  # Polars says a closed pipe as "Broken pipe (os error 32)"
+            if isinstance(exc, BrokenPipeError) or f"os error {errno.EPIPE})" in str(exc):
+                raise BrokenPipeError(errno.EPIPE, "stdout's reader went away") from None
+            raise
         return
     with replacing(Path(target)) as tmp, tmp.open("wb") as fh:
         yield fh

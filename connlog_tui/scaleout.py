@@ -439,18 +439,15 @@ class LazyView:
         notes: pl.DataFrame | None = None,
         redact: bool = False,
     ) -> int:
-        """Stream every matching row to `out` (CSV, JSON Lines, JSON or Parquet, by suffix) in
-        the bytes of `connlog export` (display headers, ISO times and the formula guard for
-        text, typed Parquet columns); `redact`: masked as the whole view would be, after a
-        first pass learning what to mask (logs.stream). Written a date partition at a time,
-        in scan order (only a day's rows in flight), to a temporary file beside `out` renamed
-        over it ("-": CSV on stdout). Returns the rows written (counted on its own)."""
+        """Stream every matching row to `out` (CSV, JSON Lines, JSON or Parquet, by suffix;
+        "-": CSV on stdout) in the bytes of `connlog export`; `redact`: masked as the whole
+        view would be, after a first pass learning what to mask (logs.stream). Written a
+        date partition at a time, in scan order (only a day's rows in flight), to a
+        temporary file beside `out` renamed over it. Returns the rows written."""
         target = Path(out)
         fmt = format_for(str(target))
         if fmt not in ("csv", "jsonl", "json", "parquet"):
-            raise ConnlogError(
-                "the lazy export writes CSV, JSON Lines, JSON or Parquet files", str(out)
-            )
+            raise ConnlogError("the lazy export writes CSV, JSON Lines, JSON or Parquet", str(out))
         if str(out) != "-" and target.exists() and not force:
             raise ConnlogError("file exists (use --force to overwrite)", str(target))
         if not target.parent.is_dir():
@@ -469,6 +466,8 @@ class LazyView:
                     writer.add(rows.select(*_CANONICAL, *([NOTE] if notes is not None else [])))
                 writer.close()
             (counted,) = self.collect([self.where(state).select(pl.len())])
+        except BrokenPipeError:
+            raise  # stdout's reader went away (`-o - | head`): the CLI ends quietly
         except (pl.exceptions.PolarsError, OSError) as exc:
             raise ConnlogError(f"cannot export ({_first_line(exc)})", str(target)) from None
         return int(counted.item())

@@ -184,3 +184,14 @@ def test_count_of_an_archive_is_the_count_of_its_sources(archive, monkeypatch, c
     assert cli.main(["count", str(archive), *picks, "--by", by, "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == expected
     assert expected["values"] and expected["of"] == 2345
+
+
+def test_archive_to_stdout_whose_reader_goes_away_ends_quietly(archive):
+    """`connlog export ARCHIVE -o - | head`: the streamed export meets a closed pipe; it
+    ends as a process stopped by SIGPIPE does (141), saying nothing."""
+    run = [sys.executable, "-m", "connlog_tui", "export", "--no-cache", str(archive), "-o", "-"]
+    proc = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline().startswith(b"Date,")
+    proc.stdout.close()  # the reader goes away with the rest unread (far over a pipe's buffer)
+    _, said = proc.communicate(timeout=120)
+    assert (proc.returncode, said) == (141, b"")
